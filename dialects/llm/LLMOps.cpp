@@ -1,0 +1,247 @@
+//===- LLMOps.cpp - Verifiers of the llm dialect's operations -------------===//
+
+#include "dialects/llm/LLMOps.h"
+
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace llmc::llm;
+
+/// Two dimensions agree when either is dynamic or both are equal.
+static bool dimsAgree(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+static std::string dimString(int64_t d) {
+  return ShapedType::isDynamic(d) ? "?" : std::to_string(d);
+}
+
+/// Checks that `type` has rank `rank`; names the operand in the message.
+static LogicalResult expectRank(Operation *op, RankedTensorType type,
+                                int64_t rank, StringRef what) {
+  if (type.getRank() == rank)
+    return success();
+  return op->emitOpError() << "expects " << what << " of rank " << rank
+                           << ", got " << type;
+}
+
+/// Checks that dimension `dim` of `type` agrees with `expected`.
+static LogicalResult expectDim(Operation *op, RankedTensorType type,
+                               int64_t dim, int64_t expected, StringRef what) {
+  if (dimsAgree(type.getDimSize(dim), expected))
+    return success();
+  return op->emitOpError() << "expects dimension " << dim << " of " << what
+                           << " to be " << dimString(expected) << ", got "
+                           << dimString(type.getDimSize(dim));
+}
+
+//===----------------------------------------------------------------------===//
+// WeightOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult WeightOp::verify() {
+  if (getName().empty())
+    return emitOpError("expects a non-empty weight name");
+  if (!getType().hasStaticShape())
+    return emitOpError() << "expects a statically shaped weight, got "
+                         << getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// EmbeddingOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::verify() {
+  auto table = getTable().getType();
+  auto ids = getIds().getType();
+  auto result = getResult().getType();
+  if (failed(expectRank(*this, table, 2, "a table")) ||
+      failed(expectRank(*this, ids, 1, "ids")) ||
+      failed(expectRank(*this, result, 2, "a result")) ||
+      failed(expectDim(*this, result, 0, ids.getDimSize(0), "the result")) ||
+      failed(expectDim(*this, result, 1, table.getDimSize(1), "the result")))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LinearOp and LMHeadOp
+//===----------------------------------------------------------------------===//
+
+/// Shared shape rule of x W^T: input [..., K], weight [N, K], result [..., N].
+static LogicalResult verifyProjection(Operation *op, RankedTensorType input,
+                                      RankedTensorType weight,
+                                      RankedTensorType result) {
+  if (failed(expectRank(op, weight, 2, "a weight")))
+    return failure();
+  if (input.getRank() < 1)
+    return op->emitOpError("expects an input of rank at least 1");
+  if (result.getRank() != input.getRank())
+    return op->emitOpError() << "expects a result of rank " << input.getRank()
+                             << " like the input, got " << result;
+  int64_t last = input.getRank() - 1;
+  if (!dimsAgree(input.getDimSize(last), weight.getDimSize(1)))
+    return op->emitOpError() << "expects the input's last dimension ("
+                             << dimString(input.getDimSize(last))
+                             << ") to match the weight's in_features ("
+                             << dimString(weight.getDimSize(1)) << ")";
+  for (int64_t d = 0; d < last; ++d)
+    if (failed(expectDim(op, result, d, input.getDimSize(d), "the result")))
+      return failure();
+  return expectDim(op, result, last, weight.getDimSize(0), "the result");
+}
+
+LogicalResult LinearOp::verify() {
+  auto weight = getWeight().getType();
+  if (failed(verifyProjection(*this, getInput().getType(), weight,
+                              getResult().getType())))
+    return failure();
+  if (Value bias = getBias()) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (failed(expectRank(*this, biasType, 1, "a bias")) ||
+        failed(expectDim(*this, biasType, 0, weight.getDimSize(0), "the bias")))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult LMHeadOp::verify() {
+  return verifyProjection(*this, getInput().getType(), getWeight().getType(),
+                          getResult().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// RmsNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RmsNormOp::verify() {
+  auto input = getInput().getType();
+  auto weight = getWeight().getType();
+  if (getEpsilon().convertToDouble() <= 0.0)
+    return emitOpError() << "expects a positive epsilon, got "
+                         << getEpsilon().convertToDouble();
+  if (input.getRank() < 1)
+    return emitOpError("expects an input of rank at least 1");
+  if (input.getShape() != getResult().getType().getShape())
+    return emitOpError() << "expects the result shape to match the input, got "
+                         << getResult().getType() << " for " << input;
+  if (failed(expectRank(*this, weight, 1, "a weight")) ||
+      failed(expectDim(*this, weight, 0, input.getDimSize(input.getRank() - 1),
+                       "the weight")))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RotaryEmbeddingOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RotaryEmbeddingOp::verify() {
+  auto input = getInput().getType();
+  auto positions = getPositions().getType();
+  if (failed(
+          expectRank(*this, input, 3, "an input [tokens, heads, head_dim]")) ||
+      failed(expectRank(*this, positions, 1, "positions")) ||
+      failed(expectDim(*this, positions, 0, input.getDimSize(0), "positions")))
+    return failure();
+  if (input.getShape() != getResult().getType().getShape())
+    return emitOpError() << "expects the result shape to match the input, got "
+                         << getResult().getType() << " for " << input;
+  int64_t headDim = input.getDimSize(2);
+  if (ShapedType::isDynamic(headDim) || headDim % 2 != 0)
+    return emitOpError() << "expects a static, even head_dim, got "
+                         << dimString(headDim);
+  if (getTheta().convertToDouble() <= 0.0)
+    return emitOpError() << "expects a positive theta, got "
+                         << getTheta().convertToDouble();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::verify() {
+  int64_t numHeads = getNumHeads();
+  int64_t numKvHeads = getNumKvHeads();
+  if (numHeads <= 0 || numKvHeads <= 0)
+    return emitOpError() << "expects positive num_heads and num_kv_heads, got "
+                         << numHeads << " and " << numKvHeads;
+  if (numHeads % numKvHeads != 0)
+    return emitOpError() << "expects num_heads (" << numHeads
+                         << ") to be a multiple of num_kv_heads (" << numKvHeads
+                         << ")";
+  if (getScale().convertToDouble() <= 0.0)
+    return emitOpError() << "expects a positive scale, got "
+                         << getScale().convertToDouble();
+  if (auto window = getSlidingWindow()) {
+    if (*window <= 0)
+      return emitOpError() << "expects a positive sliding_window, got "
+                           << *window;
+    if (!getCausal())
+      return emitOpError("expects sliding_window only on causal attention");
+  }
+
+  auto query = getQuery().getType();
+  auto key = getKey().getType();
+  auto value = getValue().getType();
+  auto result = getResult().getType();
+  auto positions = getPositions().getType();
+  if (failed(
+          expectRank(*this, query, 3, "a query [tokens, heads, head_dim]")) ||
+      failed(expectRank(*this, key, 3, "a key [tokens, kv_heads, head_dim]")) ||
+      failed(expectRank(*this, value, 3,
+                        "a value [tokens, kv_heads, head_dim]")) ||
+      failed(expectRank(*this, result, 3, "a result")) ||
+      failed(expectRank(*this, positions, 1, "positions")))
+    return failure();
+  int64_t headDim = query.getDimSize(2);
+  if (ShapedType::isDynamic(headDim))
+    return emitOpError("expects a static head_dim");
+  if (failed(expectDim(*this, query, 1, numHeads, "the query")) ||
+      failed(expectDim(*this, key, 1, numKvHeads, "the key")) ||
+      failed(expectDim(*this, value, 1, numKvHeads, "the value")) ||
+      failed(expectDim(*this, key, 2, headDim, "the key")) ||
+      failed(expectDim(*this, value, 2, headDim, "the value")) ||
+      failed(expectDim(*this, value, 0, key.getDimSize(0), "the value")) ||
+      failed(
+          expectDim(*this, positions, 0, query.getDimSize(0), "positions")) ||
+      failed(expectDim(*this, result, 0, query.getDimSize(0), "the result")) ||
+      failed(expectDim(*this, result, 1, numHeads, "the result")) ||
+      failed(expectDim(*this, result, 2, headDim, "the result")))
+    return failure();
+
+  Value cache = getCache();
+  Value updated = getUpdatedCache();
+  if (!cache) {
+    if (updated)
+      return emitOpError("expects no updated cache result without a cache");
+    if (getLayer())
+      return emitOpError("expects a layer only with a cache operand");
+    return success();
+  }
+  auto cacheType = cast<KVCacheType>(cache.getType());
+  if (!updated || updated.getType() != cacheType)
+    return emitOpError() << "expects the updated cache result to have type "
+                         << cacheType;
+  std::optional<int64_t> layer = getLayer();
+  if (!layer)
+    return emitOpError("expects a layer attribute with a cache operand");
+  if (*layer < 0 || *layer >= cacheType.getLayers())
+    return emitOpError() << "expects layer " << *layer << " to be in [0, "
+                         << cacheType.getLayers() << ")";
+  if (cacheType.getKvHeads() != numKvHeads || cacheType.getHeadDim() != headDim)
+    return emitOpError() << "expects a cache of " << numKvHeads
+                         << " kv_heads x head_dim " << headDim << ", got "
+                         << cacheType;
+  if (!dimsAgree(key.getDimSize(0), query.getDimSize(0)))
+    return emitOpError() << "expects as many new keys as queries with a cache, "
+                            "got "
+                         << dimString(key.getDimSize(0)) << " and "
+                         << dimString(query.getDimSize(0));
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/llm/LLMOps.cpp.inc"

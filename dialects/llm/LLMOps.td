@@ -1,0 +1,228 @@
+//===- LLMOps.td - Operations of the llm dialect -----------*- tablegen -*-===//
+
+#ifndef LLMC_DIALECTS_LLM_LLMOPS_TD
+#define LLMC_DIALECTS_LLM_LLMOPS_TD
+
+include "dialects/llm/LLMAttrs.td"
+include "dialects/llm/LLMDialect.td"
+include "dialects/llm/LLMTypes.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def LLM_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def LLM_IndexTensor : RankedTensorOf<[AnySignlessInteger]>;
+
+//===----------------------------------------------------------------------===//
+// Weights
+//===----------------------------------------------------------------------===//
+
+def LLM_WeightOp : LLM_Op<"weight", [Pure]> {
+  let summary = "A named weight tensor of the model";
+  let description = [{
+    Refers to the tensor `name` of the model's weights. The bytes never enter
+    the IR: the compiler keeps a table from name to file span and streams the
+    data into the artifact once code generation has fixed the layout. The
+    result type is the tensor as stored (f32, f16 or bf16); ops that consume a
+    weight compute in the element type of their activations.
+
+    Example:
+    ```mlir
+    %w = llm.weight "model.layers.0.self_attn.q_proj.weight" : tensor<64x64xbf16>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Token embedding and projections
+//===----------------------------------------------------------------------===//
+
+def LLM_EmbeddingOp : LLM_Op<"embedding", [Pure]> {
+  let summary = "Looks up one row of an embedding table per token";
+  let description = [{
+    `result[t, :] = table[ids[t], :]`, converted to the result element type.
+    An id outside `[0, vocab)` is undefined behaviour here; the runtime
+    rejects such ids before they reach compiled code.
+
+    Example:
+    ```mlir
+    %h = llm.embedding %table[%ids]
+        : (tensor<512x64xf32>, tensor<?xi32>) -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$table, LLM_IndexTensor:$ids);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = [{
+    $table `[` $ids `]` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_LinearOp : LLM_Op<"linear", [Pure]> {
+  let summary = "Applies a dense layer: x W^T (+ b)";
+  let description = [{
+    `result[..., n] = sum_k input[..., k] * weight[n, k] (+ bias[n])`. The
+    weight has the `[out_features, in_features]` layout of PyTorch's
+    `nn.Linear`; layouts the kernels prefer are chosen later.
+
+    Example:
+    ```mlir
+    %q = llm.linear %x, %wq, %bq
+        : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$input, LLM_FloatTensor:$weight,
+                       Optional<LLM_FloatTensor>:$bias);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_LMHeadOp : LLM_Op<"lm_head", [Pure]> {
+  let summary = "Projects hidden states to vocabulary logits";
+  let description = [{
+    A linear layer without bias whose output dimension is the vocabulary.
+    It is its own op so that policies that treat the LM head differently
+    (quantization width, last-token-only evaluation) can find it, and so a
+    tied head is visible: its weight is the embedding table's `llm.weight`.
+
+    Example:
+    ```mlir
+    %logits = llm.lm_head %h, %table
+        : (tensor<?x64xf32>, tensor<512x64xf32>) -> tensor<?x512xf32>
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$input, LLM_FloatTensor:$weight);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization and activations
+//===----------------------------------------------------------------------===//
+
+def LLM_RmsNormOp : LLM_Op<"rms_norm", [Pure]> {
+  let summary = "Root-mean-square layer normalization";
+  let description = [{
+    `result = input / sqrt(mean(input^2 over the last dim) + epsilon) * weight`.
+
+    Example:
+    ```mlir
+    %n = llm.rms_norm %x, %w {epsilon = 1.0e-05 : f64}
+        : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$input, LLM_FloatTensor:$weight,
+                       F64Attr:$epsilon);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_SiluOp : LLM_Op<"silu", [Pure, SameOperandsAndResultType]> {
+  let summary = "x * sigmoid(x), elementwise";
+  let arguments = (ins LLM_FloatTensor:$input);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def LLM_SwiGLUOp : LLM_Op<"swiglu", [Pure, SameOperandsAndResultType]> {
+  let summary = "silu(gate) * up, elementwise: the gated MLP of Llama";
+  let arguments = (ins LLM_FloatTensor:$gate, LLM_FloatTensor:$up);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = "$gate `,` $up attr-dict `:` type($result)";
+}
+
+def LLM_AddOp : LLM_Op<"add", [Pure, SameOperandsAndResultType, Commutative]> {
+  let summary = "Residual addition, elementwise";
+  let arguments = (ins LLM_FloatTensor:$lhs, LLM_FloatTensor:$rhs);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Rotary embedding and attention
+//===----------------------------------------------------------------------===//
+
+def LLM_RotaryEmbeddingOp : LLM_Op<"rotary_embedding", [Pure]> {
+  let summary = "Rotates pairs of head components by position-dependent angles";
+  let description = [{
+    For a token at position `p` and pair index `i < head_dim / 2`, rotates the
+    pair `(x_a, x_b)` by `p * theta^(-2i / head_dim)`. `style` says which
+    components pair up: `rotate_half` pairs `i` with `i + head_dim/2` (Hugging
+    Face checkpoints), `interleaved` pairs `2i` with `2i+1` (Meta and llama.cpp
+    layouts).
+
+    Example:
+    ```mlir
+    %r = llm.rotary_embedding %q, %pos
+        {style = #llm.rope_style<rotate_half>, theta = 1.0e+04 : f64}
+        : (tensor<?x8x8xf32>, tensor<?xi64>) -> tensor<?x8x8xf32>
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$input, LLM_IndexTensor:$positions,
+                       F64Attr:$theta, LLM_RopeStyleAttr:$style);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $positions attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_AttentionOp : LLM_Op<"attention", [Pure]> {
+  let summary = "Scaled dot-product attention with grouped KV heads";
+  let description = [{
+    `query` is `[tokens, num_heads, head_dim]`; `key` and `value` are
+    `[kv_tokens, num_kv_heads, head_dim]`. Query head `h` reads KV head
+    `h / (num_heads / num_kv_heads)`: `num_kv_heads == num_heads` is multi-head
+    attention, `1` is multi-query attention, anything between is grouped-query
+    attention. Scores are `scale * q . k`, normalized by softmax over keys.
+
+    With a `cache` operand, `key` and `value` hold the new tokens only (as many
+    as the queries). They are written into layer `layer` of the cache at
+    `positions` (consecutive), and the queries attend over the cache up to
+    their own position; the updated cache is the second result. Without a
+    cache, the queries attend over `key`/`value` directly and, when `causal`,
+    query `t` sees keys up to `t + kv_tokens - tokens`.
+
+    `causal` masks keys after the query's position; `sliding_window = W` also
+    masks keys more than `W - 1` positions before it (Mistral).
+
+    Example:
+    ```mlir
+    %o, %c1 = llm.attention %q, %k, %v positions(%pos) cache(%c0)
+        {causal, layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64,
+         scale = 0.35355339059327373 : f64}
+        : (tensor<?x8x8xf32>, tensor<?x4x8xf32>, tensor<?x4x8xf32>, tensor<?xi64>,
+           !llm.kv_cache<layers = 5, kv_heads = 4, head_dim = 8, capacity = 512, f32>)
+        -> (tensor<?x8x8xf32>,
+            !llm.kv_cache<layers = 5, kv_heads = 4, head_dim = 8, capacity = 512, f32>)
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$query, LLM_FloatTensor:$key,
+                       LLM_FloatTensor:$value, LLM_IndexTensor:$positions,
+                       Optional<LLM_KVCacheType>:$cache,
+                       I64Attr:$num_heads, I64Attr:$num_kv_heads,
+                       F64Attr:$scale, UnitAttr:$causal,
+                       OptionalAttr<I64Attr>:$sliding_window,
+                       OptionalAttr<I64Attr>:$layer);
+  let results = (outs LLM_FloatTensor:$result,
+                      Optional<LLM_KVCacheType>:$updated_cache);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `positions` `(` $positions `)`
+    (`cache` `(` $cache^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // LLMC_DIALECTS_LLM_LLMOPS_TD

@@ -1,0 +1,29 @@
+# lit configuration of llmc's regression tests (lit + FileCheck).
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "llmc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "lib", "CMakeLists.txt", "lit.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.llmc_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# Test-data generators and references run under Debian's python (numpy, onnx,
+# torch), not whichever python3 is first on PATH.
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%srcroot", config.llmc_src_root))
+config.substitutions.append(("%testlib", os.path.join(config.test_source_root, "lib")))
+config.substitutions.append(("%examples", os.path.join(config.llmc_src_root, "examples")))
+
+tools = [
+    ToolSubst("llmc", unresolved="fatal"),
+    ToolSubst("llmc-opt", unresolved="fatal"),
+]
+llvm_config.add_tool_substitutions(tools, [config.llmc_tools_dir, config.llvm_tools_dir])

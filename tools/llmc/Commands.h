@@ -1,0 +1,15 @@
+//===- Commands.h - The subcommands of the llmc tool ------------*- C++ -*-===//
+
+#ifndef LLMC_TOOLS_LLMC_COMMANDS_H
+#define LLMC_TOOLS_LLMC_COMMANDS_H
+
+#include "llvm/Support/Error.h"
+
+namespace llmc::cli {
+
+/// `llmc compile`, with its options already parsed.
+llvm::Error runCompile();
+
+} // namespace llmc::cli
+
+#endif // LLMC_TOOLS_LLMC_COMMANDS_H

@@ -1,0 +1,34 @@
+//===- llmc.cpp - The llmc command-line tool ------------------------------===//
+//
+// One binary with subcommands (compile, ...). Every failure is one line on
+// stderr, "llmc: error: <file or object>: <what was expected>", and exit 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/llmc/Commands.h"
+#include "tools/llmc/Options.h"
+
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "llmc: an ahead-of-time compiler for "
+                              "large language models\n");
+  Error result = Error::success();
+  if (llmc::cli::compileCommand)
+    result = llmc::cli::runCompile();
+  else {
+    errs() << "llmc: error: expected a subcommand (compile); see llmc --help\n";
+    return 1;
+  }
+  if (result) {
+    errs() << "llmc: error: " << toString(std::move(result)) << "\n";
+    return 1;
+  }
+  return 0;
+}
