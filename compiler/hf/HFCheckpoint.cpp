@@ -101,6 +101,12 @@ const SafetensorsTensor *HFCheckpoint::lookup(StringRef name) const {
   return it == owner.end() ? nullptr : it->second->lookup(name);
 }
 
+Expected<ArrayRef<uint8_t>> HFCheckpoint::getTensorBytes(StringRef name) const {
+  if (const SafetensorsTensor *tensor = lookup(name))
+    return tensor->data;
+  return fileError(weightsPath, "missing tensor '" + name + "'");
+}
+
 StringRef HFCheckpoint::getFileOf(StringRef name) const {
   auto it = owner.find(name);
   return it == owner.end() ? StringRef() : it->second->getPath();

@@ -9,6 +9,7 @@
 #ifndef LLMC_COMPILER_HF_HFCHECKPOINT_H
 #define LLMC_COMPILER_HF_HFCHECKPOINT_H
 
+#include "compiler/WeightSource.h"
 #include "compiler/hf/HFConfig.h"
 #include "compiler/hf/SafetensorsFile.h"
 
@@ -19,7 +20,7 @@
 
 namespace llmc {
 
-class HFCheckpoint {
+class HFCheckpoint : public WeightSource {
 public:
   /// Opens the checkpoint in folder `dir`.
   static llvm::Expected<std::unique_ptr<HFCheckpoint>>
@@ -34,6 +35,9 @@ public:
   llvm::StringRef getFileOf(llvm::StringRef name) const;
   /// Where tensors are looked up, for "missing tensor" messages.
   llvm::StringRef getWeightsPath() const { return weightsPath; }
+
+  llvm::Expected<llvm::ArrayRef<uint8_t>>
+  getTensorBytes(llvm::StringRef name) const override;
 
 private:
   HFCheckpoint() = default;

@@ -266,6 +266,12 @@ llvm::Expected<OwningOpRef<ModuleOp>> DecoderBuilder::build() {
   builder.setInsertionPointToEnd(module->getBody());
   auto func = func::FuncOp::create(builder, loc, "forward", funcType);
   func->setAttr("llm.entry_point", builder.getUnitAttr());
+  const char *argNames[] = {"tokens", "positions", "kv_cache"};
+  for (auto [i, name] : llvm::enumerate(argNames))
+    func.setArgAttr(i, "llm.name", builder.getStringAttr(name));
+  const char *resultNames[] = {"logits", "kv_cache"};
+  for (auto [i, name] : llvm::enumerate(resultNames))
+    func.setResultAttr(i, "llm.name", builder.getStringAttr(name));
   Block *body = func.addEntryBlock();
   builder.setInsertionPointToStart(body);
   Value tokens = body->getArgument(0);

@@ -1,18 +1,21 @@
 //===- llmc-opt.cpp - mlir-opt with the llm dialect and llmc's passes -----===//
+//
+// Registers llmc's dialects and passes next to every upstream pass, so that a
+// lit test can run any stage of llmc's pipelines on its own.
+//
+//===----------------------------------------------------------------------===//
 
-#include "dialects/llm/LLMDialect.h"
+#include "passes/Pipelines.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
-#include "mlir/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
-  mlir::registerTransformsPasses();
+  mlir::registerAllPasses();
+  llmc::registerPasses();
   mlir::DialectRegistry registry;
-  registry.insert<llmc::llm::LLMDialect, mlir::func::FuncDialect,
-                  mlir::tensor::TensorDialect, mlir::arith::ArithDialect>();
+  llmc::registerDialects(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "llmc optimizer driver\n", registry));
 }

@@ -9,6 +9,10 @@ namespace llmc::cli {
 
 /// `llmc compile`, with its options already parsed.
 llvm::Error runCompile();
+/// `llmc run`.
+llvm::Error runRun();
+/// `llmc inspect`.
+llvm::Error runInspect();
 
 } // namespace llmc::cli
 

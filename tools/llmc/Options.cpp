@@ -15,7 +15,7 @@ cl::SubCommand compileCommand("compile",
                               "a shared library");
 static cl::OptionCategory compileCategory("llmc compile options");
 
-cl::opt<std::string> compileModel(cl::Positional, cl::Required,
+cl::opt<std::string> compileInput(cl::Positional, cl::Required,
                                   cl::desc("<model folder>"),
                                   cl::sub(compileCommand),
                                   cl::cat(compileCategory));
@@ -44,5 +44,83 @@ cl::opt<int64_t> compileContextLength(
     cl::desc("KV-cache capacity and largest position (default: the model's "
              "max_position_embeddings)"),
     cl::init(0), cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<std::string> compileTarget(
+    "target",
+    cl::desc("Machine to compile for: host (default), x86-64-avx2, "
+             "x86-64-avx512"),
+    cl::init("host"), cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<unsigned> compileOptLevel("O", cl::desc("Optimization level 0-3"),
+                                  cl::Prefix, cl::init(3),
+                                  cl::sub(compileCommand),
+                                  cl::cat(compileCategory));
+cl::opt<WeightsMode> compileWeights(
+    "weights", cl::desc("Where the weights go"), cl::init(WeightsMode::Auto),
+    cl::values(
+        clEnumValN(WeightsMode::Auto, "auto",
+                   "embedded below 256 MiB, else a side file OUT.weights "
+                   "(default)"),
+        clEnumValN(WeightsMode::Embed, "embed", "inside the shared library"),
+        clEnumValN(WeightsMode::External, "external",
+                   "in OUT.weights beside the library, mapped at load")),
+    cl::sub(compileCommand), cl::cat(compileCategory));
+
+//===----------------------------------------------------------------------===//
+// llmc run
+//===----------------------------------------------------------------------===//
+
+cl::SubCommand runCommand("run", "Generate tokens with a compiled model");
+static cl::OptionCategory runCategory("llmc run options");
+
+cl::opt<std::string> runModel(cl::Positional, cl::Required,
+                              cl::desc("<model.so>"), cl::sub(runCommand),
+                              cl::cat(runCategory));
+cl::opt<std::string> runPromptIds(
+    "prompt-ids",
+    cl::desc("Comma-separated prompt token ids, used as given (no BOS added)"),
+    cl::sub(runCommand), cl::cat(runCategory));
+cl::opt<int64_t>
+    runMaxTokens("max-tokens",
+                 cl::desc("Tokens to generate, counting a stop token"),
+                 cl::init(256), cl::sub(runCommand), cl::cat(runCategory));
+cl::opt<float> runTemperature("temperature",
+                              cl::desc("Sampling temperature (0 = greedy)"),
+                              cl::init(0.0f), cl::sub(runCommand),
+                              cl::cat(runCategory));
+cl::opt<int32_t> runTopK("top-k", cl::desc("Sample among the K most likely"),
+                         cl::init(0), cl::sub(runCommand),
+                         cl::cat(runCategory));
+cl::opt<float> runTopP("top-p",
+                       cl::desc("Sample among the most likely tokens whose "
+                                "probabilities add up to P"),
+                       cl::init(1.0f), cl::sub(runCommand),
+                       cl::cat(runCategory));
+cl::opt<uint64_t> runSeed("seed", cl::desc("Random seed (default 0)"),
+                          cl::init(0), cl::sub(runCommand),
+                          cl::cat(runCategory));
+cl::opt<std::string> runStopIds(
+    "stop-ids",
+    cl::desc("Comma-separated stop ids (default: the model's eos_token_id "
+             "of generation_config.json and config.json)"),
+    cl::sub(runCommand), cl::cat(runCategory));
+cl::opt<bool> runIgnoreEos("ignore-eos",
+                           cl::desc("Generate all --max-tokens tokens"),
+                           cl::sub(runCommand), cl::cat(runCategory));
+cl::opt<bool> runJson("json",
+                      cl::desc("Print one JSON object and nothing else"),
+                      cl::sub(runCommand), cl::cat(runCategory));
+
+//===----------------------------------------------------------------------===//
+// llmc inspect
+//===----------------------------------------------------------------------===//
+
+cl::SubCommand inspectCommand("inspect",
+                              "Print the manifest of a compiled model");
+static cl::OptionCategory inspectCategory("llmc inspect options");
+cl::opt<std::string> inspectModel(cl::Positional, cl::Required,
+                                  cl::desc("<model.so>"),
+                                  cl::sub(inspectCommand),
+                                  cl::cat(inspectCategory));
+cl::opt<bool> inspectJson("json", cl::desc("Print the manifest as JSON"),
+                          cl::sub(inspectCommand), cl::cat(inspectCategory));
 
 } // namespace llmc::cli

@@ -8,21 +8,39 @@
 #ifndef LLMC_TOOLS_LLMC_OPTIONS_H
 #define LLMC_TOOLS_LLMC_OPTIONS_H
 
+#include "compiler/Compiler.h"
+
 #include "llvm/Support/CommandLine.h"
 
 #include <string>
 
 namespace llmc::cli {
 
-enum class EmitKind { MLIR, LLVM, Obj, Lib };
-enum class MLIRStage { Import, Optimized, Lowered };
-
 extern llvm::cl::SubCommand compileCommand;
-extern llvm::cl::opt<std::string> compileModel;
+extern llvm::cl::opt<std::string> compileInput;
 extern llvm::cl::opt<std::string> compileOutput;
 extern llvm::cl::opt<EmitKind> compileEmit;
 extern llvm::cl::opt<MLIRStage> compileTo;
 extern llvm::cl::opt<int64_t> compileContextLength;
+extern llvm::cl::opt<std::string> compileTarget;
+extern llvm::cl::opt<unsigned> compileOptLevel;
+extern llvm::cl::opt<WeightsMode> compileWeights;
+
+extern llvm::cl::SubCommand runCommand;
+extern llvm::cl::opt<std::string> runModel;
+extern llvm::cl::opt<std::string> runPromptIds;
+extern llvm::cl::opt<int64_t> runMaxTokens;
+extern llvm::cl::opt<float> runTemperature;
+extern llvm::cl::opt<int32_t> runTopK;
+extern llvm::cl::opt<float> runTopP;
+extern llvm::cl::opt<uint64_t> runSeed;
+extern llvm::cl::opt<std::string> runStopIds;
+extern llvm::cl::opt<bool> runIgnoreEos;
+extern llvm::cl::opt<bool> runJson;
+
+extern llvm::cl::SubCommand inspectCommand;
+extern llvm::cl::opt<std::string> inspectModel;
+extern llvm::cl::opt<bool> inspectJson;
 
 } // namespace llmc::cli
 

@@ -22,8 +22,13 @@ int main(int argc, char **argv) {
   Error result = Error::success();
   if (llmc::cli::compileCommand)
     result = llmc::cli::runCompile();
+  else if (llmc::cli::runCommand)
+    result = llmc::cli::runRun();
+  else if (llmc::cli::inspectCommand)
+    result = llmc::cli::runInspect();
   else {
-    errs() << "llmc: error: expected a subcommand (compile); see llmc --help\n";
+    errs() << "llmc: error: expected a subcommand (compile, run, inspect); "
+              "see llmc --help\n";
     return 1;
   }
   if (result) {

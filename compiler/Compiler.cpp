@@ -1,0 +1,238 @@
+//===- Compiler.cpp - From model files to a shared library ----------------===//
+
+#include "compiler/Compiler.h"
+#include "compiler/GenerationDefaults.h"
+#include "compiler/codegen/LLVMEmitter.h"
+#include "compiler/codegen/Linker.h"
+#include "compiler/codegen/Manifest.h"
+#include "compiler/codegen/Target.h"
+#include "compiler/codegen/WeightsWriter.h"
+#include "compiler/hf/HFImporter.h"
+#include "compiler/support/FileError.h"
+#include "passes/Pipelines.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace llmc {
+namespace {
+
+/// Deletes the files a failed compilation started, unless told it succeeded.
+class OutputCleanup {
+public:
+  void add(StringRef path) { paths.push_back(path.str()); }
+  void keep() { paths.clear(); }
+  ~OutputCleanup() {
+    for (const std::string &path : paths)
+      sys::fs::remove(path);
+  }
+
+private:
+  std::vector<std::string> paths;
+};
+
+/// Writes text produced by `print` to `path`, or stdout when it is empty.
+Error writeText(StringRef path, function_ref<void(raw_ostream &)> print) {
+  if (path.empty()) {
+    print(outs());
+    outs().flush();
+    return Error::success();
+  }
+  std::error_code ec;
+  ToolOutputFile out(path, ec, sys::fs::OF_Text);
+  if (ec)
+    return fileError(path, "cannot write: " + ec.message());
+  print(out.os());
+  out.keep();
+  return Error::success();
+}
+
+/// Runs `build`'s passes on `module`; the first diagnostic becomes the error.
+Error runPipeline(mlir::ModuleOp module,
+                  function_ref<void(mlir::OpPassManager &)> build,
+                  StringRef what) {
+  mlir::MLIRContext *ctx = module.getContext();
+  std::string firstError;
+  mlir::ScopedDiagnosticHandler handler(ctx, [&](mlir::Diagnostic &diag) {
+    if (diag.getSeverity() == mlir::DiagnosticSeverity::Error &&
+        firstError.empty())
+      firstError = diag.str();
+    return mlir::success();
+  });
+  mlir::PassManager pm(ctx);
+  build(pm);
+  if (mlir::failed(pm.run(module)))
+    return createStringError(
+        inconvertibleErrorCode(),
+        what +
+            " failed: " + (firstError.empty() ? "unknown error" : firstError));
+  return Error::success();
+}
+
+/// A model imported by a frontend, with what codegen needs from its files.
+struct ImportedModel {
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::unique_ptr<WeightSource> weights;
+  GenerationDefaults generation;
+};
+
+Expected<ImportedModel> importModel(mlir::MLIRContext &context,
+                                    const CompileOptions &options) {
+  ImportedModel model;
+  auto checkpoint = HFCheckpoint::open(options.modelPath);
+  if (!checkpoint)
+    return checkpoint.takeError();
+  HFImportOptions importOptions;
+  importOptions.contextLength = options.contextLength;
+  auto module = importHFCheckpoint(context, **checkpoint, importOptions);
+  if (!module)
+    return module.takeError();
+  auto generation = readGenerationDefaults(options.modelPath);
+  if (!generation)
+    return generation.takeError();
+  model.module = std::move(*module);
+  model.weights = std::move(*checkpoint);
+  model.generation = std::move(*generation);
+  return std::move(model);
+}
+
+} // namespace
+
+Error compileModel(const CompileOptions &options) {
+  mlir::DialectRegistry registry;
+  registerDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  auto model = importModel(context, options);
+  if (!model)
+    return model.takeError();
+  mlir::ModuleOp module = *model->module;
+  auto printModule = [&] {
+    return writeText(options.outputPath,
+                     [&](raw_ostream &os) { module.print(os); });
+  };
+  bool mlirOut = options.emit == EmitKind::MLIR;
+  if (mlirOut && options.stage == MLIRStage::Import)
+    return printModule();
+
+  if (Error err =
+          runPipeline(module, buildLLMOptimizationPipeline, "optimization"))
+    return err;
+  if (mlirOut && options.stage == MLIRStage::Optimized)
+    return printModule();
+
+  if (Error err =
+          runPipeline(module, buildLLMToBuffersPipeline, "lowering to buffers"))
+    return err;
+  auto layout = getWeightsLayout(module);
+  if (!layout)
+    return layout.takeError();
+  auto entries = getEntryPoints(module);
+  if (!entries)
+    return entries.takeError();
+
+  auto target = parseTarget(options.target);
+  if (!target)
+    return target.takeError();
+  bool embed = options.weights == WeightsMode::Embed ||
+               (options.weights == WeightsMode::Auto &&
+                layout->size < kEmbedWeightsLimit);
+  ManifestInputs manifestInputs;
+  manifestInputs.target = target->name + " (" + target->cpu + ")";
+  manifestInputs.generation = model->generation;
+  if (!embed)
+    manifestInputs.weightsFile =
+        sys::path::filename(options.outputPath).str() + ".weights";
+  // The model id digests the weights: it ties the library to its side file.
+  auto modelId = computeModelId(*layout, *model->weights);
+  if (!modelId)
+    return modelId.takeError();
+  manifestInputs.modelId = *modelId;
+  auto manifest = buildManifest(module, *layout, manifestInputs);
+  if (!manifest)
+    return manifest.takeError();
+
+  if (Error err =
+          runPipeline(module, buildBuffersToLLVMPipeline, "lowering to LLVM"))
+    return err;
+  if (mlirOut)
+    return printModule();
+
+  auto machine = createTargetMachine(*target, options.optLevel);
+  if (!machine)
+    return machine.takeError();
+  LLVMContext llvmContext;
+  auto llvmModule = translateToLLVMIR(module, llvmContext, **machine);
+  if (!llvmModule)
+    return llvmModule.takeError();
+  std::vector<std::string> entryNames;
+  for (const EntryPointSignature &entry : *entries)
+    entryNames.push_back(entry.name);
+  if (Error err = addModelDescriptor(**llvmModule, *manifest, entryNames, embed,
+                                     layout->size))
+    return err;
+  if (Error err = optimizeModule(**llvmModule, **machine, options.optLevel))
+    return err;
+  if (options.emit == EmitKind::LLVM)
+    return writeText(options.outputPath, [&](raw_ostream &os) {
+      (*llvmModule)->print(os, nullptr);
+    });
+
+  if (options.outputPath.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "-o is required to write an object or library");
+  OutputCleanup cleanup;
+  if (options.emit == EmitKind::Obj) {
+    cleanup.add(options.outputPath);
+    if (Error err = emitObjectFile(**llvmModule, **machine, options.outputPath))
+      return err;
+    cleanup.keep();
+    return Error::success();
+  }
+
+  // Objects go to a scratch directory; only the library (and its weights
+  // side file) end up beside the output.
+  SmallString<128> scratch;
+  if (std::error_code ec =
+          sys::fs::createUniqueDirectory("llmc-compile", scratch))
+    return createStringError(ec, "cannot create a scratch directory");
+  std::string codeObject = (scratch + "/model.o").str();
+  std::string weightsObject = (scratch + "/weights.o").str();
+  auto removeScratch = make_scope_exit([&] {
+    sys::fs::remove(codeObject);
+    sys::fs::remove(weightsObject);
+    sys::fs::remove(scratch);
+  });
+  if (Error err = emitObjectFile(**llvmModule, **machine, codeObject))
+    return err;
+  std::vector<std::string> objects{codeObject};
+
+  cleanup.add(options.outputPath);
+  if (embed) {
+    if (Error err = writeWeightsObject(weightsObject, *layout, *model->weights))
+      return err;
+    objects.push_back(weightsObject);
+  } else {
+    SmallString<256> weightsPath(options.outputPath);
+    weightsPath += ".weights";
+    cleanup.add(weightsPath);
+    if (Error err =
+            writeWeightsFile(weightsPath, *layout, *model->weights, *modelId))
+      return err;
+  }
+  if (Error err = linkSharedLibrary(objects, options.outputPath))
+    return err;
+  cleanup.keep();
+  return Error::success();
+}
+
+} // namespace llmc

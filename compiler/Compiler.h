@@ -1,0 +1,44 @@
+//===- Compiler.h - From model files to a shared library --------*- C++ -*-===//
+//
+// Pipeline assembly: a frontend imports the model into the llm dialect, llm
+// passes optimize it, the lowering pipelines turn it into the LLVM dialect,
+// and codegen writes the weights, manifest, object code and shared library.
+// Each `--emit` / `--compile-to` stage stops the pipeline early.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_COMPILER_COMPILER_H
+#define LLMC_COMPILER_COMPILER_H
+
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+
+namespace llmc {
+
+enum class EmitKind { MLIR, LLVM, Obj, Lib };
+enum class MLIRStage { Import, Optimized, Lowered };
+enum class WeightsMode { Auto, Embed, External };
+
+struct CompileOptions {
+  std::string modelPath;
+  /// Output file; empty prints text stages to stdout.
+  std::string outputPath;
+  EmitKind emit = EmitKind::Lib;
+  MLIRStage stage = MLIRStage::Import;
+  int64_t contextLength = 0;
+  std::string target = "host";
+  unsigned optLevel = 3;
+  WeightsMode weights = WeightsMode::Auto;
+};
+
+/// Weights at least this large go to a side file under --weights=auto.
+constexpr uint64_t kEmbedWeightsLimit = 256ull << 20;
+
+/// Runs the whole pipeline. On failure, no output file is left behind.
+llvm::Error compileModel(const CompileOptions &options);
+
+} // namespace llmc
+
+#endif // LLMC_COMPILER_COMPILER_H

@@ -1,0 +1,106 @@
+//===- GenerationDefaults.cpp - BOS, stop ids and sampling defaults -------===//
+
+#include "compiler/GenerationDefaults.h"
+#include "compiler/support/FileError.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <algorithm>
+
+using namespace llvm;
+
+namespace llmc {
+
+/// Parses `dir/name` into `out`; leaves `out` null when the file is absent.
+static Error readJson(StringRef dir, StringRef name,
+                      std::optional<json::Value> &out, std::string &path) {
+  SmallString<256> p(dir);
+  sys::path::append(p, name);
+  path = std::string(p);
+  if (!sys::fs::exists(p))
+    return Error::success();
+  auto buffer = MemoryBuffer::getFile(p, /*IsText=*/true);
+  if (!buffer)
+    return fileError(p, "cannot open: " + buffer.getError().message());
+  Expected<json::Value> value = json::parse((*buffer)->getBuffer());
+  if (!value)
+    return fileError(p, "not valid JSON: " + toString(value.takeError()));
+  if (!value->getAsObject())
+    return fileError(p, "expected a JSON object");
+  out = std::move(*value);
+  return Error::success();
+}
+
+/// Appends eos_token_id (an integer or a list) of `object` to `ids`.
+static Error appendIds(const json::Object &object, StringRef key,
+                       StringRef path, std::vector<int64_t> &ids) {
+  const json::Value *value = object.get(key);
+  if (!value || value->kind() == json::Value::Null)
+    return Error::success();
+  if (std::optional<int64_t> id = value->getAsInteger()) {
+    ids.push_back(*id);
+    return Error::success();
+  }
+  const json::Array *array = value->getAsArray();
+  if (!array)
+    return fileError(path, "'" + key + "' must be an integer or a list");
+  for (const json::Value &item : *array) {
+    std::optional<int64_t> id = item.getAsInteger();
+    if (!id)
+      return fileError(path, "'" + key + "' must list integers");
+    ids.push_back(*id);
+  }
+  return Error::success();
+}
+
+Expected<GenerationDefaults> readGenerationDefaults(StringRef dir) {
+  GenerationDefaults defaults;
+  std::optional<json::Value> config, generation, tokenizerConfig;
+  std::string configPath, generationPath, tokenizerConfigPath;
+  if (Error err = readJson(dir, "config.json", config, configPath))
+    return std::move(err);
+  if (Error err =
+          readJson(dir, "generation_config.json", generation, generationPath))
+    return std::move(err);
+  if (Error err = readJson(dir, "tokenizer_config.json", tokenizerConfig,
+                           tokenizerConfigPath))
+    return std::move(err);
+
+  for (auto [value, path] : {std::pair{&config, &configPath},
+                             std::pair{&generation, &generationPath}}) {
+    if (!*value)
+      continue;
+    const json::Object &object = *(*value)->getAsObject();
+    if (std::optional<int64_t> bos = object.getInteger("bos_token_id"))
+      defaults.bosId = *bos;
+    if (Error err = appendIds(object, "eos_token_id", *path, defaults.stopIds))
+      return std::move(err);
+  }
+  std::sort(defaults.stopIds.begin(), defaults.stopIds.end());
+  defaults.stopIds.erase(
+      std::unique(defaults.stopIds.begin(), defaults.stopIds.end()),
+      defaults.stopIds.end());
+
+  if (generation) {
+    const json::Object &object = *generation->getAsObject();
+    if (std::optional<bool> sample = object.getBoolean("do_sample"))
+      defaults.doSample = *sample;
+    if (std::optional<double> t = object.getNumber("temperature"))
+      defaults.temperature = static_cast<float>(*t);
+    if (std::optional<int64_t> k = object.getInteger("top_k"))
+      defaults.topK = static_cast<int32_t>(*k);
+    if (std::optional<double> p = object.getNumber("top_p"))
+      defaults.topP = static_cast<float>(*p);
+  }
+  if (tokenizerConfig) {
+    const json::Object &object = *tokenizerConfig->getAsObject();
+    if (std::optional<bool> add = object.getBoolean("add_bos_token"))
+      defaults.addBos = *add;
+  }
+  return defaults;
+}
+
+} // namespace llmc

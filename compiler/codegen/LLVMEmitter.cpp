@@ -1,0 +1,176 @@
+//===- LLVMEmitter.cpp - LLVM IR, the model descriptor, objects -----------===//
+
+#include "compiler/codegen/LLVMEmitter.h"
+#include "compiler/support/FileError.h"
+#include "runtime/include/llmc/abi.h"
+
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace llmc {
+
+uint64_t fnv1a64(ArrayRef<uint8_t> bytes) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (uint8_t byte : bytes) {
+    hash ^= byte;
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+Expected<std::unique_ptr<Module>> translateToLLVMIR(mlir::ModuleOp module,
+                                                    LLVMContext &context,
+                                                    TargetMachine &machine) {
+  std::unique_ptr<Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, context, "llmc_model");
+  if (!llvmModule)
+    return createStringError(inconvertibleErrorCode(),
+                             "translation to LLVM IR failed");
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  llvmModule->setDataLayout(machine.createDataLayout());
+  return std::move(llvmModule);
+}
+
+/// `void llmc_packed_<name>(void **args)`: calls the C interface wrapper
+/// with args[i] as its i-th pointer argument (or *args[i] for a scalar), so
+/// the runtime calls every entry point the same way.
+static Function *createPackedWrapper(Function &wrapped, StringRef name) {
+  Module &module = *wrapped.getParent();
+  LLVMContext &ctx = module.getContext();
+  PointerType *ptr = PointerType::getUnqual(ctx);
+  auto *packed = Function::Create(
+      FunctionType::get(Type::getVoidTy(ctx), {ptr}, false),
+      GlobalValue::InternalLinkage, "llmc_packed_" + name, module);
+  IRBuilder<> builder(BasicBlock::Create(ctx, "entry", packed));
+  std::vector<Value *> args;
+  for (auto [i, param] : llvm::enumerate(wrapped.args())) {
+    Value *slot = builder.CreateConstGEP1_64(ptr, packed->getArg(0), i);
+    Value *pointer = builder.CreateLoad(ptr, slot);
+    args.push_back(param.getType()->isPointerTy()
+                       ? pointer
+                       : builder.CreateLoad(param.getType(), pointer));
+  }
+  builder.CreateCall(&wrapped, args);
+  builder.CreateRetVoid();
+  return packed;
+}
+
+Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
+                         ArrayRef<std::string> entryPoints, bool embedded,
+                         uint64_t weightsSize) {
+  LLVMContext &ctx = module.getContext();
+  Type *i32 = Type::getInt32Ty(ctx);
+  Type *i64 = Type::getInt64Ty(ctx);
+  PointerType *ptr = PointerType::getUnqual(ctx);
+
+  // Only llmc_model_get is exported: code reaches everything else through
+  // the descriptor's pointers.
+  for (Function &f : module.functions())
+    if (!f.isDeclaration())
+      f.setVisibility(GlobalValue::HiddenVisibility);
+
+  auto *manifestData = ConstantDataArray::get(ctx, manifest);
+  auto *manifestGlobal = new GlobalVariable(
+      module, manifestData->getType(), /*isConstant=*/true,
+      GlobalValue::InternalLinkage, manifestData, "llmc_manifest");
+  manifestGlobal->setAlignment(Align(16));
+
+  StructType *entryType = StructType::get(ctx, {ptr, ptr});
+  std::vector<Constant *> entries;
+  for (const std::string &name : entryPoints) {
+    Function *wrapped = module.getFunction("_mlir_ciface_" + name);
+    if (!wrapped)
+      return createStringError(inconvertibleErrorCode(),
+                               "entry point '" + name +
+                                   "' has no C interface wrapper");
+    Function *function = createPackedWrapper(*wrapped, name);
+    Constant *nameConstant = ConstantDataArray::getString(ctx, name);
+    auto *nameGlobal = new GlobalVariable(
+        module, nameConstant->getType(), true, GlobalValue::PrivateLinkage,
+        nameConstant, "llmc_entry_name." + name);
+    entries.push_back(ConstantStruct::get(entryType, {nameGlobal, function}));
+  }
+  auto *entryArrayType = ArrayType::get(entryType, entries.size());
+  auto *entryTable = new GlobalVariable(
+      module, entryArrayType, true, GlobalValue::InternalLinkage,
+      ConstantArray::get(entryArrayType, entries), "llmc_entry_points");
+
+  Constant *weights = ConstantPointerNull::get(ptr);
+  if (embedded) {
+    auto *external = new GlobalVariable(
+        module, ArrayType::get(Type::getInt8Ty(ctx), 0), true,
+        GlobalValue::ExternalLinkage, nullptr, "llmc_weights");
+    external->setVisibility(GlobalValue::HiddenVisibility);
+    weights = external;
+  }
+
+  // Field for field the layout of llmc_model_descriptor.
+  StructType *descriptorType =
+      StructType::get(ctx, {i32, i32, ptr, i64, i64, ptr, i64, ptr});
+  Constant *descriptor = ConstantStruct::get(
+      descriptorType,
+      {ConstantInt::get(i32, LLMC_ABI_VERSION),
+       ConstantInt::get(i32, entries.size()), manifestGlobal,
+       ConstantInt::get(i64, manifest.size()),
+       ConstantInt::get(i64, fnv1a64(manifest)), weights,
+       ConstantInt::get(i64, embedded ? weightsSize : 0), entryTable});
+  auto *descriptorGlobal = new GlobalVariable(module, descriptorType, true,
+                                              GlobalValue::InternalLinkage,
+                                              descriptor, "llmc_descriptor");
+
+  auto *getter =
+      Function::Create(FunctionType::get(ptr, false),
+                       GlobalValue::ExternalLinkage, "llmc_model_get", module);
+  IRBuilder<> builder(BasicBlock::Create(ctx, "entry", getter));
+  builder.CreateRet(descriptorGlobal);
+  return Error::success();
+}
+
+Error optimizeModule(Module &module, TargetMachine &machine,
+                     unsigned optLevel) {
+  if (optLevel == 0)
+    return Error::success();
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PipelineTuningOptions tuning;
+  tuning.LoopVectorization = true;
+  tuning.SLPVectorization = true;
+  PassBuilder pb(&machine, tuning);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  OptimizationLevel level = optLevel == 1   ? OptimizationLevel::O1
+                            : optLevel == 2 ? OptimizationLevel::O2
+                                            : OptimizationLevel::O3;
+  ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, mam);
+  return Error::success();
+}
+
+Error emitObjectFile(Module &module, TargetMachine &machine, StringRef path) {
+  std::error_code ec;
+  raw_fd_ostream os(path, ec, sys::fs::OF_None);
+  if (ec)
+    return fileError(path, "cannot write: " + ec.message());
+  legacy::PassManager pm;
+  if (machine.addPassesToEmitFile(pm, os, nullptr, CodeGenFileType::ObjectFile))
+    return fileError(path, "the target cannot emit object files");
+  pm.run(module);
+  os.close();
+  if (os.has_error())
+    return fileError(path, "write failed: " + os.error().message());
+  return Error::success();
+}
+
+} // namespace llmc

@@ -1,0 +1,221 @@
+//===- WeightsWriter.cpp - Stream weights into the artifact ---------------===//
+
+#include "compiler/codegen/WeightsWriter.h"
+#include "compiler/support/FileError.h"
+#include "runtime/include/llmc/abi.h"
+
+#include "llvm/BinaryFormat/ELF.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
+
+#include <cstring>
+
+using namespace llvm;
+
+namespace llmc {
+
+Expected<WeightsLayout> getWeightsLayout(mlir::ModuleOp module) {
+  auto table = module->getAttrOfType<mlir::ArrayAttr>("llm.weights");
+  auto size = module->getAttrOfType<mlir::IntegerAttr>("llm.weights_size");
+  if (!table || !size)
+    return createStringError(inconvertibleErrorCode(),
+                             "module has no weights layout (run "
+                             "llm-bind-weights first)");
+  WeightsLayout layout;
+  layout.size = size.getInt();
+  for (mlir::Attribute entry : table) {
+    auto dict = cast<mlir::DictionaryAttr>(entry);
+    WeightSlot slot;
+    slot.name = dict.getAs<mlir::StringAttr>("name").str();
+    slot.offset = dict.getAs<mlir::IntegerAttr>("offset").getInt();
+    slot.bytes = dict.getAs<mlir::IntegerAttr>("bytes").getInt();
+    slot.type = cast<mlir::RankedTensorType>(
+        dict.getAs<mlir::TypeAttr>("type").getValue());
+    layout.slots.push_back(std::move(slot));
+  }
+  return layout;
+}
+
+/// Calls `visit(slot, bytes)` for every slot after checking the source's
+/// bytes have the size the layout expects.
+static Error forEachTensor(
+    const WeightsLayout &layout, const WeightSource &source,
+    function_ref<Error(const WeightSlot &, ArrayRef<uint8_t>)> visit) {
+  for (const WeightSlot &slot : layout.slots) {
+    Expected<ArrayRef<uint8_t>> bytes = source.getTensorBytes(slot.name);
+    if (!bytes)
+      return bytes.takeError();
+    if (bytes->size() != slot.bytes)
+      return createStringError(inconvertibleErrorCode(),
+                               "weight '" + slot.name + "' has " +
+                                   Twine(bytes->size()) + " bytes, expected " +
+                                   Twine(slot.bytes));
+    if (Error err = visit(slot, *bytes))
+      return err;
+  }
+  return Error::success();
+}
+
+Expected<std::string> computeModelId(const WeightsLayout &layout,
+                                     const WeightSource &source) {
+  uint64_t digest = 0xcbf29ce484222325ull ^ layout.size;
+  Error err = forEachTensor(
+      layout, source, [&](const WeightSlot &slot, ArrayRef<uint8_t> bytes) {
+        uint64_t h = xxh3_64bits(bytes) ^ (slot.offset * 0x9e3779b97f4a7c15ull);
+        digest = (digest ^ h) * 0x100000001b3ull;
+        digest ^= digest >> 29;
+        return Error::success();
+      });
+  if (err)
+    return std::move(err);
+  std::string id;
+  raw_string_ostream os(id);
+  os << format_hex_no_prefix(digest, 16);
+  return id;
+}
+
+/// Streams the blob (zero padding between tensors) to `os`.
+static Error writeBlob(raw_ostream &os, const WeightsLayout &layout,
+                       const WeightSource &source) {
+  uint64_t position = 0;
+  Error err = forEachTensor(
+      layout, source, [&](const WeightSlot &slot, ArrayRef<uint8_t> bytes) {
+        os.write_zeros(slot.offset - position);
+        os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+        position = slot.offset + bytes.size();
+        return Error::success();
+      });
+  if (err)
+    return err;
+  os.write_zeros(layout.size - position);
+  return Error::success();
+}
+
+static void writePadding(raw_ostream &os, uint64_t &offset, uint64_t align) {
+  uint64_t padded = alignTo(offset, align);
+  os.write_zeros(padded - offset);
+  offset = padded;
+}
+
+template <typename T> static void writeStruct(raw_ostream &os, const T &value) {
+  os.write(reinterpret_cast<const char *>(&value), sizeof(T));
+}
+
+Error writeWeightsObject(StringRef path, const WeightsLayout &layout,
+                         const WeightSource &source) {
+  std::error_code ec;
+  raw_fd_ostream os(path, ec, sys::fs::OF_None);
+  if (ec)
+    return fileError(path, "cannot write: " + ec.message());
+
+  // Layout: header | blob (at 4096) | symtab | strtab | shstrtab | sections.
+  const char shstrtab[] = "\0.llmc.weights\0.symtab\0.strtab\0"
+                          ".shstrtab\0.note.GNU-stack\0";
+  enum : uint32_t {
+    kNameWeights = 1,
+    kNameSymtab = 15,
+    kNameStrtab = 23,
+    kNameShstrtab = 31,
+    kNameStack = 41
+  };
+  const char strtab[] = "\0llmc_weights\0";
+  const uint64_t blobOffset = 4096;
+  uint64_t symtabOffset = alignTo(blobOffset + layout.size, 8);
+  uint64_t strtabOffset = symtabOffset + 2 * sizeof(ELF::Elf64_Sym);
+  uint64_t shstrtabOffset = strtabOffset + sizeof(strtab);
+  uint64_t sectionsOffset = alignTo(shstrtabOffset + sizeof(shstrtab), 8);
+
+  ELF::Elf64_Ehdr header{};
+  std::memcpy(header.e_ident, ELF::ElfMagic, 4);
+  header.e_ident[ELF::EI_CLASS] = ELF::ELFCLASS64;
+  header.e_ident[ELF::EI_DATA] = ELF::ELFDATA2LSB;
+  header.e_ident[ELF::EI_VERSION] = ELF::EV_CURRENT;
+  header.e_type = ELF::ET_REL;
+  header.e_machine = ELF::EM_X86_64;
+  header.e_version = ELF::EV_CURRENT;
+  header.e_shoff = sectionsOffset;
+  header.e_ehsize = sizeof(ELF::Elf64_Ehdr);
+  header.e_shentsize = sizeof(ELF::Elf64_Shdr);
+  header.e_shnum = 6;
+  header.e_shstrndx = 4;
+
+  uint64_t offset = 0;
+  writeStruct(os, header);
+  offset += sizeof(header);
+  writePadding(os, offset, blobOffset);
+  if (Error err = writeBlob(os, layout, source))
+    return err;
+  offset += layout.size;
+  writePadding(os, offset, 8);
+
+  ELF::Elf64_Sym null{}, weights{};
+  weights.st_name = 1;
+  weights.setBindingAndType(ELF::STB_GLOBAL, ELF::STT_OBJECT);
+  weights.st_other = ELF::STV_HIDDEN;
+  weights.st_shndx = 1;
+  weights.st_size = layout.size;
+  writeStruct(os, null);
+  writeStruct(os, weights);
+  os.write(strtab, sizeof(strtab));
+  os.write(shstrtab, sizeof(shstrtab));
+  offset = shstrtabOffset + sizeof(shstrtab);
+  writePadding(os, offset, 8);
+
+  auto section = [&](uint32_t name, uint32_t type, uint64_t flags, uint64_t at,
+                     uint64_t size, uint64_t align) {
+    ELF::Elf64_Shdr s{};
+    s.sh_name = name;
+    s.sh_type = type;
+    s.sh_flags = flags;
+    s.sh_offset = at;
+    s.sh_size = size;
+    s.sh_addralign = align;
+    return s;
+  };
+  writeStruct(os, ELF::Elf64_Shdr{});
+  writeStruct(os, section(kNameWeights, ELF::SHT_PROGBITS, ELF::SHF_ALLOC,
+                          blobOffset, layout.size, 4096));
+  ELF::Elf64_Shdr symtab = section(kNameSymtab, ELF::SHT_SYMTAB, 0,
+                                   symtabOffset, 2 * sizeof(ELF::Elf64_Sym), 8);
+  symtab.sh_link = 3;
+  symtab.sh_info = 1;
+  symtab.sh_entsize = sizeof(ELF::Elf64_Sym);
+  writeStruct(os, symtab);
+  writeStruct(os, section(kNameStrtab, ELF::SHT_STRTAB, 0, strtabOffset,
+                          sizeof(strtab), 1));
+  writeStruct(os, section(kNameShstrtab, ELF::SHT_STRTAB, 0, shstrtabOffset,
+                          sizeof(shstrtab), 1));
+  writeStruct(os,
+              section(kNameStack, ELF::SHT_PROGBITS, 0, sectionsOffset, 0, 1));
+  os.close();
+  if (os.has_error())
+    return fileError(path, "write failed: " + os.error().message());
+  return Error::success();
+}
+
+Error writeWeightsFile(StringRef path, const WeightsLayout &layout,
+                       const WeightSource &source, StringRef modelId) {
+  std::error_code ec;
+  raw_fd_ostream os(path, ec, sys::fs::OF_None);
+  if (ec)
+    return fileError(path, "cannot write: " + ec.message());
+  llmc_weights_header header{};
+  std::memcpy(header.magic, LLMC_WEIGHTS_MAGIC, sizeof(header.magic));
+  header.version = LLMC_ABI_VERSION;
+  header.data_size = layout.size;
+  std::memcpy(header.model_id, modelId.data(),
+              std::min(modelId.size(), sizeof(header.model_id) - 1));
+  writeStruct(os, header);
+  uint64_t offset = sizeof(header);
+  writePadding(os, offset, LLMC_WEIGHTS_HEADER_SIZE);
+  if (Error err = writeBlob(os, layout, source))
+    return err;
+  os.close();
+  if (os.has_error())
+    return fileError(path, "write failed: " + os.error().message());
+  return Error::success();
+}
+
+} // namespace llmc

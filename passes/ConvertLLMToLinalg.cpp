@@ -1,0 +1,468 @@
+//===- ConvertLLMToLinalg.cpp - llm ops to linalg on tensors --------------===//
+//
+// Every llm op becomes destination-style linalg on tensors: the reference
+// semantics of each op, written plainly so that bufferization, vectorization
+// and LLVM can take it from there. Attention lives in LowerAttention.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/llm/LLMOps.h"
+#include "passes/LinalgBuilders.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+namespace llmc {
+#define GEN_PASS_DEF_CONVERTLLMTOLINALG
+#include "passes/Passes.h.inc"
+} // namespace llmc
+
+using namespace mlir;
+
+namespace llmc {
+
+RankedTensorType getKVCacheTensorType(Type type) {
+  auto cache = cast<llm::KVCacheType>(type);
+  return RankedTensorType::get({cache.getLayers(), 2, cache.getCapacity(),
+                                cache.getKvHeads(), cache.getHeadDim()},
+                               cache.getElementType());
+}
+
+namespace {
+
+/// Maps of a rank-`rank` iteration space: identity, and the identity without
+/// its last dimension (for per-row reductions and their results).
+struct RowMaps {
+  AffineMap all, row, last;
+  RowMaps(MLIRContext *ctx, int64_t rank) {
+    all = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    row = all.getMajorSubMap(rank - 1);
+    last = AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx));
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Embedding: result[t, h] = table[ids[t], h]
+//===----------------------------------------------------------------------===//
+
+struct EmbeddingLowering : OpConversionPattern<llm::EmbeddingOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(llm::EmbeddingOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    Value table = adaptor.getTable();
+    Value ids = adaptor.getIds();
+    Type resultElement = op.getType().getElementType();
+    SmallVector<OpFoldResult> sizes{
+        tensor::getMixedSize(rewriter, loc, ids, 0),
+        tensor::getMixedSize(rewriter, loc, table, 1)};
+    Value init = makeEmpty(rewriter, loc, sizes, resultElement);
+    AffineMap all = AffineMap::getMultiDimIdentityMap(2, ctx);
+    AffineMap row = AffineMap::get(2, 0, getAffineDimExpr(0, ctx));
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, init.getType(), ids, init, {row, all},
+        parallelIterators(2), [&](OpBuilder &b, Location l, ValueRange args) {
+          Value id =
+              arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          Value h = linalg::IndexOp::create(b, l, 1);
+          Value v = tensor::ExtractOp::create(b, l, table, ValueRange{id, h});
+          linalg::YieldOp::create(b, l,
+                                  Value(castFloat(b, l, v, resultElement)));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// RMSNorm: x / sqrt(mean(x^2) + eps) * w over the last dimension
+//===----------------------------------------------------------------------===//
+
+struct RmsNormLowering : OpConversionPattern<llm::RmsNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(llm::RmsNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    Value x = adaptor.getInput();
+    Value weight = adaptor.getWeight();
+    auto type = op.getType();
+    Type f = type.getElementType();
+    int64_t rank = type.getRank();
+    RowMaps maps(ctx, rank);
+    auto fm = getReductionFastMath(ctx);
+
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, x);
+    SmallVector<OpFoldResult> rowSizes(sizes.begin(), sizes.end() - 1);
+    Value zero = makeFilled(rewriter, loc, rowSizes, f, 0.0);
+    SmallVector<utils::IteratorType> iters = parallelIterators(rank);
+    iters.back() = utils::IteratorType::reduction;
+    auto sumSq = linalg::GenericOp::create(
+        rewriter, loc, zero.getType(), x, zero, {maps.all, maps.row}, iters,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value v = castFloat(b, l, args[0], f);
+          Value sq = arith::MulFOp::create(b, l, v, v, fm);
+          linalg::YieldOp::create(
+              b, l, Value(arith::AddFOp::create(b, l, args[1], sq, fm)));
+        });
+
+    int64_t width = type.getDimSize(rank - 1);
+    double eps = op.getEpsilon().convertToDouble();
+    Value init = makeEmpty(rewriter, loc, sizes, f);
+    auto normed = linalg::GenericOp::create(
+        rewriter, loc, init.getType(),
+        ValueRange{x, sumSq.getResult(0), weight}, init,
+        {maps.all, maps.row, maps.last, maps.all}, parallelIterators(rank),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value n = arith::ConstantOp::create(b, l, b.getFloatAttr(f, width));
+          Value e = arith::ConstantOp::create(b, l, b.getFloatAttr(f, eps));
+          Value one = arith::ConstantOp::create(b, l, b.getFloatAttr(f, 1.0));
+          Value mean = arith::DivFOp::create(b, l, args[1], n);
+          Value root =
+              math::SqrtOp::create(b, l, arith::AddFOp::create(b, l, mean, e));
+          Value inv = arith::DivFOp::create(b, l, one, root);
+          Value v =
+              arith::MulFOp::create(b, l, castFloat(b, l, args[0], f), inv);
+          Value w = castFloat(b, l, args[2], f);
+          linalg::YieldOp::create(b, l,
+                                  Value(arith::MulFOp::create(b, l, v, w)));
+        });
+    rewriter.replaceOp(op, normed.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Linear and LM head: result[m, n] = sum_k x[m, k] * w[n, k] (+ b[n])
+//===----------------------------------------------------------------------===//
+
+static FailureOr<Value> lowerProjection(Operation *op, Value x, Value weight,
+                                        Value bias, RankedTensorType type,
+                                        ConversionPatternRewriter &rewriter) {
+  if (type.getRank() != 2)
+    return rewriter.notifyMatchFailure(op, "expects a rank-2 input");
+  Location loc = op->getLoc();
+  MLIRContext *ctx = op->getContext();
+  Type f = type.getElementType();
+  SmallVector<OpFoldResult> sizes{
+      tensor::getMixedSize(rewriter, loc, x, 0),
+      tensor::getMixedSize(rewriter, loc, weight, 0)};
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+
+  // The accumulator starts at the bias (broadcast over rows) or at zero.
+  Value init;
+  if (bias) {
+    Value empty = makeEmpty(rewriter, loc, sizes, f);
+    auto broadcast = linalg::GenericOp::create(
+        rewriter, loc, empty.getType(), bias, empty,
+        {AffineMap::get(2, 0, getAffineDimExpr(1, ctx)),
+         AffineMap::getMultiDimIdentityMap(2, ctx)},
+        parallelIterators(2), [&](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(b, l, Value(castFloat(b, l, args[0], f)));
+        });
+    init = broadcast.getResult(0);
+  } else {
+    init = makeFilled(rewriter, loc, sizes, f, 0.0);
+  }
+
+  auto fm = getReductionFastMath(ctx);
+  auto matmul = linalg::GenericOp::create(
+      rewriter, loc, init.getType(), ValueRange{x, weight}, init,
+      {AffineMap::get(3, 0, {m, k}, ctx), AffineMap::get(3, 0, {n, k}, ctx),
+       AffineMap::get(3, 0, {m, n}, ctx)},
+      {utils::IteratorType::parallel, utils::IteratorType::parallel,
+       utils::IteratorType::reduction},
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        Value product = arith::MulFOp::create(b, l, castFloat(b, l, args[0], f),
+                                              castFloat(b, l, args[1], f), fm);
+        linalg::YieldOp::create(
+            b, l, Value(arith::AddFOp::create(b, l, args[2], product, fm)));
+      });
+  return matmul.getResult(0);
+}
+
+struct LinearLowering : OpConversionPattern<llm::LinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(llm::LinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    FailureOr<Value> result =
+        lowerProjection(op, adaptor.getInput(), adaptor.getWeight(),
+                        adaptor.getBias(), op.getType(), rewriter);
+    if (failed(result))
+      return failure();
+    rewriter.replaceOp(op, *result);
+    return success();
+  }
+};
+
+struct LMHeadLowering : OpConversionPattern<llm::LMHeadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(llm::LMHeadOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    FailureOr<Value> result =
+        lowerProjection(op, adaptor.getInput(), adaptor.getWeight(), Value(),
+                        op.getType(), rewriter);
+    if (failed(result))
+      return failure();
+    rewriter.replaceOp(op, *result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Elementwise: silu, swiglu, add
+//===----------------------------------------------------------------------===//
+
+/// x * sigmoid(x) = x / (1 + exp(-x)).
+static Value buildSilu(OpBuilder &b, Location l, Value x) {
+  Type f = x.getType();
+  Value one = arith::ConstantOp::create(b, l, b.getFloatAttr(f, 1.0));
+  Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
+  return arith::DivFOp::create(b, l, x, arith::AddFOp::create(b, l, one, e));
+}
+
+/// Lowers an elementwise op on same-typed operands with `body`.
+template <typename Op> struct ElementwiseLowering : OpConversionPattern<Op> {
+  using Body = Value (*)(OpBuilder &, Location, ValueRange);
+  ElementwiseLowering(TypeConverter &converter, MLIRContext *ctx, Body body)
+      : OpConversionPattern<Op>(converter, ctx), body(body) {}
+
+  LogicalResult
+  matchAndRewrite(Op op, typename Op::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    ValueRange inputs = adaptor.getOperands();
+    Value init = makeEmpty(rewriter, loc, getSizes(rewriter, loc, inputs[0]),
+                           type.getElementType());
+    AffineMap id =
+        AffineMap::getMultiDimIdentityMap(type.getRank(), op.getContext());
+    SmallVector<AffineMap> maps(inputs.size() + 1, id);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, inputs, init, maps,
+        parallelIterators(type.getRank()),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(b, l, Value(body(b, l, args.drop_back())));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+
+  Body body;
+};
+
+//===----------------------------------------------------------------------===//
+// Rotary embedding
+//===----------------------------------------------------------------------===//
+
+struct RotaryEmbeddingLowering : OpConversionPattern<llm::RotaryEmbeddingOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(llm::RotaryEmbeddingOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    auto type = op.getType();
+    Type f = type.getElementType();
+    int64_t headDim = type.getDimSize(2);
+    int64_t half = headDim / 2;
+    bool interleaved = op.getStyle() == llm::RopeStyle::Interleaved;
+
+    // inv_freq[i] = theta^(-2i / head_dim), folded at compile time.
+    double theta = op.getTheta().convertToDouble();
+    SmallVector<float> invFreq;
+    for (int64_t i = 0; i < half; ++i)
+      invFreq.push_back(
+          static_cast<float>(1.0 / std::pow(theta, double(2 * i) / headDim)));
+    auto freqType = RankedTensorType::get({half}, rewriter.getF32Type());
+    Value freqs = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(freqType, ArrayRef(invFreq)));
+
+    Value x = adaptor.getInput();
+    Value init = makeEmpty(rewriter, loc, getSizes(rewriter, loc, x), f);
+    AffineMap all = AffineMap::getMultiDimIdentityMap(3, ctx);
+    AffineMap token = AffineMap::get(3, 0, getAffineDimExpr(0, ctx));
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, ValueRange{x, adaptor.getPositions()}, init,
+        {all, token, all}, parallelIterators(3),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          auto index = [&](int64_t v) {
+            return arith::ConstantIndexOp::create(b, l, v).getResult();
+          };
+          Value t = linalg::IndexOp::create(b, l, 0);
+          Value h = linalg::IndexOp::create(b, l, 1);
+          Value d = linalg::IndexOp::create(b, l, 2);
+          // The pair index i, the partner component and the sign of its term.
+          Value i, partner, first;
+          if (interleaved) {
+            i = arith::DivUIOp::create(b, l, d, index(2));
+            Value odd = arith::RemUIOp::create(b, l, d, index(2));
+            first = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, odd,
+                                          index(0));
+            partner = arith::SelectOp::create(
+                b, l, first, arith::AddIOp::create(b, l, d, index(1)),
+                arith::SubIOp::create(b, l, d, index(1)));
+          } else {
+            first = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, d,
+                                          index(half));
+            i = arith::SelectOp::create(
+                b, l, first, d, arith::SubIOp::create(b, l, d, index(half)));
+            partner = arith::SelectOp::create(
+                b, l, first, arith::AddIOp::create(b, l, d, index(half)), i);
+          }
+          Value freq = tensor::ExtractOp::create(b, l, freqs, i);
+          Value pos = arith::SIToFPOp::create(b, l, b.getF32Type(), args[1]);
+          Value angle = arith::MulFOp::create(b, l, pos, freq);
+          Value cos = castFloat(b, l, math::CosOp::create(b, l, angle), f);
+          Value sin = castFloat(b, l, math::SinOp::create(b, l, angle), f);
+          Value other =
+              tensor::ExtractOp::create(b, l, x, ValueRange{t, h, partner});
+          // first of a pair: x*cos - partner*sin; second: x*cos + partner*sin.
+          Value rotated = arith::MulFOp::create(b, l, other, sin);
+          rotated = arith::SelectOp::create(
+              b, l, first, arith::NegFOp::create(b, l, rotated), rotated);
+          Value result = arith::AddFOp::create(
+              b, l, arith::MulFOp::create(b, l, args[0], cos), rotated);
+          linalg::YieldOp::create(b, l, Value(result));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Entry-point ABI: the KV cache is an in/out buffer, not a result.
+//===----------------------------------------------------------------------===//
+
+/// Turns each tensor result of an entry point that has the type of a cache
+/// argument into an in-place update of that argument, passed as a memref.
+static LogicalResult makeCacheArgumentsInPlace(func::FuncOp func,
+                                               ArrayRef<Type> cacheTypes) {
+  if (func.isExternal())
+    return success();
+  Block &entry = func.getBody().front();
+  auto ret = cast<func::ReturnOp>(entry.getTerminator());
+  OpBuilder b(func.getContext());
+
+  llvm::BitVector dropped(ret.getNumOperands());
+  for (auto [resultIndex, result] : llvm::enumerate(ret.getOperands())) {
+    if (!llvm::is_contained(cacheTypes, result.getType()))
+      continue;
+    auto argIt = llvm::find_if(entry.getArguments(), [&](BlockArgument arg) {
+      return arg.getType() == result.getType();
+    });
+    if (argIt == entry.getArguments().end())
+      return func.emitOpError("returns a KV cache it does not take");
+    BlockArgument arg = *argIt;
+    auto tensorType = cast<RankedTensorType>(arg.getType());
+    auto memrefType =
+        MemRefType::get(tensorType.getShape(), tensorType.getElementType());
+    arg.setType(memrefType);
+    b.setInsertionPointToStart(&entry);
+    Value tensor = bufferization::ToTensorOp::create(
+        b, func.getLoc(), tensorType, arg, /*restrict=*/true,
+        /*writable=*/true);
+    arg.replaceAllUsesExcept(tensor, tensor.getDefiningOp());
+    b.setInsertionPoint(ret);
+    auto write = bufferization::MaterializeInDestinationOp::create(
+        b, ret.getLoc(), TypeRange{}, result, arg);
+    write.setRestrict(true);
+    write.setWritable(true);
+    dropped.set(resultIndex);
+  }
+  ret->eraseOperands(dropped);
+  func.setType(FunctionType::get(func.getContext(), entry.getArgumentTypes(),
+                                 func.getResultTypes()));
+  if (failed(func.eraseResults(dropped)))
+    return failure();
+  // The runtime calls entry points through MLIR's C interface.
+  func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                UnitAttr::get(func.getContext()));
+  return success();
+}
+
+struct ConvertLLMToLinalgPass
+    : impl::ConvertLLMToLinalgBase<ConvertLLMToLinalgPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+
+    TypeConverter converter;
+    converter.addConversion([](Type type) { return type; });
+    converter.addConversion([](llm::KVCacheType type) -> Type {
+      return getKVCacheTensorType(type);
+    });
+
+    // Remember the cache types before they are converted away.
+    SmallVector<Type> cacheTypes;
+    module.walk([&](func::FuncOp func) {
+      for (Type type : func.getArgumentTypes())
+        if (isa<llm::KVCacheType>(type))
+          cacheTypes.push_back(converter.convertType(type));
+    });
+
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<llm::LLMDialect>();
+    target.addLegalDialect<arith::ArithDialect,
+                           bufferization::BufferizationDialect,
+                           linalg::LinalgDialect, math::MathDialect,
+                           memref::MemRefDialect, tensor::TensorDialect>();
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
+      return converter.isSignatureLegal(op.getFunctionType()) &&
+             converter.isLegal(&op.getBody());
+    });
+    target.addDynamicallyLegalOp<func::ReturnOp, func::CallOp>(
+        [&](Operation *op) { return converter.isLegal(op); });
+    target.markUnknownOpDynamicallyLegal(
+        [&](Operation *op) { return converter.isLegal(op); });
+
+    RewritePatternSet patterns(ctx);
+    populateLLMToLinalgConversionPatterns(converter, patterns);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                   converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    populateCallOpTypeConversionPattern(patterns, converter);
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      return signalPassFailure();
+
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func->hasAttr("llm.entry_point") &&
+          failed(makeCacheArgumentsInPlace(func, cacheTypes)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
+
+void populateLLMToLinalgConversionPatterns(TypeConverter &converter,
+                                           RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<EmbeddingLowering, RmsNormLowering, LinearLowering,
+               LMHeadLowering, RotaryEmbeddingLowering>(converter, ctx);
+  patterns.add<ElementwiseLowering<llm::SiluOp>>(
+      converter, ctx, [](OpBuilder &b, Location l, ValueRange v) {
+        return buildSilu(b, l, v[0]);
+      });
+  patterns.add<ElementwiseLowering<llm::SwiGLUOp>>(
+      converter, ctx, [](OpBuilder &b, Location l, ValueRange v) -> Value {
+        return arith::MulFOp::create(b, l, buildSilu(b, l, v[0]), v[1]);
+      });
+  patterns.add<ElementwiseLowering<llm::AddOp>>(
+      converter, ctx, [](OpBuilder &b, Location l, ValueRange v) -> Value {
+        return arith::AddFOp::create(b, l, v[0], v[1]);
+      });
+  populateAttentionLoweringPatterns(converter, patterns);
+}
+
+} // namespace llmc

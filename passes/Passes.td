@@ -1,0 +1,87 @@
+//===- Passes.td - llmc's transforms and lowerings ---------*- tablegen -*-===//
+
+#ifndef LLMC_PASSES_PASSES_TD
+#define LLMC_PASSES_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def BindWeights : Pass<"llm-bind-weights", "::mlir::ModuleOp"> {
+  let summary = "Lays weights out in one blob and reads them through views";
+  let description = [{
+    Gives every distinct `llm.weight` an aligned offset in a single weights
+    blob, adds the blob as the first argument (`memref<?xi8>`) of every entry
+    point, and replaces each `llm.weight` by a `memref.view` of that argument
+    at its offset, wrapped in a read-only `bufferization.to_tensor`.
+
+    The layout is recorded on the module as `llm.weights`, an array of
+    `{name, offset, bytes, type}` dictionaries, plus `llm.weights_size`: the
+    artifact writer streams each tensor to exactly that offset.
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"64",
+           "Byte alignment of every tensor in the blob">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
+def ConvertLLMToLinalg : Pass<"convert-llm-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lowers llm ops to linalg, tensor, arith and math";
+  let description = [{
+    Rewrites every llm op into destination-style linalg on tensors. The
+    `!llm.kv_cache` type becomes a contiguous
+    `tensor<layers x 2 x capacity x kv_heads x head_dim>` (keys at index 0,
+    values at 1); attention writes the new keys and values with
+    `tensor.insert_slice` and reads the cache prefix it attends over with
+    `tensor.extract_slice`.
+
+    At an entry point (`llm.entry_point`), a cache argument becomes a
+    `memref` the caller owns: the function reads it through
+    `bufferization.to_tensor restrict writable` and writes the updated cache
+    back with `bufferization.materialize_in_destination`, so that
+    bufferization updates it in place and the cache is not a result.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def Bufferize : Pass<"llmc-bufferize", "::mlir::ModuleOp"> {
+  let summary = "One-shot bufferization with llmc's calling convention";
+  let description = [{
+    Runs one-shot module bufferization across function boundaries with
+    identity-layout memrefs at function boundaries, and materializes copies
+    as `linalg.copy` so that they lower to plain loops (the generated library
+    has no runtime support library to call for strided copies).
+  }];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
+def ApproximateMath : Pass<"llmc-approximate-math", "::mlir::ModuleOp"> {
+  let summary = "Replaces exp, tanh, erf and log by polynomial approximations";
+  let description = [{
+    Expands transcendental functions that sit in hot, vectorizable loops
+    (softmax, SiLU, GELU) into polynomials of arith ops, so that LLVM can
+    vectorize them instead of calling libm one element at a time. sin and cos
+    (rotary embeddings, with large arguments) are left to libm.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+#endif // LLMC_PASSES_PASSES_TD

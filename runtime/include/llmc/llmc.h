@@ -1,0 +1,127 @@
+/*===- llmc.h - The llmc runtime's C API -------------------------*- C -*-===*\
+ *
+ * Load a compiled model (a shared library made by `llmc compile`), create
+ * sessions that own their KV cache, feed tokens, read logits, generate.
+ *
+ * Every fallible call returns an llmc_status_t: NULL on success, otherwise
+ * a status carrying a one-line message, which the caller frees with
+ * llmc_status_free. Handles are opaque. The runtime keeps no global state.
+ *
+\*===----------------------------------------------------------------------===*/
+
+#ifndef LLMC_LLMC_H
+#define LLMC_LLMC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+/*===-- Status ------------------------------------------------------------===*/
+
+typedef struct llmc_status *llmc_status_t;
+
+/* The message of a failed call ("" for NULL). Valid until freed. */
+const char *llmc_status_message(llmc_status_t status);
+void llmc_status_free(llmc_status_t status);
+
+/*===-- Models ------------------------------------------------------------===*/
+
+typedef struct llmc_model llmc_model_t;
+
+/* Loads a compiled model. The library is validated before it is mapped
+ * (ELF structure, ABI version, manifest checksum and schema); weights are
+ * mapped, never copied, from the library or from its side file. */
+llmc_status_t llmc_model_load(const char *path, llmc_model_t **model);
+void llmc_model_free(llmc_model_t *model);
+
+/* The FlatBuffers manifest (runtime/schema/manifest.fbs), verified. */
+const uint8_t *llmc_model_manifest(const llmc_model_t *model, size_t *size);
+/* Where the weights blob is mapped, and its size in bytes. */
+const uint8_t *llmc_model_weights(const llmc_model_t *model, size_t *size);
+
+int64_t llmc_model_vocab_size(const llmc_model_t *model);
+int64_t llmc_model_context_length(const llmc_model_t *model);
+/* -1 when the model has none. */
+int64_t llmc_model_bos_id(const llmc_model_t *model);
+/* The default stop ids (eos_token_id of generation_config.json and
+ * config.json); *ids stays valid while the model is loaded. */
+size_t llmc_model_stop_ids(const llmc_model_t *model, const int64_t **ids);
+
+/*===-- Sessions ----------------------------------------------------------===*/
+
+typedef struct llmc_session llmc_session_t;
+
+/* A session owns a KV cache of the model's context length. */
+llmc_status_t llmc_session_create(llmc_model_t *model,
+                                  llmc_session_t **session);
+void llmc_session_free(llmc_session_t *session);
+
+/* Tokens fed so far: the position of the next token. */
+int64_t llmc_session_position(const llmc_session_t *session);
+/* Forgets every token (the cache is reused, not cleared). */
+void llmc_session_reset(llmc_session_t *session);
+
+/* Appends `count` tokens at the session's position in one call (prefill
+ * when count > 1, decode when 1). Writes logits for every token
+ * ([count][vocab]) when `all_logits`, else for the last token only
+ * ([vocab]). Fails without side effects on an id outside the vocabulary or
+ * when the tokens do not fit in the context. */
+llmc_status_t llmc_session_forward(llmc_session_t *session,
+                                   const int32_t *tokens, size_t count,
+                                   float *logits, int all_logits);
+
+/*===-- Generation --------------------------------------------------------===*/
+
+typedef enum llmc_stop_reason {
+  LLMC_STOP_TOKEN = 0,        /* generated a stop id */
+  LLMC_STOP_MAX_TOKENS = 1,   /* generated max_tokens */
+  LLMC_STOP_CONTEXT_FULL = 2, /* no position left for the next token */
+  LLMC_STOP_CALLBACK = 3      /* the token callback asked to stop */
+} llmc_stop_reason;
+
+typedef struct llmc_generate_params {
+  int64_t max_tokens; /* counting a stop token */
+  float temperature;  /* 0 = greedy */
+  int32_t top_k;      /* 0 = off */
+  float top_p;        /* 1 = off */
+  uint64_t seed;
+  const int64_t *stop_ids; /* generation stops after emitting one */
+  size_t num_stop_ids;
+} llmc_generate_params;
+
+/* Greedy decoding with the model's stop ids and 256 tokens. */
+void llmc_generate_params_init(const llmc_model_t *model,
+                               llmc_generate_params *params);
+
+typedef struct llmc_generate_result {
+  size_t num_tokens;
+  llmc_stop_reason stop_reason;
+  size_t prompt_tokens;
+  double prefill_seconds;
+  double decode_seconds;
+  size_t decode_steps;
+} llmc_generate_result;
+
+/* Called with each generated token as soon as it is chosen; return nonzero
+ * to stop. */
+typedef int (*llmc_token_callback)(void *user_data, int32_t token);
+
+/* Feeds `prompt` (on top of what the session holds), then generates. */
+llmc_status_t llmc_generate(llmc_session_t *session, const int32_t *prompt,
+                            size_t prompt_count,
+                            const llmc_generate_params *params,
+                            llmc_token_callback callback, void *user_data,
+                            llmc_generate_result *result);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LLMC_LLMC_H */

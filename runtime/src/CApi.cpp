@@ -1,0 +1,141 @@
+//===- CApi.cpp - The runtime's C API over its C++ pieces -----------------===//
+
+#include "Model.h"
+#include "Sampler.h"
+#include "Session.h"
+#include "Status.h"
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+using namespace llmc::rt;
+
+extern "C" {
+
+const char *llmc_status_message(llmc_status_t status) {
+  return status ? status->message.c_str() : "";
+}
+void llmc_status_free(llmc_status_t status) { delete status; }
+
+llmc_status_t llmc_model_load(const char *path, llmc_model_t **model) {
+  if (!path || !model)
+    return error("llmc_model_load: null argument");
+  *model = nullptr;
+  return loadModel(path, model);
+}
+void llmc_model_free(llmc_model_t *model) { delete model; }
+
+const uint8_t *llmc_model_manifest(const llmc_model_t *model, size_t *size) {
+  *size = model->descriptor->manifest_size;
+  return model->descriptor->manifest;
+}
+const uint8_t *llmc_model_weights(const llmc_model_t *model, size_t *size) {
+  *size = model->weightsSize;
+  return model->weights;
+}
+int64_t llmc_model_vocab_size(const llmc_model_t *model) {
+  return model->vocabSize;
+}
+int64_t llmc_model_context_length(const llmc_model_t *model) {
+  return model->contextLength;
+}
+int64_t llmc_model_bos_id(const llmc_model_t *model) { return model->bosId; }
+size_t llmc_model_stop_ids(const llmc_model_t *model, const int64_t **ids) {
+  *ids = model->stopIds.data();
+  return model->stopIds.size();
+}
+
+llmc_status_t llmc_session_create(llmc_model_t *model,
+                                  llmc_session_t **session) {
+  if (!model || !session)
+    return error("llmc_session_create: null argument");
+  *session = nullptr;
+  return createSession(model, session);
+}
+void llmc_session_free(llmc_session_t *session) { delete session; }
+int64_t llmc_session_position(const llmc_session_t *session) {
+  return session->position;
+}
+void llmc_session_reset(llmc_session_t *session) { session->position = 0; }
+
+llmc_status_t llmc_session_forward(llmc_session_t *session,
+                                   const int32_t *tokens, size_t count,
+                                   float *logits, int all_logits) {
+  return forward(*session, tokens, count, logits, all_logits != 0);
+}
+
+void llmc_generate_params_init(const llmc_model_t *model,
+                               llmc_generate_params *params) {
+  *params = llmc_generate_params{};
+  params->max_tokens = 256;
+  params->temperature = 0.0f;
+  params->top_k = 0;
+  params->top_p = 1.0f;
+  params->seed = 0;
+  params->stop_ids = model->stopIds.data();
+  params->num_stop_ids = model->stopIds.size();
+}
+
+llmc_status_t llmc_generate(llmc_session_t *session, const int32_t *prompt,
+                            size_t prompt_count,
+                            const llmc_generate_params *params,
+                            llmc_token_callback callback, void *user_data,
+                            llmc_generate_result *result) {
+  using Clock = std::chrono::steady_clock;
+  llmc_model &model = *session->model;
+  *result = llmc_generate_result{};
+  result->prompt_tokens = prompt_count;
+  if (prompt_count == 0)
+    return error("the prompt is empty (it needs at least a BOS token)");
+  if (session->position + int64_t(prompt_count) > model.contextLength)
+    return error("the prompt of " + std::to_string(prompt_count) +
+                 " tokens does not fit the context length " +
+                 std::to_string(model.contextLength));
+  if (params->max_tokens < 0)
+    return error("max_tokens must not be negative");
+
+  std::vector<float> logits(model.vocabSize);
+  auto start = Clock::now();
+  if (llmc_status_t status = forward(*session, prompt, prompt_count,
+                                     logits.data(), /*allLogits=*/false))
+    return status;
+  result->prefill_seconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+
+  Sampler sampler({params->temperature, params->top_k, params->top_p},
+                  params->seed);
+  auto isStop = [&](int32_t token) {
+    return std::find(params->stop_ids, params->stop_ids + params->num_stop_ids,
+                     int64_t(token)) != params->stop_ids + params->num_stop_ids;
+  };
+  result->stop_reason = LLMC_STOP_MAX_TOKENS;
+  while (int64_t(result->num_tokens) < params->max_tokens) {
+    int32_t token = sampler.sample(logits.data(), model.vocabSize);
+    ++result->num_tokens;
+    if (callback && callback(user_data, token)) {
+      result->stop_reason = LLMC_STOP_CALLBACK;
+      break;
+    }
+    if (isStop(token)) {
+      result->stop_reason = LLMC_STOP_TOKEN;
+      break;
+    }
+    if (int64_t(result->num_tokens) >= params->max_tokens)
+      break;
+    if (session->position >= model.contextLength) {
+      result->stop_reason = LLMC_STOP_CONTEXT_FULL;
+      break;
+    }
+    auto step = Clock::now();
+    if (llmc_status_t status =
+            forward(*session, &token, 1, logits.data(), false))
+      return status;
+    result->decode_seconds +=
+        std::chrono::duration<double>(Clock::now() - step).count();
+    ++result->decode_steps;
+  }
+  return ok();
+}
+
+} // extern "C"

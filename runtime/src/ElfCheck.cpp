@@ -1,0 +1,81 @@
+//===- ElfCheck.cpp - Structural checks before dlopen ---------------------===//
+
+#include "ElfCheck.h"
+
+#include <cerrno>
+#include <cstring>
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace llmc::rt {
+
+namespace {
+struct FileCloser {
+  int fd;
+  ~FileCloser() {
+    if (fd >= 0)
+      close(fd);
+  }
+};
+
+bool readAt(int fd, void *out, size_t size, uint64_t offset) {
+  return pread(fd, out, size, static_cast<off_t>(offset)) ==
+         static_cast<ssize_t>(size);
+}
+} // namespace
+
+std::string checkSharedObject(const std::string &path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return std::string("cannot open: ") + std::strerror(errno);
+  FileCloser closer{fd};
+  struct stat st;
+  if (fstat(fd, &st) != 0)
+    return std::string("cannot stat: ") + std::strerror(errno);
+  if (!S_ISREG(st.st_mode))
+    return "not a regular file";
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+
+  Elf64_Ehdr header;
+  if (size < sizeof(header) || !readAt(fd, &header, sizeof(header), 0))
+    return "truncated: " + std::to_string(size) +
+           " bytes is too short for an ELF header";
+  if (std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
+    return "not an ELF file";
+  if (header.e_ident[EI_CLASS] != ELFCLASS64 ||
+      header.e_ident[EI_DATA] != ELFDATA2LSB || header.e_machine != EM_X86_64)
+    return "not a little-endian x86-64 ELF file";
+  if (header.e_type != ET_DYN)
+    return "not a shared library";
+  if (header.e_phentsize != sizeof(Elf64_Phdr) || header.e_phnum == 0)
+    return "corrupt program header table";
+  uint64_t phEnd =
+      header.e_phoff + uint64_t(header.e_phnum) * sizeof(Elf64_Phdr);
+  if (header.e_phoff > size || phEnd > size)
+    return "truncated: program headers end at byte " + std::to_string(phEnd) +
+           ", the file has " + std::to_string(size);
+  if (header.e_shoff != 0) {
+    uint64_t shEnd = header.e_shoff +
+                     uint64_t(header.e_shnum) * uint64_t(header.e_shentsize);
+    if (header.e_shoff > size || shEnd > size)
+      return "truncated: section headers end at byte " + std::to_string(shEnd) +
+             ", the file has " + std::to_string(size);
+  }
+  for (unsigned i = 0; i < header.e_phnum; ++i) {
+    Elf64_Phdr segment;
+    if (!readAt(fd, &segment, sizeof(segment),
+                header.e_phoff + uint64_t(i) * sizeof(Elf64_Phdr)))
+      return "cannot read program header " + std::to_string(i);
+    if (segment.p_type != PT_LOAD && segment.p_type != PT_DYNAMIC)
+      continue;
+    uint64_t end = segment.p_offset + segment.p_filesz;
+    if (end < segment.p_offset || end > size)
+      return "truncated: segment " + std::to_string(i) + " ends at byte " +
+             std::to_string(end) + ", the file has " + std::to_string(size);
+  }
+  return "";
+}
+
+} // namespace llmc::rt

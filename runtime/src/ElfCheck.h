@@ -1,0 +1,22 @@
+//===- ElfCheck.h - Structural checks before dlopen -------------*- C++ -*-===//
+//
+// dlopen maps whatever a library's program headers claim; a truncated file
+// then faults on first touch instead of failing to load. This check reads
+// the headers and confirms that every loaded segment lies inside the file.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_ELFCHECK_H
+#define LLMC_RUNTIME_ELFCHECK_H
+
+#include <string>
+
+namespace llmc::rt {
+
+/// Returns "" when `path` is a structurally sound x86-64 ELF shared object,
+/// else what is wrong with it.
+std::string checkSharedObject(const std::string &path);
+
+} // namespace llmc::rt
+
+#endif // LLMC_RUNTIME_ELFCHECK_H

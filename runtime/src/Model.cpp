@@ -1,0 +1,224 @@
+//===- Model.cpp - A loaded, validated compiled model ---------------------===//
+//
+// Loading trusts nothing it has not checked: the ELF structure before
+// dlopen, the ABI version before the rest of the descriptor, the manifest's
+// checksum and schema before its contents, the side file's header before its
+// data, and the decoder's signature before the first call.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Model.h"
+#include "ElfCheck.h"
+#include "Status.h"
+
+#include <cerrno>
+#include <cstring>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+llmc_model::~llmc_model() {
+  if (mapping)
+    munmap(mapping, mappingSize);
+  if (library)
+    dlclose(library);
+}
+
+namespace llmc::rt {
+namespace {
+
+uint64_t fnv1a64(const uint8_t *bytes, uint64_t size) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (uint64_t i = 0; i < size; ++i) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+std::string directoryOf(const std::string &path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+/// Maps the side file and checks its header against the manifest.
+llmc_status_t mapWeightsFile(llmc_model &model, const std::string &name) {
+  if (name.find('/') != std::string::npos || name == "." || name == "..")
+    return error(model.path + ": manifest names weights file '" + name +
+                 "' outside the library's folder");
+  std::string path = directoryOf(model.path) + "/" + name;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return error(path +
+                 ": cannot open the weights file: " + std::strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return error(path + ": cannot stat: " + std::strerror(errno));
+  }
+  uint64_t expected = LLMC_WEIGHTS_HEADER_SIZE + model.manifest->weights_size();
+  if (static_cast<uint64_t>(st.st_size) < expected) {
+    close(fd);
+    return error(path +
+                 ": truncated weights file: " + std::to_string(st.st_size) +
+                 " bytes, expected " + std::to_string(expected));
+  }
+  void *mapping = mmap(nullptr, expected, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (mapping == MAP_FAILED)
+    return error(path + ": cannot map: " + std::strerror(errno));
+  model.mapping = mapping;
+  model.mappingSize = expected;
+
+  llmc_weights_header header;
+  std::memcpy(&header, mapping, sizeof(header));
+  if (std::memcmp(header.magic, LLMC_WEIGHTS_MAGIC, sizeof(header.magic)) != 0)
+    return error(path + ": not an llmc weights file (bad magic)");
+  if (header.version != LLMC_ABI_VERSION)
+    return error(path + ": weights file version " +
+                 std::to_string(header.version) + ", expected " +
+                 std::to_string(LLMC_ABI_VERSION));
+  header.model_id[sizeof(header.model_id) - 1] = '\0';
+  const char *id =
+      model.manifest->model_id() ? model.manifest->model_id()->c_str() : "";
+  if (std::strcmp(header.model_id, id) != 0)
+    return error(path + ": weights belong to model " + header.model_id +
+                 ", the library is model " + id);
+  if (header.data_size != model.manifest->weights_size())
+    return error(path + ": weights file holds " +
+                 std::to_string(header.data_size) + " bytes, expected " +
+                 std::to_string(model.manifest->weights_size()));
+  model.weights =
+      static_cast<const uint8_t *>(mapping) + LLMC_WEIGHTS_HEADER_SIZE;
+  model.weightsSize = header.data_size;
+  return ok();
+}
+
+/// Checks that `entry` has the decoder signature the session relies on:
+/// (weights i8[?], tokens i32[?], positions i64[?], kv_cache f32[5 dims])
+/// -> logits f32[?, vocab].
+llmc_status_t checkDecoder(llmc_model &model, const fb::EntryPoint *entry) {
+  auto fail = [&](const std::string &what) {
+    return error(model.path + ": entry point 'forward' " + what);
+  };
+  if (!entry->inputs() || entry->inputs()->size() != 4 || !entry->outputs() ||
+      entry->outputs()->size() != 1)
+    return fail("does not take (weights, tokens, positions, kv_cache) and "
+                "return logits");
+  const fb::DType expected[] = {fb::DType::i8, fb::DType::i32, fb::DType::i64,
+                                fb::DType::f32};
+  const size_t ranks[] = {1, 1, 1, 5};
+  for (unsigned i = 0; i < 4; ++i) {
+    const fb::Argument *arg = entry->inputs()->Get(i);
+    if (arg->dtype() != expected[i] || !arg->shape() ||
+        arg->shape()->size() != ranks[i])
+      return fail("has an unexpected input " + std::to_string(i));
+  }
+  for (int64_t d : *entry->inputs()->Get(3)->shape()) {
+    if (d <= 0)
+      return fail("has a KV cache with a non-positive dimension");
+    model.kvShape.push_back(d);
+  }
+  const fb::Argument *logits = entry->outputs()->Get(0);
+  if (logits->dtype() != fb::DType::f32 || !logits->shape() ||
+      logits->shape()->size() != 2 || logits->shape()->Get(1) <= 0)
+    return fail("does not return f32 logits [tokens, vocab]");
+  model.vocabSize = logits->shape()->Get(1);
+  model.contextLength = model.kvShape[2];
+  return ok();
+}
+
+} // namespace
+
+llmc_status_t loadModel(const std::string &pathIn, llmc_model **out) {
+  // dlopen searches the library path for names without a slash.
+  std::string path =
+      pathIn.find('/') == std::string::npos ? "./" + pathIn : pathIn;
+  std::string problem = checkSharedObject(path);
+  if (!problem.empty())
+    return error(pathIn + ": " + problem);
+
+  auto model = std::make_unique<llmc_model>();
+  model->path = pathIn;
+  model->library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!model->library)
+    return error(pathIn + ": cannot load: " + dlerror());
+  auto get = reinterpret_cast<llmc_model_get_fn>(
+      dlsym(model->library, "llmc_model_get"));
+  if (!get)
+    return error(pathIn + ": not an llmc model (no llmc_model_get)");
+  const llmc_model_descriptor *descriptor = get();
+  if (!descriptor)
+    return error(pathIn + ": llmc_model_get returned no descriptor");
+  if (descriptor->abi_version != LLMC_ABI_VERSION)
+    return error(pathIn + ": ABI version " +
+                 std::to_string(descriptor->abi_version) +
+                 ", this runtime supports " + std::to_string(LLMC_ABI_VERSION));
+  model->descriptor = descriptor;
+
+  if (!descriptor->manifest || descriptor->manifest_size == 0)
+    return error(pathIn + ": no manifest");
+  if (fnv1a64(descriptor->manifest, descriptor->manifest_size) !=
+      descriptor->manifest_checksum)
+    return error(pathIn + ": manifest checksum mismatch (corrupt or tampered "
+                          "artifact)");
+  flatbuffers::Verifier verifier(descriptor->manifest,
+                                 descriptor->manifest_size);
+  if (!fb::VerifyManifestBuffer(verifier))
+    return error(pathIn + ": manifest fails schema verification");
+  model->manifest = fb::GetManifest(descriptor->manifest);
+  const fb::Manifest *manifest = model->manifest;
+
+  // Weights: embedded in the library, or mapped from the side file.
+  const flatbuffers::String *weightsFile = manifest->weights_file();
+  if (weightsFile && weightsFile->size() > 0) {
+    if (llmc_status_t status = mapWeightsFile(*model, weightsFile->str()))
+      return status;
+  } else {
+    if (descriptor->weights_size != manifest->weights_size() ||
+        (manifest->weights_size() > 0 && !descriptor->weights))
+      return error(pathIn + ": embedded weights hold " +
+                   std::to_string(descriptor->weights_size) +
+                   " bytes, the manifest expects " +
+                   std::to_string(manifest->weights_size()));
+    model->weights = descriptor->weights;
+    model->weightsSize = descriptor->weights_size;
+  }
+  if (manifest->tensors())
+    for (const fb::Tensor *tensor : *manifest->tensors())
+      if (tensor->offset() + tensor->bytes() > model->weightsSize ||
+          tensor->offset() + tensor->bytes() < tensor->offset())
+        return error(pathIn + ": tensor '" +
+                     (tensor->name() ? tensor->name()->str() : "") +
+                     "' lies outside the weights");
+
+  // The decoder entry point, when the model has one.
+  const fb::EntryPoint *forward = nullptr;
+  if (manifest->entry_points())
+    for (const fb::EntryPoint *entry : *manifest->entry_points())
+      if (entry->name() && entry->name()->str() == "forward")
+        forward = entry;
+  if (forward) {
+    if (llmc_status_t status = checkDecoder(*model, forward))
+      return status;
+    for (uint32_t i = 0; i < descriptor->num_entry_points; ++i)
+      if (std::strcmp(descriptor->entry_points[i].name, "forward") == 0)
+        model->forward = descriptor->entry_points[i].function;
+    if (!model->forward)
+      return error(pathIn + ": the manifest lists 'forward' but the library "
+                            "does not export it");
+  }
+
+  if (const fb::Generation *generation = manifest->generation()) {
+    model->bosId = generation->bos_id();
+    if (generation->stop_ids())
+      model->stopIds.assign(generation->stop_ids()->begin(),
+                            generation->stop_ids()->end());
+  }
+  *out = model.release();
+  return ok();
+}
+
+} // namespace llmc::rt

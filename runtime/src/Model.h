@@ -1,0 +1,43 @@
+//===- Model.h - A loaded, validated compiled model -------------*- C++ -*-===//
+
+#ifndef LLMC_RUNTIME_MODEL_H
+#define LLMC_RUNTIME_MODEL_H
+
+#include "llmc/abi.h"
+#include "llmc/llmc.h"
+#include "runtime/schema/manifest_generated.h"
+
+#include <string>
+#include <vector>
+
+struct llmc_model {
+  std::string path;
+  void *library = nullptr;
+  const llmc_model_descriptor *descriptor = nullptr;
+  const llmc::fb::Manifest *manifest = nullptr;
+
+  /// The weights blob: inside the library, or in a mapping of the side file.
+  const uint8_t *weights = nullptr;
+  uint64_t weightsSize = 0;
+  void *mapping = nullptr;
+  size_t mappingSize = 0;
+
+  /// The decoder entry point and the facts a session needs.
+  llmc_packed_fn forward = nullptr;
+  int64_t vocabSize = 0;
+  int64_t contextLength = 0;
+  std::vector<int64_t> kvShape; // [layers, 2, capacity, kv_heads, head_dim]
+  int64_t bosId = -1;
+  std::vector<int64_t> stopIds;
+
+  ~llmc_model();
+};
+
+namespace llmc::rt {
+
+/// Loads `path`; on failure returns a status naming the file and the fault.
+llmc_status_t loadModel(const std::string &path, llmc_model **out);
+
+} // namespace llmc::rt
+
+#endif // LLMC_RUNTIME_MODEL_H

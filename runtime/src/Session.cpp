@@ -1,0 +1,84 @@
+//===- Session.cpp - A sequence being generated, with its KV cache --------===//
+
+#include "Session.h"
+#include "MemRef.h"
+#include "Status.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sys/mman.h>
+
+llmc_session::~llmc_session() {
+  if (cache)
+    munmap(cache, cacheBytes);
+}
+
+namespace llmc::rt {
+
+llmc_status_t createSession(llmc_model *model, llmc_session **out) {
+  if (!model->forward)
+    return error(model->path + ": the model has no decoder entry point");
+  auto session = std::make_unique<llmc_session>();
+  session->model = model;
+  size_t elements = 1;
+  for (int64_t d : model->kvShape)
+    elements *= static_cast<size_t>(d);
+  session->cacheBytes = elements * sizeof(float);
+  void *cache = mmap(nullptr, session->cacheBytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (cache == MAP_FAILED)
+    return error(model->path + ": cannot allocate a KV cache of " +
+                 std::to_string(session->cacheBytes) +
+                 " bytes: " + std::strerror(errno));
+  session->cache = static_cast<float *>(cache);
+  *out = session.release();
+  return ok();
+}
+
+llmc_status_t forward(llmc_session &session, const int32_t *tokens,
+                      size_t count, float *logits, bool allLogits) {
+  llmc_model &model = *session.model;
+  if (count == 0)
+    return error("no tokens to feed");
+  for (size_t i = 0; i < count; ++i)
+    if (tokens[i] < 0 || tokens[i] >= model.vocabSize)
+      return error("token id " + std::to_string(tokens[i]) +
+                   " is outside the vocabulary [0, " +
+                   std::to_string(model.vocabSize) + ")");
+  if (session.position + int64_t(count) > model.contextLength)
+    return error(std::to_string(count) + " tokens at position " +
+                 std::to_string(session.position) +
+                 " do not fit the context length " +
+                 std::to_string(model.contextLength));
+
+  session.positions.resize(count);
+  for (size_t i = 0; i < count; ++i)
+    session.positions[i] = session.position + int64_t(i);
+  int64_t n = static_cast<int64_t>(count);
+  MemRefDescriptor weights(model.weights, {int64_t(model.weightsSize)});
+  MemRefDescriptor ids(tokens, {n});
+  MemRefDescriptor positions(session.positions.data(), {n});
+  MemRefDescriptor cache(session.cache, model.kvShape);
+  MemRefDescriptor result = MemRefDescriptor::result(2);
+  void *args[] = {result.get(), weights.get(), ids.get(), positions.get(),
+                  cache.get()};
+  model.forward(args);
+
+  const float *out = static_cast<const float *>(result.aligned());
+  if (!out || result.size(0) != n || result.size(1) != model.vocabSize) {
+    std::free(result.allocated());
+    return error(model.path + ": the decoder returned logits of an "
+                              "unexpected shape");
+  }
+  size_t row = static_cast<size_t>(model.vocabSize);
+  if (allLogits)
+    std::memcpy(logits, out, count * row * sizeof(float));
+  else
+    std::memcpy(logits, out + (count - 1) * row, row * sizeof(float));
+  std::free(result.allocated());
+  session.position += n;
+  return ok();
+}
+
+} // namespace llmc::rt

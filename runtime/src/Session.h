@@ -1,0 +1,34 @@
+//===- Session.h - A sequence being generated, with its KV cache -*- C++
+//-*-===//
+
+#ifndef LLMC_RUNTIME_SESSION_H
+#define LLMC_RUNTIME_SESSION_H
+
+#include "Model.h"
+
+#include <vector>
+
+struct llmc_session {
+  llmc_model *model = nullptr;
+  /// [layers][2][capacity][kv_heads][head_dim] floats, mapped anonymously
+  /// so that pages past the sequence cost nothing.
+  float *cache = nullptr;
+  size_t cacheBytes = 0;
+  int64_t position = 0;
+  std::vector<int64_t> positions;
+
+  ~llmc_session();
+};
+
+namespace llmc::rt {
+
+llmc_status_t createSession(llmc_model *model, llmc_session **out);
+
+/// Runs the decoder on `count` tokens at the session's position. `logits`
+/// receives [count][vocab] when `allLogits`, else the last row.
+llmc_status_t forward(llmc_session &session, const int32_t *tokens,
+                      size_t count, float *logits, bool allLogits);
+
+} // namespace llmc::rt
+
+#endif // LLMC_RUNTIME_SESSION_H

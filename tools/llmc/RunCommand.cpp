@@ -1,0 +1,173 @@
+//===- RunCommand.cpp - llmc run ------------------------------------------===//
+
+#include "tools/llmc/Commands.h"
+#include "tools/llmc/Options.h"
+#include "tools/llmc/RuntimeHandles.h"
+
+#include "runtime/schema/manifest_generated.h"
+
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <vector>
+
+using namespace llvm;
+
+namespace llmc::cli {
+
+static Error usage(const Twine &message) {
+  return createStringError(inconvertibleErrorCode(), message.str());
+}
+
+namespace {
+/// What the token callback needs: the output stream and the tokens so far.
+struct Stream {
+  std::vector<int32_t> tokens;
+  bool json = false;
+};
+
+int onToken(void *user, int32_t token) {
+  auto *stream = static_cast<Stream *>(user);
+  stream->tokens.push_back(token);
+  if (!stream->json) {
+    outs() << (stream->tokens.size() > 1 ? " " : "") << token;
+    outs().flush();
+  }
+  return 0;
+}
+
+const char *stopReasonName(llmc_stop_reason reason) {
+  switch (reason) {
+  case LLMC_STOP_TOKEN:
+    return "stop_token";
+  case LLMC_STOP_MAX_TOKENS:
+  case LLMC_STOP_CALLBACK:
+    return "max_tokens";
+  case LLMC_STOP_CONTEXT_FULL:
+    return "context_full";
+  }
+  return "max_tokens";
+}
+} // namespace
+
+Error runRun() {
+  auto model = loadModel(runModel);
+  if (!model)
+    return model.takeError();
+  llmc_model_t *m = model->get();
+  size_t manifestSize;
+  const fb::Manifest *manifest =
+      fb::GetManifest(llmc_model_manifest(m, &manifestSize));
+
+  // The prompt: ids as given, or BOS alone.
+  std::vector<int32_t> prompt;
+  if (!runPromptIds.empty()) {
+    auto ids = parseIdList(runPromptIds, "prompt-ids");
+    if (!ids)
+      return ids.takeError();
+    int64_t vocab = llmc_model_vocab_size(m);
+    for (int64_t id : *ids) {
+      if (id < 0 || id >= vocab)
+        return usage("--prompt-ids: token id " + Twine(id) +
+                     " is outside the vocabulary [0, " + Twine(vocab) + ")");
+      prompt.push_back(static_cast<int32_t>(id));
+    }
+  }
+  if (prompt.empty()) {
+    int64_t bos = llmc_model_bos_id(m);
+    if (bos < 0)
+      return usage(runModel + ": the model has no BOS token; give a prompt");
+    prompt.push_back(static_cast<int32_t>(bos));
+  }
+  if (int64_t(prompt.size()) > llmc_model_context_length(m))
+    return usage("the prompt has " + Twine(prompt.size()) +
+                 " tokens, more than the context length " +
+                 Twine(llmc_model_context_length(m)));
+  if (runMaxTokens < 0)
+    return usage("--max-tokens must not be negative");
+
+  // Sampling: the flags, else the model's generation_config.json.
+  llmc_generate_params params;
+  llmc_generate_params_init(m, &params);
+  params.max_tokens = runMaxTokens;
+  const fb::Generation *generation = manifest->generation();
+  bool samplingFlags = runTemperature.getNumOccurrences() ||
+                       runTopK.getNumOccurrences() ||
+                       runTopP.getNumOccurrences();
+  if (samplingFlags) {
+    params.temperature = runTemperature;
+    params.top_k = runTopK;
+    params.top_p = runTopP;
+  } else if (generation && generation->do_sample()) {
+    params.temperature = generation->temperature();
+    params.top_k = generation->top_k();
+    params.top_p = generation->top_p();
+  }
+  if (params.temperature < 0 || params.top_k < 0 || params.top_p <= 0 ||
+      params.top_p > 1)
+    return usage("sampling needs --temperature >= 0, --top-k >= 0 and "
+                 "0 < --top-p <= 1");
+  params.seed = runSeed;
+  SmallVector<int64_t> stopIds;
+  if (runStopIds.getNumOccurrences()) {
+    auto ids = parseIdList(runStopIds, "stop-ids");
+    if (!ids)
+      return ids.takeError();
+    stopIds = std::move(*ids);
+    params.stop_ids = stopIds.data();
+    params.num_stop_ids = stopIds.size();
+  }
+  if (runIgnoreEos) {
+    params.stop_ids = nullptr;
+    params.num_stop_ids = 0;
+  }
+
+  auto session = createSession(m);
+  if (!session)
+    return session.takeError();
+  Stream stream;
+  stream.json = runJson;
+  llmc_generate_result result;
+  if (Error err =
+          toError(llmc_generate(session->get(), prompt.data(), prompt.size(),
+                                &params, onToken, &stream, &result)))
+    return err;
+
+  double prefillRate =
+      result.prefill_seconds > 0 ? prompt.size() / result.prefill_seconds : 0;
+  double decodeRate = result.decode_seconds > 0
+                          ? result.decode_steps / result.decode_seconds
+                          : 0;
+  if (!runJson) {
+    outs() << "\n";
+    errs() << "[" << prompt.size() << " prompt tokens, " << result.num_tokens
+           << " generated, " << stopReasonName(result.stop_reason) << "; "
+           << format("prefill %.1f tok/s, decode %.1f tok/s", prefillRate,
+                     decodeRate)
+           << "]\n";
+    return Error::success();
+  }
+  json::OStream out(outs());
+  out.object([&] {
+    out.attributeArray("prompt_tokens", [&] {
+      for (int32_t t : prompt)
+        out.value(t);
+    });
+    out.attributeArray("tokens", [&] {
+      for (int32_t t : stream.tokens)
+        out.value(t);
+    });
+    out.attribute("text", "");
+    out.attribute("stop_reason", stopReasonName(result.stop_reason));
+    out.attributeObject("stats", [&] {
+      out.attribute("prompt_tokens", int64_t(prompt.size()));
+      out.attribute("generated_tokens", int64_t(result.num_tokens));
+      out.attribute("prefill_tokens_per_s", prefillRate);
+      out.attribute("decode_tokens_per_s", decodeRate);
+    });
+  });
+  outs() << "\n";
+  return Error::success();
+}
+
+} // namespace llmc::cli
