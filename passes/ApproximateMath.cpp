@@ -20,8 +20,9 @@ struct ApproximateMathPass : impl::ApproximateMathBase<ApproximateMathPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     auto approximate = [](StringRef name) {
-      return name == "exp" || name == "tanh" || name == "erf" ||
-             name == "log" || name == "expm1" || name == "log1p";
+      return llvm::is_contained({"math.exp", "math.expm1", "math.tanh",
+                                 "math.erf", "math.log", "math.log1p"},
+                                name);
     };
     populateMathF32ExpansionPatterns(patterns, approximate);
     populateMathPolynomialApproximationPatterns(patterns, approximate);

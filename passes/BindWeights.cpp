@@ -78,26 +78,32 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
       builder.setInsertionPointToStart(&entry);
 
       // One view per weight and function, however often it is used (a tied
-      // embedding feeds both the lookup and the LM head).
+      // embedding feeds both the lookup and the LM head). The weight ops are
+      // erased only after every view exists: the insertion point may be one
+      // of them.
+      SmallVector<llm::WeightOp> weights;
+      func.walk([&](llm::WeightOp op) { weights.push_back(op); });
       llvm::DenseMap<StringAttr, Value> views;
-      func.walk([&](llm::WeightOp op) {
+      for (llm::WeightOp op : weights) {
         Value &view = views[op.getNameAttr()];
-        if (!view) {
-          Location loc = op.getLoc();
-          RankedTensorType type = op.getType();
-          Value offset = arith::ConstantIndexOp::create(
-              builder, loc, offsets[op.getNameAttr()]);
-          auto memrefType =
-              MemRefType::get(type.getShape(), type.getElementType());
-          Value buffer = memref::ViewOp::create(builder, loc, memrefType, blob,
-                                                offset, ValueRange{});
-          view = bufferization::ToTensorOp::create(builder, loc, type, buffer,
-                                                   /*restrict=*/true,
-                                                   /*writable=*/false);
-        }
-        op.replaceAllUsesWith(view);
+        if (view)
+          continue;
+        Location loc = op.getLoc();
+        RankedTensorType type = op.getType();
+        Value offset = arith::ConstantIndexOp::create(
+            builder, loc, offsets[op.getNameAttr()]);
+        auto memrefType =
+            MemRefType::get(type.getShape(), type.getElementType());
+        Value buffer = memref::ViewOp::create(builder, loc, memrefType, blob,
+                                              offset, ValueRange{});
+        view = bufferization::ToTensorOp::create(builder, loc, type, buffer,
+                                                 /*restrict=*/true,
+                                                 /*writable=*/false);
+      }
+      for (llm::WeightOp op : weights) {
+        op.replaceAllUsesWith(views[op.getNameAttr()]);
         op.erase();
-      });
+      }
     }
   }
 };

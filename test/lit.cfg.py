@@ -8,7 +8,7 @@ from lit.llvm.subst import ToolSubst
 config.name = "llmc"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["Inputs", "lib", "CMakeLists.txt", "lit.cfg.py"]
+config.excludes = ["Inputs", "lib", "models", "CMakeLists.txt", "lit.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.llmc_obj_root, "test")
 
@@ -21,6 +21,8 @@ config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%srcroot", config.llmc_src_root))
 config.substitutions.append(("%testlib", os.path.join(config.test_source_root, "lib")))
 config.substitutions.append(("%examples", os.path.join(config.llmc_src_root, "examples")))
+config.substitutions.append(("%models", os.path.join(config.test_source_root, "models")))
+config.substitutions.append(("%runtime_lib", config.llmc_runtime_lib))
 
 tools = [
     ToolSubst("llmc", unresolved="fatal"),

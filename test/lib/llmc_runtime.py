@@ -1,0 +1,106 @@
+"""ctypes binding of the llmc runtime's C API (runtime/include/llmc/llmc.h).
+
+End-to-end tests use it to read a compiled model's logits through the same
+C API users call, then compare them with an independent reference.
+
+    rt = Runtime("build/lib/libllmc_runtime.so")
+    with rt.load("stories.so") as model:
+        logits = model.logits([1, 403, 407])   # [3, vocab], from position 0
+"""
+import ctypes
+
+import numpy as np
+
+
+class LlmcError(RuntimeError):
+    pass
+
+
+class Runtime:
+    def __init__(self, library_path):
+        lib = ctypes.CDLL(library_path)
+        p, i64, sz = ctypes.c_void_p, ctypes.c_int64, ctypes.c_size_t
+        lib.llmc_status_message.restype = ctypes.c_char_p
+        lib.llmc_status_message.argtypes = [p]
+        lib.llmc_status_free.argtypes = [p]
+        lib.llmc_model_load.restype = p
+        lib.llmc_model_load.argtypes = [ctypes.c_char_p, ctypes.POINTER(p)]
+        lib.llmc_model_free.argtypes = [p]
+        lib.llmc_model_vocab_size.restype = i64
+        lib.llmc_model_vocab_size.argtypes = [p]
+        lib.llmc_model_context_length.restype = i64
+        lib.llmc_model_context_length.argtypes = [p]
+        lib.llmc_model_weights.restype = p
+        lib.llmc_model_weights.argtypes = [p, ctypes.POINTER(sz)]
+        lib.llmc_session_create.restype = p
+        lib.llmc_session_create.argtypes = [p, ctypes.POINTER(p)]
+        lib.llmc_session_free.argtypes = [p]
+        lib.llmc_session_reset.argtypes = [p]
+        lib.llmc_session_forward.restype = p
+        lib.llmc_session_forward.argtypes = [p, p, sz, p, ctypes.c_int]
+        self.lib = lib
+
+    def check(self, status):
+        if status:
+            message = self.lib.llmc_status_message(status).decode()
+            self.lib.llmc_status_free(status)
+            raise LlmcError(message)
+
+    def load(self, path):
+        handle = ctypes.c_void_p()
+        self.check(self.lib.llmc_model_load(path.encode(), ctypes.byref(handle)))
+        return Model(self, handle)
+
+
+class Model:
+    def __init__(self, runtime, handle):
+        self.rt, self.handle = runtime, handle
+        self.vocab_size = runtime.lib.llmc_model_vocab_size(handle)
+        self.context_length = runtime.lib.llmc_model_context_length(handle)
+        session = ctypes.c_void_p()
+        runtime.check(runtime.lib.llmc_session_create(handle, ctypes.byref(session)))
+        self.session = session
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self.session:
+            self.rt.lib.llmc_session_free(self.session)
+            self.session = None
+        if self.handle:
+            self.rt.lib.llmc_model_free(self.handle)
+            self.handle = None
+
+    def reset(self):
+        self.rt.lib.llmc_session_reset(self.session)
+
+    def feed(self, tokens, all_logits=True):
+        """Appends tokens to the session; returns their logits."""
+        ids = np.ascontiguousarray(tokens, dtype=np.int32)
+        rows = len(ids) if all_logits else 1
+        out = np.empty((rows, self.vocab_size), dtype=np.float32)
+        self.rt.check(self.rt.lib.llmc_session_forward(
+            self.session, ids.ctypes.data, len(ids), out.ctypes.data,
+            int(all_logits)))
+        return out
+
+    def logits(self, tokens):
+        """Logits of `tokens` from position 0, in one prefill call."""
+        self.reset()
+        return self.feed(tokens)
+
+    def greedy(self, prompt, count):
+        """`count` greedy tokens after `prompt`: prefill, then decode steps."""
+        self.reset()
+        last = self.feed(prompt, all_logits=False)[0]
+        out = []
+        for _ in range(count):
+            token = int(np.argmax(last))
+            out.append(token)
+            if len(out) < count:
+                last = self.feed([token], all_logits=False)[0]
+        return out
