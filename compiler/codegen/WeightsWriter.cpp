@@ -11,6 +11,8 @@
 #include "llvm/Support/xxhash.h"
 
 #include <cstring>
+#include <sys/mman.h>
+#include <unistd.h>
 
 using namespace llvm;
 
@@ -38,11 +40,26 @@ Expected<WeightsLayout> getWeightsLayout(mlir::ModuleOp module) {
   return layout;
 }
 
-/// Calls `visit(slot, bytes)` for every slot after checking the source's
-/// bytes have the size the layout expects.
-static Error forEachTensor(
+/// Drops the pages of `bytes` (a read-only file mapping) from this process:
+/// they stay in the page cache, but streaming a model through the compiler
+/// then never holds more than about one tensor resident.
+static void releasePages(ArrayRef<uint8_t> bytes) {
+  uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t begin = alignTo(reinterpret_cast<uintptr_t>(bytes.data()), page);
+  uintptr_t end =
+      alignDown(reinterpret_cast<uintptr_t>(bytes.data() + bytes.size()), page);
+  if (begin < end)
+    madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+}
+
+/// Calls `visit(slot, chunk, offset)` for consecutive chunks of every
+/// slot's bytes (after checking their size), releasing each chunk's pages
+/// once visited.
+static Error forEachChunk(
     const WeightsLayout &layout, const WeightSource &source,
-    function_ref<Error(const WeightSlot &, ArrayRef<uint8_t>)> visit) {
+    function_ref<Error(const WeightSlot &, ArrayRef<uint8_t>, uint64_t)>
+        visit) {
+  constexpr uint64_t kChunk = 16ull << 20;
   for (const WeightSlot &slot : layout.slots) {
     Expected<ArrayRef<uint8_t>> bytes = source.getTensorBytes(slot.name);
     if (!bytes)
@@ -52,8 +69,13 @@ static Error forEachTensor(
                                "weight '" + slot.name + "' has " +
                                    Twine(bytes->size()) + " bytes, expected " +
                                    Twine(slot.bytes));
-    if (Error err = visit(slot, *bytes))
-      return err;
+    for (uint64_t offset = 0; offset < bytes->size(); offset += kChunk) {
+      ArrayRef<uint8_t> chunk = bytes->slice(
+          offset, std::min<uint64_t>(kChunk, bytes->size() - offset));
+      if (Error err = visit(slot, chunk, offset))
+        return err;
+      releasePages(chunk);
+    }
   }
   return Error::success();
 }
@@ -61,9 +83,11 @@ static Error forEachTensor(
 Expected<std::string> computeModelId(const WeightsLayout &layout,
                                      const WeightSource &source) {
   uint64_t digest = 0xcbf29ce484222325ull ^ layout.size;
-  Error err = forEachTensor(
-      layout, source, [&](const WeightSlot &slot, ArrayRef<uint8_t> bytes) {
-        uint64_t h = xxh3_64bits(bytes) ^ (slot.offset * 0x9e3779b97f4a7c15ull);
+  Error err = forEachChunk(
+      layout, source,
+      [&](const WeightSlot &slot, ArrayRef<uint8_t> bytes, uint64_t offset) {
+        uint64_t h = xxh3_64bits(bytes) ^
+                     ((slot.offset + offset) * 0x9e3779b97f4a7c15ull);
         digest = (digest ^ h) * 0x100000001b3ull;
         digest ^= digest >> 29;
         return Error::success();
@@ -80,11 +104,12 @@ Expected<std::string> computeModelId(const WeightsLayout &layout,
 static Error writeBlob(raw_ostream &os, const WeightsLayout &layout,
                        const WeightSource &source) {
   uint64_t position = 0;
-  Error err = forEachTensor(
-      layout, source, [&](const WeightSlot &slot, ArrayRef<uint8_t> bytes) {
-        os.write_zeros(slot.offset - position);
+  Error err = forEachChunk(
+      layout, source,
+      [&](const WeightSlot &slot, ArrayRef<uint8_t> bytes, uint64_t offset) {
+        os.write_zeros(slot.offset + offset - position);
         os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
-        position = slot.offset + bytes.size();
+        position = slot.offset + offset + bytes.size();
         return Error::success();
       });
   if (err)
