@@ -16,6 +16,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -77,12 +79,85 @@ Error runPipeline(mlir::ModuleOp module,
   return Error::success();
 }
 
+/// Reads `path` (a tokenizer.json) and the tokenizer_config.json beside it.
+Expected<TokenizerFiles> readTokenizerFiles(StringRef path) {
+  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return fileError(path, "cannot open: " + buffer.getError().message());
+  TokenizerFiles files;
+  files.tokenizerJson = (*buffer)->getBuffer().str();
+  Expected<json::Value> root = json::parse(files.tokenizerJson);
+  if (!root)
+    return fileError(path, "not valid JSON: " + toString(root.takeError()));
+  const json::Object *object = root->getAsObject();
+  const json::Object *model = object ? object->getObject("model") : nullptr;
+  std::optional<StringRef> type =
+      model ? model->getString("type") : std::nullopt;
+  if (!type)
+    return fileError(path, "missing 'model.type'");
+  files.type = type->str();
+  // One past the largest id of the vocabulary and the added tokens.
+  if (const json::Object *vocab = model->getObject("vocab"))
+    for (const auto &entry : *vocab)
+      if (std::optional<int64_t> id = entry.second.getAsInteger())
+        files.vocabSize = std::max(files.vocabSize, *id + 1);
+  if (const json::Array *added = object->getArray("added_tokens"))
+    for (const json::Value &token : *added)
+      if (const json::Object *t = token.getAsObject())
+        if (std::optional<int64_t> id = t->getInteger("id"))
+          files.vocabSize = std::max(files.vocabSize, *id + 1);
+
+  SmallString<256> config(sys::path::parent_path(path));
+  sys::path::append(config, "tokenizer_config.json");
+  if (sys::fs::exists(config)) {
+    auto text = MemoryBuffer::getFile(config, /*IsText=*/true);
+    if (!text)
+      return fileError(config, "cannot open: " + text.getError().message());
+    files.tokenizerConfigJson = (*text)->getBuffer().str();
+  }
+  return files;
+}
+
 /// A model imported by a frontend, with what codegen needs from its files.
 struct ImportedModel {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   std::unique_ptr<WeightSource> weights;
   GenerationDefaults generation;
+  std::optional<TokenizerFiles> tokenizer;
 };
+
+/// The tokenizer and generation defaults: from --tokenizer's folder when
+/// given, else from `modelDir`; then the command-line overrides.
+Error readModelFolderFacts(const CompileOptions &options, StringRef modelDir,
+                           ImportedModel &model) {
+  std::string tokenizerPath = options.tokenizerPath;
+  std::string factsDir = modelDir.str();
+  if (!tokenizerPath.empty()) {
+    factsDir = sys::path::parent_path(tokenizerPath).str();
+    if (factsDir.empty())
+      factsDir = ".";
+  } else {
+    SmallString<256> candidate(modelDir);
+    sys::path::append(candidate, "tokenizer.json");
+    if (sys::fs::exists(candidate))
+      tokenizerPath = std::string(candidate);
+  }
+  if (!tokenizerPath.empty()) {
+    auto files = readTokenizerFiles(tokenizerPath);
+    if (!files)
+      return files.takeError();
+    model.tokenizer = std::move(*files);
+  }
+  auto generation = readGenerationDefaults(factsDir);
+  if (!generation)
+    return generation.takeError();
+  model.generation = std::move(*generation);
+  if (options.stopIds)
+    model.generation.stopIds = *options.stopIds;
+  if (options.bosId)
+    model.generation.bosId = *options.bosId;
+  return Error::success();
+}
 
 Expected<ImportedModel> importModel(mlir::MLIRContext &context,
                                     const CompileOptions &options) {
@@ -95,12 +170,10 @@ Expected<ImportedModel> importModel(mlir::MLIRContext &context,
   auto module = importHFCheckpoint(context, **checkpoint, importOptions);
   if (!module)
     return module.takeError();
-  auto generation = readGenerationDefaults(options.modelPath);
-  if (!generation)
-    return generation.takeError();
   model.module = std::move(*module);
   model.weights = std::move(*checkpoint);
-  model.generation = std::move(*generation);
+  if (Error err = readModelFolderFacts(options, options.modelPath, model))
+    return std::move(err);
   return std::move(model);
 }
 
@@ -149,6 +222,15 @@ Error compileModel(const CompileOptions &options) {
   ManifestInputs manifestInputs;
   manifestInputs.target = target->name + " (" + target->cpu + ")";
   manifestInputs.generation = model->generation;
+  manifestInputs.tokenizer = model->tokenizer;
+  if (auto facts = module->getAttrOfType<mlir::DictionaryAttr>("llm.model"))
+    if (auto vocab = facts.getAs<mlir::IntegerAttr>("vocab_size"))
+      if (model->tokenizer && model->tokenizer->vocabSize > vocab.getInt())
+        return createStringError(
+            inconvertibleErrorCode(),
+            "the tokenizer has " + Twine(model->tokenizer->vocabSize) +
+                " tokens, more than the model's vocabulary of " +
+                Twine(vocab.getInt()));
   if (!embed)
     manifestInputs.weightsFile =
         sys::path::filename(options.outputPath).str() + ".weights";
@@ -207,7 +289,7 @@ Error compileModel(const CompileOptions &options) {
     return createStringError(ec, "cannot create a scratch directory");
   std::string codeObject = (scratch + "/model.o").str();
   std::string weightsObject = (scratch + "/weights.o").str();
-  auto removeScratch = make_scope_exit([&] {
+  scope_exit removeScratch([&] {
     sys::fs::remove(codeObject);
     sys::fs::remove(weightsObject);
     sys::fs::remove(scratch);

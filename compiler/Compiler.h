@@ -13,7 +13,9 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace llmc {
 
@@ -31,6 +33,13 @@ struct CompileOptions {
   std::string target = "host";
   unsigned optLevel = 3;
   WeightsMode weights = WeightsMode::Auto;
+  /// tokenizer.json to embed; empty means the model folder's, if any. Its
+  /// folder's tokenizer_config.json, generation_config.json and config.json
+  /// then supply the generation defaults.
+  std::string tokenizerPath;
+  /// Overrides of the folder's stop ids and BOS id.
+  std::optional<std::vector<int64_t>> stopIds;
+  std::optional<int64_t> bosId;
 };
 
 /// Weights at least this large go to a side file under --weights=auto.

@@ -217,6 +217,22 @@ llmc_status_t loadModel(const std::string &pathIn, llmc_model **out) {
       model->stopIds.assign(generation->stop_ids()->begin(),
                             generation->stop_ids()->end());
   }
+  if (const fb::Tokenizer *tokenizer = manifest->tokenizer()) {
+    std::string problem;
+    auto text = [](const flatbuffers::String *s) {
+      return s ? std::string_view(s->c_str(), s->size()) : std::string_view();
+    };
+    model->tokenizer =
+        Tokenizer::create(text(tokenizer->tokenizer_json()),
+                          text(tokenizer->tokenizer_config_json()), problem);
+    if (!model->tokenizer)
+      return error(pathIn + ": embedded tokenizer: " + problem);
+    if (model->forward && model->tokenizer->vocabSize() > model->vocabSize)
+      return error(pathIn + ": the tokenizer has " +
+                   std::to_string(model->tokenizer->vocabSize()) +
+                   " tokens, the model's vocabulary only " +
+                   std::to_string(model->vocabSize));
+  }
   *out = model.release();
   return ok();
 }

@@ -7,6 +7,9 @@
 #include "llmc/llmc.h"
 #include "runtime/schema/manifest_generated.h"
 
+#include "tokenizer/Tokenizer.h"
+
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +32,11 @@ struct llmc_model {
   std::vector<int64_t> kvShape; // [layers, 2, capacity, kv_heads, head_dim]
   int64_t bosId = -1;
   std::vector<int64_t> stopIds;
+  /// The embedded tokenizer, parsed at load; null when there is none.
+  std::unique_ptr<llmc::rt::Tokenizer> tokenizer;
+  /// The C API's handle for `tokenizer`, made on first request.
+  std::unique_ptr<struct llmc_tokenizer, void (*)(struct llmc_tokenizer *)>
+      tokenizerHandle{nullptr, llmc_tokenizer_free};
 
   ~llmc_model();
 };

@@ -3,6 +3,10 @@
 #include "compiler/Compiler.h"
 #include "tools/llmc/Commands.h"
 #include "tools/llmc/Options.h"
+#include "tools/llmc/RuntimeHandles.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
 using namespace llvm;
 
@@ -24,6 +28,35 @@ Error runCompile() {
   options.target = compileTarget;
   options.optLevel = compileOptLevel;
   options.weights = compileWeights;
+  options.tokenizerPath = compileTokenizer;
+  if (compileStopIds.getNumOccurrences()) {
+    auto ids = parseIdList(compileStopIds, "stop-ids");
+    if (!ids)
+      return ids.takeError();
+    options.stopIds = std::vector<int64_t>(ids->begin(), ids->end());
+  }
+  if (compileBosId.getNumOccurrences())
+    options.bosId = compileBosId;
+
+  // The tokenizer is checked with the runtime that will load it, so that a
+  // tokenizer it cannot use is refused now rather than at run time.
+  std::string tokenizer = compileTokenizer;
+  if (tokenizer.empty() && sys::fs::is_directory(compileInput)) {
+    SmallString<256> path(compileInput);
+    sys::path::append(path, "tokenizer.json");
+    if (sys::fs::exists(path))
+      tokenizer = std::string(path);
+  }
+  if (!tokenizer.empty()) {
+    SmallString<256> config(sys::path::parent_path(tokenizer));
+    sys::path::append(config, "tokenizer_config.json");
+    llmc_tokenizer_t *handle = nullptr;
+    if (Error err = toError(llmc_tokenizer_load(
+            tokenizer.c_str(),
+            sys::fs::exists(config) ? config.c_str() : nullptr, &handle)))
+      return err;
+    llmc_tokenizer_free(handle);
+  }
   return llmc::compileModel(options);
 }
 

@@ -63,6 +63,20 @@ cl::opt<WeightsMode> compileWeights(
         clEnumValN(WeightsMode::External, "external",
                    "in OUT.weights beside the library, mapped at load")),
     cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<std::string> compileTokenizer(
+    "tokenizer",
+    cl::desc("tokenizer.json to embed (default: the model folder's); "
+             "tokenizer_config.json, generation_config.json and config.json "
+             "beside it give BOS, stop ids and sampling defaults"),
+    cl::value_desc("file"), cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<std::string> compileStopIds(
+    "stop-ids",
+    cl::desc("Comma-separated default stop ids (overrides eos_token_id)"),
+    cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<int64_t> compileBosId("bos-id",
+                              cl::desc("BOS token id (overrides bos_token_id)"),
+                              cl::init(-1), cl::sub(compileCommand),
+                              cl::cat(compileCategory));
 
 //===----------------------------------------------------------------------===//
 // llmc run
@@ -74,6 +88,11 @@ static cl::OptionCategory runCategory("llmc run options");
 cl::opt<std::string> runModel(cl::Positional, cl::Required,
                               cl::desc("<model.so>"), cl::sub(runCommand),
                               cl::cat(runCategory));
+cl::opt<std::string> runPrompt(
+    "prompt",
+    cl::desc("Prompt text, tokenized with the model's tokenizer (BOS added "
+             "as its configuration says)"),
+    cl::sub(runCommand), cl::cat(runCategory));
 cl::opt<std::string> runPromptIds(
     "prompt-ids",
     cl::desc("Comma-separated prompt token ids, used as given (no BOS added)"),

@@ -25,9 +25,13 @@ extern llvm::cl::opt<int64_t> compileContextLength;
 extern llvm::cl::opt<std::string> compileTarget;
 extern llvm::cl::opt<unsigned> compileOptLevel;
 extern llvm::cl::opt<WeightsMode> compileWeights;
+extern llvm::cl::opt<std::string> compileTokenizer;
+extern llvm::cl::opt<std::string> compileStopIds;
+extern llvm::cl::opt<int64_t> compileBosId;
 
 extern llvm::cl::SubCommand runCommand;
 extern llvm::cl::opt<std::string> runModel;
+extern llvm::cl::opt<std::string> runPrompt;
 extern llvm::cl::opt<std::string> runPromptIds;
 extern llvm::cl::opt<int64_t> runMaxTokens;
 extern llvm::cl::opt<float> runTemperature;

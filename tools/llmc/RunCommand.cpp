@@ -6,9 +6,11 @@
 
 #include "runtime/schema/manifest_generated.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <vector>
 
 using namespace llvm;
@@ -20,19 +22,49 @@ static Error usage(const Twine &message) {
 }
 
 namespace {
-/// What the token callback needs: the output stream and the tokens so far.
+/// What the token callback needs: the tokens so far, the detokenizer (when
+/// the model has a tokenizer) and the text printed so far.
 struct Stream {
   std::vector<int32_t> tokens;
+  llmc_detokenizer_t *detokenizer = nullptr;
+  const int64_t *stopIds = nullptr;
+  size_t numStopIds = 0;
+  std::string text;
   bool json = false;
+  std::string error;
+
+  void emit(const char *piece, size_t length) {
+    text.append(piece, length);
+    if (!json && length) {
+      outs().write(piece, length);
+      outs().flush();
+    }
+  }
 };
 
 int onToken(void *user, int32_t token) {
   auto *stream = static_cast<Stream *>(user);
   stream->tokens.push_back(token);
-  if (!stream->json) {
-    outs() << (stream->tokens.size() > 1 ? " " : "") << token;
-    outs().flush();
+  if (!stream->detokenizer) {
+    if (!stream->json) {
+      outs() << (stream->tokens.size() > 1 ? " " : "") << token;
+      outs().flush();
+    }
+    return 0;
   }
+  // The text of a stop token is not part of the output.
+  if (std::find(stream->stopIds, stream->stopIds + stream->numStopIds,
+                int64_t(token)) != stream->stopIds + stream->numStopIds)
+    return 0;
+  const char *piece;
+  size_t length;
+  if (llmc_status_t status =
+          llmc_detokenizer_push(stream->detokenizer, token, &piece, &length)) {
+    stream->error = llmc_status_message(status);
+    llmc_status_free(status);
+    return 1;
+  }
+  stream->emit(piece, length);
   return 0;
 }
 
@@ -59,8 +91,24 @@ Error runRun() {
   const fb::Manifest *manifest =
       fb::GetManifest(llmc_model_manifest(m, &manifestSize));
 
-  // The prompt: ids as given, or BOS alone.
+  // The prompt: text through the tokenizer, ids as given, or BOS alone.
+  const llmc_tokenizer_t *tokenizer = llmc_model_tokenizer(m);
   std::vector<int32_t> prompt;
+  if (runPrompt.getNumOccurrences() && runPromptIds.getNumOccurrences())
+    return usage("give --prompt or --prompt-ids, not both");
+  if (!runPrompt.empty()) {
+    if (!tokenizer)
+      return usage(runModel + ": the model has no tokenizer; use --prompt-ids "
+                              "or compile it with --tokenizer");
+    int32_t *ids;
+    size_t count;
+    if (Error err = toError(
+            llmc_tokenizer_encode(tokenizer, runPrompt.data(), runPrompt.size(),
+                                  /*add_special_tokens=*/1, &ids, &count)))
+      return err;
+    prompt.assign(ids, ids + count);
+    llmc_free(ids);
+  }
   if (!runPromptIds.empty()) {
     auto ids = parseIdList(runPromptIds, "prompt-ids");
     if (!ids)
@@ -127,11 +175,32 @@ Error runRun() {
     return session.takeError();
   Stream stream;
   stream.json = runJson;
+  stream.stopIds = params.stop_ids;
+  stream.numStopIds = params.num_stop_ids;
+  if (tokenizer) {
+    if (Error err = toError(llmc_detokenizer_create(
+            tokenizer, prompt.data(), prompt.size(), &stream.detokenizer)))
+      return err;
+  }
+  scope_exit freeDetokenizer([&] {
+    if (stream.detokenizer)
+      llmc_detokenizer_free(stream.detokenizer);
+  });
   llmc_generate_result result;
   if (Error err =
           toError(llmc_generate(session->get(), prompt.data(), prompt.size(),
                                 &params, onToken, &stream, &result)))
     return err;
+  if (!stream.error.empty())
+    return usage(stream.error);
+  if (stream.detokenizer) {
+    const char *rest;
+    size_t length;
+    if (Error err =
+            toError(llmc_detokenizer_flush(stream.detokenizer, &rest, &length)))
+      return err;
+    stream.emit(rest, length);
+  }
 
   double prefillRate =
       result.prefill_seconds > 0 ? prompt.size() / result.prefill_seconds : 0;
@@ -140,6 +209,7 @@ Error runRun() {
                           : 0;
   if (!runJson) {
     outs() << "\n";
+    outs().flush();
     errs() << "[" << prompt.size() << " prompt tokens, " << result.num_tokens
            << " generated, " << stopReasonName(result.stop_reason) << "; "
            << format("prefill %.1f tok/s, decode %.1f tok/s", prefillRate,
@@ -157,7 +227,7 @@ Error runRun() {
       for (int32_t t : stream.tokens)
         out.value(t);
     });
-    out.attribute("text", "");
+    out.attribute("text", stream.text);
     out.attribute("stop_reason", stopReasonName(result.stop_reason));
     out.attributeObject("stats", [&] {
       out.attribute("prompt_tokens", int64_t(prompt.size()));

@@ -75,6 +75,53 @@ llmc_status_t llmc_session_forward(llmc_session_t *session,
                                    const int32_t *tokens, size_t count,
                                    float *logits, int all_logits);
 
+/*===-- Tokenizers --------------------------------------------------------===*/
+
+typedef struct llmc_tokenizer llmc_tokenizer_t;
+
+/* The tokenizer embedded in the model (owned by it), or NULL with success
+ * when the model has none. */
+const llmc_tokenizer_t *llmc_model_tokenizer(const llmc_model_t *model);
+
+/* A tokenizer from a tokenizer.json file and an optional
+ * tokenizer_config.json (NULL to omit). */
+llmc_status_t llmc_tokenizer_load(const char *tokenizer_json_path,
+                                  const char *tokenizer_config_path,
+                                  llmc_tokenizer_t **tokenizer);
+void llmc_tokenizer_free(llmc_tokenizer_t *tokenizer);
+
+int64_t llmc_tokenizer_vocab_size(const llmc_tokenizer_t *tokenizer);
+
+/* Token ids of UTF-8 `text`; `add_special_tokens` adds BOS (as the
+ * tokenizer's post-processor says). Free *ids with llmc_free. */
+llmc_status_t llmc_tokenizer_encode(const llmc_tokenizer_t *tokenizer,
+                                    const char *text, size_t length,
+                                    int add_special_tokens, int32_t **ids,
+                                    size_t *count);
+
+/* UTF-8 text of `ids`, NUL-terminated. Free *text with llmc_free. */
+llmc_status_t llmc_tokenizer_decode(const llmc_tokenizer_t *tokenizer,
+                                    const int32_t *ids, size_t count,
+                                    int skip_special_tokens, char **text,
+                                    size_t *length);
+
+void llmc_free(void *pointer);
+
+/* Streaming detokenization: the text each generated token adds after the
+ * prompt, never half a UTF-8 character. */
+typedef struct llmc_detokenizer llmc_detokenizer_t;
+llmc_status_t llmc_detokenizer_create(const llmc_tokenizer_t *tokenizer,
+                                      const int32_t *prompt, size_t count,
+                                      llmc_detokenizer_t **detokenizer);
+/* *text stays valid until the next call on `detokenizer`. */
+llmc_status_t llmc_detokenizer_push(llmc_detokenizer_t *detokenizer,
+                                    int32_t token, const char **text,
+                                    size_t *length);
+/* What is still held back, at the end of generation. */
+llmc_status_t llmc_detokenizer_flush(llmc_detokenizer_t *detokenizer,
+                                     const char **text, size_t *length);
+void llmc_detokenizer_free(llmc_detokenizer_t *detokenizer);
+
 /*===-- Generation --------------------------------------------------------===*/
 
 typedef enum llmc_stop_reason {

@@ -1,0 +1,106 @@
+//===- SamplerTest.cpp - Greedy, temperature, top-k, top-p, seeds ---------===//
+
+#include "Sampler.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+using namespace llmc::rt;
+
+namespace {
+
+const std::vector<float> kLogits = {1.0f, 3.0f, 2.0f, 0.5f, 3.0f, -1.0f};
+
+TEST(Sampler, GreedyTakesTheFirstMaximum) {
+  Sampler sampler({0.0f, 0, 1.0f}, 0);
+  EXPECT_EQ(sampler.sample(kLogits.data(), kLogits.size()), 1);
+  EXPECT_EQ(argmax(kLogits.data(), kLogits.size()), 1);
+}
+
+TEST(Sampler, SameSeedSameTokens) {
+  Sampler a({1.0f, 0, 1.0f}, 7), b({1.0f, 0, 1.0f}, 7), c({1.0f, 0, 1.0f}, 8);
+  std::vector<int32_t> sa, sb, sc;
+  for (int i = 0; i < 64; ++i) {
+    sa.push_back(a.sample(kLogits.data(), kLogits.size()));
+    sb.push_back(b.sample(kLogits.data(), kLogits.size()));
+    sc.push_back(c.sample(kLogits.data(), kLogits.size()));
+  }
+  EXPECT_EQ(sa, sb);
+  EXPECT_NE(sa, sc);
+}
+
+TEST(Sampler, TemperatureOneIsSoftmax) {
+  Sampler sampler({1.0f, 0, 1.0f}, 0);
+  auto dist = sampler.distribution(kLogits.data(), kLogits.size());
+  ASSERT_EQ(dist.size(), kLogits.size());
+  double total = 0;
+  for (float l : kLogits)
+    total += std::exp(l);
+  for (auto [token, p] : dist)
+    EXPECT_NEAR(p, std::exp(kLogits[token]) / total, 1e-6);
+  // Most likely first; the tie between 1 and 4 keeps the lower id first.
+  EXPECT_EQ(dist[0].first, 1);
+  EXPECT_EQ(dist[1].first, 4);
+}
+
+TEST(Sampler, TopKKeepsTheKMostLikely) {
+  Sampler sampler({1.0f, 3, 1.0f}, 0);
+  auto dist = sampler.distribution(kLogits.data(), kLogits.size());
+  ASSERT_EQ(dist.size(), 3u);
+  EXPECT_EQ(dist[0].first, 1);
+  EXPECT_EQ(dist[1].first, 4);
+  EXPECT_EQ(dist[2].first, 2);
+  double mass = dist[0].second + dist[1].second + dist[2].second;
+  EXPECT_NEAR(mass, 1.0, 1e-6);
+}
+
+TEST(Sampler, TopPKeepsTheSmallestNucleus) {
+  // Probabilities at T=1: tokens 1 and 4 hold 0.384 each, token 2 0.141.
+  Sampler sampler({1.0f, 0, 0.6f}, 0);
+  auto dist = sampler.distribution(kLogits.data(), kLogits.size());
+  ASSERT_EQ(dist.size(), 2u);
+  EXPECT_NEAR(dist[0].second, 0.5, 1e-6);
+  Sampler wider({1.0f, 0, 0.8f}, 0);
+  EXPECT_EQ(wider.distribution(kLogits.data(), kLogits.size()).size(), 3u);
+  // A nucleus never empties: top_p below the largest probability keeps one.
+  Sampler narrow({1.0f, 0, 0.01f}, 0);
+  EXPECT_EQ(narrow.distribution(kLogits.data(), kLogits.size()).size(), 1u);
+}
+
+TEST(Sampler, LowTemperatureApproachesGreedy) {
+  std::vector<float> logits = {1.0f, 1.5f, 1.2f};
+  Sampler cold({0.01f, 0, 1.0f}, 0);
+  auto dist = cold.distribution(logits.data(), logits.size());
+  EXPECT_EQ(dist[0].first, 1);
+  EXPECT_GT(dist[0].second, 0.99999f);
+  Sampler hot({100.0f, 0, 1.0f}, 0);
+  auto flat = hot.distribution(logits.data(), logits.size());
+  for (auto [token, p] : flat)
+    EXPECT_NEAR(p, 1.0 / 3, 0.01);
+}
+
+TEST(Sampler, SamplesFollowTheDistribution) {
+  Sampler sampler({1.0f, 0, 1.0f}, 123);
+  std::map<int32_t, int> counts;
+  const int n = 20000;
+  for (int i = 0; i < n; ++i)
+    ++counts[sampler.sample(kLogits.data(), kLogits.size())];
+  double total = 0;
+  for (float l : kLogits)
+    total += std::exp(l);
+  for (size_t t = 0; t < kLogits.size(); ++t)
+    EXPECT_NEAR(double(counts[t]) / n, std::exp(kLogits[t]) / total, 0.015)
+        << "token " << t;
+}
+
+TEST(Sampler, TopKMaskNeverSamplesOutside) {
+  Sampler sampler({2.0f, 2, 1.0f}, 5);
+  for (int i = 0; i < 2000; ++i) {
+    int32_t t = sampler.sample(kLogits.data(), kLogits.size());
+    EXPECT_TRUE(t == 1 || t == 4) << t;
+  }
+}
+
+} // namespace

@@ -1,0 +1,196 @@
+//===- TokenizerTest.cpp - The runtime tokenizer against HF's semantics ---===//
+//
+// Expected ids and decoded text were recorded once from Hugging Face's
+// tokenizers (tokenizers.js) by make_expected.mjs; each recorded string is
+// one test case, for the stories260K SentencePiece-style BPE tokenizer and
+// a byte-level (GPT-2 style) BPE tokenizer built by
+// make_bytelevel_tokenizer.py.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tokenizer/Tokenizer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace llmc::rt;
+using json = nlohmann::json;
+
+namespace {
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct Case {
+  std::string tokenizer;
+  size_t index;
+  json data;
+};
+
+std::string tokenizerPath(const std::string &name) {
+  if (name == "stories260K")
+    return LLMC_EXAMPLES_DIR "/stories260K/tokenizer.json";
+  return LLMC_TOKENIZER_TEST_DIR "/bytelevel_tokenizer.json";
+}
+
+std::string configPath(const std::string &name) {
+  if (name == "stories260K")
+    return LLMC_EXAMPLES_DIR "/stories260K/tokenizer_config.json";
+  return LLMC_TOKENIZER_TEST_DIR "/bytelevel_tokenizer_config.json";
+}
+
+const Tokenizer &getTokenizer(const std::string &name) {
+  static std::map<std::string, std::unique_ptr<Tokenizer>> cache;
+  std::unique_ptr<Tokenizer> &t = cache[name];
+  if (!t) {
+    std::string error;
+    std::string config = configPath(name);
+    t = Tokenizer::create(readFile(tokenizerPath(name)),
+                          config.empty() ? "" : readFile(config), error);
+    if (!t)
+      ADD_FAILURE() << error;
+  }
+  return *t;
+}
+
+std::vector<Case> loadCases(const std::string &name) {
+  json cases = json::parse(
+      readFile(LLMC_TOKENIZER_TEST_DIR "/" + name + "_expected.json"));
+  std::vector<Case> out;
+  for (size_t i = 0; i < cases.size(); ++i)
+    out.push_back({name, i, cases[i]});
+  return out;
+}
+
+class HuggingFaceOracle : public ::testing::TestWithParam<Case> {};
+
+TEST_P(HuggingFaceOracle, EncodeAndDecode) {
+  const Case &c = GetParam();
+  const Tokenizer &tokenizer = getTokenizer(c.tokenizer);
+  std::string text = c.data["text"];
+  auto ids = c.data["ids"].get<std::vector<int32_t>>();
+  EXPECT_EQ(tokenizer.encode(text, true), ids) << "text: " << text;
+  EXPECT_EQ(tokenizer.encode(text, false),
+            c.data["ids_without_special"].get<std::vector<int32_t>>())
+      << "text: " << text;
+  EXPECT_EQ(tokenizer.decode(ids, false), c.data["decoded"].get<std::string>());
+  EXPECT_EQ(tokenizer.decode(ids, true),
+            c.data["decoded_skip_special"].get<std::string>());
+}
+
+std::string caseName(const ::testing::TestParamInfo<Case> &info) {
+  return info.param.tokenizer + "_" + std::to_string(info.param.index);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stories260K, HuggingFaceOracle,
+                         ::testing::ValuesIn(loadCases("stories260K")),
+                         caseName);
+INSTANTIATE_TEST_SUITE_P(ByteLevel, HuggingFaceOracle,
+                         ::testing::ValuesIn(loadCases("bytelevel")), caseName);
+
+TEST(Tokenizer, Stories260KFacts) {
+  const Tokenizer &t = getTokenizer("stories260K");
+  EXPECT_EQ(t.vocabSize(), 512);
+  EXPECT_EQ(t.modelType(), "BPE");
+  EXPECT_TRUE(t.isSpecial(1));
+  EXPECT_FALSE(t.isSpecial(403));
+}
+
+// A character outside the vocabulary falls back to its UTF-8 bytes, each a
+// <0xNN> token (ids 3..258 in stories260K), and decodes back whole.
+TEST(Tokenizer, ByteFallbackRoundTrip) {
+  const Tokenizer &t = getTokenizer("stories260K");
+  std::string text = "\xF0\x9F\x98\x80"; // U+1F600
+  std::vector<int32_t> ids = t.encode(text, false);
+  ASSERT_EQ(ids.size(), 5u); // "▁" then four bytes
+  EXPECT_EQ(ids[1], 3 + 0xF0);
+  EXPECT_EQ(ids[4], 3 + 0x80);
+  EXPECT_EQ(t.decode(ids, true), text);
+}
+
+// Streaming never prints half a character: the bytes of an emoji arrive as
+// four tokens and print once, whole.
+TEST(StreamDecoder, HoldsBackIncompleteCharacters) {
+  const Tokenizer &t = getTokenizer("stories260K");
+  std::vector<int32_t> prompt{1, 403}; // <s> Once
+  std::vector<int32_t> emoji{3 + 0xF0, 3 + 0x9F, 3 + 0x98, 3 + 0x80};
+  StreamDecoder stream(t, prompt);
+  EXPECT_EQ(stream.push(407), " upon");
+  EXPECT_EQ(stream.push(emoji[0]), "");
+  EXPECT_EQ(stream.push(emoji[1]), "");
+  EXPECT_EQ(stream.push(emoji[2]), "");
+  EXPECT_EQ(stream.push(emoji[3]), "\xF0\x9F\x98\x80");
+  EXPECT_EQ(stream.push(261), " a");
+  EXPECT_EQ(stream.flush(), "");
+  EXPECT_EQ(stream.text(), " upon\xF0\x9F\x98\x80 a");
+}
+
+// A character cut off at the end of generation is flushed as U+FFFD.
+TEST(StreamDecoder, FlushesAnUnfinishedCharacter) {
+  const Tokenizer &t = getTokenizer("stories260K");
+  StreamDecoder stream(t, {1});
+  EXPECT_EQ(stream.push(403), "Once");
+  EXPECT_EQ(stream.push(3 + 0xE2), "");
+  EXPECT_EQ(stream.flush(), "\xEF\xBF\xBD");
+}
+
+// Byte-level BPE: a multi-byte character split over byte tokens.
+TEST(StreamDecoder, ByteLevelMultiByte) {
+  const Tokenizer &t = getTokenizer("bytelevel");
+  std::vector<int32_t> ids = t.encode("h\xC3\xA9!", false); // "hé!"
+  StreamDecoder stream(t, {});
+  std::string out;
+  for (int32_t id : ids) {
+    std::string piece = stream.push(id);
+    // Every piece printed is whole UTF-8.
+    EXPECT_EQ(piece.find("\xEF\xBF\xBD"), std::string::npos);
+    out += piece;
+  }
+  out += stream.flush();
+  EXPECT_EQ(out, "h\xC3\xA9!");
+}
+
+TEST(Tokenizer, RejectsBadFiles) {
+  std::string error;
+  EXPECT_EQ(Tokenizer::create("{", "", error), nullptr);
+  EXPECT_EQ(error, "tokenizer.json is not a valid JSON object");
+  EXPECT_EQ(Tokenizer::create(R"({"model": {"type": "Unigram"}})", "", error),
+            nullptr);
+  EXPECT_EQ(error, "unsupported tokenizer model 'Unigram' (supported: BPE)");
+  EXPECT_EQ(Tokenizer::create(R"({"model": {"type": "BPE"}})", "", error),
+            nullptr);
+  EXPECT_EQ(error, "missing object 'model.vocab'");
+  EXPECT_EQ(
+      Tokenizer::create(
+          R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}})",
+          "", error),
+      nullptr);
+  EXPECT_EQ(error, "merge 'a b' uses a token not in the vocabulary");
+  EXPECT_EQ(
+      Tokenizer::create(
+          R"({"model": {"type": "BPE", "vocab": {"a": 0}}, "normalizer": {"type": "NFKC"}})",
+          "", error),
+      nullptr);
+  EXPECT_EQ(error, "unsupported normalizer 'NFKC'");
+  EXPECT_EQ(
+      Tokenizer::create(R"({"model": {"type": "BPE", "vocab": {"a": "x"}}})",
+                        "", error),
+      nullptr);
+  EXPECT_EQ(error, "vocabulary entry 'a' has an invalid id");
+  EXPECT_EQ(
+      Tokenizer::create(
+          R"({"model": {"type": "BPE", "vocab": {"a": 0}}, "added_tokens": 7})",
+          "", error),
+      nullptr);
+  EXPECT_EQ(error.rfind("malformed tokenizer.json: ", 0), 0u) << error;
+}
+
+} // namespace
