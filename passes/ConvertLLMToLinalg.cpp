@@ -357,10 +357,11 @@ static LogicalResult makeCacheArgumentsInPlace(func::FuncOp func,
 
   llvm::BitVector dropped(ret.getNumOperands());
   for (auto [resultIndex, result] : llvm::enumerate(ret.getOperands())) {
-    if (!llvm::is_contained(cacheTypes, result.getType()))
+    Type type = result.getType();
+    if (!llvm::is_contained(cacheTypes, type))
       continue;
     auto argIt = llvm::find_if(entry.getArguments(), [&](BlockArgument arg) {
-      return arg.getType() == result.getType();
+      return arg.getType() == type;
     });
     if (argIt == entry.getArguments().end())
       return func.emitOpError("returns a KV cache it does not take");
