@@ -8,6 +8,7 @@
 #include "compiler/codegen/Target.h"
 #include "compiler/codegen/WeightsWriter.h"
 #include "compiler/hf/HFImporter.h"
+#include "compiler/onnx/OnnxImporter.h"
 #include "compiler/support/FileError.h"
 #include "passes/Pipelines.h"
 
@@ -136,7 +137,7 @@ Error readModelFolderFacts(const CompileOptions &options, StringRef modelDir,
     factsDir = sys::path::parent_path(tokenizerPath).str();
     if (factsDir.empty())
       factsDir = ".";
-  } else {
+  } else if (!modelDir.empty()) {
     SmallString<256> candidate(modelDir);
     sys::path::append(candidate, "tokenizer.json");
     if (sys::fs::exists(candidate))
@@ -162,6 +163,23 @@ Error readModelFolderFacts(const CompileOptions &options, StringRef modelDir,
 Expected<ImportedModel> importModel(mlir::MLIRContext &context,
                                     const CompileOptions &options) {
   ImportedModel model;
+  if (StringRef(options.modelPath).ends_with(".onnx")) {
+    auto onnx = OnnxModel::load(options.modelPath);
+    if (!onnx)
+      return onnx.takeError();
+    OnnxImportOptions importOptions;
+    importOptions.contextLength = options.contextLength;
+    auto module = importOnnxModel(context, **onnx, importOptions);
+    if (!module)
+      return module.takeError();
+    model.module = std::move(*module);
+    model.weights = std::move(*onnx);
+    // An ONNX file's folder usually holds no tokenizer: --tokenizer names it.
+    if (Error err = readModelFolderFacts(
+            options, sys::path::parent_path(options.modelPath), model))
+      return std::move(err);
+    return std::move(model);
+  }
   auto checkpoint = HFCheckpoint::open(options.modelPath);
   if (!checkpoint)
     return checkpoint.takeError();

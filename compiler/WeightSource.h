@@ -10,6 +10,10 @@
 
 #include <cstdint>
 
+namespace llvm {
+class MemoryBuffer;
+}
+
 namespace llmc {
 
 /// The bytes behind the names `llm.weight` ops refer to, as the frontend
@@ -21,7 +25,18 @@ public:
   /// The stored bytes of tensor `name`, little-endian, row-major.
   virtual llvm::Expected<llvm::ArrayRef<uint8_t>>
   getTensorBytes(llvm::StringRef name) const = 0;
+
+  /// Tells the source that `bytes` (part of a tensor it returned) will not
+  /// be read again soon: a source that memory-maps its files can drop the
+  /// pages from the process. Bytes in ordinary memory must stay untouched.
+  virtual void release(llvm::ArrayRef<uint8_t> bytes) const {}
 };
+
+/// Drops the pages of `bytes` from the process when `buffer` (which holds
+/// them) is a read-only file mapping; does nothing for heap buffers, whose
+/// pages would be zeroed.
+void releaseMappedPages(const llvm::MemoryBuffer &buffer,
+                        llvm::ArrayRef<uint8_t> bytes);
 
 } // namespace llmc
 

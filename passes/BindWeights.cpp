@@ -43,6 +43,14 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
     });
     if (walk.wasInterrupted())
       return signalPassFailure();
+    // Entry-point arguments whose default is a weight (ONNX initializers
+    // listed as graph inputs) need a slot too.
+    for (auto func : module.getOps<func::FuncOp>())
+      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+        if (auto name =
+                func.getArgAttrOfType<StringAttr>(i, "llm.default_weight"))
+          slots.insert(
+              {name, cast<RankedTensorType>(func.getArgument(i).getType())});
 
     OpBuilder builder(ctx);
     llvm::DenseMap<StringAttr, int64_t> offsets;

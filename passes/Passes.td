@@ -84,4 +84,39 @@ def ApproximateMath : Pass<"llmc-approximate-math", "::mlir::ModuleOp"> {
   ];
 }
 
+def FuseElementwise : Pass<"llmc-fuse-elementwise", "::mlir::ModuleOp"> {
+  let summary = "Fuses elementwise producers into elementwise consumers";
+  let description = [{
+    Upstream elementwise fusion, restricted to consumers whose loops are all
+    parallel and producers with one use: fusing into a reduction (a matmul)
+    would recompute the producer once per reduction step.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def CopiesToLinalg : Pass<"llmc-copies-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Rewrites memref.copy as linalg.copy";
+  let description = [{
+    Copies that bufferization clean-up introduces (clones of returned
+    buffers) become linalg.copy, so they lower to loops: a strided
+    memref.copy would otherwise lower to a call into MLIR's runner support
+    library, which a compiled model does not link.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def OutlineKernels : Pass<"llmc-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Moves each linalg op of an entry point into its own function";
+  let description = [{
+    After bufferization, wraps every linalg op of an entry point in a private
+    function `llmc_kernel_<n>` that takes its buffers and captured scalars,
+    and calls it. A model's forward pass is otherwise one function with a
+    loop nest per op (hundreds for a real model), on which LLVM's
+    optimizations spend time superlinear in the function size; kernels also
+    give profiles and tuned replacements a name to attach to. Codegen marks
+    the kernels noinline.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // LLMC_PASSES_PASSES_TD

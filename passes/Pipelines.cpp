@@ -14,6 +14,7 @@
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
@@ -23,6 +24,7 @@
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
@@ -73,15 +75,22 @@ void buildLLMToBuffersPipeline(OpPassManager &pm) {
   pm.addPass(createBindWeights());
   pm.addPass(createConvertLLMToLinalg());
   pm.addPass(createCanonicalizerPass());
+  // Fewer, fused loop nests: less memory traffic and less for LLVM to do.
+  pm.addPass(createFuseElementwise());
+  pm.addPass(createCanonicalizerPass());
 
   // Tensors -> buffers, with every temporary freed.
   pm.addPass(createBufferize());
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(createCopiesToLinalg());
 }
 
 void buildBuffersToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createOutlineKernels());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createApproximateMath());
+  pm.addPass(arith::createArithExpandOpsPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

@@ -72,9 +72,15 @@ Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
 
   // Only llmc_model_get is exported: code reaches everything else through
   // the descriptor's pointers.
-  for (Function &f : module.functions())
-    if (!f.isDeclaration())
-      f.setVisibility(GlobalValue::HiddenVisibility);
+  for (Function &f : module.functions()) {
+    if (f.isDeclaration())
+      continue;
+    f.setVisibility(GlobalValue::HiddenVisibility);
+    // Kernels stay functions: inlining them all back would recreate the one
+    // huge function that LLVM optimizes slowly.
+    if (f.getName().starts_with("llmc_kernel_"))
+      f.addFnAttr(Attribute::NoInline);
+  }
 
   auto *manifestData = ConstantDataArray::get(ctx, manifest);
   auto *manifestGlobal = new GlobalVariable(

@@ -37,6 +37,8 @@ struct ManifestInputs {
 struct ArgumentSignature {
   std::string name;
   mlir::MemRefType type;
+  std::vector<std::string> dimNames;
+  std::string defaultWeight;
 };
 struct EntryPointSignature {
   std::string name;

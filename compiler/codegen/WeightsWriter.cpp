@@ -7,6 +7,7 @@
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/xxhash.h"
 
@@ -40,10 +41,11 @@ Expected<WeightsLayout> getWeightsLayout(mlir::ModuleOp module) {
   return layout;
 }
 
-/// Drops the pages of `bytes` (a read-only file mapping) from this process:
-/// they stay in the page cache, but streaming a model through the compiler
-/// then never holds more than about one tensor resident.
-static void releasePages(ArrayRef<uint8_t> bytes) {
+void releaseMappedPages(const MemoryBuffer &buffer, ArrayRef<uint8_t> bytes) {
+  // The pages stay in the page cache, but streaming a model through the
+  // compiler then never holds more than about one chunk resident.
+  if (buffer.getBufferKind() != MemoryBuffer::MemoryBuffer_MMap)
+    return;
   uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   uintptr_t begin = alignTo(reinterpret_cast<uintptr_t>(bytes.data()), page);
   uintptr_t end =
@@ -74,7 +76,7 @@ static Error forEachChunk(
           offset, std::min<uint64_t>(kChunk, bytes->size() - offset));
       if (Error err = visit(slot, chunk, offset))
         return err;
-      releasePages(chunk);
+      source.release(chunk);
     }
   }
   return Error::success();

@@ -107,6 +107,12 @@ Expected<ArrayRef<uint8_t>> HFCheckpoint::getTensorBytes(StringRef name) const {
   return fileError(weightsPath, "missing tensor '" + name + "'");
 }
 
+void HFCheckpoint::release(ArrayRef<uint8_t> bytes) const {
+  for (const auto &shard : shards)
+    if (shard->contains(bytes))
+      releaseMappedPages(shard->getBuffer(), bytes);
+}
+
 StringRef HFCheckpoint::getFileOf(StringRef name) const {
   auto it = owner.find(name);
   return it == owner.end() ? StringRef() : it->second->getPath();

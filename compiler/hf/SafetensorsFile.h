@@ -81,6 +81,13 @@ public:
   const SafetensorsTensor *lookup(llvm::StringRef name) const;
   /// All tensors, ordered by their position in the data section.
   llvm::ArrayRef<SafetensorsTensor> getTensors() const { return tensors; }
+  /// Whether `bytes` lie in this file's buffer.
+  bool contains(llvm::ArrayRef<uint8_t> bytes) const {
+    auto *start = reinterpret_cast<const uint8_t *>(buffer->getBufferStart());
+    return bytes.data() >= start &&
+           bytes.data() + bytes.size() <= start + buffer->getBufferSize();
+  }
+  const llvm::MemoryBuffer &getBuffer() const { return *buffer; }
 
 private:
   SafetensorsFile() = default;

@@ -22,7 +22,8 @@ def LLM_WeightOp : LLM_Op<"weight", [Pure]> {
     Refers to the tensor `name` of the model's weights. The bytes never enter
     the IR: the compiler keeps a table from name to file span and streams the
     data into the artifact once code generation has fixed the layout. The
-    result type is the tensor as stored (f32, f16 or bf16); ops that consume a
+    result type is the tensor as stored (f32, f16 or bf16 for checkpoint
+    weights; any element type for ONNX initializers); llm ops that consume a
     weight compute in the element type of their activations.
 
     Example:
@@ -31,7 +32,7 @@ def LLM_WeightOp : LLM_Op<"weight", [Pure]> {
     ```
   }];
   let arguments = (ins StrAttr:$name);
-  let results = (outs LLM_FloatTensor:$result);
+  let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
 }

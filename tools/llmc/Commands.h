@@ -11,6 +11,8 @@ namespace llmc::cli {
 llvm::Error runCompile();
 /// `llmc run`.
 llvm::Error runRun();
+/// `llmc exec`.
+llvm::Error runExec();
 /// `llmc inspect`.
 llvm::Error runInspect();
 

@@ -129,6 +129,30 @@ cl::opt<bool> runJson("json",
                       cl::sub(runCommand), cl::cat(runCategory));
 
 //===----------------------------------------------------------------------===//
+// llmc exec
+//===----------------------------------------------------------------------===//
+
+cl::SubCommand execCommand("exec",
+                           "Run a compiled graph once on tensors from files");
+static cl::OptionCategory execCategory("llmc exec options");
+cl::opt<std::string> execModel(cl::Positional, cl::Required,
+                               cl::desc("<model.so>"), cl::sub(execCommand),
+                               cl::cat(execCategory));
+cl::list<std::string> execInputs(
+    "input",
+    cl::desc("NAME=FILE: an input from a .npy or ONNX TensorProto .pb file "
+             "(every graph input that is not an initializer is required; "
+             "naming an initializer overrides it)"),
+    cl::sub(execCommand), cl::cat(execCategory));
+cl::opt<std::string>
+    execOutputDir("output-dir",
+                  cl::desc("Where each output goes, as <name>.npy"),
+                  cl::Required, cl::sub(execCommand), cl::cat(execCategory));
+cl::opt<std::string> execEntry("entry",
+                               cl::desc("Entry point (default: the first)"),
+                               cl::sub(execCommand), cl::cat(execCategory));
+
+//===----------------------------------------------------------------------===//
 // llmc inspect
 //===----------------------------------------------------------------------===//
 

@@ -42,6 +42,12 @@ extern llvm::cl::opt<std::string> runStopIds;
 extern llvm::cl::opt<bool> runIgnoreEos;
 extern llvm::cl::opt<bool> runJson;
 
+extern llvm::cl::SubCommand execCommand;
+extern llvm::cl::opt<std::string> execModel;
+extern llvm::cl::list<std::string> execInputs;
+extern llvm::cl::opt<std::string> execOutputDir;
+extern llvm::cl::opt<std::string> execEntry;
+
 extern llvm::cl::SubCommand inspectCommand;
 extern llvm::cl::opt<std::string> inspectModel;
 extern llvm::cl::opt<bool> inspectJson;

@@ -24,11 +24,14 @@ int main(int argc, char **argv) {
     result = llmc::cli::runCompile();
   else if (llmc::cli::runCommand)
     result = llmc::cli::runRun();
+  else if (llmc::cli::execCommand)
+    result = llmc::cli::runExec();
   else if (llmc::cli::inspectCommand)
     result = llmc::cli::runInspect();
   else {
-    errs() << "llmc: error: expected a subcommand (compile, run, inspect); "
-              "see llmc --help\n";
+    errs()
+        << "llmc: error: expected a subcommand (compile, run, exec, inspect); "
+           "see llmc --help\n";
     return 1;
   }
   if (result) {

@@ -52,6 +52,41 @@ int64_t llmc_model_bos_id(const llmc_model_t *model);
  * config.json); *ids stays valid while the model is loaded. */
 size_t llmc_model_stop_ids(const llmc_model_t *model, const int64_t **ids);
 
+/*===-- Calling an entry point directly
+ * ------------------------------------===*/
+
+/* Element types, numbered as the manifest's DType. */
+typedef enum llmc_dtype {
+  LLMC_F32 = 0,
+  LLMC_F16,
+  LLMC_BF16,
+  LLMC_F64,
+  LLMC_I8,
+  LLMC_I16,
+  LLMC_I32,
+  LLMC_I64,
+  LLMC_U8,
+  LLMC_BOOL
+} llmc_dtype;
+
+/* A dense row-major tensor. */
+typedef struct llmc_tensor {
+  llmc_dtype dtype;
+  int32_t rank;
+  int64_t *shape;
+  void *data;
+} llmc_tensor;
+
+/* Calls entry point `entry` once. `inputs` follow the manifest's inputs,
+ * without the implicit weights blob; an input with NULL data takes its
+ * default weight (ONNX initializers listed as graph inputs). Types, ranks,
+ * static dims and dims sharing a symbolic name are checked first. Each of
+ * the `num_outputs` outputs is allocated; release it with llmc_tensor_free. */
+llmc_status_t llmc_model_call(llmc_model_t *model, const char *entry,
+                              const llmc_tensor *inputs, size_t num_inputs,
+                              llmc_tensor *outputs, size_t num_outputs);
+void llmc_tensor_free(llmc_tensor *tensor);
+
 /*===-- Sessions ----------------------------------------------------------===*/
 
 typedef struct llmc_session llmc_session_t;

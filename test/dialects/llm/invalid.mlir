@@ -10,8 +10,8 @@
 
 // -----
 
-// expected-error @+1 {{result #0 must be ranked tensor of floating-point values}}
-%0 = llm.weight "w" : tensor<4xi8>
+// expected-error @+1 {{result #0 must be ranked tensor of any type values}}
+%0 = "llm.weight"() {name = "w"} : () -> tensor<*xf32>
 
 // -----
 

@@ -1,0 +1,253 @@
+//===- OnnxModel.cpp - A loaded ONNX model and its tensor data ------------===//
+
+#include "compiler/onnx/OnnxModel.h"
+#include "compiler/support/FileError.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <cstring>
+
+using namespace llvm;
+
+namespace llmc {
+
+unsigned getOnnxElementSize(int32_t t) {
+  switch (t) {
+  case onnx::TensorProto::FLOAT:
+  case onnx::TensorProto::INT32:
+  case onnx::TensorProto::UINT32:
+    return 4;
+  case onnx::TensorProto::DOUBLE:
+  case onnx::TensorProto::INT64:
+  case onnx::TensorProto::UINT64:
+    return 8;
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::UINT16:
+    return 2;
+  case onnx::TensorProto::INT8:
+  case onnx::TensorProto::UINT8:
+  case onnx::TensorProto::BOOL:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+std::string getOnnxTypeName(int32_t t) {
+  if (onnx::TensorProto::DataType_IsValid(t))
+    return onnx::TensorProto::DataType_Name(
+        static_cast<onnx::TensorProto::DataType>(t));
+  return "type " + std::to_string(t);
+}
+
+Expected<std::unique_ptr<OnnxModel>> OnnxModel::load(StringRef path) {
+  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false,
+                                      /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return fileError(path, "cannot open: " + buffer.getError().message());
+  auto model = std::unique_ptr<OnnxModel>(new OnnxModel());
+  model->path = path.str();
+  model->dir = sys::path::parent_path(path).str();
+  if (model->dir.empty())
+    model->dir = ".";
+
+  StringRef bytes = (*buffer)->getBuffer();
+  google::protobuf::io::ArrayInputStream raw(bytes.data(),
+                                             static_cast<int>(bytes.size()));
+  google::protobuf::io::CodedInputStream coded(&raw);
+  coded.SetTotalBytesLimit(INT32_MAX);
+  if (bytes.size() > INT32_MAX || !model->model.ParseFromCodedStream(&coded) ||
+      !coded.ConsumedEntireMessage())
+    return fileError(path, "not a valid ONNX model (protobuf parse failed)");
+  if (!model->model.has_graph())
+    return fileError(path, "the model has no graph");
+  for (const onnx::TensorProto &init : model->model.graph().initializer())
+    model->initializers[init.name()] = &init;
+  return std::move(model);
+}
+
+int64_t OnnxModel::getOpset(StringRef domain) const {
+  bool defaultDomain = domain.empty() || domain == "ai.onnx";
+  for (const onnx::OperatorSetIdProto &opset : model.opset_import()) {
+    StringRef d = opset.domain();
+    if ((defaultDomain && (d.empty() || d == "ai.onnx")) || d == domain)
+      return opset.version();
+  }
+  // IR version 2 models import no opset explicitly: opset 1.
+  return defaultDomain && model.opset_import_size() == 0 ? 1 : 0;
+}
+
+const onnx::TensorProto *OnnxModel::getInitializer(StringRef name) const {
+  auto it = initializers.find(name);
+  return it == initializers.end() ? nullptr : it->second;
+}
+
+/// Copies a repeated typed field into little-endian bytes of `dataType`.
+template <typename Field, typename Convert>
+static std::shared_ptr<std::vector<uint8_t>>
+pack(const Field &field, unsigned elementSize, Convert convert) {
+  auto out = std::make_shared<std::vector<uint8_t>>(field.size() * elementSize);
+  for (int i = 0; i < field.size(); ++i)
+    convert(field.Get(i), out->data() + i * elementSize);
+  return out;
+}
+
+Expected<TensorBytes> OnnxModel::getData(const onnx::TensorProto &t) const {
+  auto fail = [&](const Twine &what) {
+    return fileError(path, "tensor '" + t.name() + "': " + what);
+  };
+  TensorBytes data;
+  data.dataType = t.data_type();
+  unsigned size = getOnnxElementSize(t.data_type());
+  if (size == 0)
+    return fail("data type " + getOnnxTypeName(t.data_type()) +
+                " is not supported");
+  unsigned __int128 count = 1;
+  for (int64_t d : t.dims()) {
+    if (d < 0)
+      return fail("negative dimension " + Twine(d));
+    data.shape.push_back(d);
+    count *= static_cast<uint64_t>(d);
+    if (count > (uint64_t(1) << 48))
+      return fail("too many elements");
+  }
+  uint64_t expected = static_cast<uint64_t>(count) * size;
+
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string location;
+    uint64_t offset = 0, length = expected;
+    bool hasLength = false;
+    for (const onnx::StringStringEntryProto &entry : t.external_data()) {
+      if (entry.key() == "location")
+        location = entry.value();
+      else if (entry.key() == "offset" || entry.key() == "length") {
+        uint64_t v;
+        if (StringRef(entry.value()).getAsInteger(10, v))
+          return fail("external data " + entry.key() + " '" + entry.value() +
+                      "' is not a number");
+        (entry.key() == "offset" ? offset : length) = v;
+        hasLength |= entry.key() == "length";
+      }
+    }
+    if (location.empty())
+      return fail("external data has no location");
+    // The location must name a file inside the model's folder.
+    if (sys::path::is_absolute(location))
+      return fail("external data location '" + location +
+                  "' is an absolute path (it must be inside the model's "
+                  "folder)");
+    for (auto it = sys::path::begin(location), e = sys::path::end(location);
+         it != e; ++it)
+      if (*it == "..")
+        return fail("external data location '" + location +
+                    "' leaves the model's folder");
+    SmallString<256> file(dir);
+    sys::path::append(file, location);
+    SmallString<256> realDir, realFile;
+    if (sys::fs::real_path(dir, realDir) || sys::fs::real_path(file, realFile))
+      return fail("cannot open external data '" + location + "'");
+    if (!StringRef(realFile).starts_with((realDir + "/").str()))
+      return fail("external data location '" + location +
+                  "' resolves outside the model's folder");
+    std::unique_ptr<MemoryBuffer> &mapped = files[location];
+    if (!mapped) {
+      auto opened = MemoryBuffer::getFile(realFile, /*IsText=*/false,
+                                          /*RequiresNullTerminator=*/false);
+      if (!opened)
+        return fail("cannot open external data '" + location +
+                    "': " + opened.getError().message());
+      mapped = std::move(*opened);
+    }
+    uint64_t fileSize = mapped->getBufferSize();
+    if (hasLength && length != expected)
+      return fail("external data length " + Twine(length) + " does not match " +
+                  Twine(expected) + " bytes of its shape and type");
+    if (offset > fileSize || expected > fileSize - offset)
+      return fail("external data [" + Twine(offset) + ", " +
+                  Twine(offset + expected) + ") runs past the end of '" +
+                  location + "' (" + Twine(fileSize) + " bytes)");
+    data.bytes = ArrayRef<uint8_t>(
+        reinterpret_cast<const uint8_t *>(mapped->getBufferStart()) + offset,
+        expected);
+    return data;
+  }
+
+  if (t.has_raw_data()) {
+    if (t.raw_data().size() != expected)
+      return fail("raw_data has " + Twine(t.raw_data().size()) +
+                  " bytes, its shape and type need " + Twine(expected));
+    data.bytes = ArrayRef<uint8_t>(
+        reinterpret_cast<const uint8_t *>(t.raw_data().data()), expected);
+    return data;
+  }
+
+  // Typed fields: float_data, int32_data (also f16/bf16/bool/int8/16 bits),
+  // int64_data, double_data.
+  uint64_t fieldCount = 0;
+  switch (t.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    fieldCount = t.float_data_size();
+    data.owned = pack(t.float_data(), 4,
+                      [](float v, uint8_t *p) { std::memcpy(p, &v, 4); });
+    break;
+  case onnx::TensorProto::DOUBLE:
+    fieldCount = t.double_data_size();
+    data.owned = pack(t.double_data(), 8,
+                      [](double v, uint8_t *p) { std::memcpy(p, &v, 8); });
+    break;
+  case onnx::TensorProto::INT64:
+    fieldCount = t.int64_data_size();
+    data.owned = pack(t.int64_data(), 8,
+                      [](int64_t v, uint8_t *p) { std::memcpy(p, &v, 8); });
+    break;
+  case onnx::TensorProto::UINT64:
+  case onnx::TensorProto::UINT32:
+    fieldCount = t.uint64_data_size();
+    data.owned = pack(t.uint64_data(), size, [size](uint64_t v, uint8_t *p) {
+      std::memcpy(p, &v, size);
+    });
+    break;
+  default:
+    fieldCount = t.int32_data_size();
+    data.owned = pack(t.int32_data(), size, [size](int32_t v, uint8_t *p) {
+      std::memcpy(p, &v, size);
+    });
+    break;
+  }
+  if (fieldCount != count)
+    return fail("holds " + Twine(fieldCount) + " values, its shape needs " +
+                Twine(uint64_t(count)));
+  data.bytes = *data.owned;
+  return data;
+}
+
+void OnnxModel::release(ArrayRef<uint8_t> bytes) const {
+  for (const auto &[location, file] : files) {
+    auto *start = reinterpret_cast<const uint8_t *>(file->getBufferStart());
+    if (bytes.data() >= start &&
+        bytes.data() + bytes.size() <= start + file->getBufferSize())
+      releaseMappedPages(*file, bytes);
+  }
+}
+
+Expected<ArrayRef<uint8_t>> OnnxModel::getTensorBytes(StringRef name) const {
+  auto it = converted.find(name);
+  if (it == converted.end()) {
+    const onnx::TensorProto *tensor = getInitializer(name);
+    if (!tensor)
+      return fileError(path, "no initializer '" + name + "'");
+    auto data = getData(*tensor);
+    if (!data)
+      return data.takeError();
+    it = converted.insert({name, std::move(*data)}).first;
+  }
+  return it->second.bytes;
+}
+
+} // namespace llmc

@@ -1,0 +1,87 @@
+//===- OpBuilders.h - Helpers the ONNX op importers share -------*- C++ -*-===//
+
+#ifndef LLMC_COMPILER_ONNX_OPS_OPBUILDERS_H
+#define LLMC_COMPILER_ONNX_OPS_OPBUILDERS_H
+
+#include "compiler/onnx/ImportContext.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace llmc::onnx_import {
+
+using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                              mlir::ValueRange)>;
+
+/// `axis` in [-rank, rank) as a non-negative axis, or nullopt.
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+/// The numpy broadcast of `inputs`' shapes, or failure (with a message).
+mlir::FailureOr<llvm::SmallVector<mlir::OpFoldResult>>
+broadcastShape(NodeContext &ctx, llvm::ArrayRef<mlir::Value> inputs);
+
+/// An elementwise linalg.generic over the broadcast of `inputs`.
+mlir::FailureOr<mlir::Value> emitElementwise(NodeContext &ctx,
+                                             llvm::ArrayRef<mlir::Value> inputs,
+                                             mlir::Type resultElement,
+                                             BodyFn body);
+
+/// A tensor of `sizes` x `element`, empty or filled with `value`.
+mlir::Value emitEmpty(NodeContext &ctx,
+                      llvm::ArrayRef<mlir::OpFoldResult> sizes,
+                      mlir::Type element);
+mlir::Value emitFilled(NodeContext &ctx,
+                       llvm::ArrayRef<mlir::OpFoldResult> sizes,
+                       mlir::Type element, mlir::TypedAttr value);
+
+/// The sizes of `value`.
+llvm::SmallVector<mlir::OpFoldResult> sizesOf(NodeContext &ctx,
+                                              mlir::Value value);
+
+/// Converts a scalar between ONNX element types (Cast semantics: float to
+/// int truncates toward zero, anything to bool is `!= 0`).
+mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                       mlir::Type to);
+
+/// A scalar constant of `type` (float or integer) with `value`.
+mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Type type, double value);
+mlir::TypedAttr scalarAttr(mlir::OpBuilder &b, mlir::Type type, double value);
+
+/// The lowest / highest value of `type` (for max / min reductions).
+mlir::TypedAttr lowestAttr(mlir::OpBuilder &b, mlir::Type type);
+mlir::TypedAttr highestAttr(mlir::OpBuilder &b, mlir::Type type);
+
+/// Reduces `input` over `axes` (sorted, normalized) with `combine`, starting
+/// from `init`; keeps reduced dims as 1 when `keepDims`. `map` transforms
+/// each element before combining (e.g. squaring).
+mlir::Value
+emitReduction(NodeContext &ctx, mlir::Value input, llvm::ArrayRef<int64_t> axes,
+              bool keepDims, mlir::TypedAttr init, BodyFn combine,
+              llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                             mlir::Value)>
+                  map = nullptr);
+
+/// `value` permuted by `perm`.
+mlir::Value emitTranspose(NodeContext &ctx, mlir::Value value,
+                          llvm::ArrayRef<int64_t> perm);
+
+/// `value` reshaped to `sizes` (row-major, same number of elements).
+mlir::Value emitReshape(NodeContext &ctx, mlir::Value value,
+                        llvm::ArrayRef<mlir::OpFoldResult> sizes);
+
+/// The number of elements of `value` as an index value.
+mlir::OpFoldResult numElements(NodeContext &ctx, mlir::Value value);
+
+/// Static value of `ofr`, if any.
+std::optional<int64_t> staticValue(mlir::OpFoldResult ofr);
+
+/// Shape from sizes (dynamic where not static).
+llvm::SmallVector<int64_t>
+staticShape(llvm::ArrayRef<mlir::OpFoldResult> sizes);
+
+} // namespace llmc::onnx_import
+
+#endif // LLMC_COMPILER_ONNX_OPS_OPBUILDERS_H

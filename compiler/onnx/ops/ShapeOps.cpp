@@ -1,0 +1,1013 @@
+//===- ShapeOps.cpp - Shape, data movement and indexing ops ---------------===//
+//
+// Shape, Size, Reshape, Flatten, Squeeze, Unsqueeze, Concat, Split, Slice,
+// Transpose, Expand, Tile, Gather, GatherElements, ConstantOfShape, Range,
+// Identity, Pad, Trilu, CumSum. Ops on tracked shape tensors (see
+// ImportContext.h) work on their elements, so a Shape -> Gather -> Concat ->
+// Reshape chain yields a static reshape when the dims are static. Indexing
+// ops clamp indices into range: a bad index never reads outside a tensor.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/onnx/ops/OpBuilders.h"
+
+using namespace mlir;
+
+namespace llmc::onnx_import {
+namespace {
+
+using IT = utils::IteratorType;
+
+/// Axes from an attribute (before `inputSince`) or from input `input`.
+std::optional<SmallVector<int64_t>> axesOf(NodeContext &ctx, int inputSince,
+                                           unsigned input) {
+  if (ctx.opset < inputSince)
+    return ctx.getInts("axes");
+  if (!ctx.has(input))
+    return std::nullopt;
+  return ctx.constantInts(input);
+}
+
+Value index(OpBuilder &b, Location l, int64_t v) {
+  return arith::ConstantIndexOp::create(b, l, v);
+}
+
+/// Clamps an index value to [lo, hi].
+Value clampIndex(OpBuilder &b, Location l, Value v, Value lo, Value hi) {
+  return arith::MinSIOp::create(b, l, arith::MaxSIOp::create(b, l, v, lo), hi);
+}
+
+OpFoldResult foldOrEmit(NodeContext &ctx, OpFoldResult a, OpFoldResult b,
+                        char op) {
+  auto x = staticValue(a), y = staticValue(b);
+  if (x && y) {
+    switch (op) {
+    case '*':
+      return ctx.b.getIndexAttr(*x * *y);
+    case '/':
+      return ctx.b.getIndexAttr(*y ? *x / *y : 0);
+    case '+':
+      return ctx.b.getIndexAttr(*x + *y);
+    }
+  }
+  Value va = ctx.toIndex(a), vb = ctx.toIndex(b);
+  switch (op) {
+  case '*':
+    return Value(arith::MulIOp::create(ctx.b, ctx.loc, va, vb));
+  case '/':
+    return Value(arith::DivSIOp::create(ctx.b, ctx.loc, va, vb));
+  default:
+    return Value(arith::AddIOp::create(ctx.b, ctx.loc, va, vb));
+  }
+}
+
+RankedTensorType i64Vector(NodeContext &ctx, int64_t n) {
+  return RankedTensorType::get({n}, ctx.b.getI64Type());
+}
+
+LogicalResult importShape(NodeContext &ctx) {
+  auto type = ctx.type(0);
+  int64_t rank = type.getRank();
+  int64_t start = ctx.opset >= 15 ? ctx.getInt("start", 0) : 0;
+  int64_t end = ctx.opset >= 15 ? ctx.getInt("end", rank) : rank;
+  start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+  end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+  SmallVector<OpFoldResult> dims;
+  for (int64_t d = start; d < end; ++d)
+    dims.push_back(type.isDynamicDim(d)
+                       ? ctx.dim(ctx.tensor(0), d)
+                       : ctx.b.getIndexAttr(type.getDimSize(d)));
+  ctx.setElements(0, i64Vector(ctx, dims.size()), dims);
+  return success();
+}
+
+LogicalResult importSize(NodeContext &ctx) {
+  OpFoldResult n =
+      ctx.type(0).hasStaticShape()
+          ? OpFoldResult(ctx.b.getIndexAttr(ctx.type(0).getNumElements()))
+          : numElements(ctx, ctx.tensor(0));
+  ctx.setElements(0, RankedTensorType::get({}, ctx.b.getI64Type()), {n});
+  return success();
+}
+
+LogicalResult importIdentity(NodeContext &ctx) {
+  ctx.set(0, ctx.in(0));
+  return success();
+}
+
+/// Reshape's target sizes: 0 copies the input dim (unless allowzero), -1 is
+/// inferred from the element count.
+FailureOr<SmallVector<OpFoldResult>> resolveShape(NodeContext &ctx, Value input,
+                                                  ArrayRef<OpFoldResult> target,
+                                                  bool allowZero) {
+  SmallVector<OpFoldResult> sizes(target.begin(), target.end());
+  int64_t inferred = -1;
+  for (auto [i, s] : llvm::enumerate(sizes)) {
+    std::optional<int64_t> v = staticValue(s);
+    if (v && *v == 0 && !allowZero) {
+      if (int64_t(i) >= cast<RankedTensorType>(input.getType()).getRank())
+        return ctx.fail("shape copies dimension " + llvm::Twine(i) +
+                        ", which the input lacks");
+      sizes[i] = ctx.dim(input, i);
+    } else if (v && *v == -1) {
+      if (inferred >= 0)
+        return ctx.fail("shape has more than one -1");
+      inferred = i;
+    } else if (v && *v < 0) {
+      return ctx.fail("shape has a negative dimension");
+    }
+  }
+  if (inferred >= 0) {
+    OpFoldResult known = ctx.b.getIndexAttr(1);
+    for (auto [i, s] : llvm::enumerate(sizes))
+      if (int64_t(i) != inferred)
+        known = foldOrEmit(ctx, known, s, '*');
+    sizes[inferred] = foldOrEmit(ctx, numElements(ctx, input), known, '/');
+  }
+  return sizes;
+}
+
+LogicalResult importReshape(NodeContext &ctx) {
+  bool allowZero = ctx.opset >= 14 && ctx.getInt("allowzero", 0);
+  auto target = ctx.elements(1);
+  if (!target) {
+    // A fully runtime shape: tensor.reshape with the shape tensor itself.
+    auto shapeType = ctx.type(1);
+    if (!shapeType.hasStaticShape())
+      return ctx.fail("expects a shape of known length");
+    Type element = ctx.elementType(0);
+    SmallVector<int64_t> shape(shapeType.getDimSize(0), ShapedType::kDynamic);
+    Value shapeTensor = ctx.tensor(1);
+    ctx.set(0, Value(tensor::ReshapeOp::create(
+                   ctx.b, ctx.loc, RankedTensorType::get(shape, element),
+                   ctx.tensor(0), shapeTensor)));
+    return success();
+  }
+  auto sizes = resolveShape(ctx, ctx.tensor(0), *target, allowZero);
+  if (failed(sizes))
+    return failure();
+  // A tracked shape tensor reshaped keeps its elements.
+  if (auto e = ctx.elements(0); e && staticShape(*sizes).size() <= 1 &&
+                                ctx.type(0).getNumElements() <= 16) {
+    ctx.setElements(
+        0, RankedTensorType::get(staticShape(*sizes), ctx.elementType(0)), *e);
+    return success();
+  }
+  ctx.set(0, emitReshape(ctx, ctx.tensor(0), *sizes));
+  return success();
+}
+
+LogicalResult importFlatten(NodeContext &ctx) {
+  int64_t rank = ctx.type(0).getRank();
+  int64_t axis = ctx.getInt("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis > rank)
+    return ctx.fail("axis out of range");
+  Value x = ctx.tensor(0);
+  OpFoldResult outer = ctx.b.getIndexAttr(1), inner = ctx.b.getIndexAttr(1);
+  for (int64_t d = 0; d < rank; ++d)
+    (d < axis ? outer : inner) =
+        foldOrEmit(ctx, d < axis ? outer : inner, ctx.dim(x, d), '*');
+  ctx.set(0, emitReshape(ctx, x, {outer, inner}));
+  return success();
+}
+
+LogicalResult importSqueeze(NodeContext &ctx) {
+  auto type = ctx.type(0);
+  int64_t rank = type.getRank();
+  std::optional<SmallVector<int64_t>> axes = axesOf(ctx, 13, 1);
+  SmallVector<int64_t> drop;
+  if (axes) {
+    for (int64_t a : *axes) {
+      auto n = normalizeAxis(a, rank);
+      if (!n)
+        return ctx.fail("axis out of range");
+      if (!type.isDynamicDim(*n) && type.getDimSize(*n) != 1)
+        return ctx.fail("squeezes a dimension that is not 1");
+      drop.push_back(*n);
+    }
+  } else {
+    for (int64_t d = 0; d < rank; ++d) {
+      if (type.isDynamicDim(d))
+        return ctx.fail("cannot tell which dynamic dimensions are 1");
+      if (type.getDimSize(d) == 1)
+        drop.push_back(d);
+    }
+  }
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!llvm::is_contained(drop, d))
+      sizes.push_back(ctx.dim(ctx.tensor(0), d));
+  if (auto e = ctx.elements(0)) {
+    ctx.setElements(
+        0, RankedTensorType::get(staticShape(sizes), type.getElementType()),
+        *e);
+    return success();
+  }
+  ctx.set(0, emitReshape(ctx, ctx.tensor(0), sizes));
+  return success();
+}
+
+LogicalResult importUnsqueeze(NodeContext &ctx) {
+  auto type = ctx.type(0);
+  std::optional<SmallVector<int64_t>> axes = axesOf(ctx, 13, 1);
+  if (!axes)
+    return ctx.fail("expects constant axes");
+  int64_t rank = type.getRank() + axes->size();
+  SmallVector<int64_t> inserted;
+  for (int64_t a : *axes) {
+    auto n = normalizeAxis(a, rank);
+    if (!n || llvm::is_contained(inserted, *n))
+      return ctx.fail("axis out of range or repeated");
+    inserted.push_back(*n);
+  }
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0, i = 0; d < rank; ++d)
+    sizes.push_back(
+        llvm::is_contained(inserted, d)
+            ? OpFoldResult(ctx.b.getIndexAttr(1))
+            : (type.isDynamicDim(i)
+                   ? ctx.dim(ctx.tensor(0), i++)
+                   : OpFoldResult(ctx.b.getIndexAttr(type.getDimSize(i++)))));
+  if (auto e = ctx.elements(0); e && rank <= 1) {
+    ctx.setElements(
+        0, RankedTensorType::get(staticShape(sizes), type.getElementType()),
+        *e);
+    return success();
+  }
+  ctx.set(0, emitReshape(ctx, ctx.tensor(0), sizes));
+  return success();
+}
+
+LogicalResult importConcat(NodeContext &ctx) {
+  int64_t rank = ctx.type(0).getRank();
+  auto axis = normalizeAxis(ctx.getInt("axis", 0), rank);
+  if (!axis)
+    return ctx.fail("axis out of range");
+  // Shape tensors: concatenate the elements.
+  if (rank == 1) {
+    SmallVector<OpFoldResult> all;
+    bool tracked = true;
+    for (unsigned i = 0; i < ctx.numInputs() && tracked; ++i) {
+      auto e = ctx.elements(i);
+      tracked = e.has_value();
+      if (e)
+        all.append(e->begin(), e->end());
+    }
+    if (tracked) {
+      ctx.setElements(
+          0, RankedTensorType::get({int64_t(all.size())}, ctx.elementType(0)),
+          all);
+      return success();
+    }
+  }
+  SmallVector<Value> inputs;
+  for (unsigned i = 0; i < ctx.numInputs(); ++i)
+    inputs.push_back(ctx.tensor(i));
+  SmallVector<OpFoldResult> sizes = sizesOf(ctx, inputs[0]);
+  sizes[*axis] = ctx.b.getIndexAttr(0);
+  for (Value v : inputs)
+    sizes[*axis] = foldOrEmit(ctx, sizes[*axis], ctx.dim(v, *axis), '+');
+  Value result = emitEmpty(ctx, sizes, ctx.elementType(0));
+  OpFoldResult offset = ctx.b.getIndexAttr(0);
+  for (Value v : inputs) {
+    SmallVector<OpFoldResult> offsets(rank, ctx.b.getIndexAttr(0));
+    offsets[*axis] = offset;
+    SmallVector<OpFoldResult> strides(rank, ctx.b.getIndexAttr(1));
+    result = tensor::InsertSliceOp::create(ctx.b, ctx.loc, v, result, offsets,
+                                           sizesOf(ctx, v), strides);
+    offset = foldOrEmit(ctx, offset, ctx.dim(v, *axis), '+');
+  }
+  ctx.set(0, result);
+  return success();
+}
+
+LogicalResult importSplit(NodeContext &ctx) {
+  Value x = ctx.tensor(0);
+  int64_t rank = ctx.type(0).getRank();
+  auto axis = normalizeAxis(ctx.getInt("axis", 0), rank);
+  if (!axis)
+    return ctx.fail("axis out of range");
+  unsigned outputs = ctx.numOutputs();
+  OpFoldResult total = ctx.dim(x, *axis);
+  SmallVector<OpFoldResult> parts;
+  std::optional<SmallVector<int64_t>> split =
+      ctx.opset < 13 ? ctx.getInts("split")
+                     : (ctx.has(1) ? ctx.constantInts(1) : std::nullopt);
+  if (ctx.opset >= 13 && ctx.has(1) && !split)
+    return ctx.fail("expects constant split sizes");
+  if (split) {
+    if (split->size() != outputs)
+      return ctx.fail("split sizes do not match the outputs");
+    for (int64_t s : *split)
+      parts.push_back(ctx.b.getIndexAttr(s));
+  } else {
+    // Equal parts; the last may be smaller (opset 18's num_outputs).
+    OpFoldResult n = ctx.b.getIndexAttr(outputs);
+    OpFoldResult chunk = foldOrEmit(
+        ctx, foldOrEmit(ctx, total, ctx.b.getIndexAttr(outputs - 1), '+'), n,
+        '/');
+    for (unsigned i = 0; i < outputs; ++i)
+      parts.push_back(chunk);
+    if (auto t = staticValue(total); t && staticValue(chunk))
+      parts.back() =
+          ctx.b.getIndexAttr(*t - *staticValue(chunk) * (outputs - 1));
+  }
+  OpFoldResult offset = ctx.b.getIndexAttr(0);
+  for (unsigned i = 0; i < outputs; ++i) {
+    SmallVector<OpFoldResult> offsets(rank, ctx.b.getIndexAttr(0));
+    offsets[*axis] = offset;
+    SmallVector<OpFoldResult> sizes = sizesOf(ctx, x);
+    sizes[*axis] = parts[i];
+    SmallVector<OpFoldResult> strides(rank, ctx.b.getIndexAttr(1));
+    ctx.set(i, Value(tensor::ExtractSliceOp::create(ctx.b, ctx.loc, x, offsets,
+                                                    sizes, strides)));
+    offset = foldOrEmit(ctx, offset, parts[i], '+');
+  }
+  return success();
+}
+
+/// One sliced axis, clamped like numpy: start, length and step.
+struct SliceAxis {
+  OpFoldResult start, length;
+  int64_t step;
+};
+
+SliceAxis resolveSlice(NodeContext &ctx, OpFoldResult dimSize, int64_t start,
+                       int64_t end, int64_t step) {
+  if (auto d = staticValue(dimSize)) {
+    int64_t s = start < 0 ? start + *d : start;
+    int64_t e = end < 0 ? end + *d : end;
+    int64_t length;
+    if (step > 0) {
+      s = std::clamp<int64_t>(s, 0, *d);
+      e = std::clamp<int64_t>(e, 0, *d);
+      length = e > s ? (e - s + step - 1) / step : 0;
+    } else {
+      s = std::clamp<int64_t>(s, 0, *d - 1);
+      e = std::clamp<int64_t>(e, -1, *d - 1);
+      length = s > e ? (s - e - step - 1) / -step : 0;
+    }
+    return {ctx.b.getIndexAttr(s), ctx.b.getIndexAttr(length), step};
+  }
+  // Dynamic dim: the same clamping on index values.
+  OpBuilder &b = ctx.b;
+  Location l = ctx.loc;
+  Value d = ctx.toIndex(dimSize);
+  auto wrap = [&](int64_t v) -> Value {
+    // Large ends (INT64_MAX) clamp to the dim; negative ones count back.
+    if (v >= (int64_t(1) << 40))
+      return d;
+    if (v <= -(int64_t(1) << 40))
+      return index(b, l, step > 0 ? 0 : -1);
+    Value c = index(b, l, v);
+    return v < 0 ? Value(arith::AddIOp::create(b, l, d, c)) : c;
+  };
+  Value s = wrap(start), e = wrap(end);
+  Value zero = index(b, l, 0);
+  Value length;
+  if (step > 0) {
+    s = clampIndex(b, l, s, zero, d);
+    e = clampIndex(b, l, e, zero, d);
+    Value diff =
+        arith::MaxSIOp::create(b, l, arith::SubIOp::create(b, l, e, s), zero);
+    length = arith::CeilDivSIOp::create(b, l, diff, index(b, l, step));
+  } else {
+    Value last = arith::SubIOp::create(b, l, d, index(b, l, 1));
+    s = clampIndex(b, l, s, zero, last);
+    e = clampIndex(b, l, e, index(b, l, -1), last);
+    Value diff =
+        arith::MaxSIOp::create(b, l, arith::SubIOp::create(b, l, s, e), zero);
+    length = arith::CeilDivSIOp::create(b, l, diff, index(b, l, -step));
+  }
+  return {s, length, step};
+}
+
+LogicalResult importSlice(NodeContext &ctx) {
+  auto type = ctx.type(0);
+  int64_t rank = type.getRank();
+  std::optional<SmallVector<int64_t>> starts, ends, axes, steps;
+  if (ctx.opset < 10) {
+    starts = ctx.getInts("starts");
+    ends = ctx.getInts("ends");
+    axes = ctx.getInts("axes");
+  } else {
+    starts = ctx.constantInts(1);
+    ends = ctx.constantInts(2);
+    if (ctx.has(3))
+      axes = ctx.constantInts(3);
+    if (ctx.has(4))
+      steps = ctx.constantInts(4);
+    if ((ctx.has(3) && !axes) || (ctx.has(4) && !steps))
+      return ctx.fail("expects constant axes and steps");
+  }
+  if (!starts || !ends || starts->size() != ends->size())
+    return ctx.fail("expects constant starts and ends of one length");
+  if (!axes)
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, starts->size()));
+  if (!steps)
+    steps = SmallVector<int64_t>(starts->size(), 1);
+  if (axes->size() != starts->size() || steps->size() != starts->size())
+    return ctx.fail("starts, ends, axes and steps differ in length");
+
+  // Tracked shape tensors: slice the elements.
+  if (auto e = ctx.elements(0); e && rank == 1 && axes->size() == 1) {
+    SliceAxis s = resolveSlice(ctx, ctx.b.getIndexAttr(e->size()), (*starts)[0],
+                               (*ends)[0], (*steps)[0]);
+    SmallVector<OpFoldResult> out;
+    for (int64_t i = 0; i < *staticValue(s.length); ++i)
+      out.push_back((*e)[*staticValue(s.start) + i * s.step]);
+    ctx.setElements(
+        0, RankedTensorType::get({int64_t(out.size())}, type.getElementType()),
+        out);
+    return success();
+  }
+
+  Value x = ctx.tensor(0);
+  SmallVector<OpFoldResult> offsets(rank, ctx.b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes = sizesOf(ctx, x);
+  SmallVector<int64_t> stepOf(rank, 1);
+  for (size_t i = 0; i < axes->size(); ++i) {
+    auto axis = normalizeAxis((*axes)[i], rank);
+    if (!axis)
+      return ctx.fail("axis out of range");
+    if ((*steps)[i] == 0)
+      return ctx.fail("step must not be zero");
+    SliceAxis s =
+        resolveSlice(ctx, sizes[*axis], (*starts)[i], (*ends)[i], (*steps)[i]);
+    offsets[*axis] = s.start;
+    sizes[*axis] = s.length;
+    stepOf[*axis] = s.step;
+  }
+  if (llvm::all_of(stepOf, [](int64_t s) { return s > 0; })) {
+    SmallVector<OpFoldResult> strides;
+    for (int64_t s : stepOf)
+      strides.push_back(ctx.b.getIndexAttr(s));
+    ctx.set(0, Value(tensor::ExtractSliceOp::create(ctx.b, ctx.loc, x, offsets,
+                                                    sizes, strides)));
+    return success();
+  }
+  // Negative steps: read x[start + i * step] element by element.
+  Value init = emitEmpty(ctx, sizes, type.getElementType());
+  SmallVector<Value> starts2;
+  for (OpFoldResult o : offsets)
+    starts2.push_back(ctx.toIndex(o));
+  auto generic = linalg::GenericOp::create(
+      ctx.b, ctx.loc, init.getType(), ValueRange{}, init,
+      {AffineMap::getMultiDimIdentityMap(rank, ctx.b.getContext())},
+      SmallVector<IT>(rank, IT::parallel),
+      [&](OpBuilder &b, Location l, ValueRange) {
+        SmallVector<Value> at;
+        for (int64_t d = 0; d < rank; ++d) {
+          Value i = linalg::IndexOp::create(b, l, d);
+          at.push_back(arith::AddIOp::create(
+              b, l, starts2[d],
+              arith::MulIOp::create(b, l, i, index(b, l, stepOf[d]))));
+        }
+        linalg::YieldOp::create(b, l,
+                                Value(tensor::ExtractOp::create(b, l, x, at)));
+      });
+  ctx.set(0, generic.getResult(0));
+  return success();
+}
+
+LogicalResult importTranspose(NodeContext &ctx) {
+  int64_t rank = ctx.type(0).getRank();
+  SmallVector<int64_t> perm;
+  if (auto p = ctx.getInts("perm"))
+    perm = *p;
+  else
+    for (int64_t d = rank - 1; d >= 0; --d)
+      perm.push_back(d);
+  if (int64_t(perm.size()) != rank)
+    return ctx.fail("perm has the wrong length");
+  ctx.set(0, emitTranspose(ctx, ctx.tensor(0), perm));
+  return success();
+}
+
+/// Broadcasts `value` to `sizes` (numpy rules, rank may grow).
+Value broadcastTo(NodeContext &ctx, Value value, ArrayRef<OpFoldResult> sizes) {
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t rank = sizes.size();
+  MLIRContext *mctx = ctx.b.getContext();
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    int64_t d = i + rank - type.getRank();
+    bool broadcast = type.getDimSize(i) == 1 &&
+                     staticValue(sizes[d]) != std::optional<int64_t>(1);
+    exprs.push_back(broadcast ? getAffineConstantExpr(0, mctx)
+                              : getAffineDimExpr(d, mctx));
+  }
+  Value init = emitEmpty(ctx, sizes, type.getElementType());
+  return linalg::GenericOp::create(
+             ctx.b, ctx.loc, init.getType(), value, init,
+             {AffineMap::get(rank, 0, exprs, mctx),
+              AffineMap::getMultiDimIdentityMap(rank, mctx)},
+             SmallVector<IT>(rank, IT::parallel),
+             [](OpBuilder &b, Location l, ValueRange a) {
+               linalg::YieldOp::create(b, l, a[0]);
+             })
+      .getResult(0);
+}
+
+LogicalResult importExpand(NodeContext &ctx) {
+  auto target = ctx.elements(1);
+  if (!target)
+    return ctx.fail("expects a shape of known length");
+  auto type = ctx.type(0);
+  int64_t rank = std::max<int64_t>(type.getRank(), target->size());
+  SmallVector<OpFoldResult> sizes(rank);
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t ti = d - (rank - target->size());
+    int64_t xi = d - (rank - type.getRank());
+    OpFoldResult t = ti >= 0 ? (*target)[ti] : ctx.b.getIndexAttr(1);
+    if (xi < 0) {
+      sizes[d] = t;
+      continue;
+    }
+    OpFoldResult x = ctx.dim(ctx.tensor(0), xi);
+    auto tv = staticValue(t), xv = staticValue(x);
+    if (tv && *tv == 1)
+      sizes[d] = x;
+    else if (xv && *xv == 1)
+      sizes[d] = t;
+    else if (tv && xv && *tv != *xv)
+      return ctx.fail("cannot expand dimension " + llvm::Twine(*xv) + " to " +
+                      llvm::Twine(*tv));
+    else
+      sizes[d] = xv ? x : t;
+  }
+  ctx.set(0, broadcastTo(ctx, ctx.tensor(0), sizes));
+  return success();
+}
+
+LogicalResult importTile(NodeContext &ctx) {
+  auto repeats = ctx.elements(1);
+  Value x = ctx.tensor(0);
+  int64_t rank = ctx.type(0).getRank();
+  if (!repeats || int64_t(repeats->size()) != rank)
+    return ctx.fail("expects repeats of the input's rank");
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < rank; ++d)
+    sizes.push_back(foldOrEmit(ctx, ctx.dim(x, d), (*repeats)[d], '*'));
+  Value init = emitEmpty(ctx, sizes, ctx.elementType(0));
+  SmallVector<Value> dims;
+  for (int64_t d = 0; d < rank; ++d)
+    dims.push_back(ctx.toIndex(ctx.dim(x, d)));
+  ctx.set(0, linalg::GenericOp::create(
+                 ctx.b, ctx.loc, init.getType(), ValueRange{}, init,
+                 {AffineMap::getMultiDimIdentityMap(rank, ctx.b.getContext())},
+                 SmallVector<IT>(rank, IT::parallel),
+                 [&](OpBuilder &b, Location l, ValueRange) {
+                   SmallVector<Value> at;
+                   for (int64_t d = 0; d < rank; ++d)
+                     at.push_back(arith::RemUIOp::create(
+                         b, l, linalg::IndexOp::create(b, l, d), dims[d]));
+                   linalg::YieldOp::create(
+                       b, l, Value(tensor::ExtractOp::create(b, l, x, at)));
+                 })
+                 .getResult(0));
+  return success();
+}
+
+/// Normalizes a gathered index (negative counts from the end) and clamps it
+/// into [0, size).
+Value gatherIndex(OpBuilder &b, Location l, Value raw, Value size) {
+  Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), raw);
+  Value zero = index(b, l, 0);
+  Value negative =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+  i = arith::SelectOp::create(b, l, negative,
+                              arith::AddIOp::create(b, l, i, size), i);
+  return clampIndex(b, l, i, zero,
+                    arith::SubIOp::create(b, l, size, index(b, l, 1)));
+}
+
+LogicalResult importGather(NodeContext &ctx) {
+  auto dataType = ctx.type(0);
+  auto indicesType = ctx.type(1);
+  int64_t rank = dataType.getRank();
+  auto axis = normalizeAxis(ctx.getInt("axis", 0), rank);
+  if (!axis)
+    return ctx.fail("axis out of range");
+  // Shape arithmetic: gathering known positions of a tracked shape tensor.
+  if (auto e = ctx.elements(0); e && rank == 1) {
+    if (auto idx = ctx.constantInts(1)) {
+      SmallVector<OpFoldResult> out;
+      for (int64_t i : *idx) {
+        int64_t j = i < 0 ? i + int64_t(e->size()) : i;
+        if (j < 0 || j >= int64_t(e->size()))
+          return ctx.fail("index " + llvm::Twine(i) + " out of range");
+        out.push_back((*e)[j]);
+      }
+      ctx.setElements(0,
+                      RankedTensorType::get(indicesType.getShape(),
+                                            dataType.getElementType()),
+                      out);
+      return success();
+    }
+  }
+  Value data = ctx.tensor(0), indices = ctx.tensor(1);
+  int64_t q = indicesType.getRank();
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < *axis; ++d)
+    sizes.push_back(ctx.dim(data, d));
+  for (int64_t d = 0; d < q; ++d)
+    sizes.push_back(ctx.dim(indices, d));
+  for (int64_t d = *axis + 1; d < rank; ++d)
+    sizes.push_back(ctx.dim(data, d));
+  int64_t outRank = sizes.size();
+  MLIRContext *mctx = ctx.b.getContext();
+  SmallVector<AffineExpr> indexExprs;
+  for (int64_t d = 0; d < q; ++d)
+    indexExprs.push_back(getAffineDimExpr(*axis + d, mctx));
+  Value axisSize = ctx.toIndex(ctx.dim(data, *axis));
+  Value init = emitEmpty(ctx, sizes, dataType.getElementType());
+  ctx.set(0, linalg::GenericOp::create(
+                 ctx.b, ctx.loc, init.getType(), indices, init,
+                 {AffineMap::get(outRank, 0, indexExprs, mctx),
+                  AffineMap::getMultiDimIdentityMap(outRank, mctx)},
+                 SmallVector<IT>(outRank, IT::parallel),
+                 [&](OpBuilder &b, Location l, ValueRange a) {
+                   SmallVector<Value> at;
+                   for (int64_t d = 0; d < *axis; ++d)
+                     at.push_back(linalg::IndexOp::create(b, l, d));
+                   at.push_back(gatherIndex(b, l, a[0], axisSize));
+                   for (int64_t d = *axis + 1; d < rank; ++d)
+                     at.push_back(linalg::IndexOp::create(b, l, d - 1 + q));
+                   linalg::YieldOp::create(
+                       b, l, Value(tensor::ExtractOp::create(b, l, data, at)));
+                 })
+                 .getResult(0));
+  return success();
+}
+
+LogicalResult importGatherElements(NodeContext &ctx) {
+  Value data = ctx.tensor(0), indices = ctx.tensor(1);
+  int64_t rank = ctx.type(0).getRank();
+  auto axis = normalizeAxis(ctx.getInt("axis", 0), rank);
+  if (!axis || ctx.type(1).getRank() != rank)
+    return ctx.fail("expects indices of the data's rank and a valid axis");
+  Value axisSize = ctx.toIndex(ctx.dim(data, *axis));
+  Value init = emitEmpty(ctx, sizesOf(ctx, indices), ctx.elementType(0));
+  MLIRContext *mctx = ctx.b.getContext();
+  ctx.set(0, linalg::GenericOp::create(
+                 ctx.b, ctx.loc, init.getType(), indices, init,
+                 {AffineMap::getMultiDimIdentityMap(rank, mctx),
+                  AffineMap::getMultiDimIdentityMap(rank, mctx)},
+                 SmallVector<IT>(rank, IT::parallel),
+                 [&](OpBuilder &b, Location l, ValueRange a) {
+                   SmallVector<Value> at;
+                   for (int64_t d = 0; d < rank; ++d)
+                     at.push_back(
+                         d == *axis ? gatherIndex(b, l, a[0], axisSize)
+                                    : Value(linalg::IndexOp::create(b, l, d)));
+                   linalg::YieldOp::create(
+                       b, l, Value(tensor::ExtractOp::create(b, l, data, at)));
+                 })
+                 .getResult(0));
+  return success();
+}
+
+LogicalResult importConstantOfShape(NodeContext &ctx) {
+  auto shape = ctx.elements(0);
+  if (!shape)
+    return ctx.fail("expects a shape of known length");
+  Type element = ctx.b.getF32Type();
+  double value = 0;
+  if (const onnx::AttributeProto *a = ctx.attr("value")) {
+    element = getElementType(ctx.b.getContext(), a->t().data_type());
+    if (!element)
+      return ctx.fail("value type is not supported");
+    auto data = ctx.model().getData(a->t());
+    if (!data) {
+      std::string message = toString(data.takeError());
+      return ctx.fail(message);
+    }
+    if (data->bytes.empty())
+      return ctx.fail("value is empty");
+    HostTensor host;
+    if (isa<FloatType>(element)) {
+      if (element.isF32()) {
+        float f;
+        std::memcpy(&f, data->bytes.data(), 4);
+        value = f;
+      } else if (element.isF64()) {
+        std::memcpy(&value, data->bytes.data(), 8);
+      } else if (element.isF16()) {
+        uint16_t bits;
+        std::memcpy(&bits, data->bytes.data(), 2);
+        value = APFloat(APFloat::IEEEhalf(), APInt(16, bits)).convertToFloat();
+      } else {
+        uint16_t bits;
+        std::memcpy(&bits, data->bytes.data(), 2);
+        uint32_t wide = uint32_t(bits) << 16;
+        float f;
+        std::memcpy(&f, &wide, 4);
+        value = f;
+      }
+    } else {
+      int64_t v = 0;
+      std::memcpy(&v, data->bytes.data(),
+                  std::min<size_t>(8, data->bytes.size()));
+      unsigned width = element.getIntOrFloatBitWidth();
+      if (width < 64 && width > 1)
+        v = (v << (64 - width)) >> (64 - width);
+      value = double(width == 1 ? (v & 1) : v);
+    }
+  }
+  SmallVector<int64_t> staticSizes = staticShape(*shape);
+  auto type = RankedTensorType::get(staticSizes, element);
+  if (type.hasStaticShape() && type.getNumElements() <= 64) {
+    HostTensor host;
+    host.type = type;
+    for (int64_t i = 0; i < type.getNumElements(); ++i) {
+      if (isa<FloatType>(element))
+        host.floats.push_back(value);
+      else
+        host.ints.push_back(int64_t(value));
+    }
+    ctx.setConstant(0, std::move(host));
+    return success();
+  }
+  ctx.set(0,
+          emitFilled(ctx, *shape, element, scalarAttr(ctx.b, element, value)));
+  return success();
+}
+
+LogicalResult importRange(NodeContext &ctx) {
+  Type element = ctx.elementType(0);
+  const HostTensor *start = ctx.constant(0), *limit = ctx.constant(1),
+                   *delta = ctx.constant(2);
+  if (start && limit && delta) {
+    double s = start->getDouble(0), e = limit->getDouble(0),
+           d = delta->getDouble(0);
+    if (d == 0)
+      return ctx.fail("delta must not be zero");
+    int64_t n = std::max<int64_t>(0, int64_t(std::ceil((e - s) / d)));
+    if (n <= 64) {
+      HostTensor host;
+      host.type = RankedTensorType::get({n}, element);
+      for (int64_t i = 0; i < n; ++i) {
+        if (isa<FloatType>(element))
+          host.floats.push_back(s + i * d);
+        else
+          host.ints.push_back(int64_t(s) + i * int64_t(d));
+      }
+      ctx.setConstant(0, std::move(host));
+      return success();
+    }
+  }
+  // Runtime range: n = max(0, ceil((limit - start) / delta)).
+  OpBuilder &b = ctx.b;
+  Location l = ctx.loc;
+  Value s = tensor::ExtractOp::create(b, l, ctx.tensor(0), ValueRange{});
+  Value e = tensor::ExtractOp::create(b, l, ctx.tensor(1), ValueRange{});
+  Value d = tensor::ExtractOp::create(b, l, ctx.tensor(2), ValueRange{});
+  Value count;
+  if (isa<FloatType>(element)) {
+    Value q = arith::DivFOp::create(b, l, arith::SubFOp::create(b, l, e, s), d);
+    Value c = math::CeilOp::create(b, l, q);
+    count = arith::FPToSIOp::create(b, l, b.getI64Type(), c);
+    count = arith::IndexCastOp::create(b, l, b.getIndexType(), count);
+  } else {
+    Value diff = arith::IndexCastOp::create(b, l, b.getIndexType(),
+                                            arith::SubIOp::create(b, l, e, s));
+    Value step = arith::IndexCastOp::create(b, l, b.getIndexType(), d);
+    count = arith::CeilDivSIOp::create(b, l, diff, step);
+  }
+  count = arith::MaxSIOp::create(b, l, count, index(b, l, 0));
+  Value init = emitEmpty(ctx, {OpFoldResult(count)}, element);
+  ctx.set(0, linalg::GenericOp::create(
+                 b, l, init.getType(), ValueRange{}, init,
+                 {AffineMap::getMultiDimIdentityMap(1, b.getContext())},
+                 {IT::parallel},
+                 [&](OpBuilder &b, Location l, ValueRange) {
+                   Value i = linalg::IndexOp::create(b, l, 0);
+                   Value fi = castScalar(
+                       b, l,
+                       arith::IndexCastOp::create(b, l, b.getI64Type(), i),
+                       element);
+                   Value v =
+                       isa<FloatType>(element)
+                           ? Value(arith::AddFOp::create(
+                                 b, l, s, arith::MulFOp::create(b, l, fi, d)))
+                           : Value(arith::AddIOp::create(
+                                 b, l, s, arith::MulIOp::create(b, l, fi, d)));
+                   linalg::YieldOp::create(b, l, v);
+                 })
+                 .getResult(0));
+  return success();
+}
+
+LogicalResult importPad(NodeContext &ctx) {
+  Value x = ctx.tensor(0);
+  auto type = ctx.type(0);
+  int64_t rank = type.getRank();
+  std::string mode = ctx.getString("mode", "constant");
+  std::optional<SmallVector<int64_t>> pads =
+      ctx.opset < 11 ? ctx.getInts("pads") : ctx.constantInts(1);
+  if (!pads)
+    return ctx.fail("expects constant pads");
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  if (ctx.opset >= 18 && ctx.has(3)) {
+    auto a = ctx.constantInts(3);
+    if (!a)
+      return ctx.fail("expects constant axes");
+    axes.clear();
+    for (int64_t v : *a) {
+      auto n = normalizeAxis(v, rank);
+      if (!n)
+        return ctx.fail("axis out of range");
+      axes.push_back(*n);
+    }
+  }
+  if (pads->size() != 2 * axes.size())
+    return ctx.fail("pads has the wrong length");
+  SmallVector<int64_t> before(rank, 0), after(rank, 0);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    before[axes[i]] = (*pads)[i];
+    after[axes[i]] = (*pads)[i + axes.size()];
+  }
+  Type element = type.getElementType();
+  Value padValue = scalarConstant(ctx.b, ctx.loc, element, 0);
+  if (ctx.opset < 11)
+    padValue =
+        scalarConstant(ctx.b, ctx.loc, element, ctx.getFloat("value", 0));
+  else if (ctx.has(2))
+    padValue =
+        tensor::ExtractOp::create(ctx.b, ctx.loc, ctx.tensor(2), ValueRange{});
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
+    return ctx.fail("pad mode '" + mode + "' is not supported");
+
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<Value> dims;
+  for (int64_t d = 0; d < rank; ++d) {
+    OpFoldResult size = ctx.dim(x, d);
+    dims.push_back(ctx.toIndex(size));
+    sizes.push_back(
+        foldOrEmit(ctx, size, ctx.b.getIndexAttr(before[d] + after[d]), '+'));
+  }
+  Value init = emitEmpty(ctx, sizes, element);
+  ctx.set(
+      0,
+      linalg::GenericOp::create(
+          ctx.b, ctx.loc, init.getType(), ValueRange{}, init,
+          {AffineMap::getMultiDimIdentityMap(rank, ctx.b.getContext())},
+          SmallVector<IT>(rank, IT::parallel),
+          [&](OpBuilder &b, Location l, ValueRange) {
+            SmallVector<Value> at;
+            Value inside = arith::ConstantIntOp::create(b, l, 1, 1);
+            Value zero = index(b, l, 0);
+            for (int64_t d = 0; d < rank; ++d) {
+              Value i =
+                  arith::SubIOp::create(b, l, linalg::IndexOp::create(b, l, d),
+                                        index(b, l, before[d]));
+              Value last = arith::SubIOp::create(b, l, dims[d], index(b, l, 1));
+              if (mode == "reflect") {
+                // Reflect about the edges (without repeating them).
+                Value period = arith::MaxSIOp::create(
+                    b, l, arith::MulIOp::create(b, l, last, index(b, l, 2)),
+                    index(b, l, 1));
+                Value m = arith::RemSIOp::create(
+                    b, l,
+                    arith::AddIOp::create(
+                        b, l, arith::RemSIOp::create(b, l, i, period), period),
+                    period);
+                i = arith::MinSIOp::create(
+                    b, l, m, arith::SubIOp::create(b, l, period, m));
+              } else if (mode == "constant") {
+                Value ok = arith::AndIOp::create(
+                    b, l,
+                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, i,
+                                          zero),
+                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle, i,
+                                          last));
+                inside = arith::AndIOp::create(b, l, inside, ok);
+              }
+              at.push_back(clampIndex(b, l, i, zero, last));
+            }
+            Value v = tensor::ExtractOp::create(b, l, x, at);
+            if (mode == "constant")
+              v = arith::SelectOp::create(b, l, inside, v, padValue);
+            linalg::YieldOp::create(b, l, v);
+          })
+          .getResult(0));
+  return success();
+}
+
+LogicalResult importTrilu(NodeContext &ctx) {
+  Value x = ctx.tensor(0);
+  int64_t rank = ctx.type(0).getRank();
+  if (rank < 2)
+    return ctx.fail("expects a rank of at least 2");
+  bool upper = ctx.getInt("upper", 1);
+  Value k;
+  if (ctx.has(1))
+    k = arith::IndexCastOp::create(
+        ctx.b, ctx.loc, ctx.b.getIndexType(),
+        tensor::ExtractOp::create(ctx.b, ctx.loc, ctx.tensor(1), ValueRange{}));
+  else
+    k = index(ctx.b, ctx.loc, 0);
+  Type element = ctx.elementType(0);
+  Value init = emitEmpty(ctx, sizesOf(ctx, x), element);
+  MLIRContext *mctx = ctx.b.getContext();
+  ctx.set(0,
+          linalg::GenericOp::create(
+              ctx.b, ctx.loc, init.getType(), x, init,
+              {AffineMap::getMultiDimIdentityMap(rank, mctx),
+               AffineMap::getMultiDimIdentityMap(rank, mctx)},
+              SmallVector<IT>(rank, IT::parallel),
+              [&](OpBuilder &b, Location l, ValueRange a) {
+                Value i = linalg::IndexOp::create(b, l, rank - 2);
+                Value j = linalg::IndexOp::create(b, l, rank - 1);
+                Value diff = arith::SubIOp::create(b, l, j, i);
+                Value keep =
+                    arith::CmpIOp::create(b, l,
+                                          upper ? arith::CmpIPredicate::sge
+                                                : arith::CmpIPredicate::sle,
+                                          diff, k);
+                linalg::YieldOp::create(
+                    b, l,
+                    Value(arith::SelectOp::create(
+                        b, l, keep, a[0], scalarConstant(b, l, element, 0))));
+              })
+              .getResult(0));
+  return success();
+}
+
+LogicalResult importCumSum(NodeContext &ctx) {
+  Value x = ctx.tensor(0);
+  int64_t rank = ctx.type(0).getRank();
+  auto axisValue = ctx.constantInts(1);
+  if (!axisValue || axisValue->size() != 1)
+    return ctx.fail("expects a constant axis");
+  auto axis = normalizeAxis((*axisValue)[0], rank);
+  if (!axis)
+    return ctx.fail("axis out of range");
+  bool exclusive = ctx.getInt("exclusive", 0),
+       reverse = ctx.getInt("reverse", 0);
+  Type element = ctx.elementType(0);
+  // out[.., i, ..] = sum_j x[.., j, ..] over j <= i (>= when reversed),
+  // j != i when exclusive: one extra reduction dimension j.
+  MLIRContext *mctx = ctx.b.getContext();
+  SmallVector<AffineExpr> in, out;
+  for (int64_t d = 0; d < rank; ++d) {
+    out.push_back(getAffineDimExpr(d, mctx));
+    in.push_back(getAffineDimExpr(d == *axis ? rank : d, mctx));
+  }
+  Value acc =
+      emitFilled(ctx, sizesOf(ctx, x), element, scalarAttr(ctx.b, element, 0));
+  SmallVector<IT> iters(rank, IT::parallel);
+  iters.push_back(IT::reduction);
+  ctx.set(
+      0, linalg::GenericOp::create(
+             ctx.b, ctx.loc, acc.getType(), x, acc,
+             {AffineMap::get(rank + 1, 0, in, mctx),
+              AffineMap::get(rank + 1, 0, out, mctx)},
+             iters,
+             [&](OpBuilder &b, Location l, ValueRange a) {
+               Value i = linalg::IndexOp::create(b, l, *axis);
+               Value j = linalg::IndexOp::create(b, l, rank);
+               auto pred = reverse ? (exclusive ? arith::CmpIPredicate::ugt
+                                                : arith::CmpIPredicate::uge)
+                                   : (exclusive ? arith::CmpIPredicate::ult
+                                                : arith::CmpIPredicate::ule);
+               Value take = arith::CmpIOp::create(b, l, pred, j, i);
+               Value sum = isa<FloatType>(element)
+                               ? Value(arith::AddFOp::create(b, l, a[1], a[0]))
+                               : Value(arith::AddIOp::create(b, l, a[1], a[0]));
+               linalg::YieldOp::create(
+                   b, l, Value(arith::SelectOp::create(b, l, take, sum, a[1])));
+             })
+             .getResult(0));
+  return success();
+}
+
+} // namespace
+
+void registerShapeOps(OpRegistry &r) {
+  r.add("Shape", 1, importShape);
+  r.add("Size", 1, importSize);
+  r.add("Identity", 1, importIdentity);
+  r.add("Reshape", 5, importReshape);
+  r.add("Flatten", 1, importFlatten);
+  r.add("Squeeze", 1, importSqueeze);
+  r.add("Unsqueeze", 1, importUnsqueeze);
+  r.add("Concat", 4, importConcat);
+  r.add("Split", 2, importSplit);
+  r.add("Slice", 1, importSlice);
+  r.add("Transpose", 1, importTranspose);
+  r.add("Expand", 8, importExpand);
+  r.add("Tile", 6, importTile);
+  r.add("Gather", 1, importGather);
+  r.add("GatherElements", 11, importGatherElements);
+  r.add("ConstantOfShape", 9, importConstantOfShape);
+  r.add("Range", 11, importRange);
+  r.add("Pad", 2, importPad);
+  r.add("Trilu", 14, importTrilu);
+  r.add("CumSum", 11, importCumSum);
+}
+
+} // namespace llmc::onnx_import
