@@ -12,6 +12,7 @@
 #include "compiler/support/FileError.h"
 #include "passes/Pipelines.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -178,6 +179,32 @@ Expected<ImportedModel> importModel(mlir::MLIRContext &context,
     if (Error err = readModelFolderFacts(
             options, sys::path::parent_path(options.modelPath), model))
       return std::move(err);
+    // A decoder export (input_ids and past KV inputs) needs a context
+    // length: the flag, or config.json beside the tokenizer.
+    int64_t contextLength = options.contextLength > 0
+                                ? options.contextLength
+                                : model.generation.maxPositionEmbeddings;
+    bool decoder = false, hasIds = false;
+    model.module->walk([&](mlir::func::FuncOp func) {
+      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+        if (auto name =
+                func.getArgAttrOfType<mlir::StringAttr>(i, "llm.name")) {
+          hasIds |= name.getValue() == "input_ids";
+          decoder |= name.getValue().starts_with("past_");
+        }
+    });
+    if (decoder && hasIds && contextLength <= 0)
+      return fileError(
+          options.modelPath,
+          "a decoder graph fixes no context length: give "
+          "--context-length or a config.json beside the tokenizer");
+    mlir::OpBuilder b(&context);
+    (*model.module)
+        ->setAttr("llm.model",
+                  b.getDictionaryAttr(
+                      {b.getNamedAttr("architecture", b.getStringAttr("onnx")),
+                       b.getNamedAttr("context_length",
+                                      b.getI64IntegerAttr(contextLength))}));
     return std::move(model);
   }
   auto checkpoint = HFCheckpoint::open(options.modelPath);

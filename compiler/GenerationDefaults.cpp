@@ -79,6 +79,10 @@ Expected<GenerationDefaults> readGenerationDefaults(StringRef dir) {
     if (Error err = appendIds(object, "eos_token_id", *path, defaults.stopIds))
       return std::move(err);
   }
+  if (config)
+    if (std::optional<int64_t> n =
+            config->getAsObject()->getInteger("max_position_embeddings"))
+      defaults.maxPositionEmbeddings = *n;
   std::sort(defaults.stopIds.begin(), defaults.stopIds.end());
   defaults.stopIds.erase(
       std::unique(defaults.stopIds.begin(), defaults.stopIds.end()),

@@ -26,6 +26,8 @@ struct GenerationDefaults {
   float temperature = 1.0f;
   int32_t topK = 50; // GenerationConfig's default
   float topP = 1.0f;
+  /// config.json's max_position_embeddings (0 when absent).
+  int64_t maxPositionEmbeddings = 0;
 };
 
 /// Reads whichever of the folder's files exist; a file that exists but is

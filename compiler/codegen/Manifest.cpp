@@ -48,7 +48,7 @@ getEntryPoints(ModuleOp bufferized) {
       continue;
     EntryPointSignature entry;
     entry.name = func.getSymName().str();
-    auto collect = [&](TypeRange types, auto nameOf,
+    auto collect = [&](TypeRange types, auto attrsOf,
                        std::vector<ArgumentSignature> &out) -> llvm::Error {
       for (auto [i, type] : llvm::enumerate(types)) {
         auto memref = dyn_cast<MemRefType>(type);
@@ -56,23 +56,29 @@ getEntryPoints(ModuleOp bufferized) {
           return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                          "entry point '" + entry.name +
                                              "' has a non-memref argument");
-        StringAttr name = nameOf(i);
-        out.push_back({name ? name.str() : "arg" + std::to_string(i), memref});
+        DictionaryAttr attrs = attrsOf(i);
+        ArgumentSignature arg;
+        auto name = attrs ? attrs.getAs<StringAttr>("llm.name") : StringAttr();
+        arg.name = name ? name.str() : "arg" + std::to_string(i);
+        arg.type = memref;
+        if (auto dims =
+                attrs ? attrs.getAs<ArrayAttr>("llm.dim_names") : ArrayAttr())
+          for (Attribute d : dims)
+            arg.dimNames.push_back(cast<StringAttr>(d).str());
+        if (auto w = attrs ? attrs.getAs<StringAttr>("llm.default_weight")
+                           : StringAttr())
+          arg.defaultWeight = w.str();
+        out.push_back(std::move(arg));
       }
       return llvm::Error::success();
     };
     if (llvm::Error err = collect(
             func.getArgumentTypes(),
-            [&](unsigned i) {
-              return func.getArgAttrOfType<StringAttr>(i, "llm.name");
-            },
-            entry.inputs))
+            [&](unsigned i) { return func.getArgAttrDict(i); }, entry.inputs))
       return std::move(err);
     if (llvm::Error err = collect(
             func.getResultTypes(),
-            [&](unsigned i) {
-              return func.getResultAttrOfType<StringAttr>(i, "llm.name");
-            },
+            [&](unsigned i) { return func.getResultAttrDict(i); },
             entry.outputs))
       return std::move(err);
     entries.push_back(std::move(entry));
@@ -114,8 +120,13 @@ buildManifest(ModuleOp bufferized, const WeightsLayout &layout,
         std::vector<int64_t> shape;
         for (int64_t d : arg.type.getShape())
           shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
-        out.push_back(
-            fb::CreateArgumentDirect(fbb, arg.name.c_str(), *dtype, &shape));
+        std::vector<flatbuffers::Offset<flatbuffers::String>> dimNames;
+        for (const std::string &n : arg.dimNames)
+          dimNames.push_back(fbb.CreateString(n));
+        out.push_back(fb::CreateArgumentDirect(
+            fbb, arg.name.c_str(), *dtype, &shape,
+            arg.dimNames.empty() ? nullptr : &dimNames,
+            arg.defaultWeight.empty() ? nullptr : arg.defaultWeight.c_str()));
       }
       return out;
     };

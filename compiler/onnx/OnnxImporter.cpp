@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 using llvm::Error;
@@ -457,7 +458,41 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
       return std::move(err);
   }
 
-  for (const onnx::NodeProto &node : graph.node()) {
+  // Exporters do not always emit nodes in topological order (gpt2_past
+  // defines a Split after its users); onnxruntime accepts that, so do we.
+  std::vector<const onnx::NodeProto *> order;
+  {
+    llvm::StringSet<> defined;
+    for (const auto &entry : values)
+      defined.insert(entry.first());
+    std::vector<const onnx::NodeProto *> pending;
+    for (const onnx::NodeProto &node : graph.node())
+      pending.push_back(&node);
+    while (!pending.empty()) {
+      std::vector<const onnx::NodeProto *> blocked;
+      for (const onnx::NodeProto *node : pending) {
+        bool ready = llvm::all_of(node->input(), [&](const std::string &in) {
+          return in.empty() || defined.contains(in);
+        });
+        if (!ready) {
+          blocked.push_back(node);
+          continue;
+        }
+        order.push_back(node);
+        for (const std::string &out : node->output())
+          defined.insert(out);
+      }
+      if (blocked.size() == pending.size()) {
+        // A cycle, or an input nobody defines: report it below.
+        order.insert(order.end(), blocked.begin(), blocked.end());
+        break;
+      }
+      pending = std::move(blocked);
+    }
+  }
+
+  for (const onnx::NodeProto *nodePtr : order) {
+    const onnx::NodeProto &node = *nodePtr;
     int64_t opset = model.getOpset(node.domain());
     if (node.op_type() == "Constant") {
       if (Error err = importConstant(node))

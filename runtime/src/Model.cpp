@@ -9,6 +9,7 @@
 
 #include "Model.h"
 #include "ElfCheck.h"
+#include "OnnxDecoder.h"
 #include "Status.h"
 
 #include <cerrno>
@@ -18,6 +19,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+llmc_model::llmc_model() = default;
 
 llmc_model::~llmc_model() {
   if (mapping)
@@ -209,6 +212,20 @@ llmc_status_t loadModel(const std::string &pathIn, llmc_model **out) {
     if (!model->forward)
       return error(pathIn + ": the manifest lists 'forward' but the library "
                             "does not export it");
+  }
+
+  // Otherwise an ONNX decoder export, when its inputs say so.
+  if (!forward && manifest->entry_points() &&
+      manifest->entry_points()->size() == 1) {
+    auto binding = std::make_unique<OnnxDecoderBinding>();
+    model->notDecoder =
+        bindOnnxDecoder(*manifest->entry_points()->Get(0), *binding);
+    if (model->notDecoder.empty()) {
+      model->vocabSize =
+          binding->entry->outputs()->Get(binding->logits)->shape()->Get(2);
+      model->contextLength = manifest->context_length();
+      model->onnxDecoder = std::move(binding);
+    }
   }
 
   if (const fb::Generation *generation = manifest->generation()) {

@@ -9,6 +9,10 @@
 
 #include "tokenizer/Tokenizer.h"
 
+namespace llmc::rt {
+struct OnnxDecoderBinding;
+}
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +31,10 @@ struct llmc_model {
 
   /// The decoder entry point and the facts a session needs.
   llmc_packed_fn forward = nullptr;
+  /// Or, for an ONNX decoder export, how to drive its KV inputs.
+  std::unique_ptr<llmc::rt::OnnxDecoderBinding> onnxDecoder;
+  /// Why the graph is not a decoder `llmc run` can drive, when it is not.
+  std::string notDecoder;
   int64_t vocabSize = 0;
   int64_t contextLength = 0;
   std::vector<int64_t> kvShape; // [layers, 2, capacity, kv_heads, head_dim]
@@ -38,6 +46,7 @@ struct llmc_model {
   std::unique_ptr<struct llmc_tokenizer, void (*)(struct llmc_tokenizer *)>
       tokenizerHandle{nullptr, llmc_tokenizer_free};
 
+  llmc_model();
   ~llmc_model();
 };
 

@@ -17,10 +17,21 @@ llmc_session::~llmc_session() {
 namespace llmc::rt {
 
 llmc_status_t createSession(llmc_model *model, llmc_session **out) {
-  if (!model->forward)
-    return error(model->path + ": the model has no decoder entry point");
   auto session = std::make_unique<llmc_session>();
   session->model = model;
+  if (model->onnxDecoder) {
+    if (model->contextLength <= 0)
+      return error(model->path + ": the graph fixes no context length "
+                                 "(compile it with --context-length)");
+    session->onnx = std::make_unique<OnnxDecoderState>();
+    *out = session.release();
+    return ok();
+  }
+  if (!model->forward)
+    return error(
+        model->path + ": not a decoder llmc can run" +
+        (model->notDecoder.empty() ? "" : " (" + model->notDecoder + ")") +
+        "; use llmc exec");
   size_t elements = 1;
   for (int64_t d : model->kvShape)
     elements *= static_cast<size_t>(d);
@@ -51,6 +62,17 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
                  std::to_string(session.position) +
                  " do not fit the context length " +
                  std::to_string(model.contextLength));
+
+  if (session.onnx) {
+    if (session.position == 0)
+      session.onnx = std::make_unique<OnnxDecoderState>();
+    if (llmc_status_t status =
+            onnxDecoderForward(model, *session.onnx, session.position, tokens,
+                               count, logits, allLogits))
+      return status;
+    session.position += int64_t(count);
+    return ok();
+  }
 
   session.positions.resize(count);
   for (size_t i = 0; i < count; ++i)

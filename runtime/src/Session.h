@@ -5,6 +5,7 @@
 #define LLMC_RUNTIME_SESSION_H
 
 #include "Model.h"
+#include "OnnxDecoder.h"
 
 #include <vector>
 
@@ -16,6 +17,8 @@ struct llmc_session {
   size_t cacheBytes = 0;
   int64_t position = 0;
   std::vector<int64_t> positions;
+  /// For ONNX decoder exports: the presents of the last call.
+  std::unique_ptr<llmc::rt::OnnxDecoderState> onnx;
 
   ~llmc_session();
 };

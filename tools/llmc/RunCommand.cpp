@@ -91,6 +91,11 @@ Error runRun() {
   const fb::Manifest *manifest =
       fb::GetManifest(llmc_model_manifest(m, &manifestSize));
 
+  // A session first: it says whether this model can generate at all.
+  auto session = createSession(m);
+  if (!session)
+    return session.takeError();
+
   // The prompt: text through the tokenizer, ids as given, or BOS alone.
   const llmc_tokenizer_t *tokenizer = llmc_model_tokenizer(m);
   std::vector<int32_t> prompt;
@@ -170,9 +175,6 @@ Error runRun() {
     params.num_stop_ids = 0;
   }
 
-  auto session = createSession(m);
-  if (!session)
-    return session.takeError();
   Stream stream;
   stream.json = runJson;
   stream.stopIds = params.stop_ids;

@@ -334,11 +334,14 @@ struct SliceAxis {
   int64_t step;
 };
 
-SliceAxis resolveSlice(NodeContext &ctx, OpFoldResult dimSize, int64_t start,
-                       int64_t end, int64_t step) {
-  if (auto d = staticValue(dimSize)) {
-    int64_t s = start < 0 ? start + *d : start;
-    int64_t e = end < 0 ? end + *d : end;
+SliceAxis resolveSlice(NodeContext &ctx, OpFoldResult dimSize,
+                       OpFoldResult startOfr, OpFoldResult endOfr,
+                       int64_t step) {
+  auto d = staticValue(dimSize), sv = staticValue(startOfr),
+       ev = staticValue(endOfr);
+  if (d && sv && ev) {
+    int64_t s = *sv < 0 ? *sv + *d : *sv;
+    int64_t e = *ev < 0 ? *ev + *d : *ev;
     int64_t length;
     if (step > 0) {
       s = std::clamp<int64_t>(s, 0, *d);
@@ -351,30 +354,37 @@ SliceAxis resolveSlice(NodeContext &ctx, OpFoldResult dimSize, int64_t start,
     }
     return {ctx.b.getIndexAttr(s), ctx.b.getIndexAttr(length), step};
   }
-  // Dynamic dim: the same clamping on index values.
+  // Otherwise the same clamping on index values.
   OpBuilder &b = ctx.b;
   Location l = ctx.loc;
-  Value d = ctx.toIndex(dimSize);
-  auto wrap = [&](int64_t v) -> Value {
-    // Large ends (INT64_MAX) clamp to the dim; negative ones count back.
-    if (v >= (int64_t(1) << 40))
-      return d;
-    if (v <= -(int64_t(1) << 40))
-      return index(b, l, step > 0 ? 0 : -1);
-    Value c = index(b, l, v);
-    return v < 0 ? Value(arith::AddIOp::create(b, l, d, c)) : c;
-  };
-  Value s = wrap(start), e = wrap(end);
+  Value dim = ctx.toIndex(dimSize);
   Value zero = index(b, l, 0);
+  auto wrap = [&](OpFoldResult ofr) -> Value {
+    if (auto v = staticValue(ofr)) {
+      // Huge bounds (INT64_MAX / MIN) mean "to the end" / "to the start".
+      if (*v >= (int64_t(1) << 40))
+        return dim;
+      if (*v <= -(int64_t(1) << 40))
+        return index(b, l, step > 0 ? 0 : -1);
+      Value c = index(b, l, *v);
+      return *v < 0 ? Value(arith::AddIOp::create(b, l, dim, c)) : c;
+    }
+    Value v = ctx.toIndex(ofr);
+    Value negative =
+        arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, v, zero);
+    return arith::SelectOp::create(b, l, negative,
+                                   arith::AddIOp::create(b, l, dim, v), v);
+  };
+  Value s = wrap(startOfr), e = wrap(endOfr);
   Value length;
   if (step > 0) {
-    s = clampIndex(b, l, s, zero, d);
-    e = clampIndex(b, l, e, zero, d);
+    s = clampIndex(b, l, s, zero, dim);
+    e = clampIndex(b, l, e, zero, dim);
     Value diff =
         arith::MaxSIOp::create(b, l, arith::SubIOp::create(b, l, e, s), zero);
     length = arith::CeilDivSIOp::create(b, l, diff, index(b, l, step));
   } else {
-    Value last = arith::SubIOp::create(b, l, d, index(b, l, 1));
+    Value last = arith::SubIOp::create(b, l, dim, index(b, l, 1));
     s = clampIndex(b, l, s, zero, last);
     e = clampIndex(b, l, e, index(b, l, -1), last);
     Value diff =
@@ -387,14 +397,24 @@ SliceAxis resolveSlice(NodeContext &ctx, OpFoldResult dimSize, int64_t start,
 LogicalResult importSlice(NodeContext &ctx) {
   auto type = ctx.type(0);
   int64_t rank = type.getRank();
-  std::optional<SmallVector<int64_t>> starts, ends, axes, steps;
+  std::optional<SmallVector<OpFoldResult>> starts, ends;
+  std::optional<SmallVector<int64_t>> axes, steps;
+  auto asOfr = [&](std::optional<SmallVector<int64_t>> v)
+      -> std::optional<SmallVector<OpFoldResult>> {
+    if (!v)
+      return std::nullopt;
+    SmallVector<OpFoldResult> out;
+    for (int64_t x : *v)
+      out.push_back(ctx.b.getIndexAttr(x));
+    return out;
+  };
   if (ctx.opset < 10) {
-    starts = ctx.getInts("starts");
-    ends = ctx.getInts("ends");
+    starts = asOfr(ctx.getInts("starts"));
+    ends = asOfr(ctx.getInts("ends"));
     axes = ctx.getInts("axes");
   } else {
-    starts = ctx.constantInts(1);
-    ends = ctx.constantInts(2);
+    starts = ctx.elements(1);
+    ends = ctx.elements(2);
     if (ctx.has(3))
       axes = ctx.constantInts(3);
     if (ctx.has(4))
@@ -403,7 +423,7 @@ LogicalResult importSlice(NodeContext &ctx) {
       return ctx.fail("expects constant axes and steps");
   }
   if (!starts || !ends || starts->size() != ends->size())
-    return ctx.fail("expects constant starts and ends of one length");
+    return ctx.fail("expects starts and ends of one, known length");
   if (!axes)
     axes = llvm::to_vector(llvm::seq<int64_t>(0, starts->size()));
   if (!steps)
