@@ -76,6 +76,8 @@ getEntryPoints(ModuleOp bufferized) {
             func.getArgumentTypes(),
             [&](unsigned i) { return func.getArgAttrDict(i); }, entry.inputs))
       return std::move(err);
+    for (auto [i, arg] : llvm::enumerate(entry.inputs))
+      arg.unused = func.getArgument(i).use_empty();
     if (llvm::Error err = collect(
             func.getResultTypes(),
             [&](unsigned i) { return func.getResultAttrDict(i); },
@@ -126,7 +128,8 @@ buildManifest(ModuleOp bufferized, const WeightsLayout &layout,
         out.push_back(fb::CreateArgumentDirect(
             fbb, arg.name.c_str(), *dtype, &shape,
             arg.dimNames.empty() ? nullptr : &dimNames,
-            arg.defaultWeight.empty() ? nullptr : arg.defaultWeight.c_str()));
+            arg.defaultWeight.empty() ? nullptr : arg.defaultWeight.c_str(),
+            arg.unused));
       }
       return out;
     };

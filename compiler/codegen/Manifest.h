@@ -39,6 +39,7 @@ struct ArgumentSignature {
   mlir::MemRefType type;
   std::vector<std::string> dimNames;
   std::string defaultWeight;
+  bool unused = false;
 };
 struct EntryPointSignature {
   std::string name;

@@ -414,11 +414,19 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
           element);
       dimNames.assign(init->dims_size(), "");
     }
-    if (failed(type))
-      return fileError(model.getPath(),
-                       "input '" + input.name() +
-                           "': expected a tensor of a supported type with a "
-                           "known rank");
+    if (failed(type)) {
+      const onnx::TypeProto &t = input.type();
+      std::string what =
+          !t.has_tensor_type()
+              ? "is not a tensor (sequences, maps and optionals are not "
+                "supported)"
+          : !getElementType(ctx, t.tensor_type().elem_type())
+              ? "has data type " + getOnnxTypeName(t.tensor_type().elem_type()) +
+                    ", which is not supported (f32, f16, bf16, f64, i64, i32, "
+                    "i16, i8, bool are)"
+              : "has no known rank";
+      return fileError(model.getPath(), "input '" + input.name() + "' " + what);
+    }
     SmallVector<NamedAttribute> attrs{
         builder.getNamedAttr("llm.name", builder.getStringAttr(input.name())),
         builder.getNamedAttr("bufferization.writable",

@@ -106,6 +106,15 @@ llmc_status_t callEntry(llmc_model &model, const fb::EntryPoint &entry,
                     std::string(fb::EnumNameDType(arg->dtype())) + ", got " +
                     fb::EnumNameDType(static_cast<fb::DType>(t.dtype)));
       size_t rank = arg->shape() ? arg->shape()->size() : 0;
+      if (arg->unused()) {
+        // Never read: any shape will do (CastLike only reads the type).
+        // The descriptor still has the declared rank the callee unpacks.
+        std::vector<int64_t> declared(arg->shape()->begin(), arg->shape()->end());
+        for (int64_t &d : declared)
+          d = 0;
+        descriptors.emplace_back(t.data, declared);
+        continue;
+      }
       if (size_t(t.rank) != rank)
         return fail("expected rank " + std::to_string(rank) + ", got shape " +
                     shapeText(t.shape, t.rank));

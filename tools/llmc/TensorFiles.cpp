@@ -82,7 +82,9 @@ Expected<HostArray> readNpy(StringRef path, StringRef bytes) {
       descr->drop_front().take_until([](char c) { return c == '\''; });
   // '<' and '|' (no byte order) are fine; '>' (big-endian) is not.
   bool found = false;
-  for (const DtypeName &entry : kDtypes)
+  for (const DtypeName &entry : {kDtypes[0], kDtypes[1], kDtypes[2], kDtypes[3],
+                                 kDtypes[4], kDtypes[5], kDtypes[6], kDtypes[7],
+                                 kDtypes[8], kBf16})
     if ((d.starts_with("<") || d.starts_with("|")) &&
         d.drop_front() == StringRef(entry.npy).drop_front())
       array.dtype = entry.dtype, found = true;
@@ -128,6 +130,8 @@ Expected<HostArray> readTensorProto(StringRef path, StringRef bytes) {
                 {onnx::TensorProto::INT32, LLMC_I32},
                 {onnx::TensorProto::INT64, LLMC_I64},
                 {onnx::TensorProto::UINT8, LLMC_U8},
+                // bf16 data travels as raw 16-bit words (numpy has no bf16).
+                {onnx::TensorProto::UINT16, LLMC_BF16},
                 {onnx::TensorProto::BOOL, LLMC_BOOL}};
   HostArray array;
   bool found = false;

@@ -220,6 +220,32 @@ LogicalResult importPow(NodeContext &ctx) {
   return success();
 }
 
+/// Neg folds on tracked shape elements (-axis in expanded functions).
+LogicalResult importNeg(NodeContext &ctx) {
+  Type element = ctx.elementType(0);
+  if (isa<IntegerType>(element) &&
+      foldElements(
+          ctx, 1, element,
+          [](ArrayRef<int64_t> v) -> std::optional<int64_t> { return -v[0]; },
+          [](OpBuilder &b, Location l, ValueRange v) -> Value {
+            return arith::SubIOp::create(
+                b, l, arith::ConstantIndexOp::create(b, l, 0), v[0]);
+          }))
+    return success();
+  auto value = emitElementwise(
+      ctx, {ctx.tensor(0)}, element,
+      [](OpBuilder &b, Location l, ValueRange a) -> Value {
+        if (isFloat(a[0].getType()))
+          return arith::NegFOp::create(b, l, a[0]);
+        return arith::SubIOp::create(
+            b, l, scalarConstant(b, l, a[0].getType(), 0), a[0]);
+      });
+  if (failed(value))
+    return failure();
+  ctx.set(0, *value);
+  return success();
+}
+
 LogicalResult importWhere(NodeContext &ctx) {
   if (ctx.elementType(1) != ctx.elementType(2))
     return ctx.fail("expects X and Y of one element type");
@@ -275,10 +301,19 @@ LogicalResult importCast(NodeContext &ctx) {
     ctx.setConstant(0, std::move(out));
     return success();
   }
-  auto value = emitElementwise(ctx, {ctx.tensor(0)}, to,
-                               [&](OpBuilder &b, Location l, ValueRange a) {
-                                 return castScalar(b, l, a[0], to);
-                               });
+  auto value = emitElementwise(
+      ctx, {ctx.tensor(0)}, to,
+      [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        // f32 -> bf16 truncates the mantissa, as ONNX's reference does.
+        if (a[0].getType().isF32() && to.isBF16()) {
+          Value bits = arith::BitcastOp::create(b, l, b.getI32Type(), a[0]);
+          Value high = arith::ShRUIOp::create(
+              b, l, bits, scalarConstant(b, l, b.getI32Type(), 16));
+          Value half = arith::TruncIOp::create(b, l, b.getI16Type(), high);
+          return arith::BitcastOp::create(b, l, to, half);
+        }
+        return castScalar(b, l, a[0], to);
+      });
   if (failed(value))
     return failure();
   ctx.set(0, *value);
@@ -320,15 +355,7 @@ void registerElementwiseOps(OpRegistry &r) {
     return arith::DivFOp::create(b, l, one,
                                  arith::AddFOp::create(b, l, one, e));
   });
-  unary(
-      r, "Neg", 6,
-      [](B &b, L l, Value x) -> Value {
-        if (isFloat(x.getType()))
-          return arith::NegFOp::create(b, l, x);
-        return arith::SubIOp::create(b, l, scalarConstant(b, l, x.getType(), 0),
-                                     x);
-      },
-      /*floatOnly=*/false);
+  r.add("Neg", 6, importNeg);
   unary(
       r, "Abs", 6,
       [](B &b, L l, Value x) -> Value {

@@ -358,6 +358,117 @@ LogicalResult importLayerNormalization(NodeContext &ctx) {
   return success();
 }
 
+/// A reduction whose axes are only known at run time. The iteration space
+/// is the kept-dims output o (one dim per input dim) plus one dim k per
+/// input dim, of size d_i when dim i is reduced and 1 otherwise; the input
+/// is read at (reduced_i ? k_i : o_i). A scratch tensor of the k sizes gives
+/// linalg the bounds of the k loops.
+LogicalResult reduceAtRuntimeAxes(
+    NodeContext &ctx, bool mean,
+    const std::function<TypedAttr(OpBuilder &, Type)> &init,
+    const std::function<Value(OpBuilder &, Location, Value, Value)> &combine,
+    const std::function<Value(OpBuilder &, Location, Value)> &map) {
+  OpBuilder &b = ctx.b;
+  Location l = ctx.loc;
+  Value x = ctx.tensor(0);
+  auto type = ctx.type(0);
+  int64_t rank = type.getRank();
+  Type element = type.getElementType();
+  Value zero = arith::ConstantIndexOp::create(b, l, 0);
+  Value one = arith::ConstantIndexOp::create(b, l, 1);
+  SmallVector<Value> axes;
+  for (OpFoldResult a : *ctx.elements(1)) {
+    Value v = ctx.toIndex(a);
+    Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, v, zero);
+    axes.push_back(arith::SelectOp::create(
+        b, l, negative,
+        arith::AddIOp::create(b, l, v, arith::ConstantIndexOp::create(b, l, rank)),
+        v));
+  }
+  SmallVector<Value> reduced;
+  SmallVector<OpFoldResult> outSizes, kSizes;
+  Value count = one;
+  for (int64_t d = 0; d < rank; ++d) {
+    Value hit = arith::ConstantIntOp::create(b, l, 0, 1);
+    for (Value a : axes)
+      hit = arith::OrIOp::create(
+          b, l, hit,
+          arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, a,
+                                arith::ConstantIndexOp::create(b, l, d)));
+    reduced.push_back(hit);
+    Value size = ctx.toIndex(ctx.dim(x, d));
+    outSizes.push_back(Value(arith::SelectOp::create(b, l, hit, one, size)));
+    Value k = arith::SelectOp::create(b, l, hit, size, one);
+    kSizes.push_back(k);
+    count = arith::MulIOp::create(b, l, count, k);
+  }
+  MLIRContext *mctx = b.getContext();
+  SmallVector<AffineExpr> oExprs, kExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    oExprs.push_back(getAffineDimExpr(d, mctx));
+    kExprs.push_back(getAffineDimExpr(rank + d, mctx));
+  }
+  Value bounds = emitEmpty(ctx, kSizes, b.getI8Type());
+  Value acc = emitFilled(ctx, outSizes, element, init(b, element));
+  SmallVector<IT> iters(rank, IT::parallel);
+  iters.append(rank, IT::reduction);
+  Value result =
+      linalg::GenericOp::create(
+          b, l, acc.getType(), bounds, acc,
+          {AffineMap::get(2 * rank, 0, kExprs, mctx),
+           AffineMap::get(2 * rank, 0, oExprs, mctx)},
+          iters,
+          [&](OpBuilder &b, Location l, ValueRange v) {
+            SmallVector<Value> at;
+            for (int64_t d = 0; d < rank; ++d)
+              at.push_back(arith::SelectOp::create(
+                  b, l, reduced[d], linalg::IndexOp::create(b, l, rank + d),
+                  linalg::IndexOp::create(b, l, d)));
+            Value e = tensor::ExtractOp::create(b, l, x, at);
+            if (map)
+              e = map(b, l, e);
+            linalg::YieldOp::create(b, l, combine(b, l, v[1], e));
+          })
+          .getResult(0);
+  if (mean) {
+    Value n = castScalar(b, l, arith::IndexCastOp::create(b, l, b.getI64Type(), count),
+                         element);
+    result = *emitElementwise(ctx, {result}, element,
+                              [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                                if (isa<FloatType>(element))
+                                  return arith::DivFOp::create(b, l, v[0], n);
+                                return arith::DivSIOp::create(b, l, v[0], n);
+                              });
+  }
+  if (!ctx.getInt("keepdims", 1)) {
+    // Drop the reduced dims: the q-th kept dim is the q-th unreduced one.
+    int64_t outRank = rank - int64_t(axes.size());
+    SmallVector<Value> sizes(std::max<int64_t>(outRank, 0), one);
+    Value seen = zero;
+    for (int64_t d = 0; d < rank; ++d) {
+      Value kept = arith::XOrIOp::create(b, l, reduced[d],
+                                         arith::ConstantIntOp::create(b, l, 1, 1));
+      for (int64_t q = 0; q < outRank; ++q)
+        sizes[q] = arith::SelectOp::create(
+            b, l,
+            arith::AndIOp::create(
+                b, l, kept,
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, seen,
+                                      arith::ConstantIndexOp::create(b, l, q))),
+            ctx.toIndex(ctx.dim(x, d)), sizes[q]);
+      seen = arith::SelectOp::create(b, l, kept,
+                                     arith::AddIOp::create(b, l, seen, one), seen);
+    }
+    auto resultType = RankedTensorType::get(
+        SmallVector<int64_t>(sizes.size(), ShapedType::kDynamic), element);
+    auto shapeType = RankedTensorType::get({int64_t(sizes.size())}, b.getIndexType());
+    Value shape = tensor::FromElementsOp::create(b, l, shapeType, sizes);
+    result = tensor::ReshapeOp::create(b, l, resultType, result, shape);
+  }
+  ctx.set(0, result);
+  return success();
+}
+
 /// ReduceX with axes as an attribute (before `inputSince`) or an input.
 void reduction(
     OpRegistry &r, StringRef name, int inputSince, bool mean,
@@ -371,8 +482,15 @@ void reduction(
     if (fromInput) {
       if (ctx.has(1)) {
         axes = ctx.constantInts(1);
-        if (!axes)
-          return ctx.fail("expects constant axes");
+        if (!axes) {
+          auto runtime = ctx.elements(1);
+          if (!runtime)
+            return ctx.fail("expects axes of a known length");
+          if (runtime->empty())
+            axes.emplace();
+          else
+            return reduceAtRuntimeAxes(ctx, mean, init, combine, map);
+        }
       }
     } else {
       axes = ctx.getInts("axes");

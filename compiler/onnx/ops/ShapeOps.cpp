@@ -61,6 +61,52 @@ OpFoldResult foldOrEmit(NodeContext &ctx, OpFoldResult a, OpFoldResult b,
   }
 }
 
+/// `value` reshaped to runtime `sizes` (the result's dims all dynamic).
+Value reshapeAtRuntime(NodeContext &ctx, Value value,
+                       ArrayRef<Value> sizes) {
+  auto type = cast<RankedTensorType>(value.getType());
+  auto resultType = RankedTensorType::get(
+      SmallVector<int64_t>(sizes.size(), ShapedType::kDynamic),
+      type.getElementType());
+  auto shapeType =
+      RankedTensorType::get({int64_t(sizes.size())}, ctx.b.getIndexType());
+  Value shape = tensor::FromElementsOp::create(ctx.b, ctx.loc, shapeType, sizes);
+  return tensor::ReshapeOp::create(ctx.b, ctx.loc, resultType, value, shape);
+}
+
+/// Runtime axes (a graph input), normalized against `rank` as index values.
+SmallVector<Value> runtimeAxes(NodeContext &ctx, unsigned input, int64_t rank) {
+  SmallVector<Value> axes;
+  for (OpFoldResult a : *ctx.elements(input)) {
+    Value v = ctx.toIndex(a);
+    Value negative = arith::CmpIOp::create(ctx.b, ctx.loc,
+                                           arith::CmpIPredicate::slt, v,
+                                           index(ctx.b, ctx.loc, 0));
+    axes.push_back(arith::SelectOp::create(
+        ctx.b, ctx.loc, negative,
+        arith::AddIOp::create(ctx.b, ctx.loc, v, index(ctx.b, ctx.loc, rank)),
+        v));
+  }
+  return axes;
+}
+
+/// Whether index `d` is one of `axes` (at run time).
+Value isAxis(NodeContext &ctx, ArrayRef<Value> axes, int64_t d) {
+  Value hit = arith::ConstantIntOp::create(ctx.b, ctx.loc, 0, 1);
+  for (Value a : axes)
+    hit = arith::OrIOp::create(
+        ctx.b, ctx.loc, hit,
+        arith::CmpIOp::create(ctx.b, ctx.loc, arith::CmpIPredicate::eq, a,
+                              index(ctx.b, ctx.loc, d)));
+  return hit;
+}
+
+/// Whether input `i` is a small integer tensor whose values are only known
+/// at run time (ONNX lets axes, shapes, pads be graph inputs).
+bool isRuntimeParameter(NodeContext &ctx, unsigned i) {
+  return ctx.has(i) && !ctx.constant(i) && ctx.elements(i).has_value();
+}
+
 RankedTensorType i64Vector(NodeContext &ctx, int64_t n) {
   return RankedTensorType::get({n}, ctx.b.getI64Type());
 }
@@ -101,6 +147,37 @@ FailureOr<SmallVector<OpFoldResult>> resolveShape(NodeContext &ctx, Value input,
                                                   ArrayRef<OpFoldResult> target,
                                                   bool allowZero) {
   SmallVector<OpFoldResult> sizes(target.begin(), target.end());
+  int64_t inputRank = cast<RankedTensorType>(input.getType()).getRank();
+  // Elements known only at run time: 0 copies a dim, -1 is inferred.
+  if (llvm::any_of(sizes, [](OpFoldResult s) { return !staticValue(s); })) {
+    OpBuilder &b = ctx.b;
+    Location l = ctx.loc;
+    Value zero = index(b, l, 0), one = index(b, l, 1), minus = index(b, l, -1);
+    SmallVector<Value> resolved;
+    for (auto [i, s] : llvm::enumerate(sizes)) {
+      Value v = ctx.toIndex(s);
+      if (!allowZero && int64_t(i) < inputRank) {
+        Value isZero = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v, zero);
+        v = arith::SelectOp::create(b, l, isZero, ctx.toIndex(ctx.dim(input, i)), v);
+      }
+      resolved.push_back(v);
+    }
+    Value known = one;
+    for (Value v : resolved) {
+      Value isInferred = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v, minus);
+      known = arith::MulIOp::create(b, l, known,
+                                    arith::SelectOp::create(b, l, isInferred, one, v));
+    }
+    Value total = ctx.toIndex(numElements(ctx, input));
+    Value inferredSize = arith::DivSIOp::create(
+        b, l, total, arith::MaxSIOp::create(b, l, known, one));
+    for (Value &v : resolved) {
+      Value isInferred = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v, minus);
+      v = arith::SelectOp::create(b, l, isInferred, inferredSize, v);
+    }
+    SmallVector<OpFoldResult> out(resolved.begin(), resolved.end());
+    return out;
+  }
   int64_t inferred = -1;
   for (auto [i, s] : llvm::enumerate(sizes)) {
     std::optional<int64_t> v = staticValue(s);
@@ -176,6 +253,38 @@ LogicalResult importFlatten(NodeContext &ctx) {
 LogicalResult importSqueeze(NodeContext &ctx) {
   auto type = ctx.type(0);
   int64_t rank = type.getRank();
+  if (ctx.opset >= 13 && isRuntimeParameter(ctx, 1)) {
+    // Axes known at run time: the q-th output dim is the q-th input dim
+    // that is not squeezed.
+    SmallVector<Value> axes = runtimeAxes(ctx, 1, rank);
+    int64_t outRank = rank - int64_t(axes.size());
+    if (outRank < 0)
+      return ctx.fail("squeezes more axes than the input has");
+    Value x = ctx.tensor(0);
+    SmallVector<Value> sizes(outRank, index(ctx.b, ctx.loc, 1));
+    Value seen = index(ctx.b, ctx.loc, 0);
+    for (int64_t d = 0; d < rank; ++d) {
+      Value kept = arith::XOrIOp::create(
+          ctx.b, ctx.loc, isAxis(ctx, axes, d),
+          arith::ConstantIntOp::create(ctx.b, ctx.loc, 1, 1));
+      Value size = ctx.toIndex(ctx.dim(x, d));
+      for (int64_t q = 0; q < outRank; ++q) {
+        Value here = arith::AndIOp::create(
+            ctx.b, ctx.loc, kept,
+            arith::CmpIOp::create(ctx.b, ctx.loc, arith::CmpIPredicate::eq,
+                                  seen, index(ctx.b, ctx.loc, q)));
+        sizes[q] = arith::SelectOp::create(ctx.b, ctx.loc, here, size, sizes[q]);
+      }
+      seen = arith::AddIOp::create(
+          ctx.b, ctx.loc, seen,
+          arith::IndexCastOp::create(ctx.b, ctx.loc, ctx.b.getIndexType(),
+                                     arith::ExtUIOp::create(ctx.b, ctx.loc,
+                                                            ctx.b.getI64Type(),
+                                                            kept)));
+    }
+    ctx.set(0, reshapeAtRuntime(ctx, x, sizes));
+    return success();
+  }
   std::optional<SmallVector<int64_t>> axes = axesOf(ctx, 13, 1);
   SmallVector<int64_t> drop;
   if (axes) {
@@ -211,6 +320,33 @@ LogicalResult importSqueeze(NodeContext &ctx) {
 
 LogicalResult importUnsqueeze(NodeContext &ctx) {
   auto type = ctx.type(0);
+  if (ctx.opset >= 13 && isRuntimeParameter(ctx, 1)) {
+    // Axes known at run time: output dim p is 1 when p is an axis, else the
+    // next input dim.
+    int64_t outRank = type.getRank() + int64_t(ctx.elements(1)->size());
+    SmallVector<Value> axes = runtimeAxes(ctx, 1, outRank);
+    Value x = ctx.tensor(0);
+    SmallVector<Value> sizes;
+    Value next = index(ctx.b, ctx.loc, 0);
+    for (int64_t p = 0; p < outRank; ++p) {
+      Value unit = isAxis(ctx, axes, p);
+      Value size = index(ctx.b, ctx.loc, 1);
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        Value here = arith::CmpIOp::create(ctx.b, ctx.loc,
+                                           arith::CmpIPredicate::eq, next,
+                                           index(ctx.b, ctx.loc, d));
+        size = arith::SelectOp::create(ctx.b, ctx.loc, here,
+                                       ctx.toIndex(ctx.dim(x, d)), size);
+      }
+      sizes.push_back(arith::SelectOp::create(ctx.b, ctx.loc, unit,
+                                              index(ctx.b, ctx.loc, 1), size));
+      next = arith::SelectOp::create(
+          ctx.b, ctx.loc, unit, next,
+          arith::AddIOp::create(ctx.b, ctx.loc, next, index(ctx.b, ctx.loc, 1)));
+    }
+    ctx.set(0, reshapeAtRuntime(ctx, x, sizes));
+    return success();
+  }
   std::optional<SmallVector<int64_t>> axes = axesOf(ctx, 13, 1);
   if (!axes)
     return ctx.fail("expects constant axes");
@@ -295,9 +431,13 @@ LogicalResult importSplit(NodeContext &ctx) {
   std::optional<SmallVector<int64_t>> split =
       ctx.opset < 13 ? ctx.getInts("split")
                      : (ctx.has(1) ? ctx.constantInts(1) : std::nullopt);
-  if (ctx.opset >= 13 && ctx.has(1) && !split)
-    return ctx.fail("expects constant split sizes");
-  if (split) {
+  if (ctx.opset >= 13 && ctx.has(1) && !split) {
+    // Sizes known at run time.
+    auto sizesAtRuntime = ctx.elements(1);
+    if (!sizesAtRuntime || sizesAtRuntime->size() != outputs)
+      return ctx.fail("expects one split size per output");
+    parts = *sizesAtRuntime;
+  } else if (split) {
     if (split->size() != outputs)
       return ctx.fail("split sizes do not match the outputs");
     for (int64_t s : *split)
@@ -315,6 +455,15 @@ LogicalResult importSplit(NodeContext &ctx) {
           ctx.b.getIndexAttr(*t - *staticValue(chunk) * (outputs - 1));
   }
   OpFoldResult offset = ctx.b.getIndexAttr(0);
+  if (staticValue(total) == std::optional<int64_t>(0)) {
+    // Nothing to split (slices of an empty dim do not verify).
+    for (unsigned i = 0; i < outputs; ++i) {
+      SmallVector<OpFoldResult> sizes = sizesOf(ctx, x);
+      sizes[*axis] = ctx.b.getIndexAttr(0);
+      ctx.set(i, emitEmpty(ctx, sizes, ctx.elementType(0)));
+    }
+    return success();
+  }
   for (unsigned i = 0; i < outputs; ++i) {
     SmallVector<OpFoldResult> offsets(rank, ctx.b.getIndexAttr(0));
     offsets[*axis] = offset;
@@ -394,6 +543,86 @@ SliceAxis resolveSlice(NodeContext &ctx, OpFoldResult dimSize,
   return {s, length, step};
 }
 
+/// Slice whose axes or steps are known only at run time: every dim gets a
+/// run-time (start, length, step), and the result reads x[start + i * step].
+LogicalResult importSliceAtRuntime(NodeContext &ctx) {
+  auto type = ctx.type(0);
+  int64_t rank = type.getRank();
+  auto starts = ctx.elements(1), ends = ctx.elements(2);
+  auto axesList = ctx.has(3) ? ctx.elements(3) : std::nullopt;
+  auto stepsList = ctx.has(4) ? ctx.elements(4) : std::nullopt;
+  if (!starts || !ends || (ctx.has(3) && !axesList) ||
+      (ctx.has(4) && !stepsList) || starts->size() != ends->size())
+    return ctx.fail("expects starts, ends, axes and steps of known length");
+  size_t k = starts->size();
+  OpBuilder &b = ctx.b;
+  Location l = ctx.loc;
+  Value x = ctx.tensor(0);
+  Value zero = index(b, l, 0), one = index(b, l, 1), minusOne = index(b, l, -1);
+  SmallVector<Value> axes;
+  if (axesList)
+    axes = runtimeAxes(ctx, 3, rank);
+  else
+    for (size_t i = 0; i < k; ++i)
+      axes.push_back(index(b, l, i));
+  SmallVector<Value> startOf, lengthOf, stepOf;
+  for (int64_t d = 0; d < rank; ++d) {
+    Value dim = ctx.toIndex(ctx.dim(x, d));
+    Value start = zero, length = dim, step = one;
+    for (size_t i = 0; i < k; ++i) {
+      Value st = stepsList ? ctx.toIndex((*stepsList)[i]) : one;
+      auto wrap = [&](OpFoldResult ofr) -> Value {
+        Value v = ctx.toIndex(ofr);
+        Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, v, zero);
+        return arith::SelectOp::create(b, l, negative,
+                                       arith::AddIOp::create(b, l, v, dim), v);
+      };
+      Value sv = wrap((*starts)[i]), ev = wrap((*ends)[i]);
+      Value last = arith::SubIOp::create(b, l, dim, one);
+      Value s1 = clampIndex(b, l, sv, zero, dim), e1 = clampIndex(b, l, ev, zero, dim);
+      Value s2 = clampIndex(b, l, sv, zero, last), e2 = clampIndex(b, l, ev, minusOne, last);
+      Value positive = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, st, zero);
+      // max(0, ceil(distance / |step|)); |step| >= 1 keeps this defined.
+      Value magnitude = arith::MaxSIOp::create(
+          b, l, arith::SelectOp::create(b, l, positive, st,
+                                        arith::SubIOp::create(b, l, zero, st)),
+          one);
+      Value distance = arith::SelectOp::create(
+          b, l, positive, arith::SubIOp::create(b, l, e1, s1),
+          arith::SubIOp::create(b, l, s2, e2));
+      Value len = arith::CeilDivSIOp::create(
+          b, l, arith::MaxSIOp::create(b, l, distance, zero), magnitude);
+      Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, axes[i],
+                                        index(b, l, d));
+      start = arith::SelectOp::create(
+          b, l, hit, arith::SelectOp::create(b, l, positive, s1, s2), start);
+      length = arith::SelectOp::create(b, l, hit, len, length);
+      step = arith::SelectOp::create(b, l, hit, st, step);
+    }
+    startOf.push_back(start);
+    lengthOf.push_back(length);
+    stepOf.push_back(step);
+  }
+  SmallVector<OpFoldResult> sizes(lengthOf.begin(), lengthOf.end());
+  Value init = emitEmpty(ctx, sizes, type.getElementType());
+  ctx.set(0, linalg::GenericOp::create(
+                 b, l, init.getType(), ValueRange{}, init,
+                 {AffineMap::getMultiDimIdentityMap(rank, b.getContext())},
+                 SmallVector<IT>(rank, IT::parallel),
+                 [&](OpBuilder &b, Location l, ValueRange) {
+                   SmallVector<Value> at;
+                   for (int64_t d = 0; d < rank; ++d)
+                     at.push_back(arith::AddIOp::create(
+                         b, l, startOf[d],
+                         arith::MulIOp::create(
+                             b, l, linalg::IndexOp::create(b, l, d), stepOf[d])));
+                   linalg::YieldOp::create(
+                       b, l, Value(tensor::ExtractOp::create(b, l, x, at)));
+                 })
+                 .getResult(0));
+  return success();
+}
+
 LogicalResult importSlice(NodeContext &ctx) {
   auto type = ctx.type(0);
   int64_t rank = type.getRank();
@@ -420,7 +649,7 @@ LogicalResult importSlice(NodeContext &ctx) {
     if (ctx.has(4))
       steps = ctx.constantInts(4);
     if ((ctx.has(3) && !axes) || (ctx.has(4) && !steps))
-      return ctx.fail("expects constant axes and steps");
+      return importSliceAtRuntime(ctx);
   }
   if (!starts || !ends || starts->size() != ends->size())
     return ctx.fail("expects starts and ends of one, known length");
@@ -826,10 +1055,18 @@ LogicalResult importPad(NodeContext &ctx) {
   auto type = ctx.type(0);
   int64_t rank = type.getRank();
   std::string mode = ctx.getString("mode", "constant");
-  std::optional<SmallVector<int64_t>> pads =
-      ctx.opset < 11 ? ctx.getInts("pads") : ctx.constantInts(1);
+  std::optional<SmallVector<OpFoldResult>> pads;
+  if (ctx.opset < 11) {
+    if (auto p = ctx.getInts("pads")) {
+      pads.emplace();
+      for (int64_t v : *p)
+        pads->push_back(ctx.b.getIndexAttr(v));
+    }
+  } else {
+    pads = ctx.elements(1);
+  }
   if (!pads)
-    return ctx.fail("expects constant pads");
+    return ctx.fail("expects pads of a known length");
   SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
   if (ctx.opset >= 18 && ctx.has(3)) {
     auto a = ctx.constantInts(3);
@@ -845,11 +1082,15 @@ LogicalResult importPad(NodeContext &ctx) {
   }
   if (pads->size() != 2 * axes.size())
     return ctx.fail("pads has the wrong length");
-  SmallVector<int64_t> before(rank, 0), after(rank, 0);
+  SmallVector<OpFoldResult> before(rank, ctx.b.getIndexAttr(0)),
+      after(rank, ctx.b.getIndexAttr(0));
   for (size_t i = 0; i < axes.size(); ++i) {
     before[axes[i]] = (*pads)[i];
     after[axes[i]] = (*pads)[i + axes.size()];
   }
+  SmallVector<Value> beforeValues;
+  for (OpFoldResult v : before)
+    beforeValues.push_back(ctx.toIndex(v));
   Type element = type.getElementType();
   Value padValue = scalarConstant(ctx.b, ctx.loc, element, 0);
   if (ctx.opset < 11)
@@ -867,7 +1108,7 @@ LogicalResult importPad(NodeContext &ctx) {
     OpFoldResult size = ctx.dim(x, d);
     dims.push_back(ctx.toIndex(size));
     sizes.push_back(
-        foldOrEmit(ctx, size, ctx.b.getIndexAttr(before[d] + after[d]), '+'));
+        foldOrEmit(ctx, size, foldOrEmit(ctx, before[d], after[d], '+'), '+'));
   }
   Value init = emitEmpty(ctx, sizes, element);
   ctx.set(
@@ -881,9 +1122,8 @@ LogicalResult importPad(NodeContext &ctx) {
             Value inside = arith::ConstantIntOp::create(b, l, 1, 1);
             Value zero = index(b, l, 0);
             for (int64_t d = 0; d < rank; ++d) {
-              Value i =
-                  arith::SubIOp::create(b, l, linalg::IndexOp::create(b, l, d),
-                                        index(b, l, before[d]));
+              Value i = arith::SubIOp::create(
+                  b, l, linalg::IndexOp::create(b, l, d), beforeValues[d]);
               Value last = arith::SubIOp::create(b, l, dims[d], index(b, l, 1));
               if (mode == "reflect") {
                 // Reflect about the edges (without repeating them).
