@@ -179,25 +179,11 @@ Expected<ImportedModel> importModel(mlir::MLIRContext &context,
     if (Error err = readModelFolderFacts(
             options, sys::path::parent_path(options.modelPath), model))
       return std::move(err);
-    // A decoder export (input_ids and past KV inputs) needs a context
-    // length: the flag, or config.json beside the tokenizer.
+    // `llmc run` on a decoder export needs a context length: the flag, or
+    // config.json beside the tokenizer (the runtime refuses to run without).
     int64_t contextLength = options.contextLength > 0
                                 ? options.contextLength
                                 : model.generation.maxPositionEmbeddings;
-    bool decoder = false, hasIds = false;
-    model.module->walk([&](mlir::func::FuncOp func) {
-      for (unsigned i = 0; i < func.getNumArguments(); ++i)
-        if (auto name =
-                func.getArgAttrOfType<mlir::StringAttr>(i, "llm.name")) {
-          hasIds |= name.getValue() == "input_ids";
-          decoder |= name.getValue().starts_with("past_");
-        }
-    });
-    if (decoder && hasIds && contextLength <= 0)
-      return fileError(
-          options.modelPath,
-          "a decoder graph fixes no context length: give "
-          "--context-length or a config.json beside the tokenizer");
     mlir::OpBuilder b(&context);
     (*model.module)
         ->setAttr("llm.model",

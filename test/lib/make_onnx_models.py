@@ -1,0 +1,326 @@
+#!/usr/bin/env python3
+"""Writes the small ONNX models the frontend tests (test/frontends/onnx) use.
+
+  make_onnx_models.py OUTDIR [--no-sparse]
+
+(--no-sparse skips sparse_3gb/, whose weights.bin has an apparent size of
+over 4 GiB, for tests that do not need it.)
+
+Every model is built with onnx.helper; inputs and numpy expectations for the
+tests that execute a model are written beside them. All data is seeded, so
+the output is the same on every run.
+
+OUTDIR/
+  static_shape_chain.onnx   X f32[2,3,8]; Shape -> Gather(0), Gather(1) ->
+                            Unsqueeze -> Concat with [4, 2] -> Reshape X to
+                            [2,3,4,2]. All shape arithmetic is known at
+                            import, so the Reshape must become a static
+                            tensor.expand_shape (no tensor.dim/tensor.reshape).
+  dynamic_shape_chain.onnx  The same with X ["batch", "seq", 8]: the shape is
+                            built from runtime dims (tensor.dim) and the
+                            Reshape should be an expand_shape to ?x?x4x2
+                            (see shape_folding_dynamic_expand.test).
+  initializer_input.onnx    IR version 3, opset 11: Y = MatMul(X, W) + B, with
+                            initializers W f32[4,3] and B f32[3] also listed in
+                            graph.input (so they are overridable inputs).
+  external_data/            model.onnx + weights.bin: W f32[16,16] stored
+                            externally (location "weights.bin", offset 0);
+                            Y = MatMul(X, W).
+  external_escape_dotdot/   as external_data, but location "../outside.bin"
+                            (OUTDIR/outside.bin exists and is large enough).
+  external_escape_absolute/ location "/etc/hostname".
+  external_escape_symlink/  location "link.bin", a symlink to ../outside.bin.
+  external_past_eof/        weights.bin is 1024 bytes, offset 4096.
+  external_bad_length/      external data "length" 512 for a 1024-byte tensor.
+  external_symlink_inside/  location "alias.bin", a symlink to "data/w.bin"
+                            inside the folder: allowed.
+  sparse_3gb/               model.onnx + weights.bin: W f32[4,4] at offset
+                            3 GiB of a sparse weights.bin (64-bit offsets);
+                            Y = MatMul(X, W). W is small, so it is read at
+                            import and folded into an arith.constant.
+  sparse_3gb/model_large.onnx  W f32[16,16] at offset 4 GiB + 64 of the same
+                            file (past 32 bits: a truncated offset would read
+                            the zeros at 64): a weight (llm.weight), read when
+                            the library's weights are written.
+  unsupported_op.onnx       a com.microsoft::GroupQueryAttention node named
+                            "Attention_3" (opset import com.microsoft 1).
+  unknown_input_type.onnx   an input of type UINT8.
+  not_topological.onnx      Y = Relu(Add(X, X) * C), with the nodes stored
+                            consumers first.
+  cycle.onnx                two Relu nodes that read each other's output.
+
+Inputs and expectations (.npy):
+  x_2x3x8.npy                        input of the shape chains
+  expected_shape_chain.npy           X reshaped to [2,3,4,2]
+  x_1x5x8.npy, expected_shape_chain_1x5.npy  another shape, for the dynamic one
+  x_2x4.npy, w_override.npy          inputs of initializer_input
+  w_override.pb                      the same override as a TensorProto
+  w_wrong_shape.npy                  f32[3,4]: an override of the wrong shape
+  expected_initializer_default.npy   X @ W_stored + B
+  expected_initializer_override.npy  X @ w_override + B
+  x_2x16.npy, expected_external.npy  external_data
+  x_2x4.npy, expected_sparse.npy     sparse_3gb/model.onnx
+  expected_sparse_large.npy          sparse_3gb/model_large.onnx (X is x_2x16)
+  x_2x4.npy, expected_topological.npy  not_topological (X is [2,4])
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnx.numpy_helper  # noqa: F401  (not imported by `import onnx`)
+from onnx import TensorProto, helper
+
+OPSET = 17
+
+
+def save(model, path):
+    onnx.checker.check_model(model)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    onnx.save(model, path)
+
+
+def save_unchecked(model, path):
+    """For models the checker rejects on purpose (external files it would
+    open, unknown domains)."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
+
+
+def model_of(graph, opset=OPSET, ir_version=8, extra_opsets=()):
+    opsets = [helper.make_opsetid("", opset)]
+    opsets += [helper.make_opsetid(d, v) for d, v in extra_opsets]
+    m = helper.make_model(graph, opset_imports=opsets,
+                          producer_name="make_onnx_models.py")
+    m.ir_version = ir_version
+    return m
+
+
+def int64_const(name, values, scalar=False):
+    arr = np.array(values, dtype=np.int64)
+    if scalar:
+        arr = arr.reshape(())
+    return onnx.numpy_helper.from_array(arr, name)
+
+
+def shape_chain(dims, out_dims):
+    """X -> Shape -> Gather 0/1 -> Unsqueeze -> Concat [d0, d1, 4, 2] ->
+    Reshape(X)."""
+    x = helper.make_tensor_value_info("X", TensorProto.FLOAT, dims)
+    y = helper.make_tensor_value_info("Y", TensorProto.FLOAT, out_dims)
+    inits = [
+        int64_const("idx0", 0, scalar=True),
+        int64_const("idx1", 1, scalar=True),
+        int64_const("axes0", [0]),
+        int64_const("tail", [4, 2]),
+    ]
+    nodes = [
+        helper.make_node("Shape", ["X"], ["shape"], name="shape"),
+        helper.make_node("Gather", ["shape", "idx0"], ["d0"], name="gather0",
+                         axis=0),
+        helper.make_node("Gather", ["shape", "idx1"], ["d1"], name="gather1",
+                         axis=0),
+        helper.make_node("Unsqueeze", ["d0", "axes0"], ["d0_1"],
+                         name="unsqueeze0"),
+        helper.make_node("Unsqueeze", ["d1", "axes0"], ["d1_1"],
+                         name="unsqueeze1"),
+        helper.make_node("Concat", ["d0_1", "d1_1", "tail"], ["new_shape"],
+                         name="concat", axis=0),
+        helper.make_node("Reshape", ["X", "new_shape"], ["Y"], name="reshape"),
+    ]
+    return helper.make_graph(nodes, "shape_chain", [x], [y], inits)
+
+
+def external_tensor(name, shape, location, offset, length=None):
+    """A float tensor whose data lives in `location` at `offset`."""
+    t = TensorProto()
+    t.name = name
+    t.data_type = TensorProto.FLOAT
+    t.dims.extend(shape)
+    t.data_location = TensorProto.EXTERNAL
+    entries = [("location", location), ("offset", str(offset))]
+    if length is not None:
+        entries.append(("length", str(length)))
+    for k, v in entries:
+        e = t.external_data.add()
+        e.key = k
+        e.value = v
+    return t
+
+
+def matmul_external_model(w_tensor, k, n, batch=2):
+    x = helper.make_tensor_value_info("X", TensorProto.FLOAT, [batch, k])
+    y = helper.make_tensor_value_info("Y", TensorProto.FLOAT, [batch, n])
+    node = helper.make_node("MatMul", ["X", "W"], ["Y"], name="matmul")
+    graph = helper.make_graph([node], "external", [x], [y], [w_tensor])
+    return model_of(graph)
+
+
+def main():
+    args = sys.argv[1:]
+    sparse = "--no-sparse" not in args
+    args = [a for a in args if a != "--no-sparse"]
+    if len(args) != 1 or args[0].startswith("-"):
+        sys.exit(__doc__)
+    out = args[0]
+    os.makedirs(out, exist_ok=True)
+    p = lambda *parts: os.path.join(out, *parts)  # noqa: E731
+    rng = np.random.default_rng(0)
+
+    # a/b: shape chains.
+    save(model_of(shape_chain([2, 3, 8], [2, 3, 4, 2])),
+         p("static_shape_chain.onnx"))
+    save(model_of(shape_chain(["batch", "seq", 8], ["batch", "seq", 4, 2])),
+         p("dynamic_shape_chain.onnx"))
+    x238 = rng.standard_normal((2, 3, 8)).astype(np.float32)
+    np.save(p("x_2x3x8.npy"), x238)
+    np.save(p("expected_shape_chain.npy"), x238.reshape(2, 3, 4, 2))
+    x158 = rng.standard_normal((1, 5, 8)).astype(np.float32)
+    np.save(p("x_1x5x8.npy"), x158)
+    np.save(p("expected_shape_chain_1x5.npy"), x158.reshape(1, 5, 4, 2))
+
+    # c: initializers listed as graph inputs (IR version 3 style).
+    x24 = rng.standard_normal((2, 4)).astype(np.float32)
+    w = rng.standard_normal((4, 3)).astype(np.float32)
+    b = rng.standard_normal((3,)).astype(np.float32)
+    w_other = rng.standard_normal((4, 3)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["X", "W"], ["XW"], name="matmul"),
+         helper.make_node("Add", ["XW", "B"], ["Y"], name="add")],
+        "initializer_input",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2, 4]),
+         helper.make_tensor_value_info("W", TensorProto.FLOAT, [4, 3]),
+         helper.make_tensor_value_info("B", TensorProto.FLOAT, [3])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2, 3])],
+        [onnx.numpy_helper.from_array(w, "W"),
+         onnx.numpy_helper.from_array(b, "B")])
+    save(model_of(graph, opset=11, ir_version=3), p("initializer_input.onnx"))
+    np.save(p("x_2x4.npy"), x24)
+    np.save(p("w_override.npy"), w_other)
+    with open(p("w_override.pb"), "wb") as f:
+        f.write(onnx.numpy_helper.from_array(w_other, "W").SerializeToString())
+    np.save(p("w_wrong_shape.npy"), np.ones((3, 4), dtype=np.float32))
+    np.save(p("expected_initializer_default.npy"), x24 @ w + b)
+    np.save(p("expected_initializer_override.npy"), x24 @ w_other + b)
+
+    # d: external data beside the model.
+    w16 = rng.standard_normal((16, 16)).astype(np.float32)
+    x216 = rng.standard_normal((2, 16)).astype(np.float32)
+    os.makedirs(p("external_data"), exist_ok=True)
+    with open(p("external_data", "weights.bin"), "wb") as f:
+        f.write(w16.tobytes())
+    save_unchecked(matmul_external_model(
+        external_tensor("W", [16, 16], "weights.bin", 0), 16, 16),
+        p("external_data", "model.onnx"))
+    np.save(p("x_2x16.npy"), x216)
+    np.save(p("expected_external.npy"), x216 @ w16)
+
+    # e: locations that leave the model's folder, and a span past the end.
+    # outside.bin holds real data, so only the location check can refuse it.
+    with open(p("outside.bin"), "wb") as f:
+        f.write(w16.tobytes())
+    save_unchecked(matmul_external_model(
+        external_tensor("W", [16, 16], "../outside.bin", 0), 16, 16),
+        p("external_escape_dotdot", "model.onnx"))
+    save_unchecked(matmul_external_model(
+        external_tensor("W", [16, 16], "/etc/hostname", 0), 16, 16),
+        p("external_escape_absolute", "model.onnx"))
+    save_unchecked(matmul_external_model(
+        external_tensor("W", [16, 16], "link.bin", 0), 16, 16),
+        p("external_escape_symlink", "model.onnx"))
+    link = p("external_escape_symlink", "link.bin")
+    if os.path.lexists(link):
+        os.remove(link)
+    os.symlink(os.path.join("..", "outside.bin"), link)
+    os.makedirs(p("external_past_eof"), exist_ok=True)
+    with open(p("external_past_eof", "weights.bin"), "wb") as f:
+        f.write(w16.tobytes())  # 1024 bytes
+    save_unchecked(matmul_external_model(
+        external_tensor("W", [16, 16], "weights.bin", 4096), 16, 16),
+        p("external_past_eof", "model.onnx"))
+    os.makedirs(p("external_bad_length"), exist_ok=True)
+    with open(p("external_bad_length", "weights.bin"), "wb") as f:
+        f.write(w16.tobytes())
+    save_unchecked(matmul_external_model(
+        external_tensor("W", [16, 16], "weights.bin", 0, length=512), 16, 16),
+        p("external_bad_length", "model.onnx"))
+    os.makedirs(p("external_symlink_inside", "data"), exist_ok=True)
+    with open(p("external_symlink_inside", "data", "w.bin"), "wb") as f:
+        f.write(w16.tobytes())
+    alias = p("external_symlink_inside", "alias.bin")
+    if os.path.lexists(alias):
+        os.remove(alias)
+    os.symlink(os.path.join("data", "w.bin"), alias)
+    save_unchecked(matmul_external_model(
+        external_tensor("W", [16, 16], "alias.bin", 0), 16, 16),
+        p("external_symlink_inside", "model.onnx"))
+
+    # f: a 64-bit offset into a sparse file (3 GiB of holes, then 64 bytes).
+    w44 = (np.arange(16, dtype=np.float32).reshape(4, 4) - 7.5) / 4
+    # The same file also holds a weight-sized tensor past 4 GiB.
+    w16b = rng.standard_normal((16, 16)).astype(np.float32)
+    offset = 3 * 2**30
+    offset_large = 2**32 + 64
+    if sparse:
+        os.makedirs(p("sparse_3gb"), exist_ok=True)
+        with open(p("sparse_3gb", "weights.bin"), "wb") as f:
+            f.seek(offset)
+            f.write(w44.tobytes())
+            f.seek(offset_large)
+            f.write(w16b.tobytes())
+        save_unchecked(matmul_external_model(
+            external_tensor("W", [4, 4], "weights.bin", offset), 4, 4),
+            p("sparse_3gb", "model.onnx"))
+        save_unchecked(matmul_external_model(
+            external_tensor("W", [16, 16], "weights.bin", offset_large),
+            16, 16), p("sparse_3gb", "model_large.onnx"))
+        np.save(p("expected_sparse.npy"), x24 @ w44)
+        np.save(p("expected_sparse_large.npy"), x216 @ w16b)
+
+    # g: an op from another domain that the importer does not know.
+    graph = helper.make_graph(
+        [helper.make_node("GroupQueryAttention",
+                          ["query", "key", "value"], ["out"],
+                          name="Attention_3", domain="com.microsoft",
+                          num_heads=2, kv_num_heads=1)],
+        "unsupported_op",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 4, 8])
+         for n in ("query", "key", "value")],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 4, 8])])
+    save_unchecked(model_of(graph, extra_opsets=[("com.microsoft", 1)]),
+                   p("unsupported_op.onnx"))
+
+    # h: an input type the importer has no MLIR type for.
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["ids"], ["out"], name="identity")],
+        "unknown_input_type",
+        [helper.make_tensor_value_info("ids", TensorProto.UINT8, [4])],
+        [helper.make_tensor_value_info("out", TensorProto.UINT8, [4])])
+    save(model_of(graph), p("unknown_input_type.onnx"))
+
+    # i: nodes stored consumers first (the checker would refuse this).
+    c = np.array([1.0, -2.0, 0.5, 3.0], dtype=np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["scaled"], ["Y"], name="relu"),
+         helper.make_node("Mul", ["sum", "C"], ["scaled"], name="mul"),
+         helper.make_node("Add", ["X", "X"], ["sum"], name="add")],
+        "not_topological",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2, 4])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2, 4])],
+        [onnx.numpy_helper.from_array(c, "C")])
+    save_unchecked(model_of(graph), p("not_topological.onnx"))
+    np.save(p("expected_topological.npy"), np.maximum((x24 + x24) * c, 0))
+
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["b"], ["a"], name="relu_a"),
+         helper.make_node("Relu", ["a"], ["b"], name="relu_b"),
+         helper.make_node("Add", ["X", "a"], ["Y"], name="add")],
+        "cycle",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2, 4])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2, 4])])
+    save_unchecked(model_of(graph), p("cycle.onnx"))
+
+
+if __name__ == "__main__":
+    main()
