@@ -421,7 +421,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
               ? "is not a tensor (sequences, maps and optionals are not "
                 "supported)"
           : !getElementType(ctx, t.tensor_type().elem_type())
-              ? "has data type " + getOnnxTypeName(t.tensor_type().elem_type()) +
+              ? "has data type " +
+                    getOnnxTypeName(t.tensor_type().elem_type()) +
                     ", which is not supported (f32, f16, bf16, f64, i64, i32, "
                     "i16, i8, bool are)"
               : "has no known rank";
@@ -508,11 +509,16 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
       continue;
     }
     for (const std::string &input : node.input())
-      if (!input.empty() && !values.count(input))
-        return fileError(model.getPath(), "node '" + node.name() + "' reads '" +
-                                              input +
-                                              "', which no earlier node or "
-                                              "input defines");
+      if (!input.empty() && !values.count(input)) {
+        bool produced =
+            llvm::any_of(graph.node(), [&](const onnx::NodeProto &n) {
+              return llvm::is_contained(n.output(), input);
+            });
+        return fileError(model.getPath(),
+                         "node '" + node.name() + "' reads '" + input + "', " +
+                             (produced ? "which only a cycle of nodes defines"
+                                       : "which no node or input defines"));
+      }
     const OpHandler *handler =
         opset > 0 ? getRegistry().lookup(node.domain(), node.op_type(), opset)
                   : nullptr;

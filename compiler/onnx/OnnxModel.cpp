@@ -67,8 +67,14 @@ Expected<std::unique_ptr<OnnxModel>> OnnxModel::load(StringRef path) {
     return fileError(path, "not a valid ONNX model (protobuf parse failed)");
   if (!model->model.has_graph())
     return fileError(path, "the model has no graph");
-  for (const onnx::TensorProto &init : model->model.graph().initializer())
+  for (const onnx::TensorProto &init : model->model.graph().initializer()) {
     model->initializers[init.name()] = &init;
+    // External data is checked (and mapped, not read) now, so that a bad
+    // location is an error whatever stage the compiler stops at.
+    if (init.data_location() == onnx::TensorProto::EXTERNAL)
+      if (auto data = model->getData(init); !data)
+        return data.takeError();
+  }
   return std::move(model);
 }
 

@@ -62,15 +62,15 @@ OpFoldResult foldOrEmit(NodeContext &ctx, OpFoldResult a, OpFoldResult b,
 }
 
 /// `value` reshaped to runtime `sizes` (the result's dims all dynamic).
-Value reshapeAtRuntime(NodeContext &ctx, Value value,
-                       ArrayRef<Value> sizes) {
+Value reshapeAtRuntime(NodeContext &ctx, Value value, ArrayRef<Value> sizes) {
   auto type = cast<RankedTensorType>(value.getType());
   auto resultType = RankedTensorType::get(
       SmallVector<int64_t>(sizes.size(), ShapedType::kDynamic),
       type.getElementType());
   auto shapeType =
       RankedTensorType::get({int64_t(sizes.size())}, ctx.b.getIndexType());
-  Value shape = tensor::FromElementsOp::create(ctx.b, ctx.loc, shapeType, sizes);
+  Value shape =
+      tensor::FromElementsOp::create(ctx.b, ctx.loc, shapeType, sizes);
   return tensor::ReshapeOp::create(ctx.b, ctx.loc, resultType, value, shape);
 }
 
@@ -79,9 +79,8 @@ SmallVector<Value> runtimeAxes(NodeContext &ctx, unsigned input, int64_t rank) {
   SmallVector<Value> axes;
   for (OpFoldResult a : *ctx.elements(input)) {
     Value v = ctx.toIndex(a);
-    Value negative = arith::CmpIOp::create(ctx.b, ctx.loc,
-                                           arith::CmpIPredicate::slt, v,
-                                           index(ctx.b, ctx.loc, 0));
+    Value negative = arith::CmpIOp::create(
+        ctx.b, ctx.loc, arith::CmpIPredicate::slt, v, index(ctx.b, ctx.loc, 0));
     axes.push_back(arith::SelectOp::create(
         ctx.b, ctx.loc, negative,
         arith::AddIOp::create(ctx.b, ctx.loc, v, index(ctx.b, ctx.loc, rank)),
@@ -148,35 +147,62 @@ FailureOr<SmallVector<OpFoldResult>> resolveShape(NodeContext &ctx, Value input,
                                                   bool allowZero) {
   SmallVector<OpFoldResult> sizes(target.begin(), target.end());
   int64_t inputRank = cast<RankedTensorType>(input.getType()).getRank();
-  // Elements known only at run time: 0 copies a dim, -1 is inferred.
+  // Elements known only at run time: 0 copies a dim, -1 is inferred; the
+  // static elements stay static.
   if (llvm::any_of(sizes, [](OpFoldResult s) { return !staticValue(s); })) {
     OpBuilder &b = ctx.b;
     Location l = ctx.loc;
     Value zero = index(b, l, 0), one = index(b, l, 1), minus = index(b, l, -1);
-    SmallVector<Value> resolved;
+    int64_t staticInferred = -1;
+    SmallVector<bool> fromRuntime(sizes.size(), false);
     for (auto [i, s] : llvm::enumerate(sizes)) {
+      if (std::optional<int64_t> v = staticValue(s)) {
+        if (*v == 0 && !allowZero)
+          sizes[i] = ctx.dim(input, i);
+        else if (*v == -1)
+          staticInferred = i;
+        else if (*v < 0)
+          return ctx.fail("shape has a negative dimension");
+        continue;
+      }
       Value v = ctx.toIndex(s);
       if (!allowZero && int64_t(i) < inputRank) {
-        Value isZero = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v, zero);
-        v = arith::SelectOp::create(b, l, isZero, ctx.toIndex(ctx.dim(input, i)), v);
+        Value isZero =
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v, zero);
+        v = arith::SelectOp::create(b, l, isZero,
+                                    ctx.toIndex(ctx.dim(input, i)), v);
       }
-      resolved.push_back(v);
+      sizes[i] = v;
+      fromRuntime[i] = true;
     }
+    // The product of the known sizes (a run-time -1 counts as 1).
     Value known = one;
-    for (Value v : resolved) {
-      Value isInferred = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v, minus);
-      known = arith::MulIOp::create(b, l, known,
-                                    arith::SelectOp::create(b, l, isInferred, one, v));
+    for (auto [i, s] : llvm::enumerate(sizes)) {
+      if (int64_t(i) == staticInferred)
+        continue;
+      Value v = ctx.toIndex(s);
+      if (fromRuntime[i]) {
+        Value isInferred =
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v, minus);
+        v = arith::SelectOp::create(b, l, isInferred, one, v);
+      }
+      known = arith::MulIOp::create(b, l, known, v);
     }
-    Value total = ctx.toIndex(numElements(ctx, input));
-    Value inferredSize = arith::DivSIOp::create(
-        b, l, total, arith::MaxSIOp::create(b, l, known, one));
-    for (Value &v : resolved) {
-      Value isInferred = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v, minus);
-      v = arith::SelectOp::create(b, l, isInferred, inferredSize, v);
+    Value inferredSize =
+        arith::DivSIOp::create(b, l, ctx.toIndex(numElements(ctx, input)),
+                               arith::MaxSIOp::create(b, l, known, one));
+    for (auto [i, s] : llvm::enumerate(sizes)) {
+      if (int64_t(i) == staticInferred) {
+        sizes[i] = inferredSize;
+      } else if (fromRuntime[i]) {
+        Value v = cast<Value>(s);
+        Value isInferred =
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v, minus);
+        sizes[i] =
+            Value(arith::SelectOp::create(b, l, isInferred, inferredSize, v));
+      }
     }
-    SmallVector<OpFoldResult> out(resolved.begin(), resolved.end());
-    return out;
+    return sizes;
   }
   int64_t inferred = -1;
   for (auto [i, s] : llvm::enumerate(sizes)) {
@@ -273,7 +299,8 @@ LogicalResult importSqueeze(NodeContext &ctx) {
             ctx.b, ctx.loc, kept,
             arith::CmpIOp::create(ctx.b, ctx.loc, arith::CmpIPredicate::eq,
                                   seen, index(ctx.b, ctx.loc, q)));
-        sizes[q] = arith::SelectOp::create(ctx.b, ctx.loc, here, size, sizes[q]);
+        sizes[q] =
+            arith::SelectOp::create(ctx.b, ctx.loc, here, size, sizes[q]);
       }
       seen = arith::AddIOp::create(
           ctx.b, ctx.loc, seen,
@@ -332,9 +359,9 @@ LogicalResult importUnsqueeze(NodeContext &ctx) {
       Value unit = isAxis(ctx, axes, p);
       Value size = index(ctx.b, ctx.loc, 1);
       for (int64_t d = 0; d < type.getRank(); ++d) {
-        Value here = arith::CmpIOp::create(ctx.b, ctx.loc,
-                                           arith::CmpIPredicate::eq, next,
-                                           index(ctx.b, ctx.loc, d));
+        Value here =
+            arith::CmpIOp::create(ctx.b, ctx.loc, arith::CmpIPredicate::eq,
+                                  next, index(ctx.b, ctx.loc, d));
         size = arith::SelectOp::create(ctx.b, ctx.loc, here,
                                        ctx.toIndex(ctx.dim(x, d)), size);
       }
@@ -342,7 +369,8 @@ LogicalResult importUnsqueeze(NodeContext &ctx) {
                                               index(ctx.b, ctx.loc, 1), size));
       next = arith::SelectOp::create(
           ctx.b, ctx.loc, unit, next,
-          arith::AddIOp::create(ctx.b, ctx.loc, next, index(ctx.b, ctx.loc, 1)));
+          arith::AddIOp::create(ctx.b, ctx.loc, next,
+                                index(ctx.b, ctx.loc, 1)));
     }
     ctx.set(0, reshapeAtRuntime(ctx, x, sizes));
     return success();
@@ -573,19 +601,24 @@ LogicalResult importSliceAtRuntime(NodeContext &ctx) {
       Value st = stepsList ? ctx.toIndex((*stepsList)[i]) : one;
       auto wrap = [&](OpFoldResult ofr) -> Value {
         Value v = ctx.toIndex(ofr);
-        Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, v, zero);
+        Value negative =
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, v, zero);
         return arith::SelectOp::create(b, l, negative,
                                        arith::AddIOp::create(b, l, v, dim), v);
       };
       Value sv = wrap((*starts)[i]), ev = wrap((*ends)[i]);
       Value last = arith::SubIOp::create(b, l, dim, one);
-      Value s1 = clampIndex(b, l, sv, zero, dim), e1 = clampIndex(b, l, ev, zero, dim);
-      Value s2 = clampIndex(b, l, sv, zero, last), e2 = clampIndex(b, l, ev, minusOne, last);
-      Value positive = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, st, zero);
+      Value s1 = clampIndex(b, l, sv, zero, dim),
+            e1 = clampIndex(b, l, ev, zero, dim);
+      Value s2 = clampIndex(b, l, sv, zero, last),
+            e2 = clampIndex(b, l, ev, minusOne, last);
+      Value positive =
+          arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, st, zero);
       // max(0, ceil(distance / |step|)); |step| >= 1 keeps this defined.
       Value magnitude = arith::MaxSIOp::create(
-          b, l, arith::SelectOp::create(b, l, positive, st,
-                                        arith::SubIOp::create(b, l, zero, st)),
+          b, l,
+          arith::SelectOp::create(b, l, positive, st,
+                                  arith::SubIOp::create(b, l, zero, st)),
           one);
       Value distance = arith::SelectOp::create(
           b, l, positive, arith::SubIOp::create(b, l, e1, s1),
@@ -605,21 +638,22 @@ LogicalResult importSliceAtRuntime(NodeContext &ctx) {
   }
   SmallVector<OpFoldResult> sizes(lengthOf.begin(), lengthOf.end());
   Value init = emitEmpty(ctx, sizes, type.getElementType());
-  ctx.set(0, linalg::GenericOp::create(
-                 b, l, init.getType(), ValueRange{}, init,
-                 {AffineMap::getMultiDimIdentityMap(rank, b.getContext())},
-                 SmallVector<IT>(rank, IT::parallel),
-                 [&](OpBuilder &b, Location l, ValueRange) {
-                   SmallVector<Value> at;
-                   for (int64_t d = 0; d < rank; ++d)
-                     at.push_back(arith::AddIOp::create(
-                         b, l, startOf[d],
-                         arith::MulIOp::create(
-                             b, l, linalg::IndexOp::create(b, l, d), stepOf[d])));
-                   linalg::YieldOp::create(
-                       b, l, Value(tensor::ExtractOp::create(b, l, x, at)));
-                 })
-                 .getResult(0));
+  ctx.set(0,
+          linalg::GenericOp::create(
+              b, l, init.getType(), ValueRange{}, init,
+              {AffineMap::getMultiDimIdentityMap(rank, b.getContext())},
+              SmallVector<IT>(rank, IT::parallel),
+              [&](OpBuilder &b, Location l, ValueRange) {
+                SmallVector<Value> at;
+                for (int64_t d = 0; d < rank; ++d)
+                  at.push_back(arith::AddIOp::create(
+                      b, l, startOf[d],
+                      arith::MulIOp::create(
+                          b, l, linalg::IndexOp::create(b, l, d), stepOf[d])));
+                linalg::YieldOp::create(
+                    b, l, Value(tensor::ExtractOp::create(b, l, x, at)));
+              })
+              .getResult(0));
   return success();
 }
 
