@@ -8,11 +8,12 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
-#include <cstdint>
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
 
-namespace llvm {
-class MemoryBuffer;
-}
+#include <cstdint>
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace llmc {
 
@@ -34,9 +35,20 @@ public:
 
 /// Drops the pages of `bytes` from the process when `buffer` (which holds
 /// them) is a read-only file mapping; does nothing for heap buffers, whose
-/// pages would be zeroed.
-void releaseMappedPages(const llvm::MemoryBuffer &buffer,
-                        llvm::ArrayRef<uint8_t> bytes);
+/// pages would be zeroed. The pages stay in the page cache, but streaming a
+/// model through the compiler then holds about one chunk resident.
+inline void releaseMappedPages(const llvm::MemoryBuffer &buffer,
+                               llvm::ArrayRef<uint8_t> bytes) {
+  if (buffer.getBufferKind() != llvm::MemoryBuffer::MemoryBuffer_MMap)
+    return;
+  uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t begin =
+      llvm::alignTo(reinterpret_cast<uintptr_t>(bytes.data()), page);
+  uintptr_t end = llvm::alignDown(
+      reinterpret_cast<uintptr_t>(bytes.data() + bytes.size()), page);
+  if (begin < end)
+    madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+}
 
 } // namespace llmc
 

@@ -12,7 +12,8 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler flatbuffers-compiler-dev
   nlohmann-json3-dev
   # Tests: GoogleTest, benchmarks, python references and test-data generators.
-  libgtest-dev libgmock-dev libbenchmark-dev python3-numpy python3-onnx
+  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-22-dev libopenblas-dev
+  python3-numpy python3-onnx
   python3-torch
 )
 

@@ -41,18 +41,6 @@ Expected<WeightsLayout> getWeightsLayout(mlir::ModuleOp module) {
   return layout;
 }
 
-void releaseMappedPages(const MemoryBuffer &buffer, ArrayRef<uint8_t> bytes) {
-  // The pages stay in the page cache, but streaming a model through the
-  // compiler then never holds more than about one chunk resident.
-  if (buffer.getBufferKind() != MemoryBuffer::MemoryBuffer_MMap)
-    return;
-  uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  uintptr_t begin = alignTo(reinterpret_cast<uintptr_t>(bytes.data()), page);
-  uintptr_t end =
-      alignDown(reinterpret_cast<uintptr_t>(bytes.data() + bytes.size()), page);
-  if (begin < end)
-    madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
-}
 
 /// Calls `visit(slot, chunk, offset)` for consecutive chunks of every
 /// slot's bytes (after checking their size), releasing each chunk's pages

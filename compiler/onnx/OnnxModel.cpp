@@ -51,13 +51,17 @@ Expected<std::unique_ptr<OnnxModel>> OnnxModel::load(StringRef path) {
                                       /*RequiresNullTerminator=*/false);
   if (!buffer)
     return fileError(path, "cannot open: " + buffer.getError().message());
+  return parse((*buffer)->getBuffer(), path);
+}
+
+Expected<std::unique_ptr<OnnxModel>> OnnxModel::parse(StringRef bytes,
+                                                      StringRef path) {
   auto model = std::unique_ptr<OnnxModel>(new OnnxModel());
   model->path = path.str();
   model->dir = sys::path::parent_path(path).str();
   if (model->dir.empty())
     model->dir = ".";
 
-  StringRef bytes = (*buffer)->getBuffer();
   google::protobuf::io::ArrayInputStream raw(bytes.data(),
                                              static_cast<int>(bytes.size()));
   google::protobuf::io::CodedInputStream coded(&raw);

@@ -42,6 +42,10 @@ std::string getOnnxTypeName(int32_t dataType);
 class OnnxModel : public WeightSource {
 public:
   static llvm::Expected<std::unique_ptr<OnnxModel>> load(llvm::StringRef path);
+  /// Parses a model held in memory; `path` names it and locates external
+  /// data.
+  static llvm::Expected<std::unique_ptr<OnnxModel>>
+  parse(llvm::StringRef bytes, llvm::StringRef path);
 
   const onnx::ModelProto &getProto() const { return model; }
   const onnx::GraphProto &getGraph() const { return model.graph(); }
