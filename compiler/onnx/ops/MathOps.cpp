@@ -377,12 +377,16 @@ LogicalResult reduceAtRuntimeAxes(
   Value zero = arith::ConstantIndexOp::create(b, l, 0);
   Value one = arith::ConstantIndexOp::create(b, l, 1);
   SmallVector<Value> axes;
-  for (OpFoldResult a : *ctx.elements(1)) {
+  // Bind the optional: a range-for does not extend the life of `*temp()`.
+  auto elements = ctx.elements(1);
+  for (OpFoldResult a : *elements) {
     Value v = ctx.toIndex(a);
-    Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, v, zero);
+    Value negative =
+        arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, v, zero);
     axes.push_back(arith::SelectOp::create(
         b, l, negative,
-        arith::AddIOp::create(b, l, v, arith::ConstantIndexOp::create(b, l, rank)),
+        arith::AddIOp::create(b, l, v,
+                              arith::ConstantIndexOp::create(b, l, rank)),
         v));
   }
   SmallVector<Value> reduced;
@@ -431,14 +435,15 @@ LogicalResult reduceAtRuntimeAxes(
           })
           .getResult(0);
   if (mean) {
-    Value n = castScalar(b, l, arith::IndexCastOp::create(b, l, b.getI64Type(), count),
-                         element);
-    result = *emitElementwise(ctx, {result}, element,
-                              [&](OpBuilder &b, Location l, ValueRange v) -> Value {
-                                if (isa<FloatType>(element))
-                                  return arith::DivFOp::create(b, l, v[0], n);
-                                return arith::DivSIOp::create(b, l, v[0], n);
-                              });
+    Value n = castScalar(
+        b, l, arith::IndexCastOp::create(b, l, b.getI64Type(), count), element);
+    result =
+        *emitElementwise(ctx, {result}, element,
+                         [&](OpBuilder &b, Location l, ValueRange v) -> Value {
+                           if (isa<FloatType>(element))
+                             return arith::DivFOp::create(b, l, v[0], n);
+                           return arith::DivSIOp::create(b, l, v[0], n);
+                         });
   }
   if (!ctx.getInt("keepdims", 1)) {
     // Drop the reduced dims: the q-th kept dim is the q-th unreduced one.
@@ -446,8 +451,8 @@ LogicalResult reduceAtRuntimeAxes(
     SmallVector<Value> sizes(std::max<int64_t>(outRank, 0), one);
     Value seen = zero;
     for (int64_t d = 0; d < rank; ++d) {
-      Value kept = arith::XOrIOp::create(b, l, reduced[d],
-                                         arith::ConstantIntOp::create(b, l, 1, 1));
+      Value kept = arith::XOrIOp::create(
+          b, l, reduced[d], arith::ConstantIntOp::create(b, l, 1, 1));
       for (int64_t q = 0; q < outRank; ++q)
         sizes[q] = arith::SelectOp::create(
             b, l,
@@ -456,12 +461,13 @@ LogicalResult reduceAtRuntimeAxes(
                 arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, seen,
                                       arith::ConstantIndexOp::create(b, l, q))),
             ctx.toIndex(ctx.dim(x, d)), sizes[q]);
-      seen = arith::SelectOp::create(b, l, kept,
-                                     arith::AddIOp::create(b, l, seen, one), seen);
+      seen = arith::SelectOp::create(
+          b, l, kept, arith::AddIOp::create(b, l, seen, one), seen);
     }
     auto resultType = RankedTensorType::get(
         SmallVector<int64_t>(sizes.size(), ShapedType::kDynamic), element);
-    auto shapeType = RankedTensorType::get({int64_t(sizes.size())}, b.getIndexType());
+    auto shapeType =
+        RankedTensorType::get({int64_t(sizes.size())}, b.getIndexType());
     Value shape = tensor::FromElementsOp::create(b, l, shapeType, sizes);
     result = tensor::ReshapeOp::create(b, l, resultType, result, shape);
   }

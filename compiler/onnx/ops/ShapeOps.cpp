@@ -77,7 +77,9 @@ Value reshapeAtRuntime(NodeContext &ctx, Value value, ArrayRef<Value> sizes) {
 /// Runtime axes (a graph input), normalized against `rank` as index values.
 SmallVector<Value> runtimeAxes(NodeContext &ctx, unsigned input, int64_t rank) {
   SmallVector<Value> axes;
-  for (OpFoldResult a : *ctx.elements(input)) {
+  // Bind the optional: a range-for does not extend the life of `*temp()`.
+  auto elements = ctx.elements(input);
+  for (OpFoldResult a : *elements) {
     Value v = ctx.toIndex(a);
     Value negative = arith::CmpIOp::create(
         ctx.b, ctx.loc, arith::CmpIPredicate::slt, v, index(ctx.b, ctx.loc, 0));
