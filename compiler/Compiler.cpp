@@ -228,8 +228,17 @@ Error compileModel(const CompileOptions &options) {
   if (mlirOut && options.stage == MLIRStage::Import)
     return printModule();
 
-  if (Error err =
-          runPipeline(module, buildLLMOptimizationPipeline, "optimization"))
+  if (options.pipeline.quantize != "none" &&
+      StringRef(options.modelPath).ends_with(".onnx"))
+    return fileError(options.modelPath,
+                     "--quantize applies to Hugging Face checkpoints; ONNX "
+                     "graphs are compiled as exported");
+  if (Error err = runPipeline(
+          module,
+          [&](mlir::OpPassManager &pm) {
+            buildLLMOptimizationPipeline(pm, options.pipeline);
+          },
+          "optimization"))
     return err;
   if (mlirOut && options.stage == MLIRStage::Optimized)
     return printModule();
@@ -274,8 +283,12 @@ Error compileModel(const CompileOptions &options) {
   if (!manifest)
     return manifest.takeError();
 
-  if (Error err =
-          runPipeline(module, buildBuffersToLLVMPipeline, "lowering to LLVM"))
+  if (Error err = runPipeline(
+          module,
+          [&](mlir::OpPassManager &pm) {
+            buildBuffersToLLVMPipeline(pm, options.pipeline);
+          },
+          "lowering to LLVM"))
     return err;
   if (mlirOut)
     return printModule();
@@ -291,7 +304,7 @@ Error compileModel(const CompileOptions &options) {
   for (const EntryPointSignature &entry : *entries)
     entryNames.push_back(entry.name);
   if (Error err = addModelDescriptor(**llvmModule, *manifest, entryNames, embed,
-                                     layout->size))
+                                     layout->size, target->isa))
     return err;
   if (Error err = optimizeModule(**llvmModule, **machine, options.optLevel))
     return err;

@@ -10,6 +10,7 @@
 #ifndef LLMC_COMPILER_COMPILER_H
 #define LLMC_COMPILER_COMPILER_H
 
+#include "passes/Pipelines.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -40,6 +41,8 @@ struct CompileOptions {
   /// Overrides of the folder's stop ids and BOS id.
   std::optional<std::vector<int64_t>> stopIds;
   std::optional<int64_t> bosId;
+  /// Weight quantization and the pipelines' other choices.
+  PipelineOptions pipeline;
 };
 
 /// Weights at least this large go to a side file under --weights=auto.

@@ -6,6 +6,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <set>
 
 namespace llmc {
 #define GEN_PASS_DEF_BINDWEIGHTS
@@ -16,6 +19,73 @@ using namespace mlir;
 
 namespace llmc {
 namespace {
+
+/// What the blob holds for one weight name.
+struct Slot {
+  RankedTensorType type;        // as stored in the model files
+  llm::PackedWeightType packed; // the layout written, when packed
+  std::set<std::string> roles;  // linear, lm_head, embedding, norm, ...
+};
+
+std::string describe(const Slot &slot) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "'" << slot.type << "'";
+  if (slot.packed)
+    os << " packed as '" << slot.packed << "'";
+  return text;
+}
+
+/// The packed type every reader of `op` asks for, or null when they read
+/// it as stored; mixing the two fails (the blob holds one of them).
+FailureOr<llm::PackedWeightType> packedTypeOf(llm::WeightOp op) {
+  llm::PackedWeightType packed;
+  bool raw = false;
+  for (Operation *user : op->getUsers()) {
+    auto pack = dyn_cast<llm::PackWeightOp>(user);
+    if (!pack) {
+      raw = true;
+      continue;
+    }
+    if (packed && pack.getType() != packed)
+      return op.emitOpError()
+             << "is packed both as " << packed << " and as " << pack.getType();
+    packed = pack.getType();
+  }
+  if (packed && raw)
+    return op.emitOpError()
+           << "is read both as stored and packed as " << packed;
+  return packed;
+}
+
+/// How the model uses a weight, for the manifest (tools such as
+/// `llmc bench` count bytes per decode step by role).
+std::set<std::string> rolesOf(llm::WeightOp op) {
+  std::set<std::string> roles;
+  SmallVector<OpOperand *> readers;
+  for (OpOperand &use : op->getUses()) {
+    if (auto pack = dyn_cast<llm::PackWeightOp>(use.getOwner())) {
+      for (OpOperand &packUse : pack->getUses())
+        readers.push_back(&packUse);
+    } else {
+      readers.push_back(&use);
+    }
+  }
+  for (OpOperand *use : readers) {
+    Operation *owner = use->getOwner();
+    if (auto linear = dyn_cast<llm::LinearOp>(owner))
+      roles.insert(use->getOperandNumber() == 1 ? "linear" : "bias");
+    else if (isa<llm::LMHeadOp>(owner))
+      roles.insert("lm_head");
+    else if (isa<llm::EmbeddingOp>(owner))
+      roles.insert("embedding");
+    else if (isa<llm::RmsNormOp>(owner))
+      roles.insert("norm");
+    else
+      roles.insert("other");
+  }
+  return roles;
+}
 
 struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
   using Base::Base;
@@ -29,16 +99,25 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
       return signalPassFailure();
     }
 
-    // One slot per distinct name, in order of first use.
-    llvm::MapVector<StringAttr, RankedTensorType> slots;
+    // One slot per distinct name, in order of first use: the tensor as
+    // stored, or packed when every reader is one `llm.pack_weight`.
+    llvm::MapVector<StringAttr, Slot> slots;
     WalkResult walk = module.walk([&](llm::WeightOp op) -> WalkResult {
-      auto [it, inserted] = slots.insert({op.getNameAttr(), op.getType()});
-      if (!inserted && it->second != op.getType())
-        return op.emitOpError()
-               << "refers to weight '" << op.getName() << "' as "
-               << op.getType() << ", but it was used as " << it->second;
       if (!op->getParentOfType<func::FuncOp>()->hasAttr("llm.entry_point"))
         return op.emitOpError("expects weights only inside entry points");
+      FailureOr<llm::PackedWeightType> packed = packedTypeOf(op);
+      if (failed(packed))
+        return WalkResult::interrupt();
+      Slot slot{op.getType(), *packed, rolesOf(op)};
+      auto [it, inserted] = slots.insert({op.getNameAttr(), slot});
+      if (inserted)
+        return WalkResult::advance();
+      if (it->second.type != slot.type || it->second.packed != slot.packed)
+        return op.emitOpError()
+               << "refers to weight '" << op.getName() << "' as "
+               << describe(slot) << ", but it was used as "
+               << describe(it->second);
+      it->second.roles.insert(slot.roles.begin(), slot.roles.end());
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())
@@ -50,23 +129,36 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
         if (auto name =
                 func.getArgAttrOfType<StringAttr>(i, "llm.default_weight"))
           slots.insert(
-              {name, cast<RankedTensorType>(func.getArgument(i).getType())});
+              {name, Slot{cast<RankedTensorType>(func.getArgument(i).getType()),
+                          {},
+                          {"input"}}});
 
     OpBuilder builder(ctx);
     llvm::DenseMap<StringAttr, int64_t> offsets;
     SmallVector<Attribute> table;
     int64_t size = 0;
-    for (auto [name, type] : slots) {
-      int64_t bits = type.getElementTypeBitWidth();
-      int64_t bytes = (type.getNumElements() * bits + 7) / 8;
+    for (auto &[name, slot] : slots) {
+      int64_t bytes;
+      if (slot.packed) {
+        bytes = slot.packed.getLayout().total;
+      } else {
+        int64_t bits = slot.type.getElementTypeBitWidth();
+        bytes = (slot.type.getNumElements() * bits + 7) / 8;
+      }
       size = llvm::alignTo(size, alignment);
       offsets[name] = size;
-      table.push_back(builder.getDictionaryAttr({
+      SmallVector<NamedAttribute> entry{
           builder.getNamedAttr("name", name),
           builder.getNamedAttr("offset", builder.getI64IntegerAttr(size)),
           builder.getNamedAttr("bytes", builder.getI64IntegerAttr(bytes)),
-          builder.getNamedAttr("type", TypeAttr::get(type)),
-      }));
+          builder.getNamedAttr("type", TypeAttr::get(slot.type)),
+          builder.getNamedAttr(
+              "role", builder.getStringAttr(llvm::join(slot.roles, "+"))),
+      };
+      if (slot.packed)
+        entry.push_back(
+            builder.getNamedAttr("packed", TypeAttr::get(slot.packed)));
+      table.push_back(builder.getDictionaryAttr(entry));
       size += bytes;
     }
     module->setAttr("llm.weights", builder.getArrayAttr(table));
@@ -97,19 +189,40 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
         if (view)
           continue;
         Location loc = op.getLoc();
-        RankedTensorType type = op.getType();
-        Value offset = arith::ConstantIndexOp::create(
-            builder, loc, offsets[op.getNameAttr()]);
-        auto memrefType =
-            MemRefType::get(type.getShape(), type.getElementType());
-        Value buffer = memref::ViewOp::create(builder, loc, memrefType, blob,
-                                              offset, ValueRange{});
-        view = bufferization::ToTensorOp::create(builder, loc, type, buffer,
-                                                 /*restrict=*/true,
-                                                 /*writable=*/false);
+        int64_t offset = offsets[op.getNameAttr()];
+        auto viewAt = [&](int64_t at, RankedTensorType type) -> Value {
+          if (!type)
+            return {};
+          Value position = arith::ConstantIndexOp::create(builder, loc, at);
+          auto memrefType =
+              MemRefType::get(type.getShape(), type.getElementType());
+          Value buffer = memref::ViewOp::create(builder, loc, memrefType, blob,
+                                                position, ValueRange{});
+          return bufferization::ToTensorOp::create(builder, loc, type, buffer,
+                                                   /*restrict=*/true,
+                                                   /*writable=*/false);
+        };
+        llm::PackedWeightType packed = slots[op.getNameAttr()].packed;
+        if (!packed) {
+          view = viewAt(offset, op.getType());
+          continue;
+        }
+        llmc_packed_offsets layout = packed.getLayout();
+        view = llm::PackedViewOp::create(
+            builder, loc, packed,
+            viewAt(offset + layout.data, packed.getDataType()),
+            viewAt(offset + layout.scales, packed.getScalesType()),
+            viewAt(offset + layout.zeros, packed.getZerosType()));
       }
+      // A packed weight's readers read the view in place of the pack.
       for (llm::WeightOp op : weights) {
-        op.replaceAllUsesWith(views[op.getNameAttr()]);
+        Value view = views[op.getNameAttr()];
+        for (Operation *user : llvm::make_early_inc_range(op->getUsers()))
+          if (auto pack = dyn_cast<llm::PackWeightOp>(user)) {
+            pack.replaceAllUsesWith(view);
+            pack.erase();
+          }
+        op.replaceAllUsesWith(view);
         op.erase();
       }
     }

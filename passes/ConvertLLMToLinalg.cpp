@@ -8,7 +8,10 @@
 
 #include "dialects/llm/LLMOps.h"
 #include "passes/LinalgBuilders.h"
+#include "passes/PackedWeights.h"
 #include "passes/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
@@ -60,6 +63,18 @@ struct EmbeddingLowering : OpConversionPattern<llm::EmbeddingOp> {
     Value table = adaptor.getTable();
     Value ids = adaptor.getIds();
     Type resultElement = op.getType().getElementType();
+    if (auto packed = dyn_cast<llm::PackedWeightType>(table.getType())) {
+      auto view = table.getDefiningOp<llm::PackedViewOp>();
+      if (!view)
+        return rewriter.notifyMatchFailure(
+            op, "expects a packed table bound to buffers (llm-bind-weights)");
+      Value init = makeEmpty(rewriter, loc,
+                             {tensor::getMixedSize(rewriter, loc, ids, 0),
+                              rewriter.getIndexAttr(packed.getCols())},
+                             resultElement);
+      rewriter.replaceOp(op, buildPackedLookup(rewriter, loc, ids, view, init));
+      return success();
+    }
     SmallVector<OpFoldResult> sizes{
         tensor::getMixedSize(rewriter, loc, ids, 0),
         tensor::getMixedSize(rewriter, loc, table, 1)};
@@ -152,9 +167,15 @@ static FailureOr<Value> lowerProjection(Operation *op, Value x, Value weight,
   Location loc = op->getLoc();
   MLIRContext *ctx = op->getContext();
   Type f = type.getElementType();
+  auto packed = dyn_cast<llm::PackedWeightType>(weight.getType());
+  auto view = weight.getDefiningOp<llm::PackedViewOp>();
+  if (packed && !view)
+    return rewriter.notifyMatchFailure(
+        op, "expects a packed weight bound to buffers (llm-bind-weights)");
   SmallVector<OpFoldResult> sizes{
       tensor::getMixedSize(rewriter, loc, x, 0),
-      tensor::getMixedSize(rewriter, loc, weight, 0)};
+      packed ? OpFoldResult(rewriter.getIndexAttr(packed.getRows()))
+             : tensor::getMixedSize(rewriter, loc, weight, 0)};
   AffineExpr m, n, k;
   bindDims(ctx, m, n, k);
 
@@ -173,6 +194,9 @@ static FailureOr<Value> lowerProjection(Operation *op, Value x, Value weight,
   } else {
     init = makeFilled(rewriter, loc, sizes, f, 0.0);
   }
+
+  if (view)
+    return buildPackedProjection(rewriter, loc, x, view, init);
 
   auto fm = getReductionFastMath(ctx);
   auto matmul = linalg::GenericOp::create(
@@ -415,7 +439,9 @@ struct ConvertLLMToLinalgPass
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<llm::LLMDialect>();
-    target.addLegalDialect<arith::ArithDialect,
+    // Packed views stay until their readers are lowered, then fold away.
+    target.addLegalOp<llm::PackedViewOp>();
+    target.addLegalDialect<affine::AffineDialect, arith::ArithDialect,
                            bufferization::BufferizationDialect,
                            linalg::LinalgDialect, math::MathDialect,
                            memref::MemRefDialect, tensor::TensorDialect>();

@@ -5,6 +5,37 @@
 
 include "mlir/Pass/PassBase.td"
 
+def QuantizeWeights : Pass<"llm-quantize-weights", "::mlir::ModuleOp"> {
+  let summary = "Packs (and quantizes) the weights of linear layers";
+  let description = [{
+    Inserts `llm.pack_weight` between each weight and the `llm.linear`,
+    `llm.lm_head` and `llm.embedding` ops that read it, choosing the layout
+    the CPU kernels read:
+
+    - `mode=none`: linear layers and the LM head as f32 panels; embeddings
+      stay as stored;
+    - `mode=int8`: all of them int8 per output channel;
+    - `mode=int4`: linear layers int4 in groups of `group-size`; the LM head
+      and the embedding table int8.
+
+    `keep-precision` names classes (`embeddings`, `lm_head`) left
+    unquantized. A weight that plays several roles (a tied embedding is the
+    LM head too) is stored once, at the widest format any role asks for.
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"none\"",
+           "none, int8 or int4">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
+           "int4 group size: 32, 64 or 128">,
+    Option<"scaleType", "scale-type", "std::string", /*default=*/"\"f16\"",
+           "f16 or f32 scales">,
+    Option<"zeroPoints", "zero-points", "bool", /*default=*/"false",
+           "Asymmetric int4 groups with stored zero points">,
+    ListOption<"keepPrecision", "keep-precision", "std::string",
+               "Classes left unquantized: embeddings, lm_head">,
+  ];
+}
+
 def BindWeights : Pass<"llm-bind-weights", "::mlir::ModuleOp"> {
   let summary = "Lays weights out in one blob and reads them through views";
   let description = [{
@@ -45,6 +76,7 @@ def ConvertLLMToLinalg : Pass<"convert-llm-to-linalg", "::mlir::ModuleOp"> {
     bufferization updates it in place and the cache is not a result.
   }];
   let dependentDialects = [
+    "::mlir::affine::AffineDialect",
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::linalg::LinalgDialect",
@@ -103,6 +135,25 @@ def CopiesToLinalg : Pass<"llmc-copies-to-linalg", "::mlir::ModuleOp"> {
     library, which a compiled model does not link.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def LowerToUkernels : Pass<"llmc-lower-to-ukernels", "::mlir::ModuleOp"> {
+  let summary = "Replaces tagged linalg ops by calls to the runtime's kernels";
+  let description = [{
+    A `linalg.generic` on buffers that carries `llmc.ukernel` (a projection
+    over a packed weight, see `convert-llm-to-linalg`) becomes a call to
+    `llmc_ukernel_<kernel>` with raw pointers, row strides and sizes as i64.
+    The model library defines those functions as jumps through a table the
+    runtime fills at load, where hand-written AVX-512/AVX2 code runs on the
+    runtime's thread pool. The int8/int4 kernels quantize activations to
+    int8 per 32 inputs, an approximation of the generic's exact semantics
+    (docs/kernels.md). A generic whose rows are not unit-stride stays loops.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
 }
 
 def OutlineKernels : Pass<"llmc-outline-kernels", "::mlir::ModuleOp"> {

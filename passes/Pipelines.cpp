@@ -49,7 +49,7 @@ namespace llmc {
 
 void registerDialects(DialectRegistry &registry) {
   registry
-      .insert<llm::LLMDialect, arith::ArithDialect,
+      .insert<llm::LLMDialect, affine::AffineDialect, arith::ArithDialect,
               bufferization::BufferizationDialect, cf::ControlFlowDialect,
               func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
               math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
@@ -64,9 +64,18 @@ void registerDialects(DialectRegistry &registry) {
   registerLLVMDialectTranslation(registry);
 }
 
-void buildLLMOptimizationPipeline(OpPassManager &pm) {
+void buildLLMOptimizationPipeline(OpPassManager &pm,
+                                  const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  QuantizeWeightsOptions quantize;
+  quantize.mode = options.quantize;
+  quantize.groupSize = options.groupSize;
+  quantize.scaleType = options.scaleType;
+  quantize.zeroPoints = options.zeroPoints;
+  quantize.keepPrecision.assign(options.keepPrecision.begin(),
+                                options.keepPrecision.end());
+  pm.addPass(createQuantizeWeights(quantize));
 }
 
 void buildLLMToBuffersPipeline(OpPassManager &pm) {
@@ -86,7 +95,10 @@ void buildLLMToBuffersPipeline(OpPassManager &pm) {
   pm.addPass(createCopiesToLinalg());
 }
 
-void buildBuffersToLLVMPipeline(OpPassManager &pm) {
+void buildBuffersToLLVMPipeline(OpPassManager &pm,
+                                const PipelineOptions &options) {
+  if (options.ukernels)
+    pm.addPass(createLowerToUkernels());
   pm.addPass(createOutlineKernels());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createApproximateMath());
@@ -112,9 +124,9 @@ void buildLLMToLLVMPipeline(OpPassManager &pm) {
 
 void registerPasses() {
   registerLLMCPasses();
-  PassPipelineRegistration<>("llmc-optimize",
-                             "llm-level transforms (the 'optimized' stage)",
-                             buildLLMOptimizationPipeline);
+  PassPipelineRegistration<>(
+      "llmc-optimize", "llm-level transforms (the 'optimized' stage)",
+      [](OpPassManager &pm) { buildLLMOptimizationPipeline(pm); });
   PassPipelineRegistration<>(
       "llmc-lower-to-llvm",
       "Lower llm IR to the LLVM dialect (the 'lowered' stage)",

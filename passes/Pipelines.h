@@ -3,6 +3,10 @@
 #ifndef LLMC_PASSES_PIPELINES_H
 #define LLMC_PASSES_PIPELINES_H
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 namespace mlir {
 class DialectRegistry;
 class OpPassManager;
@@ -10,18 +14,32 @@ class OpPassManager;
 
 namespace llmc {
 
+/// What a user chooses about the pipelines (llmc compile's flags).
+struct PipelineOptions {
+  /// llm-quantize-weights: none, int8 or int4, and its details.
+  std::string quantize = "none";
+  int64_t groupSize = 32;
+  std::string scaleType = "f16";
+  bool zeroPoints = false;
+  std::vector<std::string> keepPrecision;
+  /// Call the runtime's kernels for projections (else keep the loops).
+  bool ukernels = true;
+};
+
 /// Every dialect, interface model and LLVM translation llmc's pipelines use.
 void registerDialects(mlir::DialectRegistry &registry);
 
 /// llm-level transforms: import -> optimized.
-void buildLLMOptimizationPipeline(mlir::OpPassManager &pm);
+void buildLLMOptimizationPipeline(mlir::OpPassManager &pm,
+                                  const PipelineOptions &options = {});
 
 /// optimized -> bufferized: weights bound, llm lowered to linalg, tensors
 /// turned into memrefs. Entry points have their final (memref) signatures.
 void buildLLMToBuffersPipeline(mlir::OpPassManager &pm);
 
 /// bufferized -> LLVM dialect.
-void buildBuffersToLLVMPipeline(mlir::OpPassManager &pm);
+void buildBuffersToLLVMPipeline(mlir::OpPassManager &pm,
+                                const PipelineOptions &options = {});
 
 /// optimized -> LLVM dialect: the two pipelines above.
 void buildLLMToLLVMPipeline(mlir::OpPassManager &pm);

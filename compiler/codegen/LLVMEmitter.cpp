@@ -5,6 +5,7 @@
 #include "runtime/include/llmc/abi.h"
 
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -62,13 +63,56 @@ static Function *createPackedWrapper(Function &wrapped, StringRef name) {
   return packed;
 }
 
+/// The table slot of the runtime kernel `name` (llmc_ukernel_<kernel>).
+static std::optional<unsigned> ukernelSlot(StringRef name) {
+  return StringSwitch<std::optional<unsigned>>(name)
+      .Case("llmc_ukernel_linear_f32", LLMC_UKERNEL_LINEAR_F32)
+      .Case("llmc_ukernel_linear_int8", LLMC_UKERNEL_LINEAR_INT8)
+      .Case("llmc_ukernel_linear_int4", LLMC_UKERNEL_LINEAR_INT4)
+      .Default(std::nullopt);
+}
+
+/// Gives each declared llmc_ukernel_* a body that calls through `table`,
+/// which the runtime fills with its kernels when it loads the model.
+static Error defineUkernelThunks(Module &module, GlobalVariable *table) {
+  LLVMContext &ctx = module.getContext();
+  PointerType *ptr = PointerType::getUnqual(ctx);
+  for (Function &f : module.functions()) {
+    if (!f.isDeclaration() || !f.getName().starts_with("llmc_ukernel_"))
+      continue;
+    std::optional<unsigned> slot = ukernelSlot(f.getName());
+    if (!slot)
+      return createStringError(inconvertibleErrorCode(),
+                               "unknown runtime kernel '" + f.getName() + "'");
+    f.setLinkage(GlobalValue::InternalLinkage);
+    f.addFnAttr(Attribute::AlwaysInline);
+    IRBuilder<> builder(BasicBlock::Create(ctx, "entry", &f));
+    Value *entry =
+        builder.CreateConstGEP2_32(table->getValueType(), table, 0, *slot);
+    Value *kernel = builder.CreateLoad(ptr, entry);
+    std::vector<Value *> args;
+    for (Argument &arg : f.args())
+      args.push_back(&arg);
+    builder.CreateCall(f.getFunctionType(), kernel, args);
+    builder.CreateRetVoid();
+  }
+  return Error::success();
+}
+
 Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
                          ArrayRef<std::string> entryPoints, bool embedded,
-                         uint64_t weightsSize) {
+                         uint64_t weightsSize, llmc_isa isa) {
   LLVMContext &ctx = module.getContext();
   Type *i32 = Type::getInt32Ty(ctx);
   Type *i64 = Type::getInt64Ty(ctx);
   PointerType *ptr = PointerType::getUnqual(ctx);
+
+  auto *tableType = ArrayType::get(ptr, LLMC_NUM_UKERNELS);
+  auto *ukernelTable = new GlobalVariable(
+      module, tableType, /*isConstant=*/false, GlobalValue::InternalLinkage,
+      ConstantAggregateZero::get(tableType), "llmc_ukernel_table");
+  if (Error err = defineUkernelThunks(module, ukernelTable))
+    return err;
 
   // Only llmc_model_get is exported: code reaches everything else through
   // the descriptor's pointers.
@@ -118,15 +162,17 @@ Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
   }
 
   // Field for field the layout of llmc_model_descriptor.
-  StructType *descriptorType =
-      StructType::get(ctx, {i32, i32, ptr, i64, i64, ptr, i64, ptr});
+  StructType *descriptorType = StructType::get(
+      ctx, {i32, i32, ptr, i64, i64, ptr, i64, ptr, ptr, i32, i32});
   Constant *descriptor = ConstantStruct::get(
       descriptorType,
       {ConstantInt::get(i32, LLMC_ABI_VERSION),
        ConstantInt::get(i32, entries.size()), manifestGlobal,
        ConstantInt::get(i64, manifest.size()),
        ConstantInt::get(i64, fnv1a64(manifest)), weights,
-       ConstantInt::get(i64, embedded ? weightsSize : 0), entryTable});
+       ConstantInt::get(i64, embedded ? weightsSize : 0), entryTable,
+       ukernelTable, ConstantInt::get(i32, LLMC_NUM_UKERNELS),
+       ConstantInt::get(i32, isa)});
   auto *descriptorGlobal = new GlobalVariable(module, descriptorType, true,
                                               GlobalValue::InternalLinkage,
                                               descriptor, "llmc_descriptor");

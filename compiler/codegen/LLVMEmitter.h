@@ -4,6 +4,7 @@
 #define LLMC_COMPILER_CODEGEN_LLVMEMITTER_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "runtime/include/llmc/abi.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -22,11 +23,14 @@ translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
 /// abi.h): the manifest bytes and checksum, the entry points (the MLIR C
 /// interface wrappers `_mlir_ciface_<name>`), and the embedded weights
 /// (symbol `llmc_weights`, defined by the weights object) when `embedded`.
-/// Everything else in the module becomes hidden.
+/// Everything else in the module becomes hidden. Calls to runtime kernels
+/// (llmc_ukernel_*) go through the descriptor's table; `isa` is the
+/// instruction set the code was compiled for.
 llvm::Error addModelDescriptor(llvm::Module &module,
                                llvm::ArrayRef<uint8_t> manifest,
                                llvm::ArrayRef<std::string> entryPoints,
-                               bool embedded, uint64_t weightsSize);
+                               bool embedded, uint64_t weightsSize,
+                               llmc_isa isa);
 
 /// Runs LLVM's default pipeline at `optLevel` (0-3).
 llvm::Error optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,

@@ -147,13 +147,17 @@ buildManifest(ModuleOp bufferized, const WeightsLayout &layout,
   std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
   for (const WeightSlot &slot : layout.slots) {
     std::optional<fb::DType> dtype = toDType(slot.type.getElementType());
+    if (slot.packed)
+      dtype = slot.packed->format == LLMC_WEIGHT_F32_PANELS ? fb::DType::f32
+              : slot.packed->format == LLMC_WEIGHT_INT8     ? fb::DType::i8
+                                                            : fb::DType::i4;
     if (!dtype)
       return unsupportedType(slot.type.getElementType(), slot.name);
     std::vector<int64_t> shape(slot.type.getShape().begin(),
                                slot.type.getShape().end());
-    tensors.push_back(fb::CreateTensorDirect(fbb, slot.name.c_str(), *dtype,
-                                             &shape, slot.offset, slot.bytes,
-                                             nullptr));
+    tensors.push_back(fb::CreateTensorDirect(
+        fbb, slot.name.c_str(), *dtype, &shape, slot.offset, slot.bytes,
+        slot.quantization.c_str(), slot.role.c_str(), slot.packed.has_value()));
   }
 
   // Architecture and KV cache.

@@ -27,20 +27,29 @@ Expected<TargetSpec> parseTarget(StringRef name) {
   if (name == "host") {
     spec.cpu = sys::getHostCPUName().str();
     std::string features;
-    for (const auto &feature : sys::getHostCPUFeatures())
+    StringMap<bool> host = sys::getHostCPUFeatures();
+    for (const auto &feature : host)
       features += (features.empty() ? "" : ",") +
                   std::string(feature.second ? "+" : "-") +
                   feature.first().str();
     spec.features = features;
+    auto has = [&](StringRef f) { return host.lookup(f); };
+    if (has("avx512f") && has("avx512bw") && has("avx512vl") &&
+        has("avx512dq") && has("avx512vnni"))
+      spec.isa = LLMC_ISA_AVX512;
+    else if (has("avx2") && has("fma") && has("f16c"))
+      spec.isa = LLMC_ISA_AVX2;
     return spec;
   }
   if (name == "x86-64-avx2") {
     spec.cpu = "x86-64-v3";
+    spec.isa = LLMC_ISA_AVX2;
     return spec;
   }
   if (name == "x86-64-avx512") {
     spec.cpu = "x86-64-v4";
     spec.features = "+avx512vnni";
+    spec.isa = LLMC_ISA_AVX512;
     return spec;
   }
   return createStringError(inconvertibleErrorCode(),

@@ -3,6 +3,7 @@
 #ifndef LLMC_COMPILER_CODEGEN_TARGET_H
 #define LLMC_COMPILER_CODEGEN_TARGET_H
 
+#include "runtime/include/llmc/abi.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -17,6 +18,8 @@ struct TargetSpec {
   std::string triple;
   std::string cpu;
   std::string features;
+  /// The widest kernels the runtime may use for code of this target.
+  llmc_isa isa = LLMC_ISA_X86_64;
 };
 
 /// Parses `--target`. "host" resolves to this machine's CPU and features.

@@ -2,6 +2,7 @@
 
 #include "compiler/codegen/WeightsWriter.h"
 #include "compiler/support/FileError.h"
+#include "dialects/llm/LLMDialect.h"
 #include "runtime/include/llmc/abi.h"
 
 #include "llvm/BinaryFormat/ELF.h"
@@ -36,36 +37,105 @@ Expected<WeightsLayout> getWeightsLayout(mlir::ModuleOp module) {
     slot.bytes = dict.getAs<mlir::IntegerAttr>("bytes").getInt();
     slot.type = cast<mlir::RankedTensorType>(
         dict.getAs<mlir::TypeAttr>("type").getValue());
+    if (auto role = dict.getAs<mlir::StringAttr>("role"))
+      slot.role = role.str();
+    if (auto packed = dict.getAs<mlir::TypeAttr>("packed")) {
+      auto type = cast<llm::PackedWeightType>(packed.getValue());
+      slot.packed = PackedFormat{type.getFormat(), type.getGroup(),
+                                 type.getScaleBytes(), type.getZeroPoints()};
+      slot.quantization = type.getSchemeName();
+    }
     layout.slots.push_back(std::move(slot));
   }
   return layout;
 }
 
+/// The source tensor of `slot` as f32, row-major.
+static Expected<std::vector<float>> readAsF32(const WeightSlot &slot,
+                                              ArrayRef<uint8_t> bytes) {
+  mlir::Type element = slot.type.getElementType();
+  size_t count = size_t(slot.type.getNumElements());
+  std::vector<float> values(count);
+  if (element.isF32()) {
+    std::memcpy(values.data(), bytes.data(), count * 4);
+  } else if (element.isF16() || element.isBF16()) {
+    for (size_t i = 0; i < count; ++i) {
+      uint16_t h;
+      std::memcpy(&h, bytes.data() + 2 * i, 2);
+      if (element.isF16()) {
+        values[i] = halfToFloat(h);
+      } else {
+        uint32_t bits = uint32_t(h) << 16;
+        std::memcpy(&values[i], &bits, 4);
+      }
+    }
+  } else {
+    return createStringError(inconvertibleErrorCode(),
+                             "weight '" + slot.name + "': cannot pack " +
+                                 "elements of this type for the kernels");
+  }
+  return values;
+}
+
+/// The bytes `slot` occupies in the blob: the source's, or packed from
+/// them. `packed` keeps packed bytes alive for the caller.
+static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
+                                             const WeightSource &source,
+                                             bool packSlots,
+                                             std::vector<uint8_t> &packed) {
+  Expected<ArrayRef<uint8_t>> bytes = source.getTensorBytes(slot.name);
+  if (!bytes)
+    return bytes.takeError();
+  uint64_t expected =
+      slot.packed
+          ? (slot.type.getNumElements() * slot.type.getElementTypeBitWidth() +
+             7) /
+                8
+          : slot.bytes;
+  if (bytes->size() != expected)
+    return createStringError(inconvertibleErrorCode(),
+                             "weight '" + slot.name + "' has " +
+                                 Twine(bytes->size()) + " bytes, expected " +
+                                 Twine(expected));
+  if (!slot.packed || !packSlots)
+    return *bytes;
+  auto values = readAsF32(slot, *bytes);
+  if (!values)
+    return values.takeError();
+  source.release(*bytes);
+  packed.assign(slot.bytes, 0);
+  std::string error =
+      packWeight(values->data(), slot.type.getDimSize(0),
+                 slot.type.getDimSize(1), *slot.packed, packed.data());
+  if (!error.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "weight '" + slot.name + "': " + error);
+  return ArrayRef<uint8_t>(packed);
+}
 
 /// Calls `visit(slot, chunk, offset)` for consecutive chunks of every
 /// slot's bytes (after checking their size), releasing each chunk's pages
-/// once visited.
+/// once visited. Without `packSlots`, packed slots yield their source bytes.
 static Error forEachChunk(
-    const WeightsLayout &layout, const WeightSource &source,
+    const WeightsLayout &layout, const WeightSource &source, bool packSlots,
     function_ref<Error(const WeightSlot &, ArrayRef<uint8_t>, uint64_t)>
         visit) {
   constexpr uint64_t kChunk = 16ull << 20;
+  std::vector<uint8_t> packed;
   for (const WeightSlot &slot : layout.slots) {
-    Expected<ArrayRef<uint8_t>> bytes = source.getTensorBytes(slot.name);
+    Expected<ArrayRef<uint8_t>> bytes =
+        slotBytes(slot, source, packSlots, packed);
     if (!bytes)
       return bytes.takeError();
-    if (bytes->size() != slot.bytes)
-      return createStringError(inconvertibleErrorCode(),
-                               "weight '" + slot.name + "' has " +
-                                   Twine(bytes->size()) + " bytes, expected " +
-                                   Twine(slot.bytes));
     for (uint64_t offset = 0; offset < bytes->size(); offset += kChunk) {
       ArrayRef<uint8_t> chunk = bytes->slice(
           offset, std::min<uint64_t>(kChunk, bytes->size() - offset));
       if (Error err = visit(slot, chunk, offset))
         return err;
-      source.release(chunk);
+      if (packed.empty())
+        source.release(chunk);
     }
+    packed.clear();
   }
   return Error::success();
 }
@@ -74,8 +144,12 @@ Expected<std::string> computeModelId(const WeightsLayout &layout,
                                      const WeightSource &source) {
   uint64_t digest = 0xcbf29ce484222325ull ^ layout.size;
   Error err = forEachChunk(
-      layout, source,
+      layout, source, /*packSlots=*/false,
       [&](const WeightSlot &slot, ArrayRef<uint8_t> bytes, uint64_t offset) {
+        if (offset == 0 && slot.packed)
+          digest ^= xxh3_64bits(ArrayRef<uint8_t>(
+              reinterpret_cast<const uint8_t *>(slot.quantization.data()),
+              slot.quantization.size()));
         uint64_t h = xxh3_64bits(bytes) ^
                      ((slot.offset + offset) * 0x9e3779b97f4a7c15ull);
         digest = (digest ^ h) * 0x100000001b3ull;
@@ -95,7 +169,7 @@ static Error writeBlob(raw_ostream &os, const WeightsLayout &layout,
                        const WeightSource &source) {
   uint64_t position = 0;
   Error err = forEachChunk(
-      layout, source,
+      layout, source, /*packSlots=*/true,
       [&](const WeightSlot &slot, ArrayRef<uint8_t> bytes, uint64_t offset) {
         os.write_zeros(slot.offset + offset - position);
         os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());

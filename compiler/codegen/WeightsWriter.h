@@ -13,9 +13,11 @@
 #define LLMC_COMPILER_CODEGEN_WEIGHTSWRITER_H
 
 #include "compiler/WeightSource.h"
+#include "compiler/quant/WeightPacking.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +28,16 @@ struct WeightSlot {
   std::string name;
   uint64_t offset = 0;
   uint64_t bytes = 0;
+  /// The tensor as the source stores it.
   mlir::RankedTensorType type;
+  /// How the model uses it: linear, lm_head, embedding, norm, bias, ...
+  /// joined with '+'.
+  std::string role;
+  /// Set when the blob holds the tensor packed for the kernels (and maybe
+  /// quantized) rather than its source bytes.
+  std::optional<PackedFormat> packed;
+  /// The packed scheme's name ("int4/g32/f16"), empty when not packed.
+  std::string quantization;
 };
 
 struct WeightsLayout {
@@ -37,8 +48,8 @@ struct WeightsLayout {
 /// Reads the layout llm-bind-weights recorded on `module`.
 llvm::Expected<WeightsLayout> getWeightsLayout(mlir::ModuleOp module);
 
-/// A stable 64-bit digest of every tensor's bytes, as 16 hex digits: the
-/// model id that ties a library to its side file.
+/// A stable 64-bit digest of every tensor's source bytes and packing, as 16
+/// hex digits: the model id that ties a library to its side file.
 llvm::Expected<std::string> computeModelId(const WeightsLayout &layout,
                                            const WeightSource &source);
 

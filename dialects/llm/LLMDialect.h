@@ -6,6 +6,9 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"
+#include "runtime/include/llmc/weight_layout.h"
+
+#include <string>
 
 #include "dialects/llm/LLMDialect.h.inc"
 #include "dialects/llm/LLMEnums.h.inc"

@@ -49,18 +49,73 @@ LogicalResult WeightOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// PackWeightOp and PackedViewOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PackWeightOp::verify() {
+  auto weight = getWeight().getType();
+  PackedWeightType packed = getType();
+  if (failed(expectRank(*this, weight, 2, "a weight")))
+    return failure();
+  if (weight.getDimSize(0) != packed.getRows() ||
+      weight.getDimSize(1) != packed.getCols())
+    return emitOpError() << "expects a " << packed.getRows() << "x"
+                         << packed.getCols() << " weight for " << packed
+                         << ", got " << weight;
+  return success();
+}
+
+/// Checks that part `what` of a packed weight has `expected` type.
+static LogicalResult expectPart(Operation *op, Value part,
+                                RankedTensorType expected, StringRef what) {
+  if (!expected && !part)
+    return success();
+  if (!expected)
+    return op->emitOpError() << "expects no " << what;
+  if (!part)
+    return op->emitOpError() << "expects " << what << " of type " << expected;
+  if (part.getType() != expected)
+    return op->emitOpError() << "expects " << what << " of type " << expected
+                             << ", got " << part.getType();
+  return success();
+}
+
+LogicalResult PackedViewOp::verify() {
+  PackedWeightType packed = getType();
+  return success(
+      succeeded(expectPart(*this, getData(), packed.getDataType(), "data")) &&
+      succeeded(
+          expectPart(*this, getScales(), packed.getScalesType(), "scales")) &&
+      succeeded(
+          expectPart(*this, getZeros(), packed.getZerosType(), "zero points")));
+}
+
+/// The [rows, cols] of a weight matrix, stored or packed.
+static SmallVector<int64_t, 2> matrixShape(Type type) {
+  if (auto packed = dyn_cast<PackedWeightType>(type))
+    return {packed.getRows(), packed.getCols()};
+  return llvm::to_vector<2>(cast<RankedTensorType>(type).getShape());
+}
+
+static LogicalResult expectMatrix(Operation *op, Type type, StringRef what) {
+  if (matrixShape(type).size() == 2)
+    return success();
+  return op->emitOpError() << "expects " << what << " of rank 2, got " << type;
+}
+
+//===----------------------------------------------------------------------===//
 // EmbeddingOp
 //===----------------------------------------------------------------------===//
 
 LogicalResult EmbeddingOp::verify() {
-  auto table = getTable().getType();
+  Type table = getTable().getType();
   auto ids = getIds().getType();
   auto result = getResult().getType();
-  if (failed(expectRank(*this, table, 2, "a table")) ||
+  if (failed(expectMatrix(*this, table, "a table")) ||
       failed(expectRank(*this, ids, 1, "ids")) ||
       failed(expectRank(*this, result, 2, "a result")) ||
       failed(expectDim(*this, result, 0, ids.getDimSize(0), "the result")) ||
-      failed(expectDim(*this, result, 1, table.getDimSize(1), "the result")))
+      failed(expectDim(*this, result, 1, matrixShape(table)[1], "the result")))
     return failure();
   return success();
 }
@@ -71,36 +126,38 @@ LogicalResult EmbeddingOp::verify() {
 
 /// Shared shape rule of x W^T: input [..., K], weight [N, K], result [..., N].
 static LogicalResult verifyProjection(Operation *op, RankedTensorType input,
-                                      RankedTensorType weight,
+                                      Type weightType,
                                       RankedTensorType result) {
-  if (failed(expectRank(op, weight, 2, "a weight")))
+  if (failed(expectMatrix(op, weightType, "a weight")))
     return failure();
+  SmallVector<int64_t, 2> weight = matrixShape(weightType);
   if (input.getRank() < 1)
     return op->emitOpError("expects an input of rank at least 1");
   if (result.getRank() != input.getRank())
     return op->emitOpError() << "expects a result of rank " << input.getRank()
                              << " like the input, got " << result;
   int64_t last = input.getRank() - 1;
-  if (!dimsAgree(input.getDimSize(last), weight.getDimSize(1)))
+  if (!dimsAgree(input.getDimSize(last), weight[1]))
     return op->emitOpError() << "expects the input's last dimension ("
                              << dimString(input.getDimSize(last))
                              << ") to match the weight's in_features ("
-                             << dimString(weight.getDimSize(1)) << ")";
+                             << dimString(weight[1]) << ")";
   for (int64_t d = 0; d < last; ++d)
     if (failed(expectDim(op, result, d, input.getDimSize(d), "the result")))
       return failure();
-  return expectDim(op, result, last, weight.getDimSize(0), "the result");
+  return expectDim(op, result, last, weight[0], "the result");
 }
 
 LogicalResult LinearOp::verify() {
-  auto weight = getWeight().getType();
+  Type weight = getWeight().getType();
   if (failed(verifyProjection(*this, getInput().getType(), weight,
                               getResult().getType())))
     return failure();
   if (Value bias = getBias()) {
     auto biasType = cast<RankedTensorType>(bias.getType());
     if (failed(expectRank(*this, biasType, 1, "a bias")) ||
-        failed(expectDim(*this, biasType, 0, weight.getDimSize(0), "the bias")))
+        failed(
+            expectDim(*this, biasType, 0, matrixShape(weight)[0], "the bias")))
       return failure();
   }
   return success();

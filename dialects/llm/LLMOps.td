@@ -11,6 +11,8 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def LLM_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def LLM_IndexTensor : RankedTensorOf<[AnySignlessInteger]>;
+/// A weight matrix as stored, or packed for the kernels.
+def LLM_MatrixWeight : AnyTypeOf<[LLM_FloatTensor, LLM_PackedWeightType]>;
 
 //===----------------------------------------------------------------------===//
 // Weights
@@ -37,6 +39,53 @@ def LLM_WeightOp : LLM_Op<"weight", [Pure]> {
   let hasVerifier = 1;
 }
 
+def LLM_PackWeightOp : LLM_Op<"pack_weight", [Pure]> {
+  let summary = "Re-lays out (and maybe quantizes) a weight for the kernels";
+  let description = [{
+    The weight matrix in the layout its result type names: f32 panels, or
+    int8 / int4 codes with their scales. This is where quantization happens:
+    the compiler evaluates it when it writes the artifact, never at run time.
+    `llm-quantize-weights` inserts it; `llm-bind-weights` turns it into a
+    slot of the weights blob.
+
+    Example:
+    ```mlir
+    %p = llm.pack_weight %w
+        : tensor<256x64xbf16> -> !llm.packed_weight<256x64, i4, group = 32, scale = f16>
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$weight);
+  let results = (outs LLM_PackedWeightType:$result);
+  let assemblyFormat = [{
+    $weight attr-dict `:` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_PackedViewOp : LLM_Op<"packed_view", [Pure, AttrSizedOperandSegments]> {
+  let summary = "A packed weight read from bound buffers";
+  let description = [{
+    Names the parts of a packed weight once `llm-bind-weights` has given
+    them memory: the data, and for int8/int4 the scales and optional zero
+    points, each a 1-D tensor of the size the type's layout fixes.
+
+    Example:
+    ```mlir
+    %p = llm.packed_view %data, %scales
+        : tensor<8192xi8>, tensor<256xf16> -> !llm.packed_weight<256x32, i8, scale = f16>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$data,
+                       Optional<AnyRankedTensor>:$scales,
+                       Optional<AnyRankedTensor>:$zeros);
+  let results = (outs LLM_PackedWeightType:$result);
+  let assemblyFormat = [{
+    $data (`,` $scales^)? (`,` $zeros^)? attr-dict `:` type($data)
+    (`,` type($scales)^)? (`,` type($zeros)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Token embedding and projections
 //===----------------------------------------------------------------------===//
@@ -54,7 +103,7 @@ def LLM_EmbeddingOp : LLM_Op<"embedding", [Pure]> {
         : (tensor<512x64xf32>, tensor<?xi32>) -> tensor<?x64xf32>
     ```
   }];
-  let arguments = (ins LLM_FloatTensor:$table, LLM_IndexTensor:$ids);
+  let arguments = (ins LLM_MatrixWeight:$table, LLM_IndexTensor:$ids);
   let results = (outs LLM_FloatTensor:$result);
   let assemblyFormat = [{
     $table `[` $ids `]` attr-dict `:` functional-type(operands, results)
@@ -67,7 +116,8 @@ def LLM_LinearOp : LLM_Op<"linear", [Pure]> {
   let description = [{
     `result[..., n] = sum_k input[..., k] * weight[n, k] (+ bias[n])`. The
     weight has the `[out_features, in_features]` layout of PyTorch's
-    `nn.Linear`; layouts the kernels prefer are chosen later.
+    `nn.Linear`, or is a `!llm.packed_weight` of that shape (the layout the
+    kernels read, maybe quantized; see `llm-quantize-weights`).
 
     Example:
     ```mlir
@@ -75,7 +125,7 @@ def LLM_LinearOp : LLM_Op<"linear", [Pure]> {
         : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
     ```
   }];
-  let arguments = (ins LLM_FloatTensor:$input, LLM_FloatTensor:$weight,
+  let arguments = (ins LLM_FloatTensor:$input, LLM_MatrixWeight:$weight,
                        Optional<LLM_FloatTensor>:$bias);
   let results = (outs LLM_FloatTensor:$result);
   let assemblyFormat = [{
@@ -98,7 +148,7 @@ def LLM_LMHeadOp : LLM_Op<"lm_head", [Pure]> {
         : (tensor<?x64xf32>, tensor<512x64xf32>) -> tensor<?x512xf32>
     ```
   }];
-  let arguments = (ins LLM_FloatTensor:$input, LLM_FloatTensor:$weight);
+  let arguments = (ins LLM_FloatTensor:$input, LLM_MatrixWeight:$weight);
   let results = (outs LLM_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight attr-dict `:` functional-type(operands, results)

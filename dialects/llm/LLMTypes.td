@@ -38,4 +38,50 @@ def LLM_KVCacheType : LLM_Type<"KVCache", "kv_cache"> {
   let genVerifyDecl = 1;
 }
 
+def LLM_PackedWeightType : LLM_Type<"PackedWeight", "packed_weight"> {
+  let summary = "A linear layer's weight in the layout the kernels read";
+  let description = [{
+    A `rows x cols` weight matrix (`[out_features, in_features]`) re-laid
+    out at compile time for the CPU kernels, as
+    `runtime/include/llmc/weight_layout.h` defines byte for byte:
+
+    - `f32`: panels of 32 rows, k-major;
+    - `i8`: symmetric per output row, one scale per row;
+    - `i4`: per group of `group` (32, 64 or 128) inputs, with a scale per
+      row and group, symmetric around 8 or with stored `zero_points`.
+
+    Scales are `f16` or `f32`. Only `llm.pack_weight` makes one (from a
+    weight tensor) and only `llm.packed_view` (from buffers, after weights
+    are bound); `llm.linear`, `llm.lm_head` and `llm.embedding` read it.
+
+    Examples:
+    ```mlir
+    !llm.packed_weight<256x64, f32>
+    !llm.packed_weight<256x64, i8, scale = f16>
+    !llm.packed_weight<256x64, i4, group = 32, scale = f16, zero_points>
+    ```
+  }];
+  let parameters = (ins "int64_t":$rows, "int64_t":$cols,
+                        "::mlir::Type":$storageType, "int64_t":$group,
+                        "::mlir::Type":$scaleType, "bool":$zeroPoints);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The layout's kind (weight_layout.h).
+    llmc_weight_format getFormat() const;
+    /// 2 for f16 scales, 4 for f32, 0 without scales.
+    int64_t getScaleBytes() const;
+    /// Byte offsets of data, scales and zero points, and the total size.
+    llmc_packed_offsets getLayout() const;
+    /// The 1-D tensors that hold each part once bound to memory: f32 or i8
+    /// data, scales of the scale type, i8 zero points (null when absent).
+    ::mlir::RankedTensorType getDataType() const;
+    ::mlir::RankedTensorType getScalesType() const;
+    ::mlir::RankedTensorType getZerosType() const;
+    /// "int8/f16", "int4/g32/f16/zp": how manifests and tools name the
+    /// quantization; empty for f32 panels.
+    std::string getSchemeName() const;
+  }];
+}
+
 #endif // LLMC_DIALECTS_LLM_LLMTYPES_TD

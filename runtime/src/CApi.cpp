@@ -4,9 +4,12 @@
 #include "Sampler.h"
 #include "Session.h"
 #include "Status.h"
+#include "kernels/Kernels.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <string>
 #include <vector>
 
 using namespace llmc::rt;
@@ -33,6 +36,36 @@ const uint8_t *llmc_model_manifest(const llmc_model_t *model, size_t *size) {
 const uint8_t *llmc_model_weights(const llmc_model_t *model, size_t *size) {
   *size = model->weightsSize;
   return model->weights;
+}
+void llmc_model_set_threads(llmc_model_t *model, int threads) {
+  model->threads = threads > 0 ? threads : 1;
+}
+int llmc_model_threads(const llmc_model_t *model) { return model->threads; }
+const char *llmc_model_kernels(const llmc_model_t *model) {
+  return model->kernels ? model->kernels->name : "none";
+}
+uint64_t llmc_model_weight_bytes_per_token(const llmc_model_t *model) {
+  uint64_t total = 0;
+  if (!model->manifest->tensors())
+    return 0;
+  for (const llmc::fb::Tensor *t : *model->manifest->tensors()) {
+    std::string roles = t->role() ? t->role()->str() : "";
+    auto has = [&](const char *role) {
+      size_t at = roles.find(role);
+      size_t end = at + std::strlen(role);
+      return at != std::string::npos && (at == 0 || roles[at - 1] == '+') &&
+             (end == roles.size() || roles[end] == '+');
+    };
+    if (has("linear") || has("lm_head") || has("norm") || has("bias"))
+      total += t->bytes();
+    if (has("embedding")) {
+      uint64_t rows = t->shape() && t->shape()->size() > 0
+                          ? uint64_t(std::max<int64_t>(1, t->shape()->Get(0)))
+                          : 1;
+      total += (t->bytes() + rows - 1) / rows;
+    }
+  }
+  return total;
 }
 int64_t llmc_model_vocab_size(const llmc_model_t *model) {
   return model->vocabSize;

@@ -11,6 +11,7 @@
 #include "Call.h"
 #include "MemRef.h"
 #include "Status.h"
+#include "kernels/Kernels.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -109,7 +110,8 @@ llmc_status_t callEntry(llmc_model &model, const fb::EntryPoint &entry,
       if (arg->unused()) {
         // Never read: any shape will do (CastLike only reads the type).
         // The descriptor still has the declared rank the callee unpacks.
-        std::vector<int64_t> declared(arg->shape()->begin(), arg->shape()->end());
+        std::vector<int64_t> declared(arg->shape()->begin(),
+                                      arg->shape()->end());
         for (int64_t &d : declared)
           d = 0;
         descriptors.emplace_back(t.data, declared);
@@ -161,7 +163,10 @@ llmc_status_t callEntry(llmc_model &model, const fb::EntryPoint &entry,
   if (!fn)
     return error(path + ": the library does not export entry point '" +
                  entry.name()->str() + "'");
-  fn(args.data());
+  {
+    ScopedKernelContext kernels(model.kernels, model.threads);
+    fn(args.data());
+  }
 
   // Copy each result out compactly (the callee's strides may not be), then
   // free the callee's buffers, each once: results may be views of one

@@ -11,9 +11,14 @@
 #include "ElfCheck.h"
 #include "OnnxDecoder.h"
 #include "Status.h"
+#include "kernels/Kernels.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <thread>
+
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -21,6 +26,16 @@
 #include <unistd.h>
 
 llmc_model::llmc_model() = default;
+
+/// LLMC_NUM_THREADS, or one thread per core.
+static int defaultThreadCount() {
+  if (const char *env = std::getenv("LLMC_NUM_THREADS")) {
+    int n = std::atoi(env);
+    if (n > 0)
+      return n;
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 llmc_model::~llmc_model() {
   if (mapping)
@@ -160,6 +175,16 @@ llmc_status_t loadModel(const std::string &pathIn, llmc_model **out) {
                  std::to_string(descriptor->abi_version) +
                  ", this runtime supports " + std::to_string(LLMC_ABI_VERSION));
   model->descriptor = descriptor;
+  if (!descriptor->ukernels || descriptor->num_ukernels < LLMC_NUM_UKERNELS)
+    return error(pathIn + ": the descriptor has no kernel table");
+  if (descriptor->isa > hostIsa())
+    return error(pathIn + ": compiled for " +
+                 isaName(llmc_isa(descriptor->isa)) +
+                 ", which this CPU cannot run (it supports " +
+                 isaName(hostIsa()) + "); recompile with a lower --target");
+  model->kernels = &selectKernels(llmc_isa(descriptor->isa));
+  model->threads = defaultThreadCount();
+  bindUkernels(descriptor->ukernels);
 
   if (!descriptor->manifest || descriptor->manifest_size == 0)
     return error(pathIn + ": no manifest");

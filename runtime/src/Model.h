@@ -11,7 +11,8 @@
 
 namespace llmc::rt {
 struct OnnxDecoderBinding;
-}
+struct KernelSet;
+} // namespace llmc::rt
 
 #include <memory>
 #include <string>
@@ -45,6 +46,10 @@ struct llmc_model {
   /// The C API's handle for `tokenizer`, made on first request.
   std::unique_ptr<struct llmc_tokenizer, void (*)(struct llmc_tokenizer *)>
       tokenizerHandle{nullptr, llmc_tokenizer_free};
+
+  /// The kernels compiled code calls, and how many threads they use.
+  const llmc::rt::KernelSet *kernels = nullptr;
+  int threads = 1;
 
   llmc_model();
   ~llmc_model();

@@ -3,6 +3,7 @@
 #include "Session.h"
 #include "MemRef.h"
 #include "Status.h"
+#include "kernels/Kernels.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -85,7 +86,10 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
   MemRefDescriptor result = MemRefDescriptor::result(2);
   void *args[] = {result.get(), weights.get(), ids.get(), positions.get(),
                   cache.get()};
-  model.forward(args);
+  {
+    ScopedKernelContext kernels(model.kernels, model.threads);
+    model.forward(args);
+  }
 
   const float *out = static_cast<const float *>(result.aligned());
   if (!out || result.size(0) != n || result.size(1) != model.vocabSize) {

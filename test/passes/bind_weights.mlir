@@ -5,11 +5,11 @@
 // embedding) is one slot and one view.
 
 // CHECK: module attributes {llm.weights = [
-// CHECK-SAME: {bytes = 2048 : i64, name = "embed", offset = 0 : i64, type = tensor<16x32xf32>},
-// CHECK-SAME: {bytes = 64 : i64, name = "norm", offset = 2048 : i64, type = tensor<32xf16>},
-// CHECK-SAME: {bytes = 6 : i64, name = "bias", offset = 2112 : i64, type = tensor<3xbf16>}]
+// CHECK-SAME: {bytes = 2048 : i64, name = "embed", offset = 0 : i64, role = "embedding+lm_head", type = tensor<16x32xf32>},
+// CHECK-SAME: {bytes = 64 : i64, name = "norm", offset = 2048 : i64, role = "other", type = tensor<32xf16>},
+// CHECK-SAME: {bytes = 6 : i64, name = "bias", offset = 2112 : i64, role = "other", type = tensor<3xbf16>}]
 // CHECK-SAME: llm.weights_size = 2118 : i64
-// PAGE: {bytes = 64 : i64, name = "norm", offset = 4096 : i64, type = tensor<32xf16>}
+// PAGE: {bytes = 64 : i64, name = "norm", offset = 4096 : i64, role = "other", type = tensor<32xf16>}
 // PAGE-SAME: llm.weights_size = 8198 : i64
 
 // CHECK-LABEL: func @forward(
@@ -51,4 +51,43 @@ func.func @helper() -> tensor<4xf32> {
   // expected-error @+1 {{'llm.weight' op expects weights only inside entry points}}
   %a = llm.weight "w" : tensor<4xf32>
   return %a : tensor<4xf32>
+}
+
+// -----
+
+// A packed weight's slot holds its kernel layout: here int4 data (2 panels
+// x 2 groups x 4 chunks x 64 bytes = 1024), then f16 scales at 1024 (32 x 2
+// groups), then zero points at 1152. The readers get an llm.packed_view.
+
+// CHECK: llm.weights = [{bytes = 1216 : i64, name = "w", offset = 0 : i64,
+// CHECK-SAME: packed = !llm.packed_weight<20x40, i4, group = 32, scale = f16, zero_points>,
+// CHECK-SAME: role = "linear", type = tensor<20x40xbf16>}]
+// CHECK-LABEL: func @packed(
+// CHECK-SAME: %[[BLOB:.*]]: memref<?xi8> {llm.name = "weights"}
+// CHECK: %[[D:.*]] = memref.view %[[BLOB]][%{{.*}}][] : memref<?xi8> to memref<1024xi8>
+// CHECK: %[[DT:.*]] = bufferization.to_tensor %[[D]]
+// CHECK: %[[C1024:.*]] = arith.constant 1024 : index
+// CHECK: %[[S:.*]] = memref.view %[[BLOB]][%[[C1024]]][] : memref<?xi8> to memref<64xf16>
+// CHECK: %[[ST:.*]] = bufferization.to_tensor %[[S]]
+// CHECK: %[[C1152:.*]] = arith.constant 1152 : index
+// CHECK: %[[Z:.*]] = memref.view %[[BLOB]][%[[C1152]]][] : memref<?xi8> to memref<64xi8>
+// CHECK: %[[ZT:.*]] = bufferization.to_tensor %[[Z]]
+// CHECK: %[[P:.*]] = llm.packed_view %[[DT]], %[[ST]], %[[ZT]]
+// CHECK-NOT: llm.pack_weight
+// CHECK: llm.linear %{{.*}}, %[[P]]
+func.func @packed(%x: tensor<?x40xf32>) -> tensor<?x20xf32> attributes {llm.entry_point} {
+  %w = llm.weight "w" : tensor<20x40xbf16>
+  %p = llm.pack_weight %w : tensor<20x40xbf16> -> !llm.packed_weight<20x40, i4, group = 32, scale = f16, zero_points>
+  %y = llm.linear %x, %p : (tensor<?x40xf32>, !llm.packed_weight<20x40, i4, group = 32, scale = f16, zero_points>) -> tensor<?x20xf32>
+  return %y : tensor<?x20xf32>
+}
+
+// -----
+
+func.func @mixed(%x: tensor<?x40xf32>) -> (tensor<?x20xf32>, tensor<20x40xf32>) attributes {llm.entry_point} {
+  // expected-error @+1 {{'llm.weight' op is read both as stored and packed as '!llm.packed_weight<20x40, i8, scale = f16>'}}
+  %w = llm.weight "w" : tensor<20x40xf32>
+  %p = llm.pack_weight %w : tensor<20x40xf32> -> !llm.packed_weight<20x40, i8, scale = f16>
+  %y = llm.linear %x, %p : (tensor<?x40xf32>, !llm.packed_weight<20x40, i8, scale = f16>) -> tensor<?x20xf32>
+  return %y, %w : tensor<?x20xf32>, tensor<20x40xf32>
 }

@@ -37,6 +37,35 @@ Error runCompile() {
   }
   if (compileBosId.getNumOccurrences())
     options.bosId = compileBosId;
+  if (compileQuantize != "none" && compileQuantize != "int8" &&
+      compileQuantize != "int4")
+    return createStringError(inconvertibleErrorCode(),
+                             "--quantize=" + compileQuantize +
+                                 ": expected none, int8 or int4");
+  if (compileGroupSize != 32 && compileGroupSize != 64 &&
+      compileGroupSize != 128)
+    return createStringError(inconvertibleErrorCode(),
+                             "--group-size=" + Twine(compileGroupSize) +
+                                 ": expected 32, 64 or 128");
+  if (compileScaleType != "f16" && compileScaleType != "f32")
+    return createStringError(inconvertibleErrorCode(),
+                             "--scale-type=" + compileScaleType +
+                                 ": expected f16 or f32");
+  for (const std::string &c : compileKeepPrecision)
+    if (c != "embeddings" && c != "lm_head")
+      return createStringError(inconvertibleErrorCode(),
+                               "--keep-precision=" + c +
+                                   ": expected embeddings or lm_head");
+  if (compileZeroPoints && compileQuantize != "int4")
+    return createStringError(inconvertibleErrorCode(),
+                             "--zero-points applies to --quantize=int4");
+  options.pipeline.quantize = compileQuantize;
+  options.pipeline.groupSize = compileGroupSize;
+  options.pipeline.scaleType = compileScaleType;
+  options.pipeline.zeroPoints = compileZeroPoints;
+  options.pipeline.keepPrecision.assign(compileKeepPrecision.begin(),
+                                        compileKeepPrecision.end());
+  options.pipeline.ukernels = compileUkernels;
 
   // The tokenizer is checked with the runtime that will load it, so that a
   // tokenizer it cannot use is refused now rather than at run time.

@@ -30,7 +30,8 @@ static std::string shapeText(const flatbuffers::Vector<int64_t> *shape) {
 }
 
 /// Writes the manifest as the JSON object CLI.md specifies.
-static void writeJson(json::OStream &out, const fb::Manifest &m) {
+static void writeJson(json::OStream &out, const fb::Manifest &m,
+                      const llmc_model_t *model) {
   auto shape = [&](const flatbuffers::Vector<int64_t> *dims) {
     out.attributeArray("shape", [&] {
       if (dims)
@@ -100,6 +101,8 @@ static void writeJson(json::OStream &out, const fb::Manifest &m) {
           else
             out.attribute("quantization", nullptr);
           out.attribute("bytes", int64_t(t->bytes()));
+          out.attribute("role", str(t->role()));
+          out.attribute("packed", t->packed());
         });
     });
     if (str(m.weights_file()).empty())
@@ -107,6 +110,9 @@ static void writeJson(json::OStream &out, const fb::Manifest &m) {
     else
       out.attribute("weights", str(m.weights_file()));
     out.attribute("weights_bytes", int64_t(m.weights_size()));
+    out.attribute("weight_bytes_per_token",
+                  int64_t(llmc_model_weight_bytes_per_token(model)));
+    out.attribute("kernels", llmc_model_kernels(model));
     if (const fb::Tokenizer *t = m.tokenizer())
       out.attributeObject("tokenizer", [&] {
         out.attribute("type", str(t->type()));
@@ -145,7 +151,7 @@ Error runInspect() {
       *fb::GetManifest(llmc_model_manifest(model->get(), &size));
   if (inspectJson) {
     json::OStream out(outs(), 2);
-    writeJson(out, m);
+    writeJson(out, m, model->get());
     outs() << "\n";
     return Error::success();
   }
@@ -185,8 +191,18 @@ Error runInspect() {
      << (m.tensors() ? m.tensors()->size() : 0) << " tensors\n";
   if (m.tensors())
     for (const fb::Tensor *t : *m.tensors())
-      os << "    " << str(t->name()) << ": " << fb::EnumNameDType(t->dtype())
-         << shapeText(t->shape()) << ", " << t->bytes() << " bytes\n";
+      for (const fb::Tensor *t : *m.tensors()) {
+        os << "    " << str(t->name()) << ": " << fb::EnumNameDType(t->dtype())
+           << shapeText(t->shape());
+        if (t->quantization() && t->quantization()->size())
+          os << " " << str(t->quantization());
+        if (t->packed())
+          os << " packed";
+        os << ", " << t->bytes() << " bytes\n";
+      }
+  os << "  weight bytes per decode step: "
+     << llmc_model_weight_bytes_per_token(model->get()) << "\n";
+  os << "  kernels: " << llmc_model_kernels(model->get()) << "\n";
   if (const fb::Generation *g = m.generation()) {
     os << "  generation: bos " << g->bos_id() << ", stop ids [";
     if (g->stop_ids())

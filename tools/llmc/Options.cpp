@@ -78,6 +78,35 @@ cl::opt<int64_t> compileBosId("bos-id",
                               cl::init(-1), cl::sub(compileCommand),
                               cl::cat(compileCategory));
 
+cl::opt<std::string> compileQuantize(
+    "quantize",
+    cl::desc("Weight quantization: none (default), int8 or int4. Policy: "
+             "every linear layer at that width; the LM head and the "
+             "embedding table at int8 (a tied table is stored once); "
+             "--keep-precision leaves classes at full precision. Linear "
+             "layers are packed for the CPU kernels in every mode"),
+    cl::init("none"), cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<int64_t> compileGroupSize(
+    "group-size", cl::desc("int4 group size: 32 (default), 64 or 128"),
+    cl::init(32), cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<std::string> compileScaleType(
+    "scale-type", cl::desc("Quantization scales: f16 (default) or f32"),
+    cl::init("f16"), cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<bool> compileZeroPoints(
+    "zero-points", cl::desc("Asymmetric int4 groups with stored zero points"),
+    cl::sub(compileCommand), cl::cat(compileCategory));
+cl::list<std::string> compileKeepPrecision(
+    "keep-precision",
+    cl::desc("Classes left unquantized: embeddings, lm_head (for a tied "
+             "table, naming either keeps it)"),
+    cl::CommaSeparated, cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<bool> compileUkernels(
+    "ukernels",
+    cl::desc("Call the runtime's CPU kernels for linear layers (default); "
+             "=false keeps generated loops, for testing"),
+    cl::init(true), cl::Hidden, cl::sub(compileCommand),
+    cl::cat(compileCategory));
+
 //===----------------------------------------------------------------------===//
 // llmc run
 //===----------------------------------------------------------------------===//

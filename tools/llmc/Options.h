@@ -28,6 +28,12 @@ extern llvm::cl::opt<WeightsMode> compileWeights;
 extern llvm::cl::opt<std::string> compileTokenizer;
 extern llvm::cl::opt<std::string> compileStopIds;
 extern llvm::cl::opt<int64_t> compileBosId;
+extern llvm::cl::opt<std::string> compileQuantize;
+extern llvm::cl::opt<int64_t> compileGroupSize;
+extern llvm::cl::opt<std::string> compileScaleType;
+extern llvm::cl::opt<bool> compileZeroPoints;
+extern llvm::cl::list<std::string> compileKeepPrecision;
+extern llvm::cl::opt<bool> compileUkernels;
 
 extern llvm::cl::SubCommand runCommand;
 extern llvm::cl::opt<std::string> runModel;

@@ -16,7 +16,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever the layout below or the calling convention changes. */
-#define LLMC_ABI_VERSION 1u
+#define LLMC_ABI_VERSION 2u
 
 /* A weights side file starts with this header; the blob follows at offset
  * LLMC_WEIGHTS_HEADER_SIZE, so that it is page-aligned when mapped. */
@@ -42,6 +42,43 @@ typedef struct llmc_entry_point_ref {
   llmc_packed_fn function;
 } llmc_entry_point_ref;
 
+/* Microkernels the compiled code calls: hand-written, per-ISA code in the
+ * runtime, reached through a table of function pointers the model exports
+ * and the runtime fills at load (so a model links against nothing). Each
+ * computes y[0:m, 0:n] += x[0:m, 0:k] W^T, with W packed as weight_layout.h
+ * describes; ldx and ldy are row strides in floats. Pointers travel as
+ * 64-bit integers, which the x86-64 calling convention passes alike. */
+typedef enum llmc_ukernel_id {
+  LLMC_UKERNEL_LINEAR_F32 = 0,
+  LLMC_UKERNEL_LINEAR_INT8 = 1,
+  LLMC_UKERNEL_LINEAR_INT4 = 2,
+  LLMC_NUM_UKERNELS = 3
+} llmc_ukernel_id;
+
+typedef void (*llmc_linear_f32_fn)(const float *x, int64_t ldx, const float *w,
+                                   float *y, int64_t ldy, int64_t m, int64_t n,
+                                   int64_t k);
+/* scale_bytes: 2 for f16 scales, 4 for f32. */
+typedef void (*llmc_linear_int8_fn)(const float *x, int64_t ldx,
+                                    const uint8_t *w, const void *scales,
+                                    float *y, int64_t ldy, int64_t m, int64_t n,
+                                    int64_t k, int64_t scale_bytes);
+/* zeros is NULL for symmetric groups. */
+typedef void (*llmc_linear_int4_fn)(const float *x, int64_t ldx,
+                                    const uint8_t *w, const void *scales,
+                                    const uint8_t *zeros, float *y, int64_t ldy,
+                                    int64_t m, int64_t n, int64_t k,
+                                    int64_t group, int64_t scale_bytes);
+
+/* The instruction sets a model's code and kernels may use, from the
+ * compile target; the runtime refuses a model the CPU cannot run and never
+ * picks kernels beyond it. */
+typedef enum llmc_isa {
+  LLMC_ISA_X86_64 = 0,
+  LLMC_ISA_AVX2 = 1,
+  LLMC_ISA_AVX512 = 2 /* F, BW, VL, DQ and VNNI */
+} llmc_isa;
+
 typedef struct llmc_model_descriptor {
   uint32_t abi_version;
   uint32_t num_entry_points;
@@ -53,6 +90,10 @@ typedef struct llmc_model_descriptor {
   const uint8_t *weights;
   uint64_t weights_size;
   const llmc_entry_point_ref *entry_points;
+  /* LLMC_NUM_UKERNELS writable slots, indexed by llmc_ukernel_id. */
+  void **ukernels;
+  uint32_t num_ukernels;
+  uint32_t isa; /* llmc_isa */
 } llmc_model_descriptor;
 
 typedef const llmc_model_descriptor *(*llmc_model_get_fn)(void);

@@ -44,6 +44,18 @@ const uint8_t *llmc_model_manifest(const llmc_model_t *model, size_t *size);
 /* Where the weights blob is mapped, and its size in bytes. */
 const uint8_t *llmc_model_weights(const llmc_model_t *model, size_t *size);
 
+/* Threads the model's kernels use (default: LLMC_NUM_THREADS, else one per
+ * core). They come from one persistent pool shared by all models. */
+void llmc_model_set_threads(llmc_model_t *model, int threads);
+int llmc_model_threads(const llmc_model_t *model);
+/* The kernels in use: "avx512", "avx2" or "scalar". */
+const char *llmc_model_kernels(const llmc_model_t *model);
+
+/* Bytes of weights one decode step reads (CLI.md): every linear layer and
+ * the LM head with their scales and zero points, norm weights, biases, and
+ * one row of the embedding table; from the manifest's tensor roles. */
+uint64_t llmc_model_weight_bytes_per_token(const llmc_model_t *model);
+
 int64_t llmc_model_vocab_size(const llmc_model_t *model);
 int64_t llmc_model_context_length(const llmc_model_t *model);
 /* -1 when the model has none. */

@@ -1,0 +1,46 @@
+//===- WeightPacking.h - Quantize and pack linear weights ------*- C++ -*-===//
+//
+// Turns a row-major f32 weight matrix into the layouts of
+// runtime/include/llmc/weight_layout.h. Plain C++ (no LLVM), so that kernel
+// tests can pack weights exactly as the compiler does.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_COMPILER_QUANT_WEIGHTPACKING_H
+#define LLMC_COMPILER_QUANT_WEIGHTPACKING_H
+
+#include "runtime/include/llmc/weight_layout.h"
+
+#include <cstdint>
+#include <string>
+
+namespace llmc {
+
+struct PackedFormat {
+  llmc_weight_format format = LLMC_WEIGHT_F32_PANELS;
+  int64_t group = 0;      // int4: 32, 64 or 128
+  int64_t scaleBytes = 2; // 2 (f16) or 4 (f32)
+  bool zeroPoints = false;
+
+  llmc_packed_offsets layout(int64_t n, int64_t k) const {
+    return llmc_packed_layout(format, n, k, group, scaleBytes, zeroPoints);
+  }
+};
+
+/// Packs W[n][k] (row-major) into `out`, which holds layout(n, k).total
+/// bytes. Returns an empty string, or what was wrong with the weights (a
+/// NaN or infinity, a scale f16 cannot hold).
+std::string packWeight(const float *w, int64_t n, int64_t k,
+                       const PackedFormat &format, uint8_t *out);
+
+/// W[row][col] as the kernels see it, read back from packed bytes.
+float unpackWeight(const uint8_t *packed, int64_t n, int64_t k,
+                   const PackedFormat &format, int64_t row, int64_t col);
+
+/// IEEE binary16 conversions, round to nearest even.
+uint16_t floatToHalf(float f);
+float halfToFloat(uint16_t h);
+
+} // namespace llmc
+
+#endif // LLMC_COMPILER_QUANT_WEIGHTPACKING_H

@@ -1,0 +1,107 @@
+//===- LowerToUkernels.cpp - Tagged linalg ops to runtime kernel calls ----===//
+
+#include "passes/PackedWeights.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace llmc {
+#define GEN_PASS_DEF_LOWERTOUKERNELS
+#include "passes/Passes.h.inc"
+} // namespace llmc
+
+using namespace mlir;
+
+namespace llmc {
+namespace {
+
+/// Whether `type` is a rank-2 memref whose rows are contiguous.
+bool hasUnitStrideRows(Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  if (!memref || memref.getRank() != 2)
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(memref.getStridesAndOffset(strides, offset)) &&
+         strides[1] == 1;
+}
+
+struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<linalg::GenericOp> ops;
+    module.walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(kUkernelAttrName) && op.hasPureBufferSemantics() &&
+          hasUnitStrideRows(op.getDpsInputs()[0].getType()) &&
+          hasUnitStrideRows(op.getDpsInits()[0].getType()))
+        ops.push_back(op);
+    });
+    SymbolTable symbols(module);
+    for (linalg::GenericOp op : ops)
+      lower(op, symbols);
+  }
+
+  void lower(linalg::GenericOp op, SymbolTable &symbols) {
+    auto info = op->getAttrOfType<DictionaryAttr>(kUkernelAttrName);
+    StringRef kernel = info.getAs<StringAttr>("kernel").getValue();
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Type i64 = b.getI64Type();
+    auto toI64 = [&](Value index) -> Value {
+      return arith::IndexCastOp::create(b, loc, i64, index);
+    };
+    auto constant = [&](StringRef name) -> Value {
+      return arith::ConstantIntOp::create(
+          b, loc, i64, info.getAs<IntegerAttr>(name).getInt());
+    };
+    // The address of a buffer's first element.
+    auto address = [&](Value memref) -> Value {
+      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+      Value base =
+          memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+      int64_t bytes =
+          cast<MemRefType>(memref.getType()).getElementTypeBitWidth() / 8;
+      Value offset =
+          arith::MulIOp::create(b, loc, meta.getOffset(),
+                                arith::ConstantIndexOp::create(b, loc, bytes));
+      return toI64(arith::AddIOp::create(b, loc, base, offset));
+    };
+    auto rowStride = [&](Value memref) -> Value {
+      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+      return toI64(meta.getStrides()[0]);
+    };
+
+    ValueRange inputs = op.getDpsInputs();
+    Value x = inputs[0], y = op.getDpsInits()[0];
+    Value rows = toI64(memref::DimOp::create(b, loc, x, 0));
+    SmallVector<Value> args{address(x), rowStride(x), address(inputs[1])};
+    if (kernel != "linear_f32")
+      args.push_back(address(inputs[2]));
+    if (kernel == "linear_int4")
+      args.push_back(inputs.size() > 3
+                         ? address(inputs[3])
+                         : Value(arith::ConstantIntOp::create(b, loc, i64, 0)));
+    args.append({address(y), rowStride(y), rows, constant("n"), constant("k")});
+    if (kernel == "linear_int4")
+      args.push_back(constant("group"));
+    if (kernel != "linear_f32")
+      args.push_back(constant("scale_bytes"));
+
+    std::string name = ("llmc_ukernel_" + kernel).str();
+    auto callee = symbols.lookup<func::FuncOp>(name);
+    if (!callee) {
+      OpBuilder top(op->getParentOfType<ModuleOp>().getBodyRegion());
+      SmallVector<Type> types(args.size(), i64);
+      callee =
+          func::FuncOp::create(top, loc, name, top.getFunctionType(types, {}));
+      callee.setPrivate();
+      symbols.insert(callee);
+    }
+    func::CallOp::create(b, loc, callee, args);
+    op.erase();
+  }
+};
+
+} // namespace
+} // namespace llmc

@@ -1,0 +1,159 @@
+//===- QuantizeWeights.cpp - Choose each weight's packed layout -----------===//
+//
+// The policy lives here, the arithmetic in compiler/quant/WeightPacking.cpp
+// (run when the artifact is written): this pass only says, in the IR, which
+// weight becomes which `!llm.packed_weight`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/llm/LLMOps.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/MapVector.h"
+
+namespace llmc {
+#define GEN_PASS_DEF_QUANTIZEWEIGHTS
+#include "passes/Passes.h.inc"
+} // namespace llmc
+
+using namespace mlir;
+
+namespace llmc {
+namespace {
+
+enum class Role { Linear, LMHead, Embedding };
+
+/// Formats from narrowest to widest; a weight with several roles gets the
+/// widest any of them asks for.
+enum class Width { Keep, Int4, Int8, F32 };
+
+struct Use {
+  OpOperand *operand;
+  Role role;
+};
+
+struct QuantizeWeightsPass : impl::QuantizeWeightsBase<QuantizeWeightsPass> {
+  using Base::Base;
+
+  LogicalResult checkOptions(ModuleOp module) {
+    if (mode != "none" && mode != "int8" && mode != "int4")
+      return module.emitError() << "unknown quantization mode '" << mode
+                                << "' (expected none, int8 or int4)";
+    if (groupSize != 32 && groupSize != 64 && groupSize != 128)
+      return module.emitError() << "unsupported int4 group size " << groupSize
+                                << " (expected 32, 64 or 128)";
+    if (scaleType != "f16" && scaleType != "f32")
+      return module.emitError() << "unknown scale type '" << scaleType
+                                << "' (expected f16 or f32)";
+    for (const std::string &c : keepPrecision)
+      if (c != "embeddings" && c != "lm_head")
+        return module.emitError() << "unknown --keep-precision class '" << c
+                                  << "' (expected embeddings or lm_head)";
+    if (zeroPoints && mode != "int4")
+      return module.emitError() << "zero points apply to int4 only";
+    return success();
+  }
+
+  bool keeps(StringRef cls) const {
+    return llvm::is_contained(keepPrecision, cls.str());
+  }
+
+  Width widthFor(Role role) const {
+    switch (role) {
+    case Role::Linear:
+      return mode == "int4"   ? Width::Int4
+             : mode == "int8" ? Width::Int8
+                              : Width::F32;
+    case Role::LMHead:
+      if (keeps("lm_head"))
+        return Width::F32;
+      return mode == "none" ? Width::F32 : Width::Int8;
+    case Role::Embedding:
+      return keeps("embeddings") || mode == "none" ? Width::Keep : Width::Int8;
+    }
+    return Width::Keep;
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (failed(checkOptions(module)))
+      return signalPassFailure();
+    MLIRContext *ctx = module.getContext();
+
+    // Who reads each weight, and as what.
+    llvm::MapVector<Value, SmallVector<Use>> uses;
+    module.walk([&](Operation *op) {
+      auto record = [&](OpOperand &operand, Role role) {
+        if (operand.get().getDefiningOp<llm::WeightOp>())
+          uses[operand.get()].push_back({&operand, role});
+      };
+      if (auto linear = dyn_cast<llm::LinearOp>(op))
+        record(linear.getWeightMutable(), Role::Linear);
+      else if (auto head = dyn_cast<llm::LMHeadOp>(op))
+        record(head.getWeightMutable(), Role::LMHead);
+      else if (auto embedding = dyn_cast<llm::EmbeddingOp>(op))
+        record(embedding.getTableMutable(), Role::Embedding);
+    });
+
+    Type f32 = Float32Type::get(ctx);
+    Type scale = scaleType == "f16" ? Type(Float16Type::get(ctx)) : f32;
+    for (auto &[weight, readers] : uses) {
+      Width width = Width::Keep;
+      bool tied = false, kept = false;
+      for (const Use &use : readers) {
+        width = std::max(width, widthFor(use.role));
+        tied |= use.role == Role::Embedding;
+        kept |= (use.role == Role::Embedding && keeps("embeddings")) ||
+                (use.role == Role::LMHead && keeps("lm_head"));
+      }
+      // A tied table kept at full precision for either role stays so for
+      // both: the projection still needs the f32 panels.
+      if (kept && width != Width::Keep && tied && readers.size() > 1)
+        width = Width::F32;
+      if (width == Width::Keep)
+        continue;
+
+      auto type = cast<RankedTensorType>(weight.getType());
+      int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+      PackedWeightTypeArgs args{rows, cols};
+      switch (width) {
+      case Width::F32:
+        args.storage = f32;
+        break;
+      case Width::Int8:
+        args.storage = IntegerType::get(ctx, 8);
+        args.scale = scale;
+        break;
+      case Width::Int4:
+        args.storage = IntegerType::get(ctx, 4);
+        args.scale = scale;
+        args.group = groupSize;
+        args.zeroPoints = zeroPoints;
+        break;
+      case Width::Keep:
+        break;
+      }
+      auto packed =
+          llm::PackedWeightType::get(ctx, args.rows, args.cols, args.storage,
+                                     args.group, args.scale, args.zeroPoints);
+      OpBuilder builder(ctx);
+      builder.setInsertionPointAfterValue(weight);
+      Value pack =
+          llm::PackWeightOp::create(builder, weight.getLoc(), packed, weight);
+      for (const Use &use : readers)
+        use.operand->set(pack);
+    }
+  }
+
+  struct PackedWeightTypeArgs {
+    int64_t rows, cols;
+    Type storage = {};
+    int64_t group = 0;
+    Type scale = {};
+    bool zeroPoints = false;
+  };
+};
+
+} // namespace
+} // namespace llmc

@@ -1,0 +1,127 @@
+//===- Kernels.h - CPU microkernels for linear layers ----------*- C++ -*-===//
+//
+// One set of kernels per instruction set (scalar, AVX2, AVX-512 with VNNI),
+// each computing a range of output panels; Linear.cpp quantizes activations,
+// splits panels across the thread pool and calls the set the CPU and the
+// model's target allow. docs/kernels.md has the design.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_KERNELS_KERNELS_H
+#define LLMC_RUNTIME_KERNELS_KERNELS_H
+
+#include "llmc/abi.h"
+#include "llmc/weight_layout.h"
+
+#include <cstdint>
+
+namespace llmc::rt {
+
+/// y += x W^T for f32 panels [p0, p1) of LLMC_F32_PANEL rows each.
+struct LinearF32Args {
+  const float *x;
+  int64_t ldx;
+  const float *w;
+  float *y;
+  int64_t ldy, m, n, k;
+};
+
+/// Activations quantized per row in blocks of LLMC_ACT_BLOCK: `xq` holds
+/// `blocks` * LLMC_ACT_BLOCK bytes per row (zero past k), `xScale` and `xSum`
+/// one entry per block (scale, and the sum of the block's int8 values).
+struct QuantizedRows {
+  const int8_t *xq;
+  const float *xScale;
+  const int32_t *xSum;
+  int64_t blocks;
+};
+
+/// y += x W^T for quantized panels [p0, p1) of LLMC_Q_PANEL rows each.
+struct LinearQArgs {
+  QuantizedRows x;
+  /// Per row and weight group (one group for int8): the sum over the
+  /// group's blocks of xSum * xScale, for applying zero points.
+  const float *xGroupSum;
+  const uint8_t *w;
+  const void *scales;
+  const uint8_t *zeros; // int4 with zero points only
+  float *y;
+  int64_t ldy, m, n, k;
+  int64_t group; // int4 only
+  int64_t scaleBytes;
+};
+
+struct KernelSet {
+  const char *name;
+  llmc_isa isa;
+  void (*linearF32)(const LinearF32Args &, int64_t p0, int64_t p1);
+  void (*linearInt8)(const LinearQArgs &, int64_t p0, int64_t p1);
+  void (*linearInt4)(const LinearQArgs &, int64_t p0, int64_t p1);
+  /// Quantizes the k floats of `x` into `blocks` blocks (see QuantizedRows).
+  void (*quantizeRow)(const float *x, int64_t k, int8_t *xq, float *scale,
+                      int32_t *sum);
+};
+
+/// The portable activation quantizer (the AVX-512 one computes the same).
+void quantizeRowScalar(const float *x, int64_t k, int8_t *xq, float *scale,
+                       int32_t *sum);
+
+const KernelSet &scalarKernels();
+const KernelSet &avx2Kernels();
+const KernelSet &avx512Kernels();
+
+/// The best instruction set this CPU supports.
+llmc_isa hostIsa();
+const char *isaName(llmc_isa isa);
+
+/// The kernels for `isa`, lowered to what the CPU supports; LLMC_KERNELS
+/// (scalar, avx2 or avx512) in the environment lowers it further.
+const KernelSet &selectKernels(llmc_isa isa);
+
+/// Fills a model's ukernel table with the entry points below, which run
+/// the kernels and thread count of currentKernelContext().
+void bindUkernels(void **table);
+
+/// The kernel set and thread count entry points called from this thread
+/// use; set around each call into a model.
+struct KernelContext {
+  const KernelSet *kernels = nullptr;
+  int threads = 1;
+};
+KernelContext &currentKernelContext();
+
+/// Sets the current context for the lifetime of the object.
+class ScopedKernelContext {
+public:
+  ScopedKernelContext(const KernelSet *kernels, int threads)
+      : saved(currentKernelContext()) {
+    currentKernelContext() = {kernels, threads};
+  }
+  ~ScopedKernelContext() { currentKernelContext() = saved; }
+
+private:
+  KernelContext saved;
+};
+
+/// The C entry points the table holds (exposed for tests and benchmarks).
+extern "C" {
+void llmc_rt_linear_f32(const float *x, int64_t ldx, const float *w, float *y,
+                        int64_t ldy, int64_t m, int64_t n, int64_t k);
+void llmc_rt_linear_int8(const float *x, int64_t ldx, const uint8_t *w,
+                         const void *scales, float *y, int64_t ldy, int64_t m,
+                         int64_t n, int64_t k, int64_t scaleBytes);
+void llmc_rt_linear_int4(const float *x, int64_t ldx, const uint8_t *w,
+                         const void *scales, const uint8_t *zeros, float *y,
+                         int64_t ldy, int64_t m, int64_t n, int64_t k,
+                         int64_t group, int64_t scaleBytes);
+}
+
+inline float loadScale(const void *scales, int64_t i, int64_t scaleBytes) {
+  if (scaleBytes == 2)
+    return llmc_half_to_float(static_cast<const uint16_t *>(scales)[i]);
+  return static_cast<const float *>(scales)[i];
+}
+
+} // namespace llmc::rt
+
+#endif // LLMC_RUNTIME_KERNELS_KERNELS_H

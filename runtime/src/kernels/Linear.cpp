@@ -1,0 +1,207 @@
+//===- Linear.cpp - The linear-layer entry points compiled models call ----===//
+//
+// Picks the kernel set, quantizes activations for the int8/int4 kernels,
+// and splits the output panels across the thread pool.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kernels/Kernels.h"
+#include "kernels/ThreadPool.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace llmc::rt {
+
+llmc_isa hostIsa() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vnni"))
+    return LLMC_ISA_AVX512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return LLMC_ISA_AVX2;
+#endif
+  return LLMC_ISA_X86_64;
+}
+
+const char *isaName(llmc_isa isa) {
+  switch (isa) {
+  case LLMC_ISA_AVX512:
+    return "x86-64-avx512";
+  case LLMC_ISA_AVX2:
+    return "x86-64-avx2";
+  default:
+    return "x86-64";
+  }
+}
+
+const KernelSet &selectKernels(llmc_isa isa) {
+  llmc_isa level = std::min(isa, hostIsa());
+  if (const char *env = std::getenv("LLMC_KERNELS")) {
+    if (!std::strcmp(env, "scalar"))
+      level = LLMC_ISA_X86_64;
+    else if (!std::strcmp(env, "avx2"))
+      level = std::min(level, LLMC_ISA_AVX2);
+  }
+  switch (level) {
+  case LLMC_ISA_AVX512:
+    return avx512Kernels();
+  case LLMC_ISA_AVX2:
+    return avx2Kernels();
+  default:
+    return scalarKernels();
+  }
+}
+
+KernelContext &currentKernelContext() {
+  thread_local KernelContext context;
+  return context;
+}
+
+namespace {
+
+const KernelSet &kernels() {
+  const KernelContext &context = currentKernelContext();
+  return context.kernels ? *context.kernels : selectKernels(LLMC_ISA_AVX512);
+}
+
+/// Below this many multiply-adds a call stays on one thread.
+constexpr int64_t kParallelWork = 1 << 16;
+
+/// Calls body(begin, end) over [0, total) split into at most `threads`
+/// contiguous ranges whose bounds are multiples of `grain`.
+template <typename Body>
+void parallelRanges(int64_t total, int64_t grain, int64_t work, Body body) {
+  int threads = std::max(1, currentKernelContext().threads);
+  int64_t units = llmc_ceil_div(total, grain);
+  int n = int(std::min<int64_t>(threads, units));
+  if (work < kParallelWork)
+    n = 1;
+  if (n <= 1) {
+    body(int64_t(0), total);
+    return;
+  }
+  struct Shared {
+    Body *body;
+    int64_t total, grain, units;
+  } shared{&body, total, grain, units};
+  ThreadPool::global().run(
+      n,
+      [](void *context, int i, int count) {
+        auto *s = static_cast<Shared *>(context);
+        int64_t begin = s->units * i / count * s->grain;
+        int64_t end = std::min(s->total, s->units * (i + 1) / count * s->grain);
+        if (begin < end)
+          (*s->body)(begin, end);
+      },
+      &shared);
+}
+
+/// Activations quantized by the calling thread's scratch buffers.
+struct ActivationScratch {
+  std::vector<int8_t> xq;
+  std::vector<float> xScale, xGroupSum;
+  std::vector<int32_t> xSum;
+};
+
+ActivationScratch &scratch() {
+  thread_local ActivationScratch s;
+  return s;
+}
+
+LinearQArgs quantizeActivations(const float *x, int64_t ldx, int64_t m,
+                                int64_t k, int64_t group) {
+  ActivationScratch &s = scratch();
+  int64_t blocks = llmc_ceil_div(k, LLMC_ACT_BLOCK);
+  int64_t groups = llmc_ceil_div(k, group);
+  s.xq.resize(size_t(m * blocks * LLMC_ACT_BLOCK));
+  s.xScale.resize(size_t(m * blocks));
+  s.xSum.resize(size_t(m * blocks));
+  s.xGroupSum.assign(size_t(m * groups), 0.0f);
+  const KernelSet &set = kernels();
+  int64_t blocksPerGroup = group / LLMC_ACT_BLOCK;
+  parallelRanges(m, 1, m * k, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      set.quantizeRow(x + r * ldx, k, s.xq.data() + r * blocks * LLMC_ACT_BLOCK,
+                      s.xScale.data() + r * blocks, s.xSum.data() + r * blocks);
+      for (int64_t b = 0; b < blocks; ++b)
+        s.xGroupSum[r * groups + b / blocksPerGroup] +=
+            float(s.xSum[r * blocks + b]) * s.xScale[r * blocks + b];
+    }
+  });
+  LinearQArgs a{};
+  a.x = {s.xq.data(), s.xScale.data(), s.xSum.data(), blocks};
+  a.xGroupSum = s.xGroupSum.data();
+  a.m = m;
+  a.k = k;
+  a.group = group;
+  return a;
+}
+
+} // namespace
+
+void bindUkernels(void **table) {
+  table[LLMC_UKERNEL_LINEAR_F32] =
+      reinterpret_cast<void *>(&llmc_rt_linear_f32);
+  table[LLMC_UKERNEL_LINEAR_INT8] =
+      reinterpret_cast<void *>(&llmc_rt_linear_int8);
+  table[LLMC_UKERNEL_LINEAR_INT4] =
+      reinterpret_cast<void *>(&llmc_rt_linear_int4);
+}
+
+extern "C" {
+
+void llmc_rt_linear_f32(const float *x, int64_t ldx, const float *w, float *y,
+                        int64_t ldy, int64_t m, int64_t n, int64_t k) {
+  if (m <= 0 || n <= 0)
+    return;
+  const KernelSet &set = kernels();
+  LinearF32Args a{x, ldx, w, y, ldy, m, n, k};
+  parallelRanges(llmc_ceil_div(n, LLMC_F32_PANEL), 1, m * n * k,
+                 [&](int64_t p0, int64_t p1) { set.linearF32(a, p0, p1); });
+}
+
+void llmc_rt_linear_int8(const float *x, int64_t ldx, const uint8_t *w,
+                         const void *scales, float *y, int64_t ldy, int64_t m,
+                         int64_t n, int64_t k, int64_t scaleBytes) {
+  if (m <= 0 || n <= 0)
+    return;
+  const KernelSet &set = kernels();
+  LinearQArgs a = quantizeActivations(x, ldx, m, k, llmc_align_up(k, 32));
+  a.w = w;
+  a.scales = scales;
+  a.y = y;
+  a.ldy = ldy;
+  a.n = n;
+  a.scaleBytes = scaleBytes;
+  parallelRanges(llmc_ceil_div(n, LLMC_Q_PANEL), 2, m * n * k,
+                 [&](int64_t p0, int64_t p1) { set.linearInt8(a, p0, p1); });
+}
+
+void llmc_rt_linear_int4(const float *x, int64_t ldx, const uint8_t *w,
+                         const void *scales, const uint8_t *zeros, float *y,
+                         int64_t ldy, int64_t m, int64_t n, int64_t k,
+                         int64_t group, int64_t scaleBytes) {
+  if (m <= 0 || n <= 0)
+    return;
+  const KernelSet &set = kernels();
+  LinearQArgs a = quantizeActivations(x, ldx, m, k, group);
+  a.w = w;
+  a.scales = scales;
+  a.zeros = zeros;
+  a.y = y;
+  a.ldy = ldy;
+  a.n = n;
+  a.scaleBytes = scaleBytes;
+  parallelRanges(llmc_ceil_div(n, LLMC_Q_PANEL), 2, m * n * k,
+                 [&](int64_t p0, int64_t p1) { set.linearInt4(a, p0, p1); });
+}
+
+} // extern "C"
+
+} // namespace llmc::rt

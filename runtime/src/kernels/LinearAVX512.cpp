@@ -1,0 +1,346 @@
+//===- LinearAVX512.cpp - AVX-512 kernels (F, BW, VL, DQ, VNNI) -----------===//
+//
+// f32: a register tile of MR activation rows by one 32-row weight panel
+// (2 x MR zmm accumulators), over blocks of KC k so that the panel slice
+// stays in L1 while every row tile passes over it.
+//
+// int8/int4: VNNI vpdpbusd multiplies the unsigned weight bytes (nibbles
+// for int4) by the int8 activations, four k at a time, into int32 sums per
+// 32-k activation block; each block's sum becomes float with the block's
+// scale. The zero point (128 for int8, 8 or stored for int4) is applied
+// once per group from precomputed sums of the activations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kernels/Kernels.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace llmc::rt {
+namespace {
+
+constexpr int64_t kBlockK = 256;
+
+__mmask16 rowMask(int64_t rows) {
+  return rows >= 16 ? __mmask16(0xffff)
+                    : __mmask16((1u << std::max<int64_t>(rows, 0)) - 1);
+}
+
+template <int MR>
+void f32Tile(const float *x, int64_t ldx, const float *w, int64_t kc, float *y,
+             int64_t ldy, __mmask16 m0, __mmask16 m1) {
+  __m512 acc[MR][2];
+  for (int r = 0; r < MR; ++r) {
+    acc[r][0] = _mm512_maskz_loadu_ps(m0, y + r * ldy);
+    acc[r][1] = _mm512_maskz_loadu_ps(m1, y + r * ldy + 16);
+  }
+  for (int64_t k = 0; k < kc; ++k) {
+    __m512 b0 = _mm512_loadu_ps(w + k * LLMC_F32_PANEL);
+    __m512 b1 = _mm512_loadu_ps(w + k * LLMC_F32_PANEL + 16);
+    for (int r = 0; r < MR; ++r) {
+      __m512 a = _mm512_set1_ps(x[r * ldx + k]);
+      acc[r][0] = _mm512_fmadd_ps(a, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    _mm512_mask_storeu_ps(y + r * ldy, m0, acc[r][0]);
+    _mm512_mask_storeu_ps(y + r * ldy + 16, m1, acc[r][1]);
+  }
+}
+
+/// M = 1: four independent accumulator pairs hide the FMA latency.
+void f32Row(const float *x, const float *w, int64_t k, float *y, __mmask16 m0,
+            __mmask16 m1) {
+  __m512 acc[4][2];
+  for (auto &a : acc)
+    a[0] = a[1] = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 4 <= k; i += 4)
+    for (int u = 0; u < 4; ++u) {
+      __m512 a = _mm512_set1_ps(x[i + u]);
+      const float *row = w + (i + u) * LLMC_F32_PANEL;
+      acc[u][0] = _mm512_fmadd_ps(a, _mm512_loadu_ps(row), acc[u][0]);
+      acc[u][1] = _mm512_fmadd_ps(a, _mm512_loadu_ps(row + 16), acc[u][1]);
+    }
+  for (; i < k; ++i) {
+    __m512 a = _mm512_set1_ps(x[i]);
+    const float *row = w + i * LLMC_F32_PANEL;
+    acc[0][0] = _mm512_fmadd_ps(a, _mm512_loadu_ps(row), acc[0][0]);
+    acc[0][1] = _mm512_fmadd_ps(a, _mm512_loadu_ps(row + 16), acc[0][1]);
+  }
+  __m512 s0 = _mm512_add_ps(_mm512_add_ps(acc[0][0], acc[1][0]),
+                            _mm512_add_ps(acc[2][0], acc[3][0]));
+  __m512 s1 = _mm512_add_ps(_mm512_add_ps(acc[0][1], acc[1][1]),
+                            _mm512_add_ps(acc[2][1], acc[3][1]));
+  _mm512_mask_storeu_ps(y, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, y), s0));
+  _mm512_mask_storeu_ps(y + 16, m1,
+                        _mm512_add_ps(_mm512_maskz_loadu_ps(m1, y + 16), s1));
+}
+
+template <int MR>
+void f32Rows(const LinearF32Args &a, int64_t m, int64_t p, int64_t k0,
+             int64_t kc, __mmask16 m0, __mmask16 m1) {
+  f32Tile<MR>(a.x + m * a.ldx + k0, a.ldx,
+              a.w + (p * a.k + k0) * LLMC_F32_PANEL, kc,
+              a.y + m * a.ldy + p * LLMC_F32_PANEL, a.ldy, m0, m1);
+}
+
+void linearF32(const LinearF32Args &a, int64_t p0, int64_t p1) {
+  if (a.m == 1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      int64_t rows = a.n - p * LLMC_F32_PANEL;
+      f32Row(a.x, a.w + p * a.k * LLMC_F32_PANEL, a.k, a.y + p * LLMC_F32_PANEL,
+             rowMask(rows), rowMask(rows - 16));
+    }
+    return;
+  }
+  constexpr int MR = 12;
+  for (int64_t k0 = 0; k0 < a.k; k0 += kBlockK) {
+    int64_t kc = std::min(kBlockK, a.k - k0);
+    for (int64_t p = p0; p < p1; ++p) {
+      int64_t rows = a.n - p * LLMC_F32_PANEL;
+      __mmask16 m0 = rowMask(rows), m1 = rowMask(rows - 16);
+      int64_t m = 0;
+      for (; m + MR <= a.m; m += MR)
+        f32Rows<MR>(a, m, p, k0, kc, m0, m1);
+      switch (a.m - m) {
+#define LLMC_TAIL(R)                                                           \
+  case R:                                                                      \
+    f32Rows<R>(a, m, p, k0, kc, m0, m1);                                       \
+    break;
+        LLMC_TAIL(1)
+        LLMC_TAIL(2)
+        LLMC_TAIL(3)
+        LLMC_TAIL(4)
+        LLMC_TAIL(5)
+        LLMC_TAIL(6)
+        LLMC_TAIL(7)
+        LLMC_TAIL(8)
+        LLMC_TAIL(9)
+        LLMC_TAIL(10)
+        LLMC_TAIL(11)
+#undef LLMC_TAIL
+      default:
+        break;
+      }
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Quantized
+//===----------------------------------------------------------------------===//
+
+__m512 loadScales16(const void *scales, int64_t index, int64_t scaleBytes) {
+  if (scaleBytes == 2)
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(
+        static_cast<const uint16_t *>(scales) + index)));
+  return _mm512_loadu_ps(static_cast<const float *>(scales) + index);
+}
+
+__m512i broadcast4(const int8_t *p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+/// MR activation rows by NP int8 panels starting at panel p.
+template <int MR, int NP>
+void int8Tile(const LinearQArgs &a, int64_t m, int64_t p) {
+  int64_t chunks = llmc_ceil_div(a.k, 4);
+  int64_t stride = a.x.blocks * LLMC_ACT_BLOCK;
+  const int8_t *xq = a.x.xq + m * stride;
+  const float *xScale = a.x.xScale + m * a.x.blocks;
+  const uint8_t *w = a.w + p * chunks * 64;
+  __m512 acc[MR][NP];
+  for (int r = 0; r < MR; ++r)
+    for (int q = 0; q < NP; ++q)
+      acc[r][q] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < a.x.blocks; ++b) {
+    __m512i sum[MR][NP];
+    for (int r = 0; r < MR; ++r)
+      for (int q = 0; q < NP; ++q)
+        sum[r][q] = _mm512_setzero_si512();
+    int64_t end = std::min<int64_t>(8, chunks - b * 8);
+    for (int64_t c = 0; c < end; ++c) {
+      __m512i wv[NP];
+      for (int q = 0; q < NP; ++q)
+        wv[q] = _mm512_loadu_si512(w + (q * chunks + b * 8 + c) * 64);
+      for (int r = 0; r < MR; ++r) {
+        __m512i xv = broadcast4(xq + r * stride + b * LLMC_ACT_BLOCK + c * 4);
+        for (int q = 0; q < NP; ++q)
+          sum[r][q] = _mm512_dpbusd_epi32(sum[r][q], wv[q], xv);
+      }
+    }
+    for (int r = 0; r < MR; ++r) {
+      __m512 s = _mm512_set1_ps(xScale[r * a.x.blocks + b]);
+      for (int q = 0; q < NP; ++q)
+        acc[r][q] =
+            _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[r][q]), s, acc[r][q]);
+    }
+  }
+  // Weights are u = q + 128: subtract 128 * sum(x) (in float, per row).
+  const float *xGroup = a.xGroupSum + m;
+  for (int q = 0; q < NP; ++q) {
+    __m512 scale = loadScales16(a.scales, (p + q) * 16, a.scaleBytes);
+    __mmask16 mask = rowMask(a.n - (p + q) * 16);
+    for (int r = 0; r < MR; ++r) {
+      __m512 v = _mm512_sub_ps(acc[r][q], _mm512_set1_ps(128.0f * xGroup[r]));
+      float *y = a.y + (m + r) * a.ldy + (p + q) * 16;
+      _mm512_mask_storeu_ps(
+          y, mask, _mm512_fmadd_ps(v, scale, _mm512_maskz_loadu_ps(mask, y)));
+    }
+  }
+}
+
+/// MR activation rows by NP int4 panels starting at panel p.
+template <int MR, int NP>
+void int4Tile(const LinearQArgs &a, int64_t m, int64_t p) {
+  int64_t groups = llmc_ceil_div(a.k, a.group);
+  int64_t chunksPerGroup = a.group / 8;
+  int64_t blocksPerGroup = a.group / LLMC_ACT_BLOCK;
+  int64_t stride = a.x.blocks * LLMC_ACT_BLOCK;
+  const int8_t *xq = a.x.xq + m * stride;
+  const float *xScale = a.x.xScale + m * a.x.blocks;
+  const __m512i low = _mm512_set1_epi8(0x0f);
+  __m512 acc[MR][NP];
+  for (int r = 0; r < MR; ++r)
+    for (int q = 0; q < NP; ++q)
+      acc[r][q] = _mm512_setzero_ps();
+  for (int64_t g = 0; g < groups; ++g) {
+    __m512 groupAcc[MR][NP];
+    for (int r = 0; r < MR; ++r)
+      for (int q = 0; q < NP; ++q)
+        groupAcc[r][q] = _mm512_setzero_ps();
+    int64_t b0 = g * blocksPerGroup;
+    int64_t b1 = std::min(a.x.blocks, b0 + blocksPerGroup);
+    for (int64_t b = b0; b < b1; ++b) {
+      __m512i sum[MR][NP];
+      for (int r = 0; r < MR; ++r)
+        for (int q = 0; q < NP; ++q)
+          sum[r][q] = _mm512_setzero_si512();
+      for (int64_t c = (b - b0) * 4; c < (b - b0) * 4 + 4; ++c) {
+        __m512i lo[NP], hi[NP];
+        for (int q = 0; q < NP; ++q) {
+          __m512i v = _mm512_loadu_si512(
+              a.w + (((p + q) * groups + g) * chunksPerGroup + c) * 64);
+          lo[q] = _mm512_and_si512(v, low);
+          hi[q] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+        }
+        for (int r = 0; r < MR; ++r) {
+          const int8_t *x = xq + r * stride + b0 * LLMC_ACT_BLOCK + c * 8;
+          __m512i xl = broadcast4(x), xh = broadcast4(x + 4);
+          for (int q = 0; q < NP; ++q) {
+            sum[r][q] = _mm512_dpbusd_epi32(sum[r][q], lo[q], xl);
+            sum[r][q] = _mm512_dpbusd_epi32(sum[r][q], hi[q], xh);
+          }
+        }
+      }
+      for (int r = 0; r < MR; ++r) {
+        __m512 s = _mm512_set1_ps(xScale[r * a.x.blocks + b]);
+        for (int q = 0; q < NP; ++q)
+          groupAcc[r][q] =
+              _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[r][q]), s, groupAcc[r][q]);
+      }
+    }
+    for (int q = 0; q < NP; ++q) {
+      int64_t s = ((p + q) * groups + g) * 16;
+      __m512 scale = loadScales16(a.scales, s, a.scaleBytes);
+      __m512 zero =
+          a.zeros ? _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(
+                        reinterpret_cast<const __m128i *>(a.zeros + s))))
+                  : _mm512_set1_ps(8.0f);
+      for (int r = 0; r < MR; ++r) {
+        __m512 xs = _mm512_set1_ps(a.xGroupSum[(m + r) * groups + g]);
+        __m512 v = _mm512_fnmadd_ps(zero, xs, groupAcc[r][q]);
+        acc[r][q] = _mm512_fmadd_ps(v, scale, acc[r][q]);
+      }
+    }
+  }
+  for (int q = 0; q < NP; ++q) {
+    __mmask16 mask = rowMask(a.n - (p + q) * 16);
+    for (int r = 0; r < MR; ++r) {
+      float *y = a.y + (m + r) * a.ldy + (p + q) * 16;
+      _mm512_mask_storeu_ps(
+          y, mask, _mm512_add_ps(acc[r][q], _mm512_maskz_loadu_ps(mask, y)));
+    }
+  }
+}
+
+/// Runs Tile<MR, NP> over rows [0, m) and panels [p0, p1).
+template <template <int, int> class Tile, int MR>
+void quantizedPanels(const LinearQArgs &a, int64_t p0, int64_t p1) {
+  int64_t p = p0;
+  for (; p + 2 <= p1; p += 2) {
+    int64_t m = 0;
+    for (; m + MR <= a.m; m += MR)
+      Tile<MR, 2>::run(a, m, p);
+    for (; m < a.m; ++m)
+      Tile<1, 2>::run(a, m, p);
+  }
+  for (; p < p1; ++p) {
+    int64_t m = 0;
+    for (; m + MR <= a.m; m += MR)
+      Tile<MR, 1>::run(a, m, p);
+    for (; m < a.m; ++m)
+      Tile<1, 1>::run(a, m, p);
+  }
+}
+
+template <int MR, int NP> struct Int8Tile {
+  static void run(const LinearQArgs &a, int64_t m, int64_t p) {
+    int8Tile<MR, NP>(a, m, p);
+  }
+};
+template <int MR, int NP> struct Int4Tile {
+  static void run(const LinearQArgs &a, int64_t m, int64_t p) {
+    int4Tile<MR, NP>(a, m, p);
+  }
+};
+
+void linearInt8(const LinearQArgs &a, int64_t p0, int64_t p1) {
+  quantizedPanels<Int8Tile, 4>(a, p0, p1);
+}
+
+void linearInt4(const LinearQArgs &a, int64_t p0, int64_t p1) {
+  quantizedPanels<Int4Tile, 4>(a, p0, p1);
+}
+
+void quantizeRow(const float *x, int64_t k, int8_t *xq, float *scale,
+                 int32_t *sum) {
+  int64_t blocks = llmc_ceil_div(k, LLMC_ACT_BLOCK);
+  for (int64_t b = 0; b < blocks; ++b) {
+    int64_t begin = b * LLMC_ACT_BLOCK;
+    __mmask16 m0 = rowMask(k - begin), m1 = rowMask(k - begin - 16);
+    __m512 v0 = _mm512_maskz_loadu_ps(m0, x + begin);
+    __m512 v1 = _mm512_maskz_loadu_ps(m1, x + begin + 16);
+    float max = _mm512_reduce_max_ps(
+        _mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+    __m512 inverse = _mm512_set1_ps(max > 0 ? 127.0f / max : 0.0f);
+    __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, inverse));
+    __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, inverse));
+    __m512i lim = _mm512_set1_epi32(127);
+    q0 = _mm512_max_epi32(_mm512_min_epi32(q0, lim), _mm512_set1_epi32(-127));
+    q1 = _mm512_max_epi32(_mm512_min_epi32(q1, lim), _mm512_set1_epi32(-127));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(xq + begin),
+                     _mm512_cvtepi32_epi8(q0));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(xq + begin + 16),
+                     _mm512_cvtepi32_epi8(q1));
+    scale[b] = max / 127.0f;
+    sum[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+  }
+}
+
+} // namespace
+
+const KernelSet &avx512Kernels() {
+  static const KernelSet set{"avx512",   LLMC_ISA_AVX512, linearF32,
+                             linearInt8, linearInt4,      quantizeRow};
+  return set;
+}
+
+} // namespace llmc::rt

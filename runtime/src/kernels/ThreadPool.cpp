@@ -1,0 +1,91 @@
+//===- ThreadPool.cpp - One persistent pool for the kernels ---------------===//
+
+#include "kernels/ThreadPool.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace llmc::rt {
+
+/// About 50 us of spinning before a worker sleeps.
+constexpr int kSpinIterations = 20000;
+
+static void pause() {
+#if defined(__x86_64__)
+  _mm_pause();
+#endif
+}
+
+ThreadPool &ThreadPool::global() {
+  // Never destroyed: kernels may run during static destruction of callers.
+  static ThreadPool *pool = new ThreadPool();
+  return *pool;
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    stopping = true;
+  }
+  wake.notify_all();
+  for (std::thread &t : workers)
+    t.join();
+}
+
+void ThreadPool::ensureWorkers(int total) {
+  while (int(workers.size()) + 1 < total) {
+    int index = int(workers.size()) + 1;
+    workers.emplace_back([this, index] { work(index); });
+  }
+}
+
+void ThreadPool::work(int index) {
+  uint64_t seen = 0;
+  for (;;) {
+    uint64_t now = generation.load(std::memory_order_acquire);
+    for (int i = 0; now == seen && i < kSpinIterations; ++i) {
+      pause();
+      now = generation.load(std::memory_order_acquire);
+    }
+    if (now == seen) {
+      std::unique_lock<std::mutex> lock(mutex);
+      wake.wait(lock, [&] {
+        return stopping || generation.load(std::memory_order_acquire) != seen;
+      });
+      if (stopping)
+        return;
+      now = generation.load(std::memory_order_acquire);
+    }
+    seen = now;
+    // Every worker acknowledges every region, even one it has no part in,
+    // so that none can still be reading `count` when the next one starts.
+    if (index < count)
+      task(context, index, count);
+    pending.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+void ThreadPool::run(int n, Task fn, void *ctx) {
+  std::unique_lock<std::mutex> use(useMutex, std::try_to_lock);
+  if (n <= 1 || !use.owns_lock()) {
+    for (int i = 0; i < n; ++i)
+      fn(ctx, i, n);
+    return;
+  }
+  ensureWorkers(n);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    task = fn;
+    context = ctx;
+    count = n;
+    pending.store(int(workers.size()), std::memory_order_relaxed);
+    generation.fetch_add(1, std::memory_order_release);
+  }
+  wake.notify_all();
+  fn(ctx, 0, n);
+  while (pending.load(std::memory_order_acquire) != 0)
+    pause();
+}
+
+} // namespace llmc::rt

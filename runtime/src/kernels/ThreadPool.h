@@ -1,0 +1,53 @@
+//===- ThreadPool.h - One persistent pool for the kernels ------*- C++ -*-===//
+//
+// Workers are created once and wait between calls, spinning briefly first:
+// a decode step runs a few hundred short parallel regions, and waking a
+// sleeping thread for each would cost more than the work.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_KERNELS_THREADPOOL_H
+#define LLMC_RUNTIME_KERNELS_THREADPOOL_H
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace llmc::rt {
+
+class ThreadPool {
+public:
+  using Task = void (*)(void *context, int index, int count);
+
+  /// The process's pool.
+  static ThreadPool &global();
+  ~ThreadPool();
+
+  /// Runs task(context, i, n) for every i in [0, n), i = 0 on the calling
+  /// thread, and returns when all are done. While another thread uses the
+  /// pool, runs all n on the caller instead.
+  void run(int n, Task task, void *context);
+
+private:
+  ThreadPool() = default;
+  void ensureWorkers(int count);
+  void work(int index);
+
+  std::mutex useMutex; // one parallel region at a time
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::vector<std::thread> workers;
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int> pending{0};
+  Task task = nullptr;
+  void *context = nullptr;
+  int count = 0;
+  bool stopping = false;
+};
+
+} // namespace llmc::rt
+
+#endif // LLMC_RUNTIME_KERNELS_THREADPOOL_H

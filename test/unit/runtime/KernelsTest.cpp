@@ -1,0 +1,265 @@
+//===- KernelsTest.cpp - Linear kernels against references ----------------===//
+//
+// Every kernel set the CPU can run, on shapes that are not multiples of the
+// vector width, the panel, the activation block or the weight group:
+//   - f32 against a double-precision product;
+//   - quantized kernels against the dequantized weights in double, within
+//     the bound that activation rounding allows (half a block scale per x);
+//   - vector kernels against the scalar ones, and 2 threads against 1.
+// Also quantize -> dequantize error bounds and refusals of bad weights.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kernels/Kernels.h"
+#include "compiler/quant/WeightPacking.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+using namespace llmc;
+using namespace llmc::rt;
+
+namespace {
+
+struct Shape {
+  int64_t m, n, k;
+};
+
+const Shape kShapes[] = {{1, 1, 1},     {1, 17, 33},   {3, 50, 100},
+                         {5, 33, 64},   {13, 64, 200}, {1, 31, 129},
+                         {2, 16, 32},   {12, 40, 300}, {25, 70, 130},
+                         {1, 200, 520}, {7, 96, 257}};
+
+std::vector<const KernelSet *> availableKernels() {
+  std::vector<const KernelSet *> sets{&scalarKernels()};
+  if (hostIsa() >= LLMC_ISA_AVX2)
+    sets.push_back(&avx2Kernels());
+  if (hostIsa() >= LLMC_ISA_AVX512)
+    sets.push_back(&avx512Kernels());
+  return sets;
+}
+
+std::vector<float> randomVector(size_t n, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(rng);
+  return v;
+}
+
+struct Packed {
+  PackedFormat format;
+  std::vector<uint8_t> bytes;
+  llmc_packed_offsets offsets;
+};
+
+Packed pack(const std::vector<float> &w, int64_t n, int64_t k,
+            PackedFormat format) {
+  Packed p{format, {}, format.layout(n, k)};
+  p.bytes.assign(size_t(p.offsets.total), 0xEE);
+  std::string error = packWeight(w.data(), n, k, format, p.bytes.data());
+  EXPECT_EQ(error, "");
+  return p;
+}
+
+/// Calls the kernel for `p` with activations x (row stride ldx) into y.
+void runKernel(const Packed &p, const float *x, int64_t ldx, float *y,
+               int64_t ldy, const Shape &s) {
+  const uint8_t *data = p.bytes.data();
+  switch (p.format.format) {
+  case LLMC_WEIGHT_F32_PANELS:
+    llmc_rt_linear_f32(x, ldx, reinterpret_cast<const float *>(data), y, ldy,
+                       s.m, s.n, s.k);
+    break;
+  case LLMC_WEIGHT_INT8:
+    llmc_rt_linear_int8(x, ldx, data, data + p.offsets.scales, y, ldy, s.m, s.n,
+                        s.k, p.format.scaleBytes);
+    break;
+  case LLMC_WEIGHT_INT4:
+    llmc_rt_linear_int4(x, ldx, data, data + p.offsets.scales,
+                        p.format.zeroPoints ? data + p.offsets.zeros : nullptr,
+                        y, ldy, s.m, s.n, s.k, p.format.group,
+                        p.format.scaleBytes);
+    break;
+  }
+}
+
+std::vector<PackedFormat> formats() {
+  std::vector<PackedFormat> all;
+  all.push_back({LLMC_WEIGHT_F32_PANELS, 0, 4, false});
+  all.push_back({LLMC_WEIGHT_INT8, 0, 2, false});
+  all.push_back({LLMC_WEIGHT_INT8, 0, 4, false});
+  for (int64_t group : {32, 64, 128}) {
+    all.push_back({LLMC_WEIGHT_INT4, group, 2, false});
+    all.push_back({LLMC_WEIGHT_INT4, group, 4, true});
+  }
+  return all;
+}
+
+std::string describe(const PackedFormat &f, const Shape &s,
+                     const KernelSet &set) {
+  std::string name = f.format == LLMC_WEIGHT_F32_PANELS ? "f32"
+                     : f.format == LLMC_WEIGHT_INT8     ? "int8"
+                                                        : "int4";
+  if (f.format == LLMC_WEIGHT_INT4)
+    name += "/g" + std::to_string(f.group) + (f.zeroPoints ? "/zp" : "");
+  name += f.scaleBytes == 2 ? "/f16" : "/f32";
+  return name + " m=" + std::to_string(s.m) + " n=" + std::to_string(s.n) +
+         " k=" + std::to_string(s.k) + " on " + set.name;
+}
+
+/// The largest activation block scale of row `m` covering column `col`.
+float blockScale(const float *x, int64_t k, int64_t col) {
+  int64_t begin = col / LLMC_ACT_BLOCK * LLMC_ACT_BLOCK;
+  float max = 0;
+  for (int64_t i = begin; i < std::min(k, begin + LLMC_ACT_BLOCK); ++i)
+    max = std::max(max, std::fabs(x[i]));
+  return max / 127.0f;
+}
+
+TEST(Kernels, MatchReferencesOnAwkwardShapes) {
+  for (const KernelSet *set : availableKernels()) {
+    for (const PackedFormat &format : formats()) {
+      for (const Shape &s : kShapes) {
+        SCOPED_TRACE(describe(format, s, *set));
+        std::vector<float> w = randomVector(size_t(s.n * s.k), 1, 0.1f);
+        Packed p = pack(w, s.n, s.k, format);
+        // Strided rows, with sentinels past n that must survive.
+        int64_t ldx = s.k + 3, ldy = s.n + 5;
+        std::vector<float> x = randomVector(size_t(s.m * ldx), 2);
+        std::vector<float> y0 = randomVector(size_t(s.m * ldy), 3);
+        std::vector<float> y = y0;
+        ScopedKernelContext context(set, 1);
+        runKernel(p, x.data(), ldx, y.data(), ldy, s);
+
+        for (int64_t m = 0; m < s.m; ++m) {
+          const float *xr = x.data() + m * ldx;
+          for (int64_t n = 0; n < ldy; ++n) {
+            float got = y[m * ldy + n];
+            if (n >= s.n) {
+              ASSERT_EQ(got, y0[m * ldy + n]) << "wrote past n at " << n;
+              continue;
+            }
+            double exact = 0, magnitude = 0, rounding = 0;
+            for (int64_t k = 0; k < s.k; ++k) {
+              double wk = unpackWeight(p.bytes.data(), s.n, s.k, format, n, k);
+              exact += wk * xr[k];
+              magnitude += std::fabs(wk * xr[k]);
+              if (format.format != LLMC_WEIGHT_F32_PANELS)
+                rounding += std::fabs(wk) * blockScale(xr, s.k, k) / 2;
+            }
+            double bound = rounding * 1.0001 + 2e-6 * magnitude + 1e-6;
+            ASSERT_NEAR(got - y0[m * ldy + n], exact, bound)
+                << "at m=" << m << " n=" << n;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Kernels, VectorKernelsAgreeWithScalarAndThreads) {
+  for (const KernelSet *set : availableKernels()) {
+    for (const PackedFormat &format : formats()) {
+      for (const Shape &s : kShapes) {
+        SCOPED_TRACE(describe(format, s, *set));
+        std::vector<float> w = randomVector(size_t(s.n * s.k), 4, 0.1f);
+        Packed p = pack(w, s.n, s.k, format);
+        std::vector<float> x = randomVector(size_t(s.m * s.k), 5);
+        std::vector<float> reference(size_t(s.m * s.n), 0.0f);
+        {
+          ScopedKernelContext context(&scalarKernels(), 1);
+          runKernel(p, x.data(), s.k, reference.data(), s.n, s);
+        }
+        std::vector<float> one(reference.size(), 0.0f), two = one;
+        {
+          ScopedKernelContext context(set, 1);
+          runKernel(p, x.data(), s.k, one.data(), s.n, s);
+        }
+        {
+          ScopedKernelContext context(set, 2);
+          runKernel(p, x.data(), s.k, two.data(), s.n, s);
+        }
+        for (size_t i = 0; i < one.size(); ++i) {
+          // Same arithmetic per output whatever the split.
+          ASSERT_EQ(one[i], two[i]) << "at " << i;
+          ASSERT_NEAR(one[i], reference[i],
+                      1e-5f * (1 + std::fabs(reference[i])))
+              << "at " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(WeightPacking, QuantizationErrorIsBounded) {
+  const int64_t n = 37, k = 150;
+  std::vector<float> w = randomVector(size_t(n * k), 6, 0.05f);
+  w[5] = 0.9f; // an outlier in row 0
+  for (const PackedFormat &format : formats()) {
+    SCOPED_TRACE(describe(format, {1, n, k}, scalarKernels()));
+    Packed p = pack(w, n, k, format);
+    for (int64_t row = 0; row < n; ++row) {
+      int64_t group = format.format == LLMC_WEIGHT_INT4 ? format.group : k;
+      for (int64_t g0 = 0; g0 < k; g0 += group) {
+        float max = 0, lo = 0, hi = 0;
+        for (int64_t c = g0; c < std::min(k, g0 + group); ++c) {
+          float v = w[row * k + c];
+          max = std::max(max, std::fabs(v));
+          lo = std::min(lo, v);
+          hi = std::max(hi, v);
+        }
+        double bound = 0;
+        if (format.format == LLMC_WEIGHT_INT8)
+          bound = max / 127 / 2;
+        else if (format.format == LLMC_WEIGHT_INT4)
+          bound = format.zeroPoints ? (hi - lo) / 15 : max / 7 / 2;
+        // f16 scales are within 2^-11 relative of the float ones.
+        bound = bound * (1 + 1e-3) + 1e-7;
+        for (int64_t c = g0; c < std::min(k, g0 + group); ++c)
+          ASSERT_NEAR(unpackWeight(p.bytes.data(), n, k, format, row, c),
+                      w[row * k + c], bound)
+              << "at [" << row << ", " << c << "]";
+      }
+    }
+  }
+}
+
+TEST(WeightPacking, RefusesNonFiniteWeightsAndBadGroups) {
+  std::vector<float> w(64, 0.5f);
+  std::vector<uint8_t> out(1 << 16);
+  w[37] = std::nanf("");
+  EXPECT_EQ(
+      packWeight(w.data(), 2, 32, {LLMC_WEIGHT_INT8, 0, 2, false}, out.data()),
+      "element [1, 5] is NaN: quantization needs finite weights");
+  w[37] = INFINITY;
+  EXPECT_EQ(
+      packWeight(w.data(), 2, 32, {LLMC_WEIGHT_INT4, 32, 2, false}, out.data()),
+      "element [1, 5] is infinite: quantization needs finite weights");
+  w[37] = 0.5f;
+  EXPECT_EQ(
+      packWeight(w.data(), 2, 32, {LLMC_WEIGHT_INT4, 48, 2, false}, out.data()),
+      "int4 group size 48 is not a multiple of 32");
+  w[0] = 1e9f;
+  EXPECT_NE(
+      packWeight(w.data(), 2, 32, {LLMC_WEIGHT_INT8, 0, 2, false}, out.data())
+          .find("does not fit in f16"),
+      std::string::npos);
+}
+
+TEST(WeightPacking, HalfConversionRoundsToNearestEven) {
+  EXPECT_EQ(floatToHalf(1.0f), 0x3c00);
+  EXPECT_EQ(floatToHalf(65504.0f), 0x7bff);
+  EXPECT_EQ(floatToHalf(65520.0f), 0x7c00); // rounds up to infinity
+  EXPECT_EQ(floatToHalf(5.9604645e-8f), 0x0001);
+  EXPECT_EQ(floatToHalf(1.0f + 1.0f / 2048), 0x3c00); // tie to even
+  EXPECT_EQ(floatToHalf(1.0f + 3.0f / 2048), 0x3c02);
+  for (uint32_t h = 0; h < 0x7c00; ++h)
+    ASSERT_EQ(floatToHalf(halfToFloat(uint16_t(h))), h);
+}
+
+} // namespace
