@@ -27,15 +27,32 @@ bool hasUnitStrideRows(Type type) {
          strides[1] == 1;
 }
 
+/// Whether `type` is a 1-D memref of consecutive elements.
+bool isContiguous(Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  if (!memref || memref.getRank() != 1)
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(memref.getStridesAndOffset(strides, offset)) &&
+         strides[0] == 1;
+}
+
 struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<linalg::GenericOp> ops;
     module.walk([&](linalg::GenericOp op) {
-      if (op->hasAttr(kUkernelAttrName) && op.hasPureBufferSemantics() &&
-          hasUnitStrideRows(op.getDpsInputs()[0].getType()) &&
-          hasUnitStrideRows(op.getDpsInits()[0].getType()))
-        ops.push_back(op);
+      if (!op->hasAttr(kUkernelAttrName) || !op.hasPureBufferSemantics() ||
+          !hasUnitStrideRows(op.getDpsInputs()[0].getType()) ||
+          !hasUnitStrideRows(op.getDpsInits()[0].getType()))
+        return;
+      // The kernels read the weight's parts as contiguous arrays.
+      SmallVector<Value> inputs = op.getDpsInputs();
+      for (Value part : llvm::drop_begin(inputs))
+        if (!isContiguous(part.getType()))
+          return;
+      ops.push_back(op);
     });
     SymbolTable symbols(module);
     for (linalg::GenericOp op : ops)
@@ -72,7 +89,7 @@ struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
       return toI64(meta.getStrides()[0]);
     };
 
-    ValueRange inputs = op.getDpsInputs();
+    SmallVector<Value> inputs = op.getDpsInputs();
     Value x = inputs[0], y = op.getDpsInits()[0];
     Value rows = toI64(memref::DimOp::create(b, loc, x, 0));
     SmallVector<Value> args{address(x), rowStride(x), address(inputs[1])};

@@ -41,8 +41,9 @@ struct QuantizeWeightsPass : impl::QuantizeWeightsBase<QuantizeWeightsPass> {
       return module.emitError() << "unknown quantization mode '" << mode
                                 << "' (expected none, int8 or int4)";
     if (groupSize != 32 && groupSize != 64 && groupSize != 128)
-      return module.emitError() << "unsupported int4 group size " << groupSize
-                                << " (expected 32, 64 or 128)";
+      return module.emitError()
+             << "unsupported int4 group size " << int64_t(groupSize)
+             << " (expected 32, 64 or 128)";
     if (scaleType != "f16" && scaleType != "f32")
       return module.emitError() << "unknown scale type '" << scaleType
                                 << "' (expected f16 or f32)";
@@ -81,12 +82,13 @@ struct QuantizeWeightsPass : impl::QuantizeWeightsBase<QuantizeWeightsPass> {
       return signalPassFailure();
     MLIRContext *ctx = module.getContext();
 
-    // Who reads each weight, and as what.
-    llvm::MapVector<Value, SmallVector<Use>> uses;
+    // Who reads each weight, and as what, by name: the same weight may be
+    // several llm.weight ops (in several functions), stored once.
+    llvm::MapVector<StringAttr, SmallVector<Use>> uses;
     module.walk([&](Operation *op) {
       auto record = [&](OpOperand &operand, Role role) {
-        if (operand.get().getDefiningOp<llm::WeightOp>())
-          uses[operand.get()].push_back({&operand, role});
+        if (auto weight = operand.get().getDefiningOp<llm::WeightOp>())
+          uses[weight.getNameAttr()].push_back({&operand, role});
       };
       if (auto linear = dyn_cast<llm::LinearOp>(op))
         record(linear.getWeightMutable(), Role::Linear);
@@ -98,7 +100,7 @@ struct QuantizeWeightsPass : impl::QuantizeWeightsBase<QuantizeWeightsPass> {
 
     Type f32 = Float32Type::get(ctx);
     Type scale = scaleType == "f16" ? Type(Float16Type::get(ctx)) : f32;
-    for (auto &[weight, readers] : uses) {
+    for (auto &[name, readers] : uses) {
       Width width = Width::Keep;
       bool tied = false, kept = false;
       for (const Use &use : readers) {
@@ -114,7 +116,8 @@ struct QuantizeWeightsPass : impl::QuantizeWeightsBase<QuantizeWeightsPass> {
       if (width == Width::Keep)
         continue;
 
-      auto type = cast<RankedTensorType>(weight.getType());
+      auto type =
+          cast<RankedTensorType>(readers.front().operand->get().getType());
       int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
       PackedWeightTypeArgs args{rows, cols};
       switch (width) {
@@ -137,12 +140,19 @@ struct QuantizeWeightsPass : impl::QuantizeWeightsBase<QuantizeWeightsPass> {
       auto packed =
           llm::PackedWeightType::get(ctx, args.rows, args.cols, args.storage,
                                      args.group, args.scale, args.zeroPoints);
+      // One pack per llm.weight op, right after it.
       OpBuilder builder(ctx);
-      builder.setInsertionPointAfterValue(weight);
-      Value pack =
-          llm::PackWeightOp::create(builder, weight.getLoc(), packed, weight);
-      for (const Use &use : readers)
+      llvm::DenseMap<Value, Value> packs;
+      for (const Use &use : readers) {
+        Value weight = use.operand->get();
+        Value &pack = packs[weight];
+        if (!pack) {
+          builder.setInsertionPointAfterValue(weight);
+          pack = llm::PackWeightOp::create(builder, weight.getLoc(), packed,
+                                           weight);
+        }
         use.operand->set(pack);
+      }
     }
   }
 

@@ -112,6 +112,62 @@ void packInt8(const float *w, int64_t n, int64_t k, const PackedFormat &f,
   }
 }
 
+/// The symmetric int4 scale of a group with the least squared error among
+/// a few candidates: max|w| / 7 (every weight in range), and scales of
+/// either sign that map the largest weight to -8 or near it, which spends
+/// the 16th code on the side where the outlier is (as llama.cpp's Q4_0
+/// does). Errors are measured with the scale as stored.
+float symmetricInt4Scale(const float *w, int64_t count, float max,
+                         int64_t scaleBytes) {
+  if (max == 0)
+    return 0;
+  float best = max / 7.0f, bestError = INFINITY;
+  for (float divisor :
+       {6.5f, 6.75f, 7.0f, 7.25f, 7.5f, 7.75f, 8.0f, 8.25f, 8.5f})
+    for (float sign : {1.0f, -1.0f}) {
+      float candidate = sign * max / divisor;
+      float stored =
+          scaleBytes == 2 ? halfToFloat(floatToHalf(candidate)) : candidate;
+      if (stored == 0)
+        continue;
+      float error = 0;
+      for (int64_t i = 0; i < count; ++i) {
+        float q = std::clamp(std::nearbyint(w[i] / stored), -8.0f, 7.0f);
+        error += (w[i] - q * stored) * (w[i] - q * stored);
+      }
+      if (error < bestError) {
+        bestError = error;
+        best = candidate;
+      }
+    }
+  return best;
+}
+
+/// The share of [lo, hi] (a group's range, 0 included) that asymmetric int4
+/// codes should span: clipping the extremes a little often lowers the
+/// squared error of everything else. Errors use the scale as stored.
+float asymmetricInt4Range(const float *w, int64_t count, float lo, float hi,
+                          int64_t scaleBytes) {
+  float best = 1.0f, bestError = INFINITY;
+  for (float range : {1.0f, 0.95f, 0.9f, 0.85f, 0.8f}) {
+    float scale = (hi - lo) * range / 15.0f;
+    float stored = scaleBytes == 2 ? halfToFloat(floatToHalf(scale)) : scale;
+    if (stored == 0)
+      return 1.0f;
+    float zero = std::clamp(std::nearbyint(-lo * range / stored), 0.0f, 15.0f);
+    float error = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      float q = std::clamp(std::nearbyint(w[i] / stored) + zero, 0.0f, 15.0f);
+      error += (w[i] - (q - zero) * stored) * (w[i] - (q - zero) * stored);
+    }
+    if (error < bestError) {
+      bestError = error;
+      best = range;
+    }
+  }
+  return best;
+}
+
 void packInt4(const float *w, int64_t n, int64_t k, const PackedFormat &f,
               uint8_t *out, std::string &error) {
   llmc_packed_offsets o = f.layout(n, k);
@@ -132,15 +188,20 @@ void packInt4(const float *w, int64_t n, int64_t k, const PackedFormat &f,
       int32_t zero = 8;
       float scale;
       if (f.zeroPoints) {
-        scale = storeScale(out + o.scales, index, (hi - lo) / 15.0f,
+        float range =
+            asymmetricInt4Range(r + begin, end - begin, lo, hi, f.scaleBytes);
+        scale = storeScale(out + o.scales, index, (hi - lo) * range / 15.0f,
                            f.scaleBytes, error);
         zero = scale == 0
                    ? 0
-                   : std::clamp(int32_t(std::nearbyint(-lo / scale)), 0, 15);
+                   : std::clamp(int32_t(std::nearbyint(-lo * range / scale)), 0,
+                                15);
         out[o.zeros + index] = uint8_t(zero);
       } else {
-        scale =
-            storeScale(out + o.scales, index, max / 7.0f, f.scaleBytes, error);
+        scale = storeScale(
+            out + o.scales, index,
+            symmetricInt4Scale(r + begin, end - begin, max, f.scaleBytes),
+            f.scaleBytes, error);
       }
       for (int64_t col = begin; col < end; ++col) {
         int high;

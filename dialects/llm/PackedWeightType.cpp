@@ -4,6 +4,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 using namespace llmc::llm;
@@ -21,10 +22,17 @@ Type PackedWeightType::parse(AsmParser &parser) {
                                 /*withTrailingX=*/false) ||
       parser.parseComma() || parser.parseType(storage))
     return {};
+  llvm::StringSet<> seen;
   while (succeeded(parser.parseOptionalComma())) {
     StringRef key;
+    SMLoc keyLoc = parser.getCurrentLocation();
     if (parser.parseKeyword(&key))
       return {};
+    if (!seen.insert(key).second) {
+      parser.emitError(keyLoc)
+          << "packed_weight parameter '" << key << "' given twice";
+      return {};
+    }
     if (key == "group") {
       if (parser.parseEqual() || parser.parseInteger(group))
         return {};
@@ -77,17 +85,20 @@ PackedWeightType::verify(function_ref<InFlightDiagnostic()> emitError,
                             "panels";
     return success();
   }
+  if (!validScale && !storage.isF32() &&
+      (storage.isInteger(8) || storage.isInteger(4))) {
+    if (!scale)
+      return emitError() << "expects scale = f16 or f32 for " << storage;
+    return emitError() << "expects scale = f16 or f32 for " << storage
+                       << ", got " << scale;
+  }
   if (storage.isInteger(8)) {
-    if (!validScale)
-      return emitError() << "expects scale = f16 or f32 for i8, got " << scale;
     if (group || zeroPoints)
       return emitError() << "expects no group or zero_points for i8 (one "
                             "symmetric scale per row)";
     return success();
   }
   if (storage.isInteger(4)) {
-    if (!validScale)
-      return emitError() << "expects scale = f16 or f32 for i4, got " << scale;
     if (group != 32 && group != 64 && group != 128)
       return emitError() << "expects an i4 group of 32, 64 or 128, got "
                          << group;

@@ -15,6 +15,8 @@ llvm::Error runRun();
 llvm::Error runExec();
 /// `llmc inspect`.
 llvm::Error runInspect();
+llvm::Error runBench();
+llvm::Error runEval();
 
 } // namespace llmc::cli
 

@@ -195,4 +195,56 @@ cl::opt<std::string> inspectModel(cl::Positional, cl::Required,
 cl::opt<bool> inspectJson("json", cl::desc("Print the manifest as JSON"),
                           cl::sub(inspectCommand), cl::cat(inspectCategory));
 
+//===----------------------------------------------------------------------===//
+// llmc bench
+//===----------------------------------------------------------------------===//
+
+cl::SubCommand benchCommand("bench", "Measure prefill and decode throughput");
+static cl::OptionCategory benchCategory("llmc bench options");
+
+cl::opt<std::string> benchModel(cl::Positional, cl::Required,
+                                cl::desc("<model.so>"), cl::sub(benchCommand),
+                                cl::cat(benchCategory));
+cl::opt<std::string> benchPromptTokens(
+    "prompt-tokens", cl::desc("Comma-separated prompt lengths (default 128)"),
+    cl::init("128"), cl::sub(benchCommand), cl::cat(benchCategory));
+cl::opt<int64_t> benchGenTokens("gen-tokens",
+                                cl::desc("Tokens to decode (default 128)"),
+                                cl::init(128), cl::sub(benchCommand),
+                                cl::cat(benchCategory));
+cl::opt<std::string> benchThreads(
+    "threads",
+    cl::desc("Comma-separated thread counts (default: one per core)"),
+    cl::sub(benchCommand), cl::cat(benchCategory));
+cl::opt<int64_t> benchSeed("seed",
+                           cl::desc("Seed of the pseudo-random prompt ids"),
+                           cl::init(0), cl::sub(benchCommand),
+                           cl::cat(benchCategory));
+cl::opt<bool> benchJson("json", cl::desc("One JSON array on stdout"),
+                        cl::sub(benchCommand), cl::cat(benchCategory));
+
+//===----------------------------------------------------------------------===//
+// llmc eval
+//===----------------------------------------------------------------------===//
+
+cl::SubCommand evalCommand("eval", "Perplexity of a text, and agreement with a "
+                                   "reference model");
+static cl::OptionCategory evalCategory("llmc eval options");
+
+cl::opt<std::string> evalModel(cl::Positional, cl::Required,
+                               cl::desc("<model.so>"), cl::sub(evalCommand),
+                               cl::cat(evalCategory));
+cl::opt<std::string> evalText("text", cl::Required,
+                              cl::desc("UTF-8 text to score"),
+                              cl::value_desc("file"), cl::sub(evalCommand),
+                              cl::cat(evalCategory));
+cl::opt<std::string>
+    evalReference("reference",
+                  cl::desc("Model whose distributions to compare against (same "
+                           "vocabulary)"),
+                  cl::value_desc("model.so"), cl::sub(evalCommand),
+                  cl::cat(evalCategory));
+cl::opt<bool> evalJson("json", cl::desc("One JSON object on stdout"),
+                       cl::sub(evalCommand), cl::cat(evalCategory));
+
 } // namespace llmc::cli

@@ -35,6 +35,20 @@ extern llvm::cl::opt<bool> compileZeroPoints;
 extern llvm::cl::list<std::string> compileKeepPrecision;
 extern llvm::cl::opt<bool> compileUkernels;
 
+extern llvm::cl::SubCommand benchCommand;
+extern llvm::cl::opt<std::string> benchModel;
+extern llvm::cl::opt<std::string> benchPromptTokens;
+extern llvm::cl::opt<int64_t> benchGenTokens;
+extern llvm::cl::opt<std::string> benchThreads;
+extern llvm::cl::opt<int64_t> benchSeed;
+extern llvm::cl::opt<bool> benchJson;
+
+extern llvm::cl::SubCommand evalCommand;
+extern llvm::cl::opt<std::string> evalModel;
+extern llvm::cl::opt<std::string> evalText;
+extern llvm::cl::opt<std::string> evalReference;
+extern llvm::cl::opt<bool> evalJson;
+
 extern llvm::cl::SubCommand runCommand;
 extern llvm::cl::opt<std::string> runModel;
 extern llvm::cl::opt<std::string> runPrompt;

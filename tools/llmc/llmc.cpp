@@ -28,10 +28,14 @@ int main(int argc, char **argv) {
     result = llmc::cli::runExec();
   else if (llmc::cli::inspectCommand)
     result = llmc::cli::runInspect();
+  else if (llmc::cli::benchCommand)
+    result = llmc::cli::runBench();
+  else if (llmc::cli::evalCommand)
+    result = llmc::cli::runEval();
   else {
-    errs()
-        << "llmc: error: expected a subcommand (compile, run, exec, inspect); "
-           "see llmc --help\n";
+    errs() << "llmc: error: expected a subcommand (compile, run, exec, "
+              "inspect, bench, eval); "
+              "see llmc --help\n";
     return 1;
   }
   if (result) {

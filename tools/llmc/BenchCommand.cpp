@@ -1,0 +1,168 @@
+//===- BenchCommand.cpp - llmc bench --------------------------------------===//
+//
+// Prefill and decode throughput of a compiled model for every combination
+// of thread count and prompt length. Prompts are pseudo-random ids (fixed
+// seed), decode feeds back the argmax and ignores stop ids, and every
+// combination starts with an untimed warm-up so that weights are mapped.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/llmc/Commands.h"
+#include "tools/llmc/Options.h"
+#include "tools/llmc/RuntimeHandles.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <vector>
+
+using namespace llvm;
+
+namespace llmc::cli {
+namespace {
+
+struct Measurement {
+  int64_t threads, promptTokens, genTokens;
+  double prefillTokensPerS, decodeTokensPerS;
+};
+
+double seconds() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int32_t argmax(const std::vector<float> &logits) {
+  return int32_t(std::max_element(logits.begin(), logits.end()) -
+                 logits.begin());
+}
+
+Expected<Measurement> measure(llmc_model_t *model, int64_t threads,
+                              int64_t promptTokens, int64_t genTokens) {
+  llmc_model_set_threads(model, int(threads));
+  int64_t vocab = llmc_model_vocab_size(model);
+  std::mt19937_64 rng{static_cast<uint64_t>(benchSeed)};
+  std::uniform_int_distribution<int32_t> pick(0, int32_t(vocab - 1));
+  std::vector<int32_t> prompt(static_cast<size_t>(promptTokens));
+  for (int32_t &id : prompt)
+    id = pick(rng);
+  std::vector<float> logits(static_cast<size_t>(vocab));
+
+  auto session = createSession(model);
+  if (!session)
+    return session.takeError();
+  llmc_session_t *s = session->get();
+  // Warm-up: maps the weights and starts the pool's threads.
+  size_t warm = std::min<size_t>(prompt.size(), 16);
+  if (Error err = toError(
+          llmc_session_forward(s, prompt.data(), warm, logits.data(), 0)))
+    return std::move(err);
+  int32_t token = argmax(logits);
+  if (Error err = toError(llmc_session_forward(s, &token, 1, logits.data(), 0)))
+    return std::move(err);
+  llmc_session_reset(s);
+
+  double start = seconds();
+  if (Error err = toError(llmc_session_forward(s, prompt.data(), prompt.size(),
+                                               logits.data(), 0)))
+    return std::move(err);
+  double prefill = seconds() - start;
+  start = seconds();
+  for (int64_t i = 0; i < genTokens; ++i) {
+    token = argmax(logits);
+    if (Error err =
+            toError(llmc_session_forward(s, &token, 1, logits.data(), 0)))
+      return std::move(err);
+  }
+  double decode = seconds() - start;
+  return Measurement{threads, promptTokens, genTokens,
+                     double(promptTokens) / prefill,
+                     genTokens ? double(genTokens) / decode : 0.0};
+}
+
+} // namespace
+
+Error runBench() {
+  auto prompts = parseIdList(benchPromptTokens, "prompt-tokens");
+  if (!prompts)
+    return prompts.takeError();
+  auto threads = parseIdList(benchThreads, "threads");
+  if (!threads)
+    return threads.takeError();
+  if (prompts->empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "--prompt-tokens needs at least one length");
+  if (benchGenTokens < 0)
+    return createStringError(inconvertibleErrorCode(),
+                             "--gen-tokens must not be negative");
+  auto model = loadModel(benchModel);
+  if (!model)
+    return model.takeError();
+  llmc_model_t *m = model->get();
+  if (threads->empty()) // default: the model's (one per core)
+    threads->push_back(llmc_model_threads(m));
+  int64_t context = llmc_model_context_length(m);
+  for (int64_t p : *prompts) {
+    if (p <= 0)
+      return createStringError(inconvertibleErrorCode(),
+                               "--prompt-tokens: " + Twine(p) +
+                                   " is not a positive length");
+    if (p + benchGenTokens > context)
+      return createStringError(
+          inconvertibleErrorCode(),
+          benchModel + ": " + Twine(p) + " prompt + " + Twine(benchGenTokens) +
+              " generated tokens do not fit the context length " +
+              Twine(context));
+  }
+  for (int64_t t : *threads)
+    if (t <= 0)
+      return createStringError(inconvertibleErrorCode(),
+                               "--threads: " + Twine(t) +
+                                   " is not a positive count");
+
+  uint64_t bytesPerToken = llmc_model_weight_bytes_per_token(m);
+  std::vector<Measurement> results;
+  for (int64_t t : *threads)
+    for (int64_t p : *prompts) {
+      auto result = measure(m, t, p, benchGenTokens);
+      if (!result)
+        return result.takeError();
+      results.push_back(*result);
+    }
+
+  if (benchJson) {
+    json::OStream out(outs(), 2);
+    out.array([&] {
+      for (const Measurement &r : results)
+        out.object([&] {
+          out.attribute("threads", r.threads);
+          out.attribute("prompt_tokens", r.promptTokens);
+          out.attribute("gen_tokens", r.genTokens);
+          out.attribute("prefill_tokens_per_s", r.prefillTokensPerS);
+          out.attribute("decode_tokens_per_s", r.decodeTokensPerS);
+          out.attribute("weight_bytes_per_token", int64_t(bytesPerToken));
+          out.attribute("decode_weight_gb_per_s",
+                        r.decodeTokensPerS * double(bytesPerToken) / 1e9);
+          out.attribute("kernels", llmc_model_kernels(m));
+        });
+    });
+    outs() << "\n";
+    return Error::success();
+  }
+  outs() << benchModel << ": " << bytesPerToken
+         << " weight bytes per decode step, " << llmc_model_kernels(m)
+         << " kernels\n";
+  outs() << "threads  prompt  gen  prefill tok/s  decode tok/s  decode GB/s\n";
+  for (const Measurement &r : results)
+    outs() << format(
+        "%7lld  %6lld  %3lld  %13.1f  %12.1f  %11.2f\n", (long long)r.threads,
+        (long long)r.promptTokens, (long long)r.genTokens, r.prefillTokensPerS,
+        r.decodeTokensPerS, r.decodeTokensPerS * double(bytesPerToken) / 1e9);
+  return Error::success();
+}
+
+} // namespace llmc::cli
