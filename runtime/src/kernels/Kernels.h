@@ -24,6 +24,10 @@ struct LinearF32Args {
   const float *w;
   float *y;
   int64_t ldy, m, n, k;
+  /// Distinct for every call: a kernel that prepares per-thread state (the
+  /// AVX-512 one packs the activations) reuses it across the panel ranges
+  /// of one call.
+  uint64_t call = 0;
 };
 
 /// Activations quantized per row in blocks of LLMC_ACT_BLOCK: `xq` holds

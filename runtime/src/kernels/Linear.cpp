@@ -9,6 +9,7 @@
 #include "kernels/ThreadPool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -73,8 +74,10 @@ const KernelSet &kernels() {
 /// Below this many multiply-adds a call stays on one thread.
 constexpr int64_t kParallelWork = 1 << 16;
 
-/// Calls body(begin, end) over [0, total) split into at most `threads`
-/// contiguous ranges whose bounds are multiples of `grain`.
+/// Calls body(begin, end) over [0, total) in chunks whose bounds are
+/// multiples of `grain`, on up to `threads` threads that claim chunks as
+/// they finish the previous one: the cores of a shared machine do not run
+/// at the same speed, so a static split leaves one waiting.
 template <typename Body>
 void parallelRanges(int64_t total, int64_t grain, int64_t work, Body body) {
   int threads = std::max(1, currentKernelContext().threads);
@@ -88,16 +91,23 @@ void parallelRanges(int64_t total, int64_t grain, int64_t work, Body body) {
   }
   struct Shared {
     Body *body;
-    int64_t total, grain, units;
-  } shared{&body, total, grain, units};
+    int64_t total, chunk;
+    std::atomic<int64_t> next{0};
+  } shared;
+  shared.body = &body;
+  shared.total = total;
+  // About four chunks per thread.
+  shared.chunk = llmc_ceil_div(units, int64_t(n) * 4) * grain;
   ThreadPool::global().run(
       n,
-      [](void *context, int i, int count) {
+      [](void *context, int, int) {
         auto *s = static_cast<Shared *>(context);
-        int64_t begin = s->units * i / count * s->grain;
-        int64_t end = std::min(s->total, s->units * (i + 1) / count * s->grain);
-        if (begin < end)
-          (*s->body)(begin, end);
+        for (;;) {
+          int64_t begin = s->next.fetch_add(s->chunk);
+          if (begin >= s->total)
+            return;
+          (*s->body)(begin, std::min(s->total, begin + s->chunk));
+        }
       },
       &shared);
 }
@@ -161,7 +171,8 @@ void llmc_rt_linear_f32(const float *x, int64_t ldx, const float *w, float *y,
   if (m <= 0 || n <= 0)
     return;
   const KernelSet &set = kernels();
-  LinearF32Args a{x, ldx, w, y, ldy, m, n, k};
+  static std::atomic<uint64_t> calls{0};
+  LinearF32Args a{x, ldx, w, y, ldy, m, n, k, ++calls};
   parallelRanges(llmc_ceil_div(n, LLMC_F32_PANEL), 1, m * n * k,
                  [&](int64_t p0, int64_t p1) { set.linearF32(a, p0, p1); });
 }

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace llmc::rt {
 namespace {
@@ -29,24 +30,30 @@ __mmask16 rowMask(int64_t rows) {
                     : __mmask16((1u << std::max<int64_t>(rows, 0)) - 1);
 }
 
+/// MR rows of activations packed k-major ([kc][MR]) times one panel slice
+/// ([kc][32]), accumulated into `rows` <= MR rows of y.
 template <int MR>
-void f32Tile(const float *x, int64_t ldx, const float *w, int64_t kc, float *y,
-             int64_t ldy, __mmask16 m0, __mmask16 m1) {
+void f32Tile(const float *xp, const float *w, int64_t kc, float *y, int64_t ldy,
+             int64_t rows, __mmask16 m0, __mmask16 m1) {
   __m512 acc[MR][2];
   for (int r = 0; r < MR; ++r) {
-    acc[r][0] = _mm512_maskz_loadu_ps(m0, y + r * ldy);
-    acc[r][1] = _mm512_maskz_loadu_ps(m1, y + r * ldy + 16);
+    acc[r][0] =
+        r < rows ? _mm512_maskz_loadu_ps(m0, y + r * ldy) : _mm512_setzero_ps();
+    acc[r][1] = r < rows ? _mm512_maskz_loadu_ps(m1, y + r * ldy + 16)
+                         : _mm512_setzero_ps();
   }
   for (int64_t k = 0; k < kc; ++k) {
     __m512 b0 = _mm512_loadu_ps(w + k * LLMC_F32_PANEL);
     __m512 b1 = _mm512_loadu_ps(w + k * LLMC_F32_PANEL + 16);
     for (int r = 0; r < MR; ++r) {
-      __m512 a = _mm512_set1_ps(x[r * ldx + k]);
+      __m512 a = _mm512_set1_ps(xp[k * MR + r]);
       acc[r][0] = _mm512_fmadd_ps(a, b0, acc[r][0]);
       acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
     }
   }
   for (int r = 0; r < MR; ++r) {
+    if (r >= rows)
+      break;
     _mm512_mask_storeu_ps(y + r * ldy, m0, acc[r][0]);
     _mm512_mask_storeu_ps(y + r * ldy + 16, m1, acc[r][1]);
   }
@@ -81,12 +88,28 @@ void f32Row(const float *x, const float *w, int64_t k, float *y, __mmask16 m0,
                         _mm512_add_ps(_mm512_maskz_loadu_ps(m1, y + 16), s1));
 }
 
-template <int MR>
-void f32Rows(const LinearF32Args &a, int64_t m, int64_t p, int64_t k0,
-             int64_t kc, __mmask16 m0, __mmask16 m1) {
-  f32Tile<MR>(a.x + m * a.ldx + k0, a.ldx,
-              a.w + (p * a.k + k0) * LLMC_F32_PANEL, kc,
-              a.y + m * a.ldy + p * LLMC_F32_PANEL, a.ldy, m0, m1);
+/// Rows per register tile: 8 x 2 zmm accumulators; prompts are usually a
+/// multiple of 8 tokens.
+constexpr int kTileRows = 8;
+
+/// The activations packed once per call: for each k-block of kBlockK and
+/// each tile of kTileRows rows, [kc][kTileRows] floats, so the microkernel
+/// reads them sequentially (rows ldx apart would alias in L1 when ldx is a
+/// multiple of 4 KiB). Rows past m are zero.
+void packActivations(const LinearF32Args &a, float *packed) {
+  int64_t tiles = llmc_ceil_div(a.m, kTileRows);
+  for (int64_t k0 = 0; k0 < a.k; k0 += kBlockK) {
+    int64_t kc = std::min(kBlockK, a.k - k0);
+    for (int64_t t = 0; t < tiles; ++t) {
+      float *tile = packed + k0 * tiles * kTileRows + t * kc * kTileRows;
+      for (int r = 0; r < kTileRows; ++r) {
+        int64_t row = t * kTileRows + r;
+        const float *x = a.x + row * a.ldx + k0;
+        for (int64_t k = 0; k < kc; ++k)
+          tile[k * kTileRows + r] = row < a.m ? x[k] : 0.0f;
+      }
+    }
+  }
 }
 
 void linearF32(const LinearF32Args &a, int64_t p0, int64_t p1) {
@@ -98,34 +121,32 @@ void linearF32(const LinearF32Args &a, int64_t p0, int64_t p1) {
     }
     return;
   }
-  constexpr int MR = 12;
-  for (int64_t k0 = 0; k0 < a.k; k0 += kBlockK) {
-    int64_t kc = std::min(kBlockK, a.k - k0);
-    for (int64_t p = p0; p < p1; ++p) {
-      int64_t rows = a.n - p * LLMC_F32_PANEL;
-      __mmask16 m0 = rowMask(rows), m1 = rowMask(rows - 16);
-      int64_t m = 0;
-      for (; m + MR <= a.m; m += MR)
-        f32Rows<MR>(a, m, p, k0, kc, m0, m1);
-      switch (a.m - m) {
-#define LLMC_TAIL(R)                                                           \
-  case R:                                                                      \
-    f32Rows<R>(a, m, p, k0, kc, m0, m1);                                       \
-    break;
-        LLMC_TAIL(1)
-        LLMC_TAIL(2)
-        LLMC_TAIL(3)
-        LLMC_TAIL(4)
-        LLMC_TAIL(5)
-        LLMC_TAIL(6)
-        LLMC_TAIL(7)
-        LLMC_TAIL(8)
-        LLMC_TAIL(9)
-        LLMC_TAIL(10)
-        LLMC_TAIL(11)
-#undef LLMC_TAIL
-      default:
-        break;
+  int64_t tiles = llmc_ceil_div(a.m, kTileRows);
+  thread_local std::vector<float> packed;
+  thread_local uint64_t packedCall = 0;
+  if (packedCall != a.call || a.call == 0) {
+    packed.resize(size_t(tiles * kTileRows * a.k));
+    packActivations(a, packed.data());
+    packedCall = a.call;
+  }
+  // Panels in blocks whose slice of y (about 256 KiB) stays in L2 while
+  // every k-block passes over it; within a block, each panel's k-slice
+  // stays in L1 while every row tile passes over it.
+  int64_t block = std::max<int64_t>(
+      1, (256 << 10) / (tiles * kTileRows * LLMC_F32_PANEL * 4));
+  for (int64_t b0 = p0; b0 < p1; b0 += block) {
+    int64_t b1 = std::min(p1, b0 + block);
+    for (int64_t k0 = 0; k0 < a.k; k0 += kBlockK) {
+      int64_t kc = std::min(kBlockK, a.k - k0);
+      const float *xk = packed.data() + k0 * tiles * kTileRows;
+      for (int64_t p = b0; p < b1; ++p) {
+        int64_t cols = a.n - p * LLMC_F32_PANEL;
+        __mmask16 m0 = rowMask(cols), m1 = rowMask(cols - 16);
+        const float *w = a.w + (p * a.k + k0) * LLMC_F32_PANEL;
+        for (int64_t t = 0; t < tiles; ++t)
+          f32Tile<kTileRows>(xk + t * kc * kTileRows, w, kc,
+                             a.y + t * kTileRows * a.ldy + p * LLMC_F32_PANEL,
+                             a.ldy, a.m - t * kTileRows, m0, m1);
       }
     }
   }
