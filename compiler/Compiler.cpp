@@ -243,8 +243,12 @@ Error compileModel(const CompileOptions &options) {
   if (mlirOut && options.stage == MLIRStage::Optimized)
     return printModule();
 
-  if (Error err =
-          runPipeline(module, buildLLMToBuffersPipeline, "lowering to buffers"))
+  if (Error err = runPipeline(
+          module,
+          [&](mlir::OpPassManager &pm) {
+            buildLLMToBuffersPipeline(pm, options.pipeline);
+          },
+          "lowering to buffers"))
     return err;
   auto layout = getWeightsLayout(module);
   if (!layout)

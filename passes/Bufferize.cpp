@@ -1,6 +1,9 @@
 //===- Bufferize.cpp - One-shot bufferization with llmc's conventions -----===//
 
+#include "dialects/llm/LLMOps.h"
 #include "passes/Passes.h"
+
+#include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/Bufferize.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
@@ -34,5 +37,39 @@ struct BufferizePass : impl::BufferizeBase<BufferizePass> {
   }
 };
 
+/// llm.flash_attention writes its init in place and reads the rest.
+struct FlashAttentionBufferization
+    : bufferization::DstBufferizableOpInterfaceExternalModel<
+          FlashAttentionBufferization, llm::FlashAttentionOp> {
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const bufferization::BufferizationOptions &options,
+                          bufferization::BufferizationState &state) const {
+    SmallVector<Value> operands;
+    for (Value operand : op->getOperands()) {
+      if (!isa<TensorType>(operand.getType())) {
+        operands.push_back(operand);
+        continue;
+      }
+      FailureOr<Value> buffer =
+          bufferization::getBuffer(rewriter, operand, options, state);
+      if (failed(buffer))
+        return failure();
+      operands.push_back(*buffer);
+    }
+    rewriter.setInsertionPoint(op);
+    llm::FlashAttentionOp::create(rewriter, op->getLoc(), TypeRange{}, operands,
+                                  op->getAttrs());
+    bufferization::replaceOpWithBufferizedValues(rewriter, op, operands.back());
+    return success();
+  }
+};
+
 } // namespace
+
+void registerBufferizationInterfaces(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, llm::LLMDialect *) {
+    llm::FlashAttentionOp::attachInterface<FlashAttentionBufferization>(*ctx);
+  });
+}
+
 } // namespace llmc

@@ -419,6 +419,7 @@ static LogicalResult makeCacheArgumentsInPlace(func::FuncOp func,
 
 struct ConvertLLMToLinalgPass
     : impl::ConvertLLMToLinalgBase<ConvertLLMToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
@@ -440,7 +441,7 @@ struct ConvertLLMToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<llm::LLMDialect>();
     // Packed views stay until their readers are lowered, then fold away.
-    target.addLegalOp<llm::PackedViewOp>();
+    target.addLegalOp<llm::PackedViewOp, llm::FlashAttentionOp>();
     target.addLegalDialect<affine::AffineDialect, arith::ArithDialect,
                            bufferization::BufferizationDialect,
                            linalg::LinalgDialect, math::MathDialect,
@@ -455,7 +456,7 @@ struct ConvertLLMToLinalgPass
         [&](Operation *op) { return converter.isLegal(op); });
 
     RewritePatternSet patterns(ctx);
-    populateLLMToLinalgConversionPatterns(converter, patterns);
+    populateLLMToLinalgConversionPatterns(converter, patterns, attentionKernel);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateReturnOpTypeConversionPattern(patterns, converter);
@@ -473,7 +474,8 @@ struct ConvertLLMToLinalgPass
 } // namespace
 
 void populateLLMToLinalgConversionPatterns(TypeConverter &converter,
-                                           RewritePatternSet &patterns) {
+                                           RewritePatternSet &patterns,
+                                           bool attentionKernel) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<EmbeddingLowering, RmsNormLowering, LinearLowering,
                LMHeadLowering, RotaryEmbeddingLowering>(converter, ctx);
@@ -489,7 +491,7 @@ void populateLLMToLinalgConversionPatterns(TypeConverter &converter,
       converter, ctx, [](OpBuilder &b, Location l, ValueRange v) -> Value {
         return arith::AddFOp::create(b, l, v[0], v[1]);
       });
-  populateAttentionLoweringPatterns(converter, patterns);
+  populateAttentionLoweringPatterns(converter, patterns, attentionKernel);
 }
 
 } // namespace llmc

@@ -29,7 +29,10 @@ namespace llmc {
 namespace {
 
 struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
-  using OpConversionPattern::OpConversionPattern;
+  AttentionLowering(TypeConverter &converter, MLIRContext *ctx,
+                    bool attentionKernel)
+      : OpConversionPattern(converter, ctx), attentionKernel(attentionKernel) {}
+  bool attentionKernel;
 
   LogicalResult
   matchAndRewrite(llm::AttentionOp op, OpAdaptor adaptor,
@@ -70,6 +73,37 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
       newCache =
           tensor::InsertSliceOp::create(rewriter, loc, adaptor.getValue(),
                                         newCache, valueAt, newSizes, strides);
+
+      // With the runtime's kernel: attend over the whole cache layer, which
+      // the kernel masks by position, without the score matrix.
+      if (attentionKernel && f.isF32() && op.getCausal()) {
+        int64_t capacity =
+            cast<RankedTensorType>(cache.getType()).getDimSize(2);
+        auto layerType =
+            RankedTensorType::get({capacity, numKvHeads, headDim}, f);
+        SmallVector<OpFoldResult> layerSizes{index(1), index(1),
+                                             index(capacity), index(numKvHeads),
+                                             index(headDim)};
+        keyAt[2] = index(0);
+        valueAt[2] = index(0);
+        Value layerKeys = tensor::ExtractSliceOp::create(
+            rewriter, loc, layerType, newCache, keyAt, layerSizes, strides);
+        Value layerValues = tensor::ExtractSliceOp::create(
+            rewriter, loc, layerType, newCache, valueAt, layerSizes, strides);
+        Value init = makeEmpty(
+            rewriter, loc, {numQueries, index(numHeads), index(headDim)}, f);
+        auto flash = llm::FlashAttentionOp::create(
+            rewriter, loc, TypeRange{init.getType()},
+            ValueRange{query, layerKeys, layerValues, start, init},
+            op->getAttrs());
+        // Only the attributes the kernel op knows.
+        flash->setAttrs(rewriter.getDictionaryAttr(llvm::to_vector(
+            llvm::make_filter_range(op->getAttrs(), [](NamedAttribute a) {
+              return a.getName() != "layer";
+            }))));
+        rewriter.replaceOp(op, {flash.getResult()[0], newCache});
+        return success();
+      }
 
       Value end = arith::AddIOp::create(rewriter, loc, start, numQueries);
       SmallVector<OpFoldResult> prefixSizes{index(1), index(1), end,
@@ -261,8 +295,10 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
 } // namespace
 
 void populateAttentionLoweringPatterns(TypeConverter &converter,
-                                       RewritePatternSet &patterns) {
-  patterns.add<AttentionLowering>(converter, patterns.getContext());
+                                       RewritePatternSet &patterns,
+                                       bool attentionKernel) {
+  patterns.add<AttentionLowering>(converter, patterns.getContext(),
+                                  attentionKernel);
 }
 
 } // namespace llmc

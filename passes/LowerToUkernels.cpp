@@ -1,5 +1,6 @@
 //===- LowerToUkernels.cpp - Tagged linalg ops to runtime kernel calls ----===//
 
+#include "dialects/llm/LLMOps.h"
 #include "passes/PackedWeights.h"
 #include "passes/Passes.h"
 
@@ -57,6 +58,88 @@ struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
     SymbolTable symbols(module);
     for (linalg::GenericOp op : ops)
       lower(op, symbols);
+    WalkResult result = module.walk([&](llm::FlashAttentionOp op) {
+      if (op.getNumResults() != 0)
+        return WalkResult::advance();
+      return succeeded(lower(op, symbols)) ? WalkResult::advance()
+                                           : WalkResult::interrupt();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+
+  /// The declaration of `name` taking `types`, created on first use.
+  func::FuncOp declare(Operation *at, StringRef name, TypeRange types,
+                       SymbolTable &symbols) {
+    if (auto callee = symbols.lookup<func::FuncOp>(name))
+      return callee;
+    OpBuilder top(at->getParentOfType<ModuleOp>().getBodyRegion());
+    auto callee = func::FuncOp::create(top, at->getLoc(), name,
+                                       top.getFunctionType(types, {}));
+    callee.setPrivate();
+    symbols.insert(callee);
+    return callee;
+  }
+
+  /// llmc_ukernel_attention_f32(q, ldq, k, v, ldkv, out, ldo, tokens, start,
+  /// heads, kv_heads, head_dim, window, scale): every row of q, the cache
+  /// and out must be [.., heads or kv_heads, head_dim] with unit strides
+  /// inside, as the lowering creates them.
+  LogicalResult lower(llm::FlashAttentionOp op, SymbolTable &symbols) {
+    auto rowsContiguous = [](Value v) {
+      auto type = cast<MemRefType>(v.getType());
+      SmallVector<int64_t> strides;
+      int64_t offset;
+      return succeeded(type.getStridesAndOffset(strides, offset)) &&
+             strides[2] == 1 && strides[1] == type.getDimSize(2);
+    };
+    for (Value v : {op.getQuery(), op.getKeys(), op.getValues(), op.getInit()})
+      if (!rowsContiguous(v))
+        return op.emitOpError("expects buffers whose rows are contiguous "
+                              "[heads, head_dim] for the runtime kernel");
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Type i64 = b.getI64Type();
+    auto toI64 = [&](Value index) -> Value {
+      return arith::IndexCastOp::create(b, loc, i64, index);
+    };
+    auto constant = [&](int64_t v) -> Value {
+      return arith::ConstantIntOp::create(b, loc, i64, v);
+    };
+    auto address = [&](Value memref) -> Value {
+      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+      Value base =
+          memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+      Value offset = arith::MulIOp::create(
+          b, loc, meta.getOffset(), arith::ConstantIndexOp::create(b, loc, 4));
+      return toI64(arith::AddIOp::create(b, loc, base, offset));
+    };
+    auto rowStride = [&](Value memref) -> Value {
+      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+      return toI64(meta.getStrides()[0]);
+    };
+    int64_t headDim = cast<MemRefType>(op.getQuery().getType()).getDimSize(2);
+    SmallVector<Value> args{
+        address(op.getQuery()),
+        rowStride(op.getQuery()),
+        address(op.getKeys()),
+        address(op.getValues()),
+        rowStride(op.getKeys()),
+        address(op.getInit()),
+        rowStride(op.getInit()),
+        toI64(memref::DimOp::create(b, loc, op.getQuery(), 0)),
+        toI64(op.getStart()),
+        constant(op.getNumHeads()),
+        constant(op.getNumKvHeads()),
+        constant(headDim),
+        constant(op.getSlidingWindow().value_or(0)),
+        arith::ConstantOp::create(
+            b, loc, b.getF32FloatAttr(op.getScale().convertToDouble()))};
+    func::FuncOp callee = declare(op, "llmc_ukernel_attention_f32",
+                                  ValueRange(args).getTypes(), symbols);
+    func::CallOp::create(b, loc, callee, args);
+    op.erase();
+    return success();
   }
 
   void lower(linalg::GenericOp op, SymbolTable &symbols) {
@@ -105,16 +188,8 @@ struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
     if (kernel != "linear_f32")
       args.push_back(constant("scale_bytes"));
 
-    std::string name = ("llmc_ukernel_" + kernel).str();
-    auto callee = symbols.lookup<func::FuncOp>(name);
-    if (!callee) {
-      OpBuilder top(op->getParentOfType<ModuleOp>().getBodyRegion());
-      SmallVector<Type> types(args.size(), i64);
-      callee =
-          func::FuncOp::create(top, loc, name, top.getFunctionType(types, {}));
-      callee.setPrivate();
-      symbols.insert(callee);
-    }
+    func::FuncOp callee = declare(op, ("llmc_ukernel_" + kernel).str(),
+                                  SmallVector<Type>(args.size(), i64), symbols);
     func::CallOp::create(b, loc, callee, args);
     op.erase();
   }

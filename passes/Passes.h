@@ -16,6 +16,7 @@
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
+class DialectRegistry;
 class RewritePatternSet;
 class TypeConverter;
 } // namespace mlir
@@ -27,12 +28,19 @@ namespace llmc {
 
 /// Adds the patterns that rewrite llm ops into linalg/tensor/arith/math.
 /// `converter` maps `!llm.kv_cache` to its tensor form.
+/// With `attentionKernel`, cached causal f32 attention becomes
+/// `llm.flash_attention` (the runtime's kernel) instead of linalg.
 void populateLLMToLinalgConversionPatterns(mlir::TypeConverter &converter,
-                                           mlir::RewritePatternSet &patterns);
+                                           mlir::RewritePatternSet &patterns,
+                                           bool attentionKernel = false);
 
 /// Adds the patterns that lower `llm.attention` (in LowerAttention.cpp).
 void populateAttentionLoweringPatterns(mlir::TypeConverter &converter,
-                                       mlir::RewritePatternSet &patterns);
+                                       mlir::RewritePatternSet &patterns,
+                                       bool attentionKernel);
+
+/// Bufferization of llmc's destination-style ops (llm.flash_attention).
+void registerBufferizationInterfaces(mlir::DialectRegistry &registry);
 
 /// The contiguous tensor form of a KV cache:
 /// tensor<layers x 2 x capacity x kv_heads x head_dim x element>.

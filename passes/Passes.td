@@ -74,7 +74,15 @@ def ConvertLLMToLinalg : Pass<"convert-llm-to-linalg", "::mlir::ModuleOp"> {
     `bufferization.to_tensor restrict writable` and writes the updated cache
     back with `bufferization.materialize_in_destination`, so that
     bufferization updates it in place and the cache is not a result.
+
+    With `attention-kernel`, cached causal f32 attention becomes
+    `llm.flash_attention` over the cache layer, for the runtime's kernel
+    (see `llmc-lower-to-ukernels`), instead of the five reference linalg ops.
   }];
+  let options = [
+    Option<"attentionKernel", "attention-kernel", "bool", /*default=*/"false",
+           "Lower cached attention to llm.flash_attention">,
+  ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
     "::mlir::arith::ArithDialect",

@@ -60,6 +60,7 @@ void registerDialects(DialectRegistry &registry) {
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  registerBufferizationInterfaces(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
 }
@@ -78,11 +79,14 @@ void buildLLMOptimizationPipeline(OpPassManager &pm,
   pm.addPass(createQuantizeWeights(quantize));
 }
 
-void buildLLMToBuffersPipeline(OpPassManager &pm) {
+void buildLLMToBuffersPipeline(OpPassManager &pm,
+                               const PipelineOptions &options) {
   // llm -> linalg on tensors. No CSE before bufferization: merging identical
   // zero-filled accumulators would force copies.
   pm.addPass(createBindWeights());
-  pm.addPass(createConvertLLMToLinalg());
+  ConvertLLMToLinalgOptions lowering;
+  lowering.attentionKernel = options.ukernels;
+  pm.addPass(createConvertLLMToLinalg(lowering));
   pm.addPass(createCanonicalizerPass());
   // Fewer, fused loop nests: less memory traffic and less for LLVM to do.
   pm.addPass(createFuseElementwise());
@@ -118,8 +122,8 @@ void buildBuffersToLLVMPipeline(OpPassManager &pm,
 }
 
 void buildLLMToLLVMPipeline(OpPassManager &pm) {
-  buildLLMToBuffersPipeline(pm);
-  buildBuffersToLLVMPipeline(pm);
+  buildLLMToBuffersPipeline(pm, {});
+  buildBuffersToLLVMPipeline(pm, {});
 }
 
 void registerPasses() {

@@ -35,7 +35,8 @@ void buildLLMOptimizationPipeline(mlir::OpPassManager &pm,
 
 /// optimized -> bufferized: weights bound, llm lowered to linalg, tensors
 /// turned into memrefs. Entry points have their final (memref) signatures.
-void buildLLMToBuffersPipeline(mlir::OpPassManager &pm);
+void buildLLMToBuffersPipeline(mlir::OpPassManager &pm,
+                               const PipelineOptions &options = {});
 
 /// bufferized -> LLVM dialect.
 void buildBuffersToLLVMPipeline(mlir::OpPassManager &pm,

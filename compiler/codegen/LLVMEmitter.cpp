@@ -69,6 +69,7 @@ static std::optional<unsigned> ukernelSlot(StringRef name) {
       .Case("llmc_ukernel_linear_f32", LLMC_UKERNEL_LINEAR_F32)
       .Case("llmc_ukernel_linear_int8", LLMC_UKERNEL_LINEAR_INT8)
       .Case("llmc_ukernel_linear_int4", LLMC_UKERNEL_LINEAR_INT4)
+      .Case("llmc_ukernel_attention_f32", LLMC_UKERNEL_ATTENTION_F32)
       .Default(std::nullopt);
 }
 

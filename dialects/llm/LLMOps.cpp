@@ -302,3 +302,61 @@ LogicalResult AttentionOp::verify() {
 
 #define GET_OP_CLASSES
 #include "dialects/llm/LLMOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// FlashAttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult FlashAttentionOp::verify() {
+  auto shaped = [](Value v) { return cast<ShapedType>(v.getType()); };
+  ShapedType query = shaped(getQuery()), keys = shaped(getKeys()),
+             values = shaped(getValues()), init = shaped(getInit());
+  for (auto [type, what] :
+       {std::pair{query, "the query"}, std::pair{keys, "the keys"},
+        std::pair{values, "the values"}, std::pair{init, "the init"}})
+    if (!type.hasRank() || type.getRank() != 3 ||
+        !type.getElementType().isF32())
+      return emitOpError() << "expects " << what << " to be rank-3 f32, got "
+                           << type;
+  bool tensors = isa<RankedTensorType>(init);
+  if (tensors != (getNumResults() == 1) ||
+      (tensors && getResult()[0].getType() != init))
+    return emitOpError("expects one result of the init's type on tensors, "
+                       "none on buffers");
+  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
+  if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0)
+    return emitOpError() << "expects num_heads (" << heads
+                         << ") to be a positive multiple of num_kv_heads ("
+                         << kvHeads << ")";
+  int64_t headDim = query.getDimSize(2);
+  if (query.getDimSize(1) != heads || init.getDimSize(1) != heads ||
+      init.getDimSize(2) != headDim ||
+      !dimsAgree(query.getDimSize(0), init.getDimSize(0)))
+    return emitOpError() << "expects query and init of [tokens, " << heads
+                         << ", head_dim], got " << query << " and " << init;
+  if (keys.getShape() != values.getShape() || keys.getDimSize(1) != kvHeads ||
+      keys.getDimSize(2) != headDim)
+    return emitOpError() << "expects keys and values of [capacity, " << kvHeads
+                         << ", " << dimString(headDim) << "], got " << keys
+                         << " and " << values;
+  if (auto window = getSlidingWindow(); window && *window <= 0)
+    return emitOpError() << "expects a positive sliding_window, got "
+                         << *window;
+  return success();
+}
+
+void FlashAttentionOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  // On buffers it reads the inputs and writes the init; on tensors it is
+  // pure.
+  for (OpOperand &operand : getOperation()->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                         SideEffects::DefaultResource::get());
+    if (&operand == &getInitMutable())
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  }
+}

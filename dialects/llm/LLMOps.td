@@ -6,6 +6,7 @@
 include "dialects/llm/LLMAttrs.td"
 include "dialects/llm/LLMDialect.td"
 include "dialects/llm/LLMTypes.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -272,6 +273,53 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure]> {
   let assemblyFormat = [{
     $query `,` $key `,` $value `positions` `(` $positions `)`
     (`cache` `(` $cache^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel-level ops (after llm-level lowering)
+//===----------------------------------------------------------------------===//
+
+def LLM_FlashAttentionOp : LLM_Op<"flash_attention", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "Attention of new queries over a cache layer, without scores";
+  let description = [{
+    The compute half of `llm.attention` once the new keys and values are in
+    the cache: `out[i, h, :] = softmax_j(scale * q[i, h] . k[j, h / group])
+    v[j, h / group]` over the keys query `i` sees: with `causal`, positions
+    `j <= start + i` (and `j > start + i - sliding_window` when set),
+    otherwise the first `start + tokens`. `keys` and `values` are the whole
+    layer of the cache, `[capacity, num_kv_heads, head_dim]`.
+
+    Destination-style, on tensors or on buffers, so that it bufferizes in
+    place; `llmc-lower-to-ukernels` turns the buffer form into a call to
+    the runtime's kernel, which never materializes the score matrix (one
+    row of scores per query and head at a time).
+
+    Example:
+    ```mlir
+    %o = llm.flash_attention ins(%q, %k, %v, %start) outs(%init)
+        {causal, num_heads = 8 : i64, num_kv_heads = 4 : i64, scale = 0.35 : f64}
+        : (tensor<?x8x8xf32>, tensor<512x4x8xf32>, tensor<512x4x8xf32>, index,
+           tensor<?x8x8xf32>) -> tensor<?x8x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyShaped:$query, AnyShaped:$keys, AnyShaped:$values,
+                       Index:$start, AnyShaped:$init,
+                       I64Attr:$num_heads, I64Attr:$num_kv_heads,
+                       F64Attr:$scale, UnitAttr:$causal,
+                       OptionalAttr<I64Attr>:$sliding_window);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    `ins` `(` $query `,` $keys `,` $values `,` $start `)`
+    `outs` `(` $init `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getInitMutable();
+    }
   }];
   let hasVerifier = 1;
 }

@@ -52,7 +52,8 @@ typedef enum llmc_ukernel_id {
   LLMC_UKERNEL_LINEAR_F32 = 0,
   LLMC_UKERNEL_LINEAR_INT8 = 1,
   LLMC_UKERNEL_LINEAR_INT4 = 2,
-  LLMC_NUM_UKERNELS = 3
+  LLMC_UKERNEL_ATTENTION_F32 = 3,
+  LLMC_NUM_UKERNELS = 4
 } llmc_ukernel_id;
 
 typedef void (*llmc_linear_f32_fn)(const float *x, int64_t ldx, const float *w,
@@ -69,6 +70,15 @@ typedef void (*llmc_linear_int4_fn)(const float *x, int64_t ldx,
                                     const uint8_t *zeros, float *y, int64_t ldy,
                                     int64_t m, int64_t n, int64_t k,
                                     int64_t group, int64_t scale_bytes);
+
+/* out[i, h, :] = softmax over the keys query i sees of
+ * scale * q[i, h, :] . k[j, h / (heads / kv_heads), :], times v: causal
+ * (positions j <= start + i), within `window` positions when window > 0.
+ * k and v hold `ldkv` floats per position; q and out ldq / ldo per token. */
+typedef void (*llmc_attention_f32_fn)(
+    const float *q, int64_t ldq, const float *k, const float *v, int64_t ldkv,
+    float *out, int64_t ldo, int64_t tokens, int64_t start, int64_t heads,
+    int64_t kv_heads, int64_t head_dim, int64_t window, float scale);
 
 /* The instruction sets a model's code and kernels may use, from the
  * compile target; the runtime refuses a model the CPU cannot run and never

@@ -55,12 +55,25 @@ struct LinearQArgs {
   int64_t scaleBytes;
 };
 
+/// Attention of `tokens` new queries over a cache layer (see abi.h).
+struct AttentionArgs {
+  const float *q;
+  int64_t ldq;
+  const float *k, *v;
+  int64_t ldkv;
+  float *out;
+  int64_t ldo, tokens, start, heads, kvHeads, headDim, window;
+  float scale;
+};
+
 struct KernelSet {
   const char *name;
   llmc_isa isa;
   void (*linearF32)(const LinearF32Args &, int64_t p0, int64_t p1);
   void (*linearInt8)(const LinearQArgs &, int64_t p0, int64_t p1);
   void (*linearInt4)(const LinearQArgs &, int64_t p0, int64_t p1);
+  /// Tasks [begin, end) of token-major (token, kv head) pairs.
+  void (*attention)(const AttentionArgs &, int64_t begin, int64_t end);
   /// Quantizes the k floats of `x` into `blocks` blocks (see QuantizedRows).
   void (*quantizeRow)(const float *x, int64_t k, int8_t *xq, float *scale,
                       int32_t *sum);
@@ -114,6 +127,11 @@ void llmc_rt_linear_f32(const float *x, int64_t ldx, const float *w, float *y,
 void llmc_rt_linear_int8(const float *x, int64_t ldx, const uint8_t *w,
                          const void *scales, float *y, int64_t ldy, int64_t m,
                          int64_t n, int64_t k, int64_t scaleBytes);
+void llmc_rt_attention_f32(const float *q, int64_t ldq, const float *k,
+                           const float *v, int64_t ldkv, float *out,
+                           int64_t ldo, int64_t tokens, int64_t start,
+                           int64_t heads, int64_t kvHeads, int64_t headDim,
+                           int64_t window, float scale);
 void llmc_rt_linear_int4(const float *x, int64_t ldx, const uint8_t *w,
                          const void *scales, const uint8_t *zeros, float *y,
                          int64_t ldy, int64_t m, int64_t n, int64_t k,

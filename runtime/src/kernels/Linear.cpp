@@ -162,6 +162,8 @@ void bindUkernels(void **table) {
       reinterpret_cast<void *>(&llmc_rt_linear_int8);
   table[LLMC_UKERNEL_LINEAR_INT4] =
       reinterpret_cast<void *>(&llmc_rt_linear_int4);
+  table[LLMC_UKERNEL_ATTENTION_F32] =
+      reinterpret_cast<void *>(&llmc_rt_attention_f32);
 }
 
 extern "C" {
@@ -211,6 +213,23 @@ void llmc_rt_linear_int4(const float *x, int64_t ldx, const uint8_t *w,
   a.scaleBytes = scaleBytes;
   parallelRanges(llmc_ceil_div(n, LLMC_Q_PANEL), 2, m * n * k,
                  [&](int64_t p0, int64_t p1) { set.linearInt4(a, p0, p1); });
+}
+
+void llmc_rt_attention_f32(const float *q, int64_t ldq, const float *k,
+                           const float *v, int64_t ldkv, float *out,
+                           int64_t ldo, int64_t tokens, int64_t start,
+                           int64_t heads, int64_t kvHeads, int64_t headDim,
+                           int64_t window, float scale) {
+  if (tokens <= 0)
+    return;
+  const KernelSet &set = kernels();
+  AttentionArgs a{q,      ldq,   k,     v,       ldkv,    out,    ldo,
+                  tokens, start, heads, kvHeads, headDim, window, scale};
+  // Work per task grows with the position: about start + tokens keys.
+  int64_t work = tokens * heads * headDim * (start + tokens);
+  parallelRanges(tokens * kvHeads, 1, work, [&](int64_t begin, int64_t end) {
+    set.attention(a, begin, end);
+  });
 }
 
 } // extern "C"

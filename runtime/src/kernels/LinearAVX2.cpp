@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kernels/AttentionImpl.h"
 #include "kernels/Kernels.h"
 
 #include <immintrin.h>
@@ -256,8 +257,9 @@ void linearInt4(const LinearQArgs &a, int64_t p0, int64_t p1) {
 } // namespace
 
 const KernelSet &avx2Kernels() {
-  static const KernelSet set{"avx2",     LLMC_ISA_AVX2, linearF32,
-                             linearInt8, linearInt4,    quantizeRowScalar};
+  static const KernelSet set{"avx2",           LLMC_ISA_AVX2, linearF32,
+                             linearInt8,       linearInt4,    attentionTasks,
+                             quantizeRowScalar};
   return set;
 }
 

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kernels/AttentionImpl.h"
 #include "kernels/Kernels.h"
 
 #include <immintrin.h>
@@ -88,9 +89,9 @@ void f32Row(const float *x, const float *w, int64_t k, float *y, __mmask16 m0,
                         _mm512_add_ps(_mm512_maskz_loadu_ps(m1, y + 16), s1));
 }
 
-/// Rows per register tile: 8 x 2 zmm accumulators; prompts are usually a
-/// multiple of 8 tokens.
-constexpr int kTileRows = 8;
+/// Rows per register tile: 12 x 2 zmm accumulators, 24 FMAs per two panel
+/// loads and 12 broadcasts (8 rows measured 5-10% slower on 512 x 2048).
+constexpr int kTileRows = 12;
 
 /// The activations packed once per call: for each k-block of kBlockK and
 /// each tile of kTileRows rows, [kc][kTileRows] floats, so the microkernel
@@ -360,7 +361,8 @@ void quantizeRow(const float *x, int64_t k, int8_t *xq, float *scale,
 
 const KernelSet &avx512Kernels() {
   static const KernelSet set{"avx512",   LLMC_ISA_AVX512, linearF32,
-                             linearInt8, linearInt4,      quantizeRow};
+                             linearInt8, linearInt4,      attentionTasks,
+                             quantizeRow};
   return set;
 }
 

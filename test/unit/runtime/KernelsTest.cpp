@@ -290,3 +290,72 @@ TEST(WeightPacking, HalfConversionRoundsToNearestEven) {
 }
 
 } // namespace
+
+namespace {
+
+// Attention over a cache layer against a softmax computed in double, for
+// every kernel set: GQA groups of 1, 2 and 4, head dims that are not
+// multiples of 16, queries that start mid-cache, and sliding windows.
+TEST(Kernels, AttentionMatchesSoftmaxReference) {
+  struct Case {
+    int64_t tokens, start, heads, kvHeads, headDim, window;
+  };
+  const Case cases[] = {{1, 0, 4, 4, 8, 0},    {5, 0, 8, 4, 8, 0},
+                        {3, 17, 8, 2, 20, 0},  {7, 40, 4, 1, 64, 0},
+                        {9, 30, 6, 3, 33, 16}, {1, 100, 8, 2, 64, 7}};
+  for (const KernelSet *set : availableKernels())
+    for (const Case &c : cases)
+      for (int threads : {1, 2}) {
+        SCOPED_TRACE(
+            std::string(set->name) + " tokens=" + std::to_string(c.tokens) +
+            " start=" + std::to_string(c.start) +
+            " heads=" + std::to_string(c.heads) + "/" +
+            std::to_string(c.kvHeads) + " d=" + std::to_string(c.headDim) +
+            " window=" + std::to_string(c.window) +
+            " threads=" + std::to_string(threads));
+        int64_t capacity = c.start + c.tokens + 3;
+        int64_t ldq = c.heads * c.headDim + 5, ldkv = c.kvHeads * c.headDim;
+        std::vector<float> q = randomVector(size_t(c.tokens * ldq), 8);
+        std::vector<float> k = randomVector(size_t(capacity * ldkv), 9);
+        std::vector<float> v = randomVector(size_t(capacity * ldkv), 10);
+        std::vector<float> out(size_t(c.tokens * ldq), -7.0f);
+        float scale = 1.0f / std::sqrt(float(c.headDim));
+        ScopedKernelContext context(set, threads);
+        llmc_rt_attention_f32(q.data(), ldq, k.data(), v.data(), ldkv,
+                              out.data(), ldq, c.tokens, c.start, c.heads,
+                              c.kvHeads, c.headDim, c.window, scale);
+        int64_t group = c.heads / c.kvHeads;
+        for (int64_t i = 0; i < c.tokens; ++i)
+          for (int64_t h = 0; h < c.heads; ++h) {
+            int64_t position = c.start + i, kv = h / group;
+            int64_t first =
+                c.window ? std::max<int64_t>(0, position - c.window + 1) : 0;
+            std::vector<double> p;
+            double max = -1e300, sum = 0;
+            for (int64_t j = first; j <= position; ++j) {
+              double s = 0;
+              for (int64_t d = 0; d < c.headDim; ++d)
+                s += double(q[i * ldq + h * c.headDim + d]) *
+                     k[j * ldkv + kv * c.headDim + d];
+              p.push_back(s * scale);
+              max = std::max(max, p.back());
+            }
+            for (double &x : p)
+              sum += x = std::exp(x - max);
+            for (int64_t d = 0; d < c.headDim; ++d) {
+              double expected = 0;
+              for (size_t j = 0; j < p.size(); ++j)
+                expected += p[j] / sum *
+                            v[(first + int64_t(j)) * ldkv + kv * c.headDim + d];
+              ASSERT_NEAR(out[i * ldq + h * c.headDim + d], expected, 2e-5)
+                  << "token " << i << " head " << h << " d " << d;
+            }
+          }
+        // The row padding past heads * head_dim is untouched.
+        for (int64_t i = 0; i < c.tokens; ++i)
+          for (int64_t e = c.heads * c.headDim; e < ldq; ++e)
+            ASSERT_EQ(out[i * ldq + e], -7.0f);
+      }
+}
+
+} // namespace
