@@ -30,3 +30,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# The benchmark's onnxruntime side (bench/run_bench.py; a tiny run is a CI
+# test): Node.js, and onnxruntime-node pinned by bench/package.json, kept in
+# .cache/bench-node.
+if ! command -v npm >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bench_node="$root/.cache/bench-node"
+if [ ! -f "$bench_node/node_modules/onnxruntime-node/package.json" ] ||
+   [ ! -d "$bench_node/node_modules/onnxruntime-node/bin" ]; then
+  mkdir -p "$bench_node"
+  cp "$root/bench/package.json" "$bench_node/"
+  # The CPU provider ships in the package; skip the CUDA download (nuget).
+  npm install --prefix "$bench_node" --no-audit --no-fund --loglevel=error \
+    --onnxruntime-node-install=skip
+fi
