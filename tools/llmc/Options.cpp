@@ -156,6 +156,10 @@ cl::opt<bool> runIgnoreEos("ignore-eos",
 cl::opt<bool> runJson("json",
                       cl::desc("Print one JSON object and nothing else"),
                       cl::sub(runCommand), cl::cat(runCategory));
+cl::opt<int> runThreads(
+    "threads",
+    cl::desc("Kernel threads (default: LLMC_NUM_THREADS, else one per core)"),
+    cl::init(0), cl::sub(runCommand), cl::cat(runCategory));
 
 //===----------------------------------------------------------------------===//
 // llmc exec

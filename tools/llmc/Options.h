@@ -61,6 +61,7 @@ extern llvm::cl::opt<uint64_t> runSeed;
 extern llvm::cl::opt<std::string> runStopIds;
 extern llvm::cl::opt<bool> runIgnoreEos;
 extern llvm::cl::opt<bool> runJson;
+extern llvm::cl::opt<int> runThreads;
 
 extern llvm::cl::SubCommand execCommand;
 extern llvm::cl::opt<std::string> execModel;

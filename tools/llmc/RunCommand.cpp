@@ -87,6 +87,11 @@ Error runRun() {
   if (!model)
     return model.takeError();
   llmc_model_t *m = model->get();
+  if (runThreads < 0)
+    return createStringError(inconvertibleErrorCode(),
+                             "--threads must be positive");
+  if (runThreads > 0)
+    llmc_model_set_threads(m, runThreads);
   size_t manifestSize;
   const fb::Manifest *manifest =
       fb::GetManifest(llmc_model_manifest(m, &manifestSize));
