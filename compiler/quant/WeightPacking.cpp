@@ -1,6 +1,6 @@
 //===- WeightPacking.cpp - Quantize and pack linear weights ---------------===//
 //
-// int8: symmetric per output row, s = max|w| / 127.
+// int8: symmetric per output row, s near max|w| / 127 (least squared error).
 // int4: per group of k, symmetric s = max|w| / 7 around the zero point 8,
 //       or asymmetric over [min(w, 0), max(w, 0)] with a stored zero point.
 // Codes are computed with the scale as stored (rounded to f16 when asked),
@@ -94,6 +94,35 @@ void packF32(const float *w, int64_t n, int64_t k, uint8_t *out) {
       panels[llmc_f32_panel_index(k, row, col)] = w[row * k + col];
 }
 
+/// The symmetric int8 scale of a row with the least squared error among a
+/// few candidates around max|w| / 127, including scales of either sign that
+/// map the largest weight to -128 (the code max / 127 leaves unused).
+/// Errors are measured with the scale as stored.
+float symmetricInt8Scale(const float *w, int64_t count, float max,
+                         int64_t scaleBytes) {
+  if (max == 0)
+    return 0;
+  float best = max / 127.0f, bestError = INFINITY;
+  for (float divisor : {127.0f, 127.5f, 128.0f})
+    for (float sign : {1.0f, -1.0f}) {
+      float candidate = sign * max / divisor;
+      float stored =
+          scaleBytes == 2 ? halfToFloat(floatToHalf(candidate)) : candidate;
+      if (stored == 0)
+        continue;
+      float error = 0;
+      for (int64_t i = 0; i < count; ++i) {
+        float q = std::clamp(std::nearbyint(w[i] / stored), -128.0f, 127.0f);
+        error += (w[i] - q * stored) * (w[i] - q * stored);
+      }
+      if (error < bestError) {
+        bestError = error;
+        best = candidate;
+      }
+    }
+  return best;
+}
+
 void packInt8(const float *w, int64_t n, int64_t k, const PackedFormat &f,
               uint8_t *out, std::string &error) {
   llmc_packed_offsets o = f.layout(n, k);
@@ -104,11 +133,12 @@ void packInt8(const float *w, int64_t n, int64_t k, const PackedFormat &f,
     float max = 0;
     for (int64_t col = 0; col < k; ++col)
       max = std::max(max, std::fabs(r[col]));
-    float scale =
-        storeScale(out + o.scales, row, max / 127.0f, f.scaleBytes, error);
+    float scale = storeScale(out + o.scales, row,
+                             symmetricInt8Scale(r, k, max, f.scaleBytes),
+                             f.scaleBytes, error);
     for (int64_t col = 0; col < k; ++col)
       out[llmc_int8_index(k, row, col)] =
-          uint8_t(quantize(r[col], scale, -127, 127) + 128);
+          uint8_t(quantize(r[col], scale, -128, 127) + 128);
   }
 }
 

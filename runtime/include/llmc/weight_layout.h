@@ -12,7 +12,7 @@
  *
  * int8 (per output channel, symmetric):
  *   data       [ceil(N/16)][ceil(K/4)][16][4] bytes, u = q + 128 with
- *              q = round(w / s) in [-127, 127]: 16 rows times 4 consecutive
+ *              q = round(w / s) in [-128, 127]: 16 rows times 4 consecutive
  *              k fill one 64-byte line, the operand of one VNNI vpdpbusd.
  *              Padding holds u = 128 (q = 0).
  *   scales     [ceil(N/16) * 16], f16 or f32; w ~= s[n] * (u - 128).

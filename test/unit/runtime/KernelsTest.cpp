@@ -215,7 +215,10 @@ TEST(WeightPacking, QuantizationErrorIsBounded) {
         }
         double bound = 0;
         if (format.format == LLMC_WEIGHT_INT8)
-          bound = max / 127 / 2;
+          // Half a step of max / 127, or a whole step of max / 128 when
+          // the scale search maps the largest weight to -128 and clamps the
+          // other sign's largest at 127.
+          bound = max / 127;
         else if (format.format == LLMC_WEIGHT_INT4)
           // The scale search may clamp the largest weight of one sign (by
           // at most 1.5 steps of max / 8.5) when that lowers the group's
@@ -254,6 +257,29 @@ TEST(WeightPacking, SymmetricInt4BeatsPlainRounding) {
       }
     }
   EXPECT_LT(searched, plain * 0.95);
+}
+
+// The int8 scale search never does worse than plain max|w| / 127 rounding
+// (both with f32 scales, so only the choice of scale differs).
+TEST(WeightPacking, SymmetricInt8NoWorseThanPlainRounding) {
+  const int64_t n = 64, k = 96;
+  std::vector<float> w = randomVector(size_t(n * k), 8, 0.05f);
+  PackedFormat format{LLMC_WEIGHT_INT8, 0, 4, false};
+  Packed p = pack(w, n, k, format);
+  double searched = 0, plain = 0;
+  for (int64_t row = 0; row < n; ++row) {
+    float max = 0;
+    for (int64_t c = 0; c < k; ++c)
+      max = std::max(max, std::fabs(w[row * k + c]));
+    for (int64_t c = 0; c < k; ++c) {
+      float v = w[row * k + c];
+      float q = std::nearbyint(v / (max / 127));
+      plain += std::pow(v - q * max / 127, 2);
+      searched +=
+          std::pow(v - unpackWeight(p.bytes.data(), n, k, format, row, c), 2);
+    }
+  }
+  EXPECT_LT(searched, plain);
 }
 
 TEST(WeightPacking, RefusesNonFiniteWeightsAndBadGroups) {
