@@ -321,6 +321,16 @@ def main():
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2, 4])])
     save_unchecked(model_of(graph), p("cycle.onnx"))
 
+    # j: a Transpose whose perm repeats an axis and names one past the rank
+    # (found by the fuzzer: it used to index the input's sizes with it).
+    graph = helper.make_graph(
+        [helper.make_node("Transpose", ["X"], ["Y"], name="transpose",
+                          perm=[0, 33, 0])],
+        "bad_perm",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2, 3, 4])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2, 3, 4])])
+    save_unchecked(model_of(graph), p("bad_perm.onnx"))
+
 
 if __name__ == "__main__":
     main()

@@ -767,6 +767,13 @@ LogicalResult importTranspose(NodeContext &ctx) {
       perm.push_back(d);
   if (int64_t(perm.size()) != rank)
     return ctx.fail("perm has the wrong length");
+  llvm::SmallVector<bool> seen(rank, false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank || seen[p])
+      return ctx.fail("perm is not a permutation of the " + llvm::Twine(rank) +
+                      " input axes");
+    seen[p] = true;
+  }
   ctx.set(0, emitTranspose(ctx, ctx.tensor(0), perm));
   return success();
 }
