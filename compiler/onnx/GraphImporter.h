@@ -32,6 +32,10 @@ private:
   llvm::Error defineTensor(llvm::StringRef name, const onnx::TensorProto &t,
                            llvm::StringRef weightName);
   llvm::Error importConstant(const onnx::NodeProto &node);
+  /// Fails unless `node` has as many inputs and outputs as its operator's
+  /// schema at `opset` allows, with every required input named: handlers
+  /// index inputs by position and rely on it.
+  mlir::LogicalResult checkArity(const onnx::NodeProto &node, int64_t opset);
 
   /// The first failure a node reported ("<file>: node ...").
   std::string firstError;

@@ -21,6 +21,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <onnx/defs/schema.h>
+
 using namespace mlir;
 using llvm::Error;
 
@@ -341,6 +343,44 @@ void GraphImporter::fail(const onnx::NodeProto &node, const Twine &what) {
                    .str();
 }
 
+LogicalResult GraphImporter::checkArity(const onnx::NodeProto &node,
+                                        int64_t opset) {
+  std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
+  const onnx::OpSchema *schema =
+      onnx::OpSchemaRegistry::Schema(node.op_type(), int(opset), domain);
+  if (!schema)
+    return success(); // ops outside the ONNX schemas check for themselves
+  auto range = [](int lo, int hi) {
+    return hi == std::numeric_limits<int>::max()
+               ? "at least " + std::to_string(lo)
+           : lo == hi ? std::to_string(lo)
+                      : std::to_string(lo) + " to " + std::to_string(hi);
+  };
+  if (node.input_size() < schema->min_input() ||
+      node.input_size() > schema->max_input()) {
+    fail(node, "has " + Twine(node.input_size()) +
+                   " inputs; the operator takes " +
+                   range(schema->min_input(), schema->max_input()));
+    return failure();
+  }
+  if (node.output_size() < schema->min_output() ||
+      node.output_size() > schema->max_output()) {
+    fail(node, "has " + Twine(node.output_size()) +
+                   " outputs; the operator has " +
+                   range(schema->min_output(), schema->max_output()));
+    return failure();
+  }
+  const auto &formals = schema->inputs();
+  for (int i = 0; i < node.input_size() && i < int(formals.size()); ++i)
+    if (node.input(i).empty() &&
+        formals[i].GetOption() != onnx::OpSchema::Optional) {
+      fail(node, "input " + Twine(i) + " ('" + formals[i].GetName() +
+                     "') is required but has no name");
+      return failure();
+    }
+  return success();
+}
+
 Value GraphImporter::materialize(OnnxValue &v) {
   if (v.tensor)
     return v.tensor;
@@ -526,6 +566,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
       fail(node, "not supported");
       return takeError();
     }
+    if (failed(checkArity(node, opset)))
+      return takeError();
     NodeContext context(*this, node, opset);
     if (failed((*handler)(context))) {
       fail(node, "cannot be imported");

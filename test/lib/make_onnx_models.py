@@ -331,6 +331,15 @@ def main():
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2, 3, 4])])
     save_unchecked(model_of(graph), p("bad_perm.onnx"))
 
+    # k: nodes with fewer inputs than their operator takes, or a required
+    # input left unnamed (the fuzzer made the first from a Reduce node).
+    for name, inputs in [("missing_input", ["X"]), ("unnamed_input", ["X", ""])]:
+        graph = helper.make_graph(
+            [helper.make_node("Add", inputs, ["Y"], name="add")], name,
+            [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2])],
+            [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2])])
+        save_unchecked(model_of(graph), p(name + ".onnx"))
+
 
 if __name__ == "__main__":
     main()
