@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <vector>
 
 namespace llmc {
@@ -94,16 +95,20 @@ void packF32(const float *w, int64_t n, int64_t k, uint8_t *out) {
       panels[llmc_f32_panel_index(k, row, col)] = w[row * k + col];
 }
 
-/// The symmetric int8 scale of a row with the least squared error among a
-/// few candidates around max|w| / 127, including scales of either sign that
-/// map the largest weight to -128 (the code max / 127 leaves unused).
-/// Errors are measured with the scale as stored.
-float symmetricInt8Scale(const float *w, int64_t count, float max,
-                         int64_t scaleBytes) {
+/// The symmetric scale for `count` weights whose largest magnitude is `max`,
+/// with codes in [-2^(bits-1), 2^(bits-1) - 1]: among +-max / d for each
+/// candidate divisor d, the one with the least squared error. A negative
+/// scale maps the largest weight to the extra negative code, which spends
+/// it on the side where the outlier is (as llama.cpp's Q4_0 does). Errors
+/// are measured with the scale as stored.
+float symmetricScale(const float *w, int64_t count, float max, int bits,
+                     std::initializer_list<float> divisors,
+                     int64_t scaleBytes) {
   if (max == 0)
     return 0;
-  float best = max / 127.0f, bestError = INFINITY;
-  for (float divisor : {127.0f, 127.5f, 128.0f})
+  float hi = float((1 << (bits - 1)) - 1), lo = -hi - 1;
+  float best = max / hi, bestError = INFINITY;
+  for (float divisor : divisors)
     for (float sign : {1.0f, -1.0f}) {
       float candidate = sign * max / divisor;
       float stored =
@@ -112,7 +117,7 @@ float symmetricInt8Scale(const float *w, int64_t count, float max,
         continue;
       float error = 0;
       for (int64_t i = 0; i < count; ++i) {
-        float q = std::clamp(std::nearbyint(w[i] / stored), -128.0f, 127.0f);
+        float q = std::clamp(std::nearbyint(w[i] / stored), lo, hi);
         error += (w[i] - q * stored) * (w[i] - q * stored);
       }
       if (error < bestError) {
@@ -121,6 +126,20 @@ float symmetricInt8Scale(const float *w, int64_t count, float max,
       }
     }
   return best;
+}
+
+/// int8: max / 127 (every weight in range) or close to it.
+float symmetricInt8Scale(const float *w, int64_t count, float max,
+                         int64_t scaleBytes) {
+  return symmetricScale(w, count, max, 8, {127.0f, 127.5f, 128.0f}, scaleBytes);
+}
+
+/// int4: a wider search, since a 4-bit step is coarse.
+float symmetricInt4Scale(const float *w, int64_t count, float max,
+                         int64_t scaleBytes) {
+  return symmetricScale(
+      w, count, max, 4,
+      {6.5f, 6.75f, 7.0f, 7.25f, 7.5f, 7.75f, 8.0f, 8.25f, 8.5f}, scaleBytes);
 }
 
 void packInt8(const float *w, int64_t n, int64_t k, const PackedFormat &f,
@@ -140,37 +159,6 @@ void packInt8(const float *w, int64_t n, int64_t k, const PackedFormat &f,
       out[llmc_int8_index(k, row, col)] =
           uint8_t(quantize(r[col], scale, -128, 127) + 128);
   }
-}
-
-/// The symmetric int4 scale of a group with the least squared error among
-/// a few candidates: max|w| / 7 (every weight in range), and scales of
-/// either sign that map the largest weight to -8 or near it, which spends
-/// the 16th code on the side where the outlier is (as llama.cpp's Q4_0
-/// does). Errors are measured with the scale as stored.
-float symmetricInt4Scale(const float *w, int64_t count, float max,
-                         int64_t scaleBytes) {
-  if (max == 0)
-    return 0;
-  float best = max / 7.0f, bestError = INFINITY;
-  for (float divisor :
-       {6.5f, 6.75f, 7.0f, 7.25f, 7.5f, 7.75f, 8.0f, 8.25f, 8.5f})
-    for (float sign : {1.0f, -1.0f}) {
-      float candidate = sign * max / divisor;
-      float stored =
-          scaleBytes == 2 ? halfToFloat(floatToHalf(candidate)) : candidate;
-      if (stored == 0)
-        continue;
-      float error = 0;
-      for (int64_t i = 0; i < count; ++i) {
-        float q = std::clamp(std::nearbyint(w[i] / stored), -8.0f, 7.0f);
-        error += (w[i] - q * stored) * (w[i] - q * stored);
-      }
-      if (error < bestError) {
-        bestError = error;
-        best = candidate;
-      }
-    }
-  return best;
 }
 
 /// The share of [lo, hi] (a group's range, 0 included) that asymmetric int4
