@@ -32,10 +32,11 @@ private:
   llvm::Error defineTensor(llvm::StringRef name, const onnx::TensorProto &t,
                            llvm::StringRef weightName);
   llvm::Error importConstant(const onnx::NodeProto &node);
-  /// Fails unless `node` has as many inputs and outputs as its operator's
-  /// schema at `opset` allows, with every required input named: handlers
-  /// index inputs by position and rely on it.
-  mlir::LogicalResult checkArity(const onnx::NodeProto &node, int64_t opset);
+  /// Fails unless `node` fits its operator's schema at `opset`: as many
+  /// inputs and outputs as it allows, every required input named, and input
+  /// element types its type constraints allow (one type per constraint).
+  /// Handlers read inputs by position and rely on all three.
+  mlir::LogicalResult checkSchema(const onnx::NodeProto &node, int64_t opset);
 
   /// The first failure a node reported ("<file>: node ...").
   std::string firstError;

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
 #include <onnx/defs/schema.h>
@@ -343,8 +344,26 @@ void GraphImporter::fail(const onnx::NodeProto &node, const Twine &what) {
                    .str();
 }
 
-LogicalResult GraphImporter::checkArity(const onnx::NodeProto &node,
-                                        int64_t opset) {
+/// The ONNX name of an element type the importer produces.
+static std::string onnxTypeName(Type type) {
+  std::string name = "unknown";
+  if (type.isF32())
+    name = "float";
+  else if (type.isF16())
+    name = "float16";
+  else if (type.isBF16())
+    name = "bfloat16";
+  else if (type.isF64())
+    name = "double";
+  else if (type.isInteger(1))
+    name = "bool";
+  else if (auto integer = dyn_cast<IntegerType>(type))
+    name = "int" + std::to_string(integer.getWidth());
+  return "tensor(" + name + ")";
+}
+
+LogicalResult GraphImporter::checkSchema(const onnx::NodeProto &node,
+                                         int64_t opset) {
   std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
   const onnx::OpSchema *schema =
       onnx::OpSchemaRegistry::Schema(node.op_type(), int(opset), domain);
@@ -371,13 +390,41 @@ LogicalResult GraphImporter::checkArity(const onnx::NodeProto &node,
     return failure();
   }
   const auto &formals = schema->inputs();
-  for (int i = 0; i < node.input_size() && i < int(formals.size()); ++i)
-    if (node.input(i).empty() &&
-        formals[i].GetOption() != onnx::OpSchema::Optional) {
-      fail(node, "input " + Twine(i) + " ('" + formals[i].GetName() +
+  // The element type each type constraint ("T") is bound to so far.
+  llvm::StringMap<std::pair<int, std::string>> bound;
+  for (int i = 0; i < node.input_size() && !formals.empty(); ++i) {
+    const auto &formal = formals[std::min<size_t>(i, formals.size() - 1)];
+    if (node.input(i).empty()) {
+      if (formal.GetOption() == onnx::OpSchema::Optional)
+        continue;
+      fail(node, "input " + Twine(i) + " ('" + formal.GetName() +
                      "') is required but has no name");
       return failure();
     }
+    auto value = values.find(node.input(i));
+    if (value == values.end() || !value->second.type)
+      continue;
+    std::string type = onnxTypeName(value->second.type.getElementType());
+    const onnx::DataTypeSet &allowed = formal.GetTypes();
+    if (!llvm::any_of(allowed, [&](onnx::DataType t) { return *t == type; })) {
+      std::vector<std::string> names;
+      for (onnx::DataType t : allowed)
+        names.push_back(*t);
+      llvm::sort(names);
+      fail(node, "input " + Twine(i) + " ('" + formal.GetName() + "') is " +
+                     type + "; the operator takes " + llvm::join(names, ", "));
+      return failure();
+    }
+    if (!formal.GetIsHomogeneous())
+      continue;
+    auto [it, first] = bound.try_emplace(formal.GetTypeStr(), i, type);
+    if (!first && it->second.second != type) {
+      fail(node, "inputs " + Twine(it->second.first) + " and " + Twine(i) +
+                     " share type " + formal.GetTypeStr() + " but are " +
+                     it->second.second + " and " + type);
+      return failure();
+    }
+  }
   return success();
 }
 
@@ -566,7 +613,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
       fail(node, "not supported");
       return takeError();
     }
-    if (failed(checkArity(node, opset)))
+    if (failed(checkSchema(node, opset)))
       return takeError();
     NodeContext context(*this, node, opset);
     if (failed((*handler)(context))) {

@@ -340,6 +340,24 @@ def main():
             [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2])])
         save_unchecked(model_of(graph), p(name + ".onnx"))
 
+    # l: input element types outside the operator's type constraints: Gather
+    # indices in f64 (found by the fuzzer: it used to emit invalid IR), and
+    # an Add of f32 and f64.
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["X", "I"], ["Y"], name="gather")],
+        "float_indices",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [4, 2]),
+         helper.make_tensor_value_info("I", TensorProto.DOUBLE, [3])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [3, 2])])
+    save_unchecked(model_of(graph), p("float_indices.onnx"))
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["X", "Z"], ["Y"], name="add")],
+        "mixed_types",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2]),
+         helper.make_tensor_value_info("Z", TensorProto.DOUBLE, [2])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2])])
+    save_unchecked(model_of(graph), p("mixed_types.onnx"))
+
 
 if __name__ == "__main__":
     main()
