@@ -56,6 +56,9 @@ Error runCompile() {
       return createStringError(inconvertibleErrorCode(),
                                "--keep-precision=" + c +
                                    ": expected embeddings or lm_head");
+  if (compileGroupSize.getNumOccurrences() && compileQuantize != "int4")
+    return createStringError(inconvertibleErrorCode(),
+                             "--group-size applies to --quantize=int4");
   if (compileZeroPoints && compileQuantize != "int4")
     return createStringError(inconvertibleErrorCode(),
                              "--zero-points applies to --quantize=int4");
