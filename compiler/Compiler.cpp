@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
@@ -79,6 +80,22 @@ Error runPipeline(mlir::ModuleOp module,
         what +
             " failed: " + (firstError.empty() ? "unknown error" : firstError));
   return Error::success();
+}
+
+Error verifyImported(mlir::ModuleOp module, StringRef modelPath) {
+  std::string firstError;
+  mlir::ScopedDiagnosticHandler handler(
+      module.getContext(), [&](mlir::Diagnostic &diag) {
+        if (diag.getSeverity() == mlir::DiagnosticSeverity::Error &&
+            firstError.empty())
+          firstError = diag.str();
+        return mlir::success();
+      });
+  if (mlir::succeeded(mlir::verify(module)))
+    return Error::success();
+  return fileError(modelPath, "the imported IR does not verify (an importer "
+                              "bug; please report it): " +
+                                  firstError);
 }
 
 /// Reads `path` (a tokenizer.json) and the tokenizer_config.json beside it.
@@ -220,6 +237,10 @@ Error compileModel(const CompileOptions &options) {
   if (!model)
     return model.takeError();
   mlir::ModuleOp module = *model->module;
+  // Invalid IR here is an importer bug, but it must still be an error and
+  // not IR printed in generic form with exit status 0.
+  if (Error err = verifyImported(module, options.modelPath))
+    return err;
   auto printModule = [&] {
     return writeText(options.outputPath,
                      [&](raw_ostream &os) { module.print(os); });

@@ -358,6 +358,16 @@ def main():
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2])])
     save_unchecked(model_of(graph), p("mixed_types.onnx"))
 
+    # m: a Concat whose inputs disagree off the axis (the fuzzer changed a
+    # reshape target in a GPT-2 export to get one; it used to give invalid IR).
+    graph = helper.make_graph(
+        [helper.make_node("Concat", ["A", "B"], ["Y"], name="concat", axis=0)],
+        "concat_mismatch",
+        [helper.make_tensor_value_info("A", TensorProto.FLOAT, ["n", 4]),
+         helper.make_tensor_value_info("B", TensorProto.FLOAT, ["m", 9])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["k", 4])])
+    save_unchecked(model_of(graph), p("concat_mismatch.onnx"))
+
 
 if __name__ == "__main__":
     main()

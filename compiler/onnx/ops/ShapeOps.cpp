@@ -411,6 +411,20 @@ LogicalResult importConcat(NodeContext &ctx) {
   auto axis = normalizeAxis(ctx.getInt("axis", 0), rank);
   if (!axis)
     return ctx.fail("axis out of range");
+  for (unsigned i = 1; i < ctx.numInputs(); ++i) {
+    RankedTensorType type = ctx.type(i);
+    if (type.getRank() != rank)
+      return ctx.fail("input " + Twine(i) + " has rank " +
+                      Twine(type.getRank()) + ", input 0 has " + Twine(rank));
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t size = type.getDimSize(d), first = ctx.type(0).getDimSize(d);
+      if (d != *axis && !ShapedType::isDynamic(size) &&
+          !ShapedType::isDynamic(first) && size != first)
+        return ctx.fail("input " + Twine(i) + " has size " + Twine(size) +
+                        " in dimension " + Twine(d) + ", input 0 has " +
+                        Twine(first));
+    }
+  }
   // Shape tensors: concatenate the elements.
   if (rank == 1) {
     SmallVector<OpFoldResult> all;
