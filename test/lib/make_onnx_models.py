@@ -368,6 +368,18 @@ def main():
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["k", 4])])
     save_unchecked(model_of(graph), p("concat_mismatch.onnx"))
 
+    # n: a Slice with run-time starts, ends, axes and steps of different
+    # lengths (from the fuzzer: it read past the end of the shorter list).
+    graph = helper.make_graph(
+        [helper.make_node("Slice", ["x", "starts", "ends", "axes", "steps"],
+                          ["y"], name="slice")],
+        "slice_lengths",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [20, 10, 5])] +
+        [helper.make_tensor_value_info(name, TensorProto.INT64, [n])
+         for name, n in [("starts", 3), ("ends", 3), ("axes", 2), ("steps", 3)]],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    save_unchecked(model_of(graph), p("slice_lengths.onnx"))
+
 
 if __name__ == "__main__":
     main()

@@ -599,6 +599,9 @@ LogicalResult importSliceAtRuntime(NodeContext &ctx) {
       (ctx.has(4) && !stepsList) || starts->size() != ends->size())
     return ctx.fail("expects starts, ends, axes and steps of known length");
   size_t k = starts->size();
+  if ((axesList && axesList->size() != k) ||
+      (stepsList && stepsList->size() != k))
+    return ctx.fail("expects starts, ends, axes and steps of one length");
   OpBuilder &b = ctx.b;
   Location l = ctx.loc;
   Value x = ctx.tensor(0);
@@ -709,18 +712,25 @@ LogicalResult importSlice(NodeContext &ctx) {
     steps = SmallVector<int64_t>(starts->size(), 1);
   if (axes->size() != starts->size() || steps->size() != starts->size())
     return ctx.fail("starts, ends, axes and steps differ in length");
+  if (llvm::is_contained(*steps, 0))
+    return ctx.fail("step must not be zero");
 
   // Tracked shape tensors: slice the elements.
   if (auto e = ctx.elements(0); e && rank == 1 && axes->size() == 1) {
     SliceAxis s = resolveSlice(ctx, ctx.b.getIndexAttr(e->size()), (*starts)[0],
                                (*ends)[0], (*steps)[0]);
-    SmallVector<OpFoldResult> out;
-    for (int64_t i = 0; i < *staticValue(s.length); ++i)
-      out.push_back((*e)[*staticValue(s.start) + i * s.step]);
-    ctx.setElements(
-        0, RankedTensorType::get({int64_t(out.size())}, type.getElementType()),
-        out);
-    return success();
+    std::optional<int64_t> start = staticValue(s.start),
+                           length = staticValue(s.length);
+    if (start && length) {
+      SmallVector<OpFoldResult> out;
+      for (int64_t i = 0; i < *length; ++i)
+        out.push_back((*e)[*start + i * s.step]);
+      ctx.setElements(
+          0,
+          RankedTensorType::get({int64_t(out.size())}, type.getElementType()),
+          out);
+      return success();
+    }
   }
 
   Value x = ctx.tensor(0);
@@ -731,8 +741,6 @@ LogicalResult importSlice(NodeContext &ctx) {
     auto axis = normalizeAxis((*axes)[i], rank);
     if (!axis)
       return ctx.fail("axis out of range");
-    if ((*steps)[i] == 0)
-      return ctx.fail("step must not be zero");
     SliceAxis s =
         resolveSlice(ctx, sizes[*axis], (*starts)[i], (*ends)[i], (*steps)[i]);
     offsets[*axis] = s.start;
