@@ -380,6 +380,17 @@ def main():
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
     save_unchecked(model_of(graph), p("slice_lengths.onnx"))
 
+    # o: a Reshape to an absurd dimension (the fuzzer's overflowed the size
+    # arithmetic).
+    graph = helper.make_graph(
+        [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+        "absurd_dim",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [onnx.numpy_helper.from_array(
+            np.array([-1, 7956016859884839277], dtype=np.int64), "shape")])
+    save_unchecked(model_of(graph), p("absurd_dim.onnx"))
+
 
 if __name__ == "__main__":
     main()

@@ -142,11 +142,34 @@ LogicalResult importIdentity(NodeContext &ctx) {
   return success();
 }
 
+/// Fails unless the static entries of a shape operand are sane: each at
+/// most 2^40 and their product at most 2^48 elements, so that no size
+/// arithmetic at import or run time overflows.
+LogicalResult checkShapeOperand(NodeContext &ctx,
+                                ArrayRef<OpFoldResult> shape) {
+  constexpr int64_t kMaxDim = int64_t(1) << 40, kMaxElements = int64_t(1) << 48;
+  int64_t product = 1;
+  for (OpFoldResult s : shape) {
+    std::optional<int64_t> v = staticValue(s);
+    if (!v || *v <= 0)
+      continue;
+    if (*v > kMaxDim)
+      return ctx.fail("shape has a dimension of " + Twine(*v) +
+                      ", more than 2^40");
+    product *= *v;
+    if (product > kMaxElements)
+      return ctx.fail("shape has more than 2^48 elements");
+  }
+  return success();
+}
+
 /// Reshape's target sizes: 0 copies the input dim (unless allowzero), -1 is
 /// inferred from the element count.
 FailureOr<SmallVector<OpFoldResult>> resolveShape(NodeContext &ctx, Value input,
                                                   ArrayRef<OpFoldResult> target,
                                                   bool allowZero) {
+  if (failed(checkShapeOperand(ctx, target)))
+    return failure();
   SmallVector<OpFoldResult> sizes(target.begin(), target.end());
   int64_t inputRank = cast<RankedTensorType>(input.getType()).getRank();
   // Elements known only at run time: 0 copies a dim, -1 is inferred; the
@@ -829,6 +852,8 @@ LogicalResult importExpand(NodeContext &ctx) {
   auto target = ctx.elements(1);
   if (!target)
     return ctx.fail("expects a shape of known length");
+  if (failed(checkShapeOperand(ctx, *target)))
+    return failure();
   auto type = ctx.type(0);
   int64_t rank = std::max<int64_t>(type.getRank(), target->size());
   SmallVector<OpFoldResult> sizes(rank);
@@ -988,6 +1013,8 @@ LogicalResult importConstantOfShape(NodeContext &ctx) {
   auto shape = ctx.elements(0);
   if (!shape)
     return ctx.fail("expects a shape of known length");
+  if (failed(checkShapeOperand(ctx, *shape)))
+    return failure();
   Type element = ctx.b.getF32Type();
   double value = 0;
   if (const onnx::AttributeProto *a = ctx.attr("value")) {
