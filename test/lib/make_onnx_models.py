@@ -391,6 +391,19 @@ def main():
             np.array([-1, 7956016859884839277], dtype=np.int64), "shape")])
     save_unchecked(model_of(graph), p("absurd_dim.onnx"))
 
+    # p: a reshape whose source ends in a unit dim after the last block
+    # ([n, 3, 4, 1] -> [n, 12]; the fuzzer found it dropped from the
+    # collapse, which gave invalid IR).
+    graph = helper.make_graph(
+        [helper.make_node("Flatten", ["a"], ["b"], name="flatten", axis=1)],
+        "flatten_unit",
+        [helper.make_tensor_value_info("a", TensorProto.FLOAT, ["n", 3, 4, 1])],
+        [helper.make_tensor_value_info("b", TensorProto.FLOAT, ["n", 12])])
+    save(model_of(graph), p("flatten_unit.onnx"))
+    a = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4, 1)
+    np.save(p("a_2x3x4x1.npy"), a)
+    np.save(p("expected_flatten_unit.npy"), a.reshape(2, 12))
+
 
 if __name__ == "__main__":
     main()

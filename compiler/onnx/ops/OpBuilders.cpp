@@ -307,11 +307,12 @@ Value emitReshape(NodeContext &ctx, Value value, ArrayRef<OpFoldResult> sizes) {
     dstGroups.push_back(dst);
   }
   // Trailing unit dims join the last block.
-  for (; ok && i < from.size(); ++i)
+  for (; ok && i < from.size(); ++i) {
     ok =
         staticValue(from[i]) == std::optional<int64_t>(1) && !srcGroups.empty();
-  for (size_t k = i; ok && k < from.size(); ++k)
-    srcGroups.back().push_back(k);
+    if (ok)
+      srcGroups.back().push_back(i);
+  }
   for (; ok && j < sizes.size(); ++j) {
     ok = staticValue(sizes[j]) == std::optional<int64_t>(1) &&
          !dstGroups.empty();
