@@ -404,6 +404,18 @@ def main():
     np.save(p("a_2x3x4x1.npy"), a)
     np.save(p("expected_flatten_unit.npy"), a.reshape(2, 12))
 
+    # q: a Slice of an input with a static 0 dim (the fuzzer's: the slice
+    # verifier refused offset 0 into it, so the importer built invalid IR).
+    graph = helper.make_graph(
+        [helper.make_node("Slice", ["x", "starts", "ends"], ["y"],
+                          name="slice")],
+        "slice_empty",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 0]),
+         helper.make_tensor_value_info("starts", TensorProto.INT64, [1]),
+         helper.make_tensor_value_info("ends", TensorProto.INT64, [1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["k", 0])])
+    save(model_of(graph), p("slice_empty.onnx"))
+
 
 if __name__ == "__main__":
     main()

@@ -770,6 +770,12 @@ LogicalResult importSlice(NodeContext &ctx) {
     sizes[*axis] = s.length;
     stepOf[*axis] = s.step;
   }
+  // An input with a static 0 dim gives an empty result, and tensor's slice
+  // verifier rejects even offset 0 into a 0-sized dim: nothing to read.
+  if (llvm::is_contained(type.getShape(), 0)) {
+    ctx.set(0, emitEmpty(ctx, sizes, type.getElementType()));
+    return success();
+  }
   if (llvm::all_of(stepOf, [](int64_t s) { return s > 0; })) {
     SmallVector<OpFoldResult> strides;
     for (int64_t s : stepOf)
