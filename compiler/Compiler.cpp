@@ -60,42 +60,46 @@ Error writeText(StringRef path, function_ref<void(raw_ostream &)> print) {
   return Error::success();
 }
 
+/// Keeps the first error diagnostic emitted while it lives (and swallows
+/// the rest), so that a failure becomes one error line.
+class FirstErrorCapture {
+public:
+  explicit FirstErrorCapture(mlir::MLIRContext *ctx)
+      : handler(ctx, [this](mlir::Diagnostic &diag) {
+          if (diag.getSeverity() == mlir::DiagnosticSeverity::Error &&
+              first.empty())
+            first = diag.str();
+          return mlir::success();
+        }) {}
+  std::string message() const {
+    return first.empty() ? "unknown error" : first;
+  }
+
+private:
+  std::string first;
+  mlir::ScopedDiagnosticHandler handler;
+};
+
 /// Runs `build`'s passes on `module`; the first diagnostic becomes the error.
 Error runPipeline(mlir::ModuleOp module,
                   function_ref<void(mlir::OpPassManager &)> build,
                   StringRef what) {
-  mlir::MLIRContext *ctx = module.getContext();
-  std::string firstError;
-  mlir::ScopedDiagnosticHandler handler(ctx, [&](mlir::Diagnostic &diag) {
-    if (diag.getSeverity() == mlir::DiagnosticSeverity::Error &&
-        firstError.empty())
-      firstError = diag.str();
-    return mlir::success();
-  });
-  mlir::PassManager pm(ctx);
+  FirstErrorCapture errors(module.getContext());
+  mlir::PassManager pm(module.getContext());
   build(pm);
   if (mlir::failed(pm.run(module)))
-    return createStringError(
-        inconvertibleErrorCode(),
-        what +
-            " failed: " + (firstError.empty() ? "unknown error" : firstError));
+    return createStringError(inconvertibleErrorCode(),
+                             what + " failed: " + errors.message());
   return Error::success();
 }
 
 Error verifyImported(mlir::ModuleOp module, StringRef modelPath) {
-  std::string firstError;
-  mlir::ScopedDiagnosticHandler handler(
-      module.getContext(), [&](mlir::Diagnostic &diag) {
-        if (diag.getSeverity() == mlir::DiagnosticSeverity::Error &&
-            firstError.empty())
-          firstError = diag.str();
-        return mlir::success();
-      });
+  FirstErrorCapture errors(module.getContext());
   if (mlir::succeeded(mlir::verify(module)))
     return Error::success();
   return fileError(modelPath, "the imported IR does not verify (an importer "
                               "bug; please report it): " +
-                                  firstError);
+                                  errors.message());
 }
 
 /// Reads `path` (a tokenizer.json) and the tokenizer_config.json beside it.
