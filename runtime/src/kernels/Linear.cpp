@@ -153,6 +153,29 @@ LinearQArgs quantizeActivations(const float *x, int64_t ldx, int64_t m,
   return a;
 }
 
+/// Quantizes the activations and runs `kernel` of the selected set over the
+/// output panels on the pool: the body of both quantized entry points.
+void runQuantized(void (*KernelSet::*kernel)(const LinearQArgs &, int64_t,
+                                             int64_t),
+                  const float *x, int64_t ldx, const uint8_t *w,
+                  const void *scales, const uint8_t *zeros, float *y,
+                  int64_t ldy, int64_t m, int64_t n, int64_t k, int64_t group,
+                  int64_t scaleBytes) {
+  if (m <= 0 || n <= 0)
+    return;
+  const KernelSet &set = kernels();
+  LinearQArgs a = quantizeActivations(x, ldx, m, k, group);
+  a.w = w;
+  a.scales = scales;
+  a.zeros = zeros;
+  a.y = y;
+  a.ldy = ldy;
+  a.n = n;
+  a.scaleBytes = scaleBytes;
+  parallelRanges(llmc_ceil_div(n, LLMC_Q_PANEL), 2, m * n * k,
+                 [&](int64_t p0, int64_t p1) { (set.*kernel)(a, p0, p1); });
+}
+
 } // namespace
 
 void bindUkernels(void **table) {
@@ -182,37 +205,17 @@ void llmc_rt_linear_f32(const float *x, int64_t ldx, const float *w, float *y,
 void llmc_rt_linear_int8(const float *x, int64_t ldx, const uint8_t *w,
                          const void *scales, float *y, int64_t ldy, int64_t m,
                          int64_t n, int64_t k, int64_t scaleBytes) {
-  if (m <= 0 || n <= 0)
-    return;
-  const KernelSet &set = kernels();
-  LinearQArgs a = quantizeActivations(x, ldx, m, k, llmc_align_up(k, 32));
-  a.w = w;
-  a.scales = scales;
-  a.y = y;
-  a.ldy = ldy;
-  a.n = n;
-  a.scaleBytes = scaleBytes;
-  parallelRanges(llmc_ceil_div(n, LLMC_Q_PANEL), 2, m * n * k,
-                 [&](int64_t p0, int64_t p1) { set.linearInt8(a, p0, p1); });
+  // int8 weights have one group: the whole row (padded to a block).
+  runQuantized(&KernelSet::linearInt8, x, ldx, w, scales, nullptr, y, ldy, m, n,
+               k, llmc_align_up(k, 32), scaleBytes);
 }
 
 void llmc_rt_linear_int4(const float *x, int64_t ldx, const uint8_t *w,
                          const void *scales, const uint8_t *zeros, float *y,
                          int64_t ldy, int64_t m, int64_t n, int64_t k,
                          int64_t group, int64_t scaleBytes) {
-  if (m <= 0 || n <= 0)
-    return;
-  const KernelSet &set = kernels();
-  LinearQArgs a = quantizeActivations(x, ldx, m, k, group);
-  a.w = w;
-  a.scales = scales;
-  a.zeros = zeros;
-  a.y = y;
-  a.ldy = ldy;
-  a.n = n;
-  a.scaleBytes = scaleBytes;
-  parallelRanges(llmc_ceil_div(n, LLMC_Q_PANEL), 2, m * n * k,
-                 [&](int64_t p0, int64_t p1) { set.linearInt4(a, p0, p1); });
+  runQuantized(&KernelSet::linearInt4, x, ldx, w, scales, zeros, y, ldy, m, n,
+               k, group, scaleBytes);
 }
 
 void llmc_rt_attention_f32(const float *q, int64_t ldq, const float *k,
