@@ -237,6 +237,10 @@ Error compileModel(const CompileOptions &options) {
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
+  // A bad --target fails before any work.
+  auto target = parseTarget(options.target);
+  if (!target)
+    return target.takeError();
   auto model = importModel(context, options);
   if (!model)
     return model.takeError();
@@ -282,14 +286,13 @@ Error compileModel(const CompileOptions &options) {
   if (!entries)
     return entries.takeError();
 
-  auto target = parseTarget(options.target);
-  if (!target)
-    return target.takeError();
   bool embed = options.weights == WeightsMode::Embed ||
                (options.weights == WeightsMode::Auto &&
                 layout->size < kEmbedWeightsLimit);
   ManifestInputs manifestInputs;
-  manifestInputs.target = target->name + " (" + target->cpu + ")";
+  manifestInputs.target = target->name;
+  manifestInputs.targetCpu = target->cpu;
+  manifestInputs.targetFeatures = target->features;
   manifestInputs.generation = model->generation;
   manifestInputs.tokenizer = model->tokenizer;
   if (auto facts = module->getAttrOfType<mlir::DictionaryAttr>("llm.model"))
@@ -333,7 +336,7 @@ Error compileModel(const CompileOptions &options) {
   for (const EntryPointSignature &entry : *entries)
     entryNames.push_back(entry.name);
   if (Error err = addModelDescriptor(**llvmModule, *manifest, entryNames, embed,
-                                     layout->size, target->isa))
+                                     layout->size))
     return err;
   if (Error err = optimizeModule(**llvmModule, **machine, options.optLevel))
     return err;

@@ -13,6 +13,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstring>
+
 using namespace llvm;
 
 namespace llmc {
@@ -102,7 +104,7 @@ static Error defineUkernelThunks(Module &module, GlobalVariable *table) {
 
 Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
                          ArrayRef<std::string> entryPoints, bool embedded,
-                         uint64_t weightsSize, llmc_isa isa) {
+                         uint64_t weightsSize) {
   LLVMContext &ctx = module.getContext();
   Type *i32 = Type::getInt32Ty(ctx);
   Type *i64 = Type::getInt64Ty(ctx);
@@ -127,11 +129,25 @@ Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
       f.addFnAttr(Attribute::NoInline);
   }
 
-  auto *manifestData = ConstantDataArray::get(ctx, manifest);
+  // The manifest section: its header, then the FlatBuffers bytes.
+  llmc_manifest_header header{};
+  std::memcpy(header.magic, LLMC_MANIFEST_MAGIC, sizeof(header.magic));
+  header.abi_version = LLMC_ABI_VERSION;
+  header.size = manifest.size();
+  header.checksum = fnv1a64(manifest);
+  std::vector<uint8_t> section(sizeof(header) + manifest.size());
+  std::memcpy(section.data(), &header, sizeof(header));
+  std::memcpy(section.data() + sizeof(header), manifest.data(),
+              manifest.size());
+  auto *manifestData = ConstantDataArray::get(ctx, section);
   auto *manifestGlobal = new GlobalVariable(
       module, manifestData->getType(), /*isConstant=*/true,
       GlobalValue::InternalLinkage, manifestData, "llmc_manifest");
   manifestGlobal->setAlignment(Align(16));
+  manifestGlobal->setSection(LLMC_MANIFEST_SECTION);
+  Constant *manifestBytes = ConstantExpr::getInBoundsGetElementPtr(
+      Type::getInt8Ty(ctx), manifestGlobal,
+      ConstantInt::get(i64, sizeof(header)));
 
   StructType *entryType = StructType::get(ctx, {ptr, ptr});
   std::vector<Constant *> entries;
@@ -163,17 +179,16 @@ Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
   }
 
   // Field for field the layout of llmc_model_descriptor.
-  StructType *descriptorType = StructType::get(
-      ctx, {i32, i32, ptr, i64, i64, ptr, i64, ptr, ptr, i32, i32});
+  StructType *descriptorType =
+      StructType::get(ctx, {i32, i32, ptr, i64, i64, ptr, i64, ptr, ptr, i32});
   Constant *descriptor = ConstantStruct::get(
       descriptorType,
       {ConstantInt::get(i32, LLMC_ABI_VERSION),
-       ConstantInt::get(i32, entries.size()), manifestGlobal,
+       ConstantInt::get(i32, entries.size()), manifestBytes,
        ConstantInt::get(i64, manifest.size()),
        ConstantInt::get(i64, fnv1a64(manifest)), weights,
        ConstantInt::get(i64, embedded ? weightsSize : 0), entryTable,
-       ukernelTable, ConstantInt::get(i32, LLMC_NUM_UKERNELS),
-       ConstantInt::get(i32, isa)});
+       ukernelTable, ConstantInt::get(i32, LLMC_NUM_UKERNELS)});
   auto *descriptorGlobal = new GlobalVariable(module, descriptorType, true,
                                               GlobalValue::InternalLinkage,
                                               descriptor, "llmc_descriptor");

@@ -20,17 +20,16 @@ translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
                   llvm::TargetMachine &machine);
 
 /// Adds `llmc_model_get` and the descriptor it returns (runtime/include/llmc/
-/// abi.h): the manifest bytes and checksum, the entry points (the MLIR C
-/// interface wrappers `_mlir_ciface_<name>`), and the embedded weights
-/// (symbol `llmc_weights`, defined by the weights object) when `embedded`.
-/// Everything else in the module becomes hidden. Calls to runtime kernels
-/// (llmc_ukernel_*) go through the descriptor's table; `isa` is the
-/// instruction set the code was compiled for.
+/// abi.h): the manifest (also in section LLMC_MANIFEST_SECTION, behind its
+/// header), the entry points (the MLIR C interface wrappers
+/// `_mlir_ciface_<name>`), and the embedded weights (symbol `llmc_weights`,
+/// defined by the weights object) when `embedded`. Everything else in the
+/// module becomes hidden. Calls to runtime kernels (llmc_ukernel_*) go
+/// through the descriptor's table.
 llvm::Error addModelDescriptor(llvm::Module &module,
                                llvm::ArrayRef<uint8_t> manifest,
                                llvm::ArrayRef<std::string> entryPoints,
-                               bool embedded, uint64_t weightsSize,
-                               llmc_isa isa);
+                               bool embedded, uint64_t weightsSize);
 
 /// Runs LLVM's default pipeline at `optLevel` (0-3).
 llvm::Error optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,

@@ -4,6 +4,7 @@
 #include "compiler/support/FileError.h"
 
 #include "lld/Common/Driver.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
 LLD_HAS_DRIVER(elf)
@@ -29,6 +30,15 @@ Error linkSharedLibrary(ArrayRef<std::string> objects, StringRef output) {
                                     out.c_str()};
   for (const std::string &object : objects)
     args.push_back(object.c_str());
+  // LLVM lowers some conversions (f64 -> f16, f32 -> bf16, ...) to calls
+  // into compiler-rt's builtins when the target CPU has no instruction for
+  // them; they are linked in and stay hidden.
+  if (!sys::fs::exists(LLMC_BUILTINS_ARCHIVE))
+    return fileError(output, "cannot link: compiler-rt's builtins archive " +
+                                 Twine(LLMC_BUILTINS_ARCHIVE) +
+                                 " is missing (install libclang-rt-22-dev)");
+  args.push_back("--exclude-libs=ALL");
+  args.push_back(LLMC_BUILTINS_ARCHIVE);
   // The generated code calls malloc/free and libm (sin, cos, pow).
   for (const char *arg :
        {"-L/usr/lib/x86_64-linux-gnu", "-L/lib/x86_64-linux-gnu", "-lm", "-lc"})

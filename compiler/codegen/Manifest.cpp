@@ -191,10 +191,14 @@ buildManifest(ModuleOp bufferized, const WeightsLayout &layout,
         inputs.tokenizer->tokenizerJson.c_str(),
         inputs.tokenizer->tokenizerConfigJson.c_str());
 
+  std::vector<flatbuffers::Offset<flatbuffers::String>> features;
+  for (const std::string &feature : inputs.targetFeatures)
+    features.push_back(fbb.CreateString(feature));
   auto manifest = fb::CreateManifestDirect(
       fbb, inputs.modelId.c_str(), architecture, getInt("context_length"),
       kvCache, &entryOffsets, &tensors, inputs.weightsFile.c_str(), layout.size,
-      generation, tokenizer, inputs.target.c_str());
+      generation, tokenizer, inputs.target.c_str(), inputs.targetCpu.c_str(),
+      &features);
   fb::FinishManifestBuffer(fbb, manifest);
   return std::vector<uint8_t>(fbb.GetBufferPointer(),
                               fbb.GetBufferPointer() + fbb.GetSize());

@@ -26,7 +26,10 @@ struct ManifestInputs {
   std::string modelId;
   /// Side-file name beside the library, or empty when embedded.
   std::string weightsFile;
+  /// The --target, its LLVM CPU and instruction-set features.
   std::string target;
+  std::string targetCpu;
+  std::vector<std::string> targetFeatures;
   GenerationDefaults generation;
   std::optional<TokenizerFiles> tokenizer;
 };

@@ -25,13 +25,25 @@ llmc_status_t llmc_model_load(const char *path, llmc_model_t **model) {
   if (!path || !model)
     return error("llmc_model_load: null argument");
   *model = nullptr;
-  return loadModel(path, model);
+  return loadModel(path, 0, model);
+}
+llmc_status_t llmc_model_open(const char *path, uint32_t flags,
+                              llmc_model_t **model) {
+  if (!path || !model)
+    return error("llmc_model_open: null argument");
+  *model = nullptr;
+  if (flags & ~uint32_t(LLMC_OPEN_MANIFEST_ONLY))
+    return error("llmc_model_open: unknown flags " + std::to_string(flags));
+  return loadModel(path, flags, model);
+}
+const char *llmc_model_cpu_check(const llmc_model_t *model) {
+  return model->cpuProblem.c_str();
 }
 void llmc_model_free(llmc_model_t *model) { delete model; }
 
 const uint8_t *llmc_model_manifest(const llmc_model_t *model, size_t *size) {
-  *size = model->descriptor->manifest_size;
-  return model->descriptor->manifest;
+  *size = model->manifestSection.size() - sizeof(llmc_manifest_header);
+  return model->manifestSection.data() + sizeof(llmc_manifest_header);
 }
 const uint8_t *llmc_model_weights(const llmc_model_t *model, size_t *size) {
   *size = model->weightsSize;

@@ -64,6 +64,9 @@ llmc_status_t callEntry(llmc_model &model, const fb::EntryPoint &entry,
                         const llmc_tensor *inputs, size_t numInputs,
                         llmc_tensor *outputs, size_t numOutputs) {
   const std::string &path = model.path;
+  if (model.manifestOnly)
+    return error(path + ": opened to read its manifest only; load it to run "
+                        "it");
   bool weights = takesWeights(entry);
   size_t declared = entry.inputs() ? entry.inputs()->size() : 0;
   size_t expectedInputs = declared - (weights ? 1 : 0);

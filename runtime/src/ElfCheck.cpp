@@ -78,4 +78,52 @@ std::string checkSharedObject(const std::string &path) {
   return "";
 }
 
+std::string readSection(const std::string &path, const std::string &name,
+                        std::vector<uint8_t> &bytes) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return std::string("cannot open: ") + std::strerror(errno);
+  FileCloser closer{fd};
+  struct stat st;
+  if (fstat(fd, &st) != 0)
+    return std::string("cannot stat: ") + std::strerror(errno);
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  Elf64_Ehdr header;
+  if (!readAt(fd, &header, sizeof(header), 0))
+    return "cannot read the ELF header";
+  std::string missing = "no " + name + " section";
+  if (header.e_shoff == 0 || header.e_shnum == 0)
+    return missing;
+  if (header.e_shentsize != sizeof(Elf64_Shdr) ||
+      header.e_shstrndx >= header.e_shnum ||
+      header.e_shoff + uint64_t(header.e_shnum) * sizeof(Elf64_Shdr) > size)
+    return "corrupt section header table";
+  auto section = [&](unsigned i, Elf64_Shdr &out) {
+    return readAt(fd, &out, sizeof(out),
+                  header.e_shoff + uint64_t(i) * sizeof(Elf64_Shdr));
+  };
+  Elf64_Shdr names;
+  if (!section(header.e_shstrndx, names) || names.sh_type != SHT_STRTAB ||
+      names.sh_offset > size || names.sh_size > size - names.sh_offset)
+    return "corrupt section name table";
+  std::vector<char> table(names.sh_size + 1, '\0');
+  if (!readAt(fd, table.data(), names.sh_size, names.sh_offset))
+    return "cannot read the section name table";
+  for (unsigned i = 0; i < header.e_shnum; ++i) {
+    Elf64_Shdr candidate;
+    if (!section(i, candidate))
+      return "cannot read section header " + std::to_string(i);
+    if (candidate.sh_name >= names.sh_size || name != &table[candidate.sh_name])
+      continue;
+    if (candidate.sh_type == SHT_NOBITS || candidate.sh_offset > size ||
+        candidate.sh_size > size - candidate.sh_offset)
+      return "truncated: section " + name + " lies outside the file";
+    bytes.resize(candidate.sh_size);
+    if (!readAt(fd, bytes.data(), candidate.sh_size, candidate.sh_offset))
+      return "cannot read section " + name;
+    return "";
+  }
+  return missing;
+}
+
 } // namespace llmc::rt

@@ -9,13 +9,20 @@
 #ifndef LLMC_RUNTIME_ELFCHECK_H
 #define LLMC_RUNTIME_ELFCHECK_H
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace llmc::rt {
 
 /// Returns "" when `path` is a structurally sound x86-64 ELF shared object,
 /// else what is wrong with it.
 std::string checkSharedObject(const std::string &path);
+
+/// Reads section `name` of the ELF file at `path` into `bytes`: "" on
+/// success, "no <name> section" when there is none, else what is wrong.
+std::string readSection(const std::string &path, const std::string &name,
+                        std::vector<uint8_t> &bytes);
 
 } // namespace llmc::rt
 

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Model.h"
+#include "CpuFeatures.h"
 #include "ElfCheck.h"
 #include "OnnxDecoder.h"
 #include "Status.h"
@@ -148,9 +149,100 @@ llmc_status_t checkDecoder(llmc_model &model, const fb::EntryPoint *entry) {
   return ok();
 }
 
+/// Maps the library and its weights: dlopen, the descriptor (checked
+/// against the manifest section), the kernel table, the weights.
+llmc_status_t mapCode(llmc_model &model, const std::string &path,
+                      const llmc_manifest_header &header) {
+  const std::string &name = model.path;
+  const fb::Manifest *manifest = model.manifest;
+  model.library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!model.library)
+    return error(name + ": cannot load: " + dlerror());
+  auto get = reinterpret_cast<llmc_model_get_fn>(
+      dlsym(model.library, "llmc_model_get"));
+  if (!get)
+    return error(name + ": not an llmc model (no llmc_model_get)");
+  const llmc_model_descriptor *descriptor = get();
+  if (!descriptor)
+    return error(name + ": llmc_model_get returned no descriptor");
+  if (descriptor->abi_version != LLMC_ABI_VERSION)
+    return error(name + ": ABI version " +
+                 std::to_string(descriptor->abi_version) +
+                 ", this runtime supports " + std::to_string(LLMC_ABI_VERSION));
+  model.descriptor = descriptor;
+  if (descriptor->manifest_size != header.size ||
+      descriptor->manifest_checksum != header.checksum)
+    return error(name + ": the descriptor's manifest is not the one in the "
+                        "manifest section (corrupt or tampered artifact)");
+  if (!descriptor->ukernels || descriptor->num_ukernels < LLMC_NUM_UKERNELS)
+    return error(name + ": the descriptor has no kernel table");
+  bindUkernels(descriptor->ukernels);
+
+  // Weights: embedded in the library, or mapped from the side file.
+  const flatbuffers::String *weightsFile = manifest->weights_file();
+  if (weightsFile && weightsFile->size() > 0) {
+    if (llmc_status_t status = mapWeightsFile(model, weightsFile->str()))
+      return status;
+  } else {
+    if (descriptor->weights_size != manifest->weights_size() ||
+        (manifest->weights_size() > 0 && !descriptor->weights))
+      return error(name + ": embedded weights hold " +
+                   std::to_string(descriptor->weights_size) +
+                   " bytes, the manifest expects " +
+                   std::to_string(manifest->weights_size()));
+    model.weights = descriptor->weights;
+    model.weightsSize = descriptor->weights_size;
+  }
+  if (manifest->tensors())
+    for (const fb::Tensor *tensor : *manifest->tensors())
+      if (tensor->offset() + tensor->bytes() > model.weightsSize ||
+          tensor->offset() + tensor->bytes() < tensor->offset())
+        return error(name + ": tensor '" +
+                     (tensor->name() ? tensor->name()->str() : "") +
+                     "' lies outside the weights");
+  return ok();
+}
+
+/// The decoder's facts from the manifest, and its function when the code
+/// is mapped: the `forward` entry point, or an ONNX decoder export.
+llmc_status_t readDecoderFacts(llmc_model &model) {
+  const fb::Manifest *manifest = model.manifest;
+  const fb::EntryPoint *forward = nullptr;
+  if (manifest->entry_points())
+    for (const fb::EntryPoint *entry : *manifest->entry_points())
+      if (entry->name() && entry->name()->str() == "forward")
+        forward = entry;
+  if (forward) {
+    if (llmc_status_t status = checkDecoder(model, forward))
+      return status;
+    if (model.manifestOnly)
+      return ok();
+    for (uint32_t i = 0; i < model.descriptor->num_entry_points; ++i)
+      if (std::strcmp(model.descriptor->entry_points[i].name, "forward") == 0)
+        model.forward = model.descriptor->entry_points[i].function;
+    if (!model.forward)
+      return error(model.path + ": the manifest lists 'forward' but the "
+                                "library does not export it");
+    return ok();
+  }
+  if (manifest->entry_points() && manifest->entry_points()->size() == 1) {
+    auto binding = std::make_unique<OnnxDecoderBinding>();
+    model.notDecoder =
+        bindOnnxDecoder(*manifest->entry_points()->Get(0), *binding);
+    if (model.notDecoder.empty()) {
+      model.vocabSize =
+          binding->entry->outputs()->Get(binding->logits)->shape()->Get(2);
+      model.contextLength = manifest->context_length();
+      model.onnxDecoder = std::move(binding);
+    }
+  }
+  return ok();
+}
+
 } // namespace
 
-llmc_status_t loadModel(const std::string &pathIn, llmc_model **out) {
+llmc_status_t loadModel(const std::string &pathIn, uint32_t flags,
+                        llmc_model **out) {
   // dlopen searches the library path for names without a slash.
   std::string path =
       pathIn.find('/') == std::string::npos ? "./" + pathIn : pathIn;
@@ -158,101 +250,65 @@ llmc_status_t loadModel(const std::string &pathIn, llmc_model **out) {
   if (!problem.empty())
     return error(pathIn + ": " + problem);
 
+  // The manifest, read from the file: the ABI version and the CPU features
+  // are checked before any of the library's code is mapped.
   auto model = std::make_unique<llmc_model>();
   model->path = pathIn;
-  model->library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!model->library)
-    return error(pathIn + ": cannot load: " + dlerror());
-  auto get = reinterpret_cast<llmc_model_get_fn>(
-      dlsym(model->library, "llmc_model_get"));
-  if (!get)
-    return error(pathIn + ": not an llmc model (no llmc_model_get)");
-  const llmc_model_descriptor *descriptor = get();
-  if (!descriptor)
-    return error(pathIn + ": llmc_model_get returned no descriptor");
-  if (descriptor->abi_version != LLMC_ABI_VERSION)
+  problem = readSection(path, LLMC_MANIFEST_SECTION, model->manifestSection);
+  if (problem == "no " LLMC_MANIFEST_SECTION " section")
+    return error(pathIn + ": not an llmc model of ABI version " +
+                 std::to_string(LLMC_ABI_VERSION) + " (no " +
+                 LLMC_MANIFEST_SECTION +
+                 " section; an artifact of an older llmc must be recompiled)");
+  if (!problem.empty())
+    return error(pathIn + ": " + problem);
+  const std::vector<uint8_t> &section = model->manifestSection;
+  llmc_manifest_header header;
+  if (section.size() < sizeof(header))
+    return error(pathIn + ": the manifest section is truncated");
+  std::memcpy(&header, section.data(), sizeof(header));
+  if (std::memcmp(header.magic, LLMC_MANIFEST_MAGIC, sizeof(header.magic)))
+    return error(pathIn + ": the manifest section has a bad magic");
+  if (header.abi_version != LLMC_ABI_VERSION)
     return error(pathIn + ": ABI version " +
-                 std::to_string(descriptor->abi_version) +
+                 std::to_string(header.abi_version) +
                  ", this runtime supports " + std::to_string(LLMC_ABI_VERSION));
-  model->descriptor = descriptor;
-  if (!descriptor->ukernels || descriptor->num_ukernels < LLMC_NUM_UKERNELS)
-    return error(pathIn + ": the descriptor has no kernel table");
-  if (descriptor->isa > hostIsa())
-    return error(pathIn + ": compiled for " +
-                 isaName(llmc_isa(descriptor->isa)) +
-                 ", which this CPU cannot run (it supports " +
-                 isaName(hostIsa()) + "); recompile with a lower --target");
-  model->kernels = &selectKernels(llmc_isa(descriptor->isa));
-  model->threads = defaultThreadCount();
-  bindUkernels(descriptor->ukernels);
-
-  if (!descriptor->manifest || descriptor->manifest_size == 0)
-    return error(pathIn + ": no manifest");
-  if (fnv1a64(descriptor->manifest, descriptor->manifest_size) !=
-      descriptor->manifest_checksum)
+  const uint8_t *manifestBytes = section.data() + sizeof(header);
+  if (header.size != section.size() - sizeof(header))
+    return error(pathIn + ": the manifest section holds " +
+                 std::to_string(section.size() - sizeof(header)) +
+                 " bytes, its header says " + std::to_string(header.size));
+  if (fnv1a64(manifestBytes, header.size) != header.checksum)
     return error(pathIn + ": manifest checksum mismatch (corrupt or tampered "
                           "artifact)");
-  flatbuffers::Verifier verifier(descriptor->manifest,
-                                 descriptor->manifest_size);
+  flatbuffers::Verifier verifier(manifestBytes, header.size);
   if (!fb::VerifyManifestBuffer(verifier))
     return error(pathIn + ": manifest fails schema verification");
-  model->manifest = fb::GetManifest(descriptor->manifest);
-  const fb::Manifest *manifest = model->manifest;
+  const fb::Manifest *manifest = fb::GetManifest(manifestBytes);
+  model->manifest = manifest;
 
-  // Weights: embedded in the library, or mapped from the side file.
-  const flatbuffers::String *weightsFile = manifest->weights_file();
-  if (weightsFile && weightsFile->size() > 0) {
-    if (llmc_status_t status = mapWeightsFile(*model, weightsFile->str()))
+  std::vector<std::string_view> features;
+  if (manifest->target_features())
+    for (const flatbuffers::String *feature : *manifest->target_features())
+      features.push_back(feature->string_view());
+  problem = checkCpuFeatures(features);
+  if (!problem.empty())
+    model->cpuProblem =
+        "compiled for --target=" +
+        (manifest->target() ? manifest->target()->str() : std::string("?")) +
+        ", " + problem;
+  model->kernels = &selectKernels();
+  model->threads = defaultThreadCount();
+  model->manifestOnly = flags & LLMC_OPEN_MANIFEST_ONLY;
+  if (!model->manifestOnly) {
+    if (!model->cpuProblem.empty())
+      return error(pathIn + ": " + model->cpuProblem);
+    if (llmc_status_t status = mapCode(*model, path, header))
       return status;
-  } else {
-    if (descriptor->weights_size != manifest->weights_size() ||
-        (manifest->weights_size() > 0 && !descriptor->weights))
-      return error(pathIn + ": embedded weights hold " +
-                   std::to_string(descriptor->weights_size) +
-                   " bytes, the manifest expects " +
-                   std::to_string(manifest->weights_size()));
-    model->weights = descriptor->weights;
-    model->weightsSize = descriptor->weights_size;
-  }
-  if (manifest->tensors())
-    for (const fb::Tensor *tensor : *manifest->tensors())
-      if (tensor->offset() + tensor->bytes() > model->weightsSize ||
-          tensor->offset() + tensor->bytes() < tensor->offset())
-        return error(pathIn + ": tensor '" +
-                     (tensor->name() ? tensor->name()->str() : "") +
-                     "' lies outside the weights");
-
-  // The decoder entry point, when the model has one.
-  const fb::EntryPoint *forward = nullptr;
-  if (manifest->entry_points())
-    for (const fb::EntryPoint *entry : *manifest->entry_points())
-      if (entry->name() && entry->name()->str() == "forward")
-        forward = entry;
-  if (forward) {
-    if (llmc_status_t status = checkDecoder(*model, forward))
-      return status;
-    for (uint32_t i = 0; i < descriptor->num_entry_points; ++i)
-      if (std::strcmp(descriptor->entry_points[i].name, "forward") == 0)
-        model->forward = descriptor->entry_points[i].function;
-    if (!model->forward)
-      return error(pathIn + ": the manifest lists 'forward' but the library "
-                            "does not export it");
   }
 
-  // Otherwise an ONNX decoder export, when its inputs say so.
-  if (!forward && manifest->entry_points() &&
-      manifest->entry_points()->size() == 1) {
-    auto binding = std::make_unique<OnnxDecoderBinding>();
-    model->notDecoder =
-        bindOnnxDecoder(*manifest->entry_points()->Get(0), *binding);
-    if (model->notDecoder.empty()) {
-      model->vocabSize =
-          binding->entry->outputs()->Get(binding->logits)->shape()->Get(2);
-      model->contextLength = manifest->context_length();
-      model->onnxDecoder = std::move(binding);
-    }
-  }
-
+  if (llmc_status_t status = readDecoderFacts(*model))
+    return status;
   if (const fb::Generation *generation = manifest->generation()) {
     model->bosId = generation->bos_id();
     if (generation->stop_ids())
@@ -269,7 +325,8 @@ llmc_status_t loadModel(const std::string &pathIn, llmc_model **out) {
                           text(tokenizer->tokenizer_config_json()), problem);
     if (!model->tokenizer)
       return error(pathIn + ": embedded tokenizer: " + problem);
-    if (model->forward && model->tokenizer->vocabSize() > model->vocabSize)
+    if (model->vocabSize > 0 && !model->onnxDecoder &&
+        model->tokenizer->vocabSize() > model->vocabSize)
       return error(pathIn + ": the tokenizer has " +
                    std::to_string(model->tokenizer->vocabSize()) +
                    " tokens, the model's vocabulary only " +

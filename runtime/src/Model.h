@@ -22,6 +22,9 @@ struct llmc_model {
   std::string path;
   void *library = nullptr;
   const llmc_model_descriptor *descriptor = nullptr;
+  /// The manifest section read from the file (header, then FlatBuffers),
+  /// and the verified manifest inside it.
+  std::vector<uint8_t> manifestSection;
   const llmc::fb::Manifest *manifest = nullptr;
 
   /// The weights blob: inside the library, or in a mapping of the side file.
@@ -47,6 +50,11 @@ struct llmc_model {
   std::unique_ptr<struct llmc_tokenizer, void (*)(struct llmc_tokenizer *)>
       tokenizerHandle{nullptr, llmc_tokenizer_free};
 
+  /// Opened with LLMC_OPEN_MANIFEST_ONLY: no code or weights are mapped.
+  bool manifestOnly = false;
+  /// Why this CPU cannot run the code ("" when it can).
+  std::string cpuProblem;
+
   /// The kernels compiled code calls, and how many threads they use.
   const llmc::rt::KernelSet *kernels = nullptr;
   int threads = 1;
@@ -57,8 +65,10 @@ struct llmc_model {
 
 namespace llmc::rt {
 
-/// Loads `path`; on failure returns a status naming the file and the fault.
-llmc_status_t loadModel(const std::string &path, llmc_model **out);
+/// Loads `path` (llmc_model_open's `flags`); on failure returns a status
+/// naming the file and the fault.
+llmc_status_t loadModel(const std::string &path, uint32_t flags,
+                        llmc_model **out);
 
 } // namespace llmc::rt
 

@@ -18,6 +18,9 @@ llmc_session::~llmc_session() {
 namespace llmc::rt {
 
 llmc_status_t createSession(llmc_model *model, llmc_session **out) {
+  if (model->manifestOnly)
+    return error(model->path + ": opened to read its manifest only; load it "
+                               "to run it");
   auto session = std::make_unique<llmc_session>();
   session->model = model;
   if (model->onnxDecoder) {

@@ -19,6 +19,10 @@ is at least 11 and all its tensors are f32, f16, bf16, i64, i32 or bool:
 those must all pass (the run fails otherwise).
 
   conformance.py --llmc build/bin/llmc [--jobs 2] [--update] [--only REGEX]
+                 [--target TARGET]
+
+--target compiles for that llmc --target instead of the host, e.g. znver4,
+which has no AVX512-FP16 instruction for f64 -> f16 (a builtin call then).
 """
 import argparse
 import multiprocessing
@@ -87,7 +91,7 @@ def compare(got, want):
 
 
 def run_test(args):
-    name, llmc = args
+    name, llmc, target = args
     directory = os.path.join(DATA, name)
     model_path = os.path.join(directory, "model.onnx")
     try:
@@ -98,7 +102,7 @@ def run_test(args):
     work = tempfile.mkdtemp(prefix="llmc-conformance-")
     try:
         so = os.path.join(work, "m.so")
-        done = subprocess.run([llmc, "compile", model_path, "-o", so, "-O1"],
+        done = subprocess.run([llmc, "compile", model_path, "-o", so, "-O1", f"--target={target}"],
                               capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
             message = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "compile failed"
@@ -139,13 +143,14 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--update", action="store_true")
     ap.add_argument("--only", help="run the tests matching this regex")
+    ap.add_argument("--target", default="host", help="llmc compile --target")
     args = ap.parse_args()
 
     tests = sorted(os.listdir(DATA))
     if args.only:
         tests = [t for t in tests if re.search(args.only, t)]
     with multiprocessing.Pool(args.jobs) as pool:
-        results = pool.map(run_test, [(t, os.path.abspath(args.llmc)) for t in tests], chunksize=4)
+        results = pool.map(run_test, [(t, os.path.abspath(args.llmc), args.target) for t in tests], chunksize=4)
 
     statuses = {name: status for name, status, _ in results}
     passed = sum(s == "pass" for s in statuses.values())

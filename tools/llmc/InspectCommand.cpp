@@ -42,7 +42,19 @@ static void writeJson(json::OStream &out, const fb::Manifest &m,
   out.object([&] {
     out.attribute("abi_version", int64_t(LLMC_ABI_VERSION));
     out.attribute("model_id", str(m.model_id()));
-    out.attribute("target", str(m.target()));
+    out.attributeObject("target", [&] {
+      out.attribute("name", str(m.target()));
+      out.attribute("cpu", str(m.target_cpu()));
+      out.attributeArray("features", [&] {
+        if (m.target_features())
+          for (const flatbuffers::String *f : *m.target_features())
+            out.value(str(f));
+      });
+      StringRef problem = llmc_model_cpu_check(model);
+      out.attribute("runs_here", problem.empty());
+      if (!problem.empty())
+        out.attribute("cpu_problem", problem);
+    });
     out.attributeObject("architecture", [&] {
       if (const fb::Architecture *a = m.architecture()) {
         out.attribute("name", str(a->name()));
@@ -143,7 +155,8 @@ static void writeJson(json::OStream &out, const fb::Manifest &m,
 }
 
 Error runInspect() {
-  auto model = loadModel(inspectModel);
+  // The manifest only: inspecting runs none of the artifact's code.
+  auto model = loadModel(inspectModel, LLMC_OPEN_MANIFEST_ONLY);
   if (!model)
     return model.takeError();
   size_t size;
@@ -159,7 +172,14 @@ Error runInspect() {
   raw_ostream &os = outs();
   os << inspectModel << ": llmc model, ABI version " << LLMC_ABI_VERSION
      << ", id " << str(m.model_id()) << "\n";
-  os << "  target: " << str(m.target()) << "\n";
+  os << "  target: " << str(m.target()) << " (cpu " << str(m.target_cpu())
+     << ")\n  features:";
+  if (m.target_features())
+    for (const flatbuffers::String *f : *m.target_features())
+      os << " " << str(f);
+  StringRef problem = llmc_model_cpu_check(model->get());
+  os << "\n  this CPU: "
+     << (problem.empty() ? StringRef("can run it") : problem) << "\n";
   if (const fb::Architecture *a = m.architecture())
     os << "  architecture: " << str(a->name()) << ", " << a->num_layers()
        << " layers, hidden " << a->hidden_size() << ", " << a->num_heads()
@@ -190,16 +210,15 @@ Error runInspect() {
      << ", " << m.weights_size() << " bytes in "
      << (m.tensors() ? m.tensors()->size() : 0) << " tensors\n";
   if (m.tensors())
-    for (const fb::Tensor *t : *m.tensors())
-      for (const fb::Tensor *t : *m.tensors()) {
-        os << "    " << str(t->name()) << ": " << fb::EnumNameDType(t->dtype())
-           << shapeText(t->shape());
-        if (t->quantization() && t->quantization()->size())
-          os << " " << str(t->quantization());
-        if (t->packed())
-          os << " packed";
-        os << ", " << t->bytes() << " bytes\n";
-      }
+    for (const fb::Tensor *t : *m.tensors()) {
+      os << "    " << str(t->name()) << ": " << fb::EnumNameDType(t->dtype())
+         << shapeText(t->shape());
+      if (t->quantization() && t->quantization()->size())
+        os << " " << str(t->quantization());
+      if (t->packed())
+        os << " packed";
+      os << ", " << t->bytes() << " bytes\n";
+    }
   os << "  weight bytes per decode step: "
      << llmc_model_weight_bytes_per_token(model->get()) << "\n";
   os << "  kernels: " << llmc_model_kernels(model->get()) << "\n";

@@ -30,9 +30,11 @@ inline llvm::Error toError(llmc_status_t status) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-inline llvm::Expected<ModelHandle> loadModel(const std::string &path) {
+/// llmc_model_open with `flags` (LLMC_OPEN_*).
+inline llvm::Expected<ModelHandle> loadModel(const std::string &path,
+                                             uint32_t flags = 0) {
   llmc_model_t *model = nullptr;
-  if (llvm::Error err = toError(llmc_model_load(path.c_str(), &model)))
+  if (llvm::Error err = toError(llmc_model_open(path.c_str(), flags, &model)))
     return std::move(err);
   return ModelHandle(model);
 }

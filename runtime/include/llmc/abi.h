@@ -15,8 +15,24 @@
 extern "C" {
 #endif
 
-/* Bumped whenever the layout below or the calling convention changes. */
-#define LLMC_ABI_VERSION 2u
+/* Bumped whenever the layout below, the manifest's meaning or the calling
+ * convention changes. */
+#define LLMC_ABI_VERSION 3u
+
+/* The manifest also lives in a section of its own, behind this header, so
+ * that the runtime checks the ABI version and the CPU features an artifact
+ * needs (and tools read it) from the file, before any of its code is
+ * mapped. The descriptor's `manifest` points just past the header. */
+#define LLMC_MANIFEST_SECTION ".llmc_manifest"
+#define LLMC_MANIFEST_MAGIC "LLMCMAN1"
+
+typedef struct llmc_manifest_header {
+  char magic[8];        /* LLMC_MANIFEST_MAGIC, not NUL-terminated */
+  uint32_t abi_version; /* LLMC_ABI_VERSION */
+  uint32_t reserved;
+  uint64_t size;     /* bytes of the FlatBuffers manifest that follows */
+  uint64_t checksum; /* its FNV-1a 64 */
+} llmc_manifest_header;
 
 /* A weights side file starts with this header; the blob follows at offset
  * LLMC_WEIGHTS_HEADER_SIZE, so that it is page-aligned when mapped. */
@@ -80,15 +96,6 @@ typedef void (*llmc_attention_f32_fn)(
     float *out, int64_t ldo, int64_t tokens, int64_t start, int64_t heads,
     int64_t kv_heads, int64_t head_dim, int64_t window, float scale);
 
-/* The instruction sets a model's code and kernels may use, from the
- * compile target; the runtime refuses a model the CPU cannot run and never
- * picks kernels beyond it. */
-typedef enum llmc_isa {
-  LLMC_ISA_X86_64 = 0,
-  LLMC_ISA_AVX2 = 1,
-  LLMC_ISA_AVX512 = 2 /* F, BW, VL, DQ and VNNI */
-} llmc_isa;
-
 typedef struct llmc_model_descriptor {
   uint32_t abi_version;
   uint32_t num_entry_points;
@@ -103,7 +110,6 @@ typedef struct llmc_model_descriptor {
   /* LLMC_NUM_UKERNELS writable slots, indexed by llmc_ukernel_id. */
   void **ukernels;
   uint32_t num_ukernels;
-  uint32_t isa; /* llmc_isa */
 } llmc_model_descriptor;
 
 typedef const llmc_model_descriptor *(*llmc_model_get_fn)(void);

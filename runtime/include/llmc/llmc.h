@@ -33,11 +33,30 @@ void llmc_status_free(llmc_status_t status);
 
 typedef struct llmc_model llmc_model_t;
 
-/* Loads a compiled model. The library is validated before it is mapped
- * (ELF structure, ABI version, manifest checksum and schema); weights are
- * mapped, never copied, from the library or from its side file. */
+/* Loads a compiled model. The file is validated before any of it is
+ * mapped (ELF structure, ABI version, manifest checksum and schema, and the
+ * CPU features its code was compiled for, which this CPU must have);
+ * weights are mapped, never copied, from the library or from its side
+ * file. Loading runs the library's code: load only artifacts you trust,
+ * as with any shared library. */
 llmc_status_t llmc_model_load(const char *path, llmc_model_t **model);
 void llmc_model_free(llmc_model_t *model);
+
+/* llmc_model_open's flags. */
+enum {
+  /* Read and verify the manifest from the file, map no code and no
+   * weights: for tools that describe an artifact (even one this CPU cannot
+   * run). Sessions and entry-point calls on such a model are refused. */
+  LLMC_OPEN_MANIFEST_ONLY = 1u
+};
+
+/* llmc_model_load with `flags` (a combination of LLMC_OPEN_*). */
+llmc_status_t llmc_model_open(const char *path, uint32_t flags,
+                              llmc_model_t **model);
+
+/* "" when this CPU has every feature the model's code was compiled for,
+ * else a one-line description of what it lacks. */
+const char *llmc_model_cpu_check(const llmc_model_t *model);
 
 /* The FlatBuffers manifest (runtime/schema/manifest.fbs), verified. */
 const uint8_t *llmc_model_manifest(const llmc_model_t *model, size_t *size);

@@ -17,6 +17,14 @@
 
 namespace llmc::rt {
 
+/// The instruction-set levels the runtime has kernels for; the CPU picks
+/// one at load, whatever the artifact's code was compiled for.
+enum llmc_isa {
+  LLMC_ISA_X86_64 = 0,
+  LLMC_ISA_AVX2 = 1,  /* AVX2, FMA, F16C */
+  LLMC_ISA_AVX512 = 2 /* F, BW, VL, DQ and VNNI */
+};
+
 /// y += x W^T for f32 panels [p0, p1) of LLMC_F32_PANEL rows each.
 struct LinearF32Args {
   const float *x;
@@ -87,13 +95,12 @@ const KernelSet &scalarKernels();
 const KernelSet &avx2Kernels();
 const KernelSet &avx512Kernels();
 
-/// The best instruction set this CPU supports.
+/// The best kernel level this CPU supports (see CpuFeatures.h).
 llmc_isa hostIsa();
-const char *isaName(llmc_isa isa);
 
-/// The kernels for `isa`, lowered to what the CPU supports; LLMC_KERNELS
-/// (scalar, avx2 or avx512) in the environment lowers it further.
-const KernelSet &selectKernels(llmc_isa isa);
+/// The kernels for this CPU; LLMC_KERNELS (scalar, avx2 or avx512) in the
+/// environment picks a lower level.
+const KernelSet &selectKernels();
 
 /// Fills a model's ukernel table with the entry points below, which run
 /// the kernels and thread count of currentKernelContext().

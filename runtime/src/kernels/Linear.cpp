@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CpuFeatures.h"
 #include "kernels/Kernels.h"
 #include "kernels/ThreadPool.h"
 
@@ -12,37 +13,30 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <vector>
 
 namespace llmc::rt {
 
 llmc_isa hostIsa() {
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512dq") &&
-      __builtin_cpu_supports("avx512vnni"))
-    return LLMC_ISA_AVX512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return LLMC_ISA_AVX2;
-#endif
-  return LLMC_ISA_X86_64;
+  static const llmc_isa level = [] {
+    auto all = [](std::initializer_list<const char *> names) {
+      for (const char *name : names)
+        if (!hostHasFeature(name).value_or(false))
+          return false;
+      return true;
+    };
+    if (all({"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512vnni"}))
+      return LLMC_ISA_AVX512;
+    if (all({"avx2", "fma", "f16c"}))
+      return LLMC_ISA_AVX2;
+    return LLMC_ISA_X86_64;
+  }();
+  return level;
 }
 
-const char *isaName(llmc_isa isa) {
-  switch (isa) {
-  case LLMC_ISA_AVX512:
-    return "x86-64-avx512";
-  case LLMC_ISA_AVX2:
-    return "x86-64-avx2";
-  default:
-    return "x86-64";
-  }
-}
-
-const KernelSet &selectKernels(llmc_isa isa) {
-  llmc_isa level = std::min(isa, hostIsa());
+const KernelSet &selectKernels() {
+  llmc_isa level = hostIsa();
   if (const char *env = std::getenv("LLMC_KERNELS")) {
     if (!std::strcmp(env, "scalar"))
       level = LLMC_ISA_X86_64;
@@ -68,7 +62,7 @@ namespace {
 
 const KernelSet &kernels() {
   const KernelContext &context = currentKernelContext();
-  return context.kernels ? *context.kernels : selectKernels(LLMC_ISA_AVX512);
+  return context.kernels ? *context.kernels : selectKernels();
 }
 
 /// Below this many multiply-adds a call stays on one thread.
