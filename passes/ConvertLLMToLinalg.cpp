@@ -441,7 +441,8 @@ struct ConvertLLMToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<llm::LLMDialect>();
     // Packed views stay until their readers are lowered, then fold away.
-    target.addLegalOp<llm::PackedViewOp, llm::FlashAttentionOp>();
+    target
+        .addLegalOp<llm::AssertOp, llm::PackedViewOp, llm::FlashAttentionOp>();
     target.addLegalDialect<affine::AffineDialect, arith::ArithDialect,
                            bufferization::BufferizationDialect,
                            linalg::LinalgDialect, math::MathDialect,

@@ -3,6 +3,7 @@
 #include "dialects/llm/LLMOps.h"
 #include "passes/PackedWeights.h"
 #include "passes/Passes.h"
+#include "passes/RuntimeFunctions.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -68,19 +69,6 @@ struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
       signalPassFailure();
   }
 
-  /// The declaration of `name` taking `types`, created on first use.
-  func::FuncOp declare(Operation *at, StringRef name, TypeRange types,
-                       SymbolTable &symbols) {
-    if (auto callee = symbols.lookup<func::FuncOp>(name))
-      return callee;
-    OpBuilder top(at->getParentOfType<ModuleOp>().getBodyRegion());
-    auto callee = func::FuncOp::create(top, at->getLoc(), name,
-                                       top.getFunctionType(types, {}));
-    callee.setPrivate();
-    symbols.insert(callee);
-    return callee;
-  }
-
   /// llmc_ukernel_attention_f32(q, ldq, k, v, ldkv, out, ldo, tokens, start,
   /// heads, kv_heads, head_dim, window, scale): every row of q, the cache
   /// and out must be [.., heads or kv_heads, head_dim] with unit strides
@@ -135,8 +123,8 @@ struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
         constant(op.getSlidingWindow().value_or(0)),
         arith::ConstantOp::create(
             b, loc, b.getF32FloatAttr(op.getScale().convertToDouble()))};
-    func::FuncOp callee = declare(op, "llmc_ukernel_attention_f32",
-                                  ValueRange(args).getTypes(), symbols);
+    func::FuncOp callee = declareRuntimeFunction(
+        op, "llmc_ukernel_attention_f32", ValueRange(args).getTypes(), symbols);
     func::CallOp::create(b, loc, callee, args);
     op.erase();
     return success();
@@ -188,8 +176,9 @@ struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
     if (kernel != "linear_f32")
       args.push_back(constant("scale_bytes"));
 
-    func::FuncOp callee = declare(op, ("llmc_ukernel_" + kernel).str(),
-                                  SmallVector<Type>(args.size(), i64), symbols);
+    func::FuncOp callee =
+        declareRuntimeFunction(op, ("llmc_ukernel_" + kernel).str(),
+                               SmallVector<Type>(args.size(), i64), symbols);
     func::CallOp::create(b, loc, callee, args);
     op.erase();
   }

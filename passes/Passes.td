@@ -178,4 +178,37 @@ def OutlineKernels : Pass<"llmc-outline-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def CheckAllocations : Pass<"llmc-check-allocations", "::mlir::ModuleOp"> {
+  let summary = "Checks run-time buffer sizes before they are allocated";
+  let description = [{
+    Before each `memref.alloc` with dynamic sizes, adds `llm.assert`s that
+    every run-time size is non-negative and that the buffer's byte count
+    stays below 2^48 (checked without overflow, size by size). The lowering
+    of `memref.alloc` multiplies the sizes in 64-bit arithmetic, which would
+    otherwise wrap on a hostile shape and under-allocate. A message names the
+    ONNX node when the allocation's location does.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::llmc::llm::LLMDialect",
+  ];
+}
+
+def LowerAsserts : Pass<"llmc-lower-asserts", "::mlir::ModuleOp"> {
+  let summary = "Turns llm.assert into a call into the runtime";
+  let description = [{
+    `llm.assert %ok, "msg {0}" (%v)` becomes `scf.if` on the negated
+    condition around a call to `llmc_ukernel_fail(msg, v0, v1)`: a pointer
+    to the NUL-terminated message (a private constant `memref.global`) and
+    the values as i64. The runtime's function does not return: it unwinds to
+    the entry point's caller and turns the message into an error status.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // LLMC_PASSES_PASSES_TD

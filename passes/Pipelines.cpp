@@ -101,6 +101,9 @@ void buildLLMToBuffersPipeline(OpPassManager &pm,
 
 void buildBuffersToLLVMPipeline(OpPassManager &pm,
                                 const PipelineOptions &options) {
+  // Run-time checks, then every check a call into the runtime.
+  pm.addPass(createCheckAllocations());
+  pm.addPass(createLowerAsserts());
   if (options.ukernels)
     pm.addPass(createLowerToUkernels());
   pm.addPass(createOutlineKernels());
@@ -110,7 +113,11 @@ void buildBuffersToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Heap buffers come from the runtime (_mlir_memref_to_llvm_alloc/free),
+  // which refuses what it cannot allocate and cleans up after a failed call.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());

@@ -65,23 +65,30 @@ static Function *createPackedWrapper(Function &wrapped, StringRef name) {
   return packed;
 }
 
-/// The table slot of the runtime kernel `name` (llmc_ukernel_<kernel>).
+/// The table slot of the runtime function `name`: a kernel
+/// (llmc_ukernel_<kernel>), the run-time check's failure, or MLIR's generic
+/// heap functions, which the runtime provides too.
 static std::optional<unsigned> ukernelSlot(StringRef name) {
   return StringSwitch<std::optional<unsigned>>(name)
       .Case("llmc_ukernel_linear_f32", LLMC_UKERNEL_LINEAR_F32)
       .Case("llmc_ukernel_linear_int8", LLMC_UKERNEL_LINEAR_INT8)
       .Case("llmc_ukernel_linear_int4", LLMC_UKERNEL_LINEAR_INT4)
       .Case("llmc_ukernel_attention_f32", LLMC_UKERNEL_ATTENTION_F32)
+      .Case("llmc_ukernel_fail", LLMC_UKERNEL_FAIL)
+      .Case("_mlir_memref_to_llvm_alloc", LLMC_UKERNEL_ALLOC)
+      .Case("_mlir_memref_to_llvm_free", LLMC_UKERNEL_FREE)
       .Default(std::nullopt);
 }
 
-/// Gives each declared llmc_ukernel_* a body that calls through `table`,
-/// which the runtime fills with its kernels when it loads the model.
+/// Gives each declared runtime function a body that calls through `table`,
+/// which the runtime fills when it loads the model.
 static Error defineUkernelThunks(Module &module, GlobalVariable *table) {
   LLVMContext &ctx = module.getContext();
   PointerType *ptr = PointerType::getUnqual(ctx);
   for (Function &f : module.functions()) {
-    if (!f.isDeclaration() || !f.getName().starts_with("llmc_ukernel_"))
+    if (!f.isDeclaration() || f.isIntrinsic() ||
+        !(f.getName().starts_with("llmc_ukernel_") ||
+          f.getName().starts_with("_mlir_memref_to_llvm_")))
       continue;
     std::optional<unsigned> slot = ukernelSlot(f.getName());
     if (!slot)
@@ -96,8 +103,11 @@ static Error defineUkernelThunks(Module &module, GlobalVariable *table) {
     std::vector<Value *> args;
     for (Argument &arg : f.args())
       args.push_back(&arg);
-    builder.CreateCall(f.getFunctionType(), kernel, args);
-    builder.CreateRetVoid();
+    CallInst *call = builder.CreateCall(f.getFunctionType(), kernel, args);
+    if (f.getReturnType()->isVoidTy())
+      builder.CreateRetVoid();
+    else
+      builder.CreateRet(call);
   }
   return Error::success();
 }

@@ -39,6 +39,28 @@ static LogicalResult expectDim(Operation *op, RankedTensorType type,
 // WeightOp
 //===----------------------------------------------------------------------===//
 
+LogicalResult AssertOp::verify() {
+  if (getValues().size() > 2)
+    return emitOpError() << "expects at most 2 values, got "
+                         << getValues().size();
+  if (getMessage().empty())
+    return emitOpError("expects a message");
+  // Every {N} must name a value.
+  StringRef message = getMessage();
+  for (size_t at = message.find('{'); at != StringRef::npos;
+       at = message.find('{', at + 1)) {
+    size_t end = message.find('}', at);
+    unsigned index;
+    if (end == StringRef::npos ||
+        message.slice(at + 1, end).getAsInteger(10, index))
+      continue;
+    if (index >= getValues().size())
+      return emitOpError() << "message refers to value {" << index
+                           << "} but has " << getValues().size() << " values";
+  }
+  return success();
+}
+
 LogicalResult WeightOp::verify() {
   if (getName().empty())
     return emitOpError("expects a non-empty weight name");

@@ -278,6 +278,37 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Run-time checks
+//===----------------------------------------------------------------------===//
+
+def LLM_AssertOp : LLM_Op<"assert", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Ends the call with an error unless a run-time fact holds";
+  let description = [{
+    Checks what the compiler cannot prove: that sizes known only at run time
+    agree, that a buffer's size is representable. When `condition` is false
+    the entry point stops and the runtime returns an error status with
+    `message`, in which `{0}` and `{1}` stand for the first and second of
+    `values` (at most two integers), printed in decimal. Nothing after a
+    failed check runs, and what the call allocated is freed.
+
+    It has a memory effect so that it is neither removed nor moved past the
+    ops it guards. `llm-lower-asserts` turns it into a call into the runtime.
+
+    Example:
+    ```mlir
+    llm.assert %same, "node 'add' (Add): dim 0 is {0} in input 0 but {1} in input 1"
+        (%n, %m : index, index)
+    ```
+  }];
+  let arguments = (ins I1:$condition, StrAttr:$message,
+                       Variadic<AnySignlessIntegerOrIndex>:$values);
+  let assemblyFormat = [{
+    $condition `,` $message (`(` $values^ `:` type($values) `)`)? attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Kernel-level ops (after llm-level lowering)
 //===----------------------------------------------------------------------===//
 

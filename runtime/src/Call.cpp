@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Call.h"
+#include "EntryCall.h"
 #include "MemRef.h"
 #include "Status.h"
 #include "kernels/Kernels.h"
@@ -168,7 +169,9 @@ llmc_status_t callEntry(llmc_model &model, const fb::EntryPoint &entry,
                  entry.name()->str() + "'");
   {
     ScopedKernelContext kernels(model.kernels, model.threads);
-    fn(args.data());
+    std::string failure = invokeEntryPoint(fn, args.data());
+    if (!failure.empty())
+      return error(path + ": " + failure);
   }
 
   // Copy each result out compactly (the callee's strides may not be), then

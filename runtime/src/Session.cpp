@@ -1,6 +1,7 @@
 //===- Session.cpp - A sequence being generated, with its KV cache --------===//
 
 #include "Session.h"
+#include "EntryCall.h"
 #include "MemRef.h"
 #include "Status.h"
 #include "kernels/Kernels.h"
@@ -91,7 +92,9 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
                   cache.get()};
   {
     ScopedKernelContext kernels(model.kernels, model.threads);
-    model.forward(args);
+    std::string failure = invokeEntryPoint(model.forward, args);
+    if (!failure.empty())
+      return error(model.path + ": " + failure);
   }
 
   const float *out = static_cast<const float *>(result.aligned());

@@ -17,7 +17,7 @@ extern "C" {
 
 /* Bumped whenever the layout below, the manifest's meaning or the calling
  * convention changes. */
-#define LLMC_ABI_VERSION 3u
+#define LLMC_ABI_VERSION 4u
 
 /* The manifest also lives in a section of its own, behind this header, so
  * that the runtime checks the ABI version and the CPU features an artifact
@@ -69,7 +69,10 @@ typedef enum llmc_ukernel_id {
   LLMC_UKERNEL_LINEAR_INT8 = 1,
   LLMC_UKERNEL_LINEAR_INT4 = 2,
   LLMC_UKERNEL_ATTENTION_F32 = 3,
-  LLMC_NUM_UKERNELS = 4
+  LLMC_UKERNEL_FAIL = 4,
+  LLMC_UKERNEL_ALLOC = 5,
+  LLMC_UKERNEL_FREE = 6,
+  LLMC_NUM_UKERNELS = 7
 } llmc_ukernel_id;
 
 typedef void (*llmc_linear_f32_fn)(const float *x, int64_t ldx, const float *w,
@@ -95,6 +98,17 @@ typedef void (*llmc_attention_f32_fn)(
     const float *q, int64_t ldq, const float *k, const float *v, int64_t ldkv,
     float *out, int64_t ldo, int64_t tokens, int64_t start, int64_t heads,
     int64_t kv_heads, int64_t head_dim, int64_t window, float scale);
+
+/* Ends the current entry-point call with an error: `message`, with "{0}"
+ * and "{1}" replaced by v0 and v1 (llm.assert). Never returns: the runtime
+ * unwinds to where it made the call, frees what the call allocated and
+ * returns the message as the call's status. */
+typedef void (*llmc_fail_fn)(const char *message, int64_t v0, int64_t v1);
+/* Every heap buffer of the generated code comes from the runtime (MLIR's
+ * generic allocation functions), which refuses sizes it cannot allocate
+ * (a failed call, not a crash) and frees what a failed call leaves. */
+typedef void *(*llmc_alloc_fn)(uint64_t bytes);
+typedef void (*llmc_free_fn)(void *pointer);
 
 typedef struct llmc_model_descriptor {
   uint32_t abi_version;

@@ -111,8 +111,11 @@ typedef struct llmc_tensor {
 /* Calls entry point `entry` once. `inputs` follow the manifest's inputs,
  * without the implicit weights blob; an input with NULL data takes its
  * default weight (ONNX initializers listed as graph inputs). Types, ranks,
- * static dims and dims sharing a symbolic name are checked first. Each of
- * the `num_outputs` outputs is allocated; release it with llmc_tensor_free. */
+ * static dims and dims sharing a symbolic name are checked first; what
+ * only the computation reveals (sizes that do not broadcast, a buffer too
+ * large to allocate) fails the call with a message naming the node, and
+ * frees what it allocated. Each of the `num_outputs` outputs is allocated;
+ * release it with llmc_tensor_free. */
 llmc_status_t llmc_model_call(llmc_model_t *model, const char *entry,
                               const llmc_tensor *inputs, size_t num_inputs,
                               llmc_tensor *outputs, size_t num_outputs);

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CpuFeatures.h"
+#include "EntryCall.h"
 #include "kernels/Kernels.h"
 #include "kernels/ThreadPool.h"
 
@@ -181,6 +182,9 @@ void bindUkernels(void **table) {
       reinterpret_cast<void *>(&llmc_rt_linear_int4);
   table[LLMC_UKERNEL_ATTENTION_F32] =
       reinterpret_cast<void *>(&llmc_rt_attention_f32);
+  table[LLMC_UKERNEL_FAIL] = reinterpret_cast<void *>(&llmc_rt_fail);
+  table[LLMC_UKERNEL_ALLOC] = reinterpret_cast<void *>(&llmc_rt_alloc);
+  table[LLMC_UKERNEL_FREE] = reinterpret_cast<void *>(&llmc_rt_free);
 }
 
 extern "C" {

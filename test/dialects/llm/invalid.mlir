@@ -292,3 +292,35 @@ func.func private @kv_cache_layers(!llm.kv_cache<layers = 0, kv_heads = 4, head_
 
 // expected-error @+1 {{expects a floating-point element type, got 'i8'}}
 func.func private @kv_cache_element(!llm.kv_cache<layers = 1, kv_heads = 4, head_dim = 8, capacity = 64, i8>)
+
+// -----
+
+func.func @assert_too_many_values(%ok: i1, %a: index) {
+  // expected-error @+1 {{expects at most 2 values, got 3}}
+  llm.assert %ok, "{0} {1} {2}" (%a, %a, %a : index, index, index)
+  return
+}
+
+// -----
+
+func.func @assert_unknown_placeholder(%ok: i1, %a: index) {
+  // expected-error @+1 {{message refers to value {1} but has 1 values}}
+  llm.assert %ok, "{0} and {1}" (%a : index)
+  return
+}
+
+// -----
+
+func.func @assert_empty_message(%ok: i1) {
+  // expected-error @+1 {{expects a message}}
+  llm.assert %ok, ""
+  return
+}
+
+// -----
+
+func.func @assert_condition_type(%ok: i32) {
+  // expected-error @+1 {{operand #0 must be 1-bit signless integer}}
+  "llm.assert"(%ok) {message = "m"} : (i32) -> ()
+  return
+}

@@ -101,3 +101,12 @@ func.func @attention_no_cache(%q: tensor<?x4x4xf32>, %k: tensor<?x1x4xf32>, %v: 
       : (tensor<3x2x4xf32>, tensor<7x2x4xf32>, tensor<7x2x4xf32>, tensor<3xi64>) -> tensor<3x2x4xf32>
   return %0, %1 : tensor<?x4x4xf32>, tensor<3x2x4xf32>
 }
+
+// CHECK-LABEL: func @assert
+// CHECK: llm.assert %{{.*}}, "sizes differ: {0} and {1}"(%{{.*}}, %{{.*}} : index, i64)
+// CHECK: llm.assert %{{.*}}, "no values"
+func.func @assert(%ok: i1, %a: index, %b: i64) {
+  llm.assert %ok, "sizes differ: {0} and {1}" (%a, %b : index, i64)
+  llm.assert %ok, "no values"
+  return
+}
