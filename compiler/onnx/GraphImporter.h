@@ -21,6 +21,8 @@ public:
 
   mlir::Location locationOf(const onnx::NodeProto &node);
   void fail(const onnx::NodeProto &node, const llvm::Twine &what);
+  /// "node 'x' (domain::Op, opset N)".
+  std::string describe(const onnx::NodeProto &node);
   mlir::Value materialize(OnnxValue &value);
 
   mlir::OpBuilder builder;

@@ -102,6 +102,11 @@ public:
 
   /// Records "node 'x' (domain::Op, opset N): <what>" and returns failure.
   mlir::LogicalResult fail(const llvm::Twine &what);
+  /// A run-time check (llm.assert): unless `condition` holds, the call
+  /// fails with "node 'x' (domain::Op, opset N): <what>", where {0} and {1}
+  /// stand for `values`.
+  void check(mlir::Value condition, const llvm::Twine &what,
+             mlir::ValueRange values = {});
 
   /// The size of dim `d` of `value`: an attribute when static.
   mlir::OpFoldResult dim(mlir::Value value, int64_t d);

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -312,6 +313,12 @@ LogicalResult NodeContext::fail(const Twine &what) {
   return failure();
 }
 
+void NodeContext::check(Value condition, const Twine &what, ValueRange values) {
+  llm::AssertOp::create(b, loc, condition,
+                        b.getStringAttr(graph.describe(node) + ": " + what),
+                        values);
+}
+
 OpFoldResult NodeContext::dim(Value value, int64_t d) {
   return tensor::getMixedSize(b, loc, value, d);
 }
@@ -334,14 +341,17 @@ Location GraphImporter::locationOf(const onnx::NodeProto &node) {
                                                                 : node.name()));
 }
 
+std::string GraphImporter::describe(const onnx::NodeProto &node) {
+  std::string domain = node.domain().empty() ? "ai.onnx" : node.domain();
+  return ("node '" + node.name() + "' (" + domain + "::" + node.op_type() +
+          ", opset " + Twine(model.getOpset(node.domain())) + ")")
+      .str();
+}
+
 void GraphImporter::fail(const onnx::NodeProto &node, const Twine &what) {
   if (!firstError.empty())
     return;
-  std::string domain = node.domain().empty() ? "ai.onnx" : node.domain();
-  firstError = (model.getPath() + ": node '" + node.name() + "' (" + domain +
-                "::" + node.op_type() + ", opset " +
-                Twine(model.getOpset(node.domain())) + "): " + what)
-                   .str();
+  firstError = (model.getPath() + ": " + describe(node) + ": " + what).str();
 }
 
 /// The ONNX name of an element type the importer produces.
@@ -484,6 +494,19 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
   SmallVector<Type> argTypes;
   SmallVector<DictionaryAttr> argAttrs;
   SmallVector<const onnx::ValueInfoProto *> inputs;
+  // A declared size is a dim_value >= 0 or a dim_param.
+  for (const auto *list : {&graph.input(), &graph.output()})
+    for (const onnx::ValueInfoProto &info : *list)
+      if (info.type().has_tensor_type() &&
+          info.type().tensor_type().has_shape())
+        for (auto [i, d] :
+             llvm::enumerate(info.type().tensor_type().shape().dim()))
+          if (d.has_dim_value() && d.dim_value() < 0)
+            return fileError(
+                model.getPath(),
+                Twine(list == &graph.input() ? "input" : "output") + " '" +
+                    info.name() + "' declares dim " + Twine(i) + " as " +
+                    Twine(d.dim_value()) + " (sizes are non-negative)");
   for (const onnx::ValueInfoProto &input : graph.input()) {
     SmallVector<std::string> dimNames;
     FailureOr<RankedTensorType> type = typeOf(ctx, input, &dimNames);
@@ -554,6 +577,38 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
       return std::move(err);
   }
 
+  // Every value has one definition: a graph input, an initializer, or the
+  // output of one node. Constant nodes are the exception onnxruntime makes
+  // (it turns them into initializers, the last one of a name winning), and
+  // real exports rely on it (gpt2_past defines '284' twice): a Constant
+  // that a later Constant redefines is dropped.
+  llvm::DenseSet<const onnx::NodeProto *> superseded;
+  {
+    llvm::StringMap<const onnx::NodeProto *> writers;
+    for (const onnx::NodeProto &node : graph.node())
+      for (const std::string &output : node.output()) {
+        if (output.empty())
+          continue;
+        if (values.count(output)) {
+          fail(node, "output '" + output +
+                         "' is already a graph input or initializer");
+          return takeError();
+        }
+        auto [it, inserted] = writers.try_emplace(output, &node);
+        if (inserted)
+          continue;
+        if (node.op_type() == "Constant" &&
+            it->second->op_type() == "Constant") {
+          superseded.insert(it->second);
+          it->second = &node;
+          continue;
+        }
+        fail(node, "output '" + output + "' is already defined by node '" +
+                       it->second->name() + "'");
+        return takeError();
+      }
+  }
+
   // Exporters do not always emit nodes in topological order (gpt2_past
   // defines a Split after its users); onnxruntime accepts that, so do we.
   std::vector<const onnx::NodeProto *> order;
@@ -563,7 +618,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
       defined.insert(entry.first());
     std::vector<const onnx::NodeProto *> pending;
     for (const onnx::NodeProto &node : graph.node())
-      pending.push_back(&node);
+      if (!superseded.contains(&node))
+        pending.push_back(&node);
     while (!pending.empty()) {
       std::vector<const onnx::NodeProto *> blocked;
       for (const onnx::NodeProto *node : pending) {

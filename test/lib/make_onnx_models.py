@@ -48,12 +48,23 @@ OUTDIR/
   not_topological.onnx      Y = Relu(Add(X, X) * C), with the nodes stored
                             consumers first.
   cycle.onnx                two Relu nodes that read each other's output.
+  runtime_broadcast.onnx    C = Add(A["n"], B["m"]) and D = MatMul(P["r",
+                            "k"], Q["j", 2]): sizes only the run time knows,
+                            which must broadcast (a 1) or agree.
+  constant_of_shape.onnx    Y = ConstantOfShape(S) with S an int64[2] input:
+                            a buffer whose size comes from run-time values.
+  duplicate_output.onnx     two nodes that both write "y".
+  negative_dim.onnx         an input declared with a dim of -3.
 
 Inputs and expectations (.npy):
   x_2x3x8.npy                        input of the shape chains
   expected_shape_chain.npy           X reshaped to [2,3,4,2]
   x_1x5x8.npy, expected_shape_chain_1x5.npy  another shape, for the dynamic one
   x_2x4.npy, w_override.npy          inputs of initializer_input
+  f32_1.npy, f32_4.npy, f32_3000.npy arange inputs of runtime_broadcast
+  f32_3x4.npy, f32_3x5.npy, f32_4x2.npy  (and their expectations, e.g.
+                                     expected_add_4_1.npy)
+  shape_*.npy                        int64[2] shapes for constant_of_shape
   w_override.pb                      the same override as a TensorProto
   w_wrong_shape.npy                  f32[3,4]: an override of the wrong shape
   expected_initializer_default.npy   X @ W_stored + B
@@ -415,6 +426,61 @@ def main():
          helper.make_tensor_value_info("ends", TensorProto.INT64, [1])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["k", 0])])
     save(model_of(graph), p("slice_empty.onnx"))
+
+    # r: broadcasts and contractions between sizes only the run time knows.
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["A", "B"], ["C"], name="add"),
+         helper.make_node("MatMul", ["P", "Q"], ["D"], name="matmul")],
+        "runtime_broadcast",
+        [helper.make_tensor_value_info("A", TensorProto.FLOAT, ["n"]),
+         helper.make_tensor_value_info("B", TensorProto.FLOAT, ["m"]),
+         helper.make_tensor_value_info("P", TensorProto.FLOAT, ["r", "k"]),
+         helper.make_tensor_value_info("Q", TensorProto.FLOAT, ["j", 2])],
+        [helper.make_tensor_value_info("C", TensorProto.FLOAT, ["c"]),
+         helper.make_tensor_value_info("D", TensorProto.FLOAT, ["r", 2])])
+    save(model_of(graph), p("runtime_broadcast.onnx"))
+    for n in (1, 4, 3000):
+        np.save(p(f"f32_{n}.npy"), np.arange(n, dtype=np.float32))
+    a4 = np.arange(4, dtype=np.float32)
+    np.save(p("expected_add_4_1.npy"), a4 + np.float32(0))
+    np.save(p("expected_add_4_4.npy"), a4 + a4)
+    for shape in ((3, 4), (3, 5), (4, 2)):
+        np.save(p("f32_%dx%d.npy" % shape),
+                np.arange(np.prod(shape), dtype=np.float32).reshape(shape))
+    np.save(p("expected_matmul_3x4_4x2.npy"),
+            np.arange(12, dtype=np.float32).reshape(3, 4)
+            @ np.arange(8, dtype=np.float32).reshape(4, 2))
+
+    # s: a buffer sized by run-time values.
+    graph = helper.make_graph(
+        [helper.make_node("ConstantOfShape", ["S"], ["Y"], name="fill",
+                          value=helper.make_tensor("v", TensorProto.FLOAT,
+                                                   [1], [1.5]))],
+        "constant_of_shape",
+        [helper.make_tensor_value_info("S", TensorProto.INT64, [2])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["a", "b"])])
+    save(model_of(graph), p("constant_of_shape.onnx"))
+    for name, shape in (("2x3", [2, 3]), ("huge", [1 << 40, 1]),
+                        ("overflow", [1 << 32, 1 << 32]),
+                        ("negative", [-1, 4])):
+        np.save(p(f"shape_{name}.npy"), np.array(shape, dtype=np.int64))
+
+    # t: two nodes writing one output name.
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="first"),
+         helper.make_node("Neg", ["x"], ["y"], name="second")],
+        "duplicate_output",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])])
+    save_unchecked(model_of(graph), p("duplicate_output.onnx"))
+
+    # u: a negative static dim.
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+        "negative_dim",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, -3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, -3])])
+    save_unchecked(model_of(graph), p("negative_dim.onnx"))
 
 
 if __name__ == "__main__":

@@ -48,12 +48,34 @@ FailureOr<Value> emitMatMul(NodeContext &ctx, Value a, Value b) {
     auto av = staticValue(as), bv = staticValue(bs);
     if (av && bv && *av != *bv && *av != 1 && *bv != 1)
       return ctx.fail("cannot broadcast batch dimensions");
-    sizes.push_back(av && *av == 1 ? bs : as);
+    sizes.push_back(broadcastSize(ctx, as, bs));
   }
+  // Runtime batch dims that may be 1: broadcast at run time first.
+  auto broadcastBatch = [&](Value &v, SmallVector<OpFoldResult> &vSizes,
+                            int64_t rank) {
+    if (rank <= 2)
+      return;
+    SmallVector<OpFoldResult> target(vSizes);
+    for (int64_t i = 0; i < rank - 2; ++i)
+      if (staticValue(vSizes[i]) != std::optional<int64_t>(1))
+        target[i] = sizes[i + batch - (rank - 2)];
+    v = broadcastDynamicDims(ctx, v, target);
+    vSizes = sizesOf(ctx, v);
+  };
+  if (!vecA)
+    broadcastBatch(a, aSizes, ar);
+  if (!vecB)
+    broadcastBatch(b, bSizes, br);
   auto k1 = staticValue(aSizes[ar - 1]), k2 = staticValue(bSizes[br - 2]);
   if (k1 && k2 && *k1 != *k2)
     return ctx.fail("contraction dimensions differ (" + llvm::Twine(*k1) +
                     " and " + llvm::Twine(*k2) + ")");
+  if ((!k1 || !k2) && !sameSize(aSizes[ar - 1], bSizes[br - 2])) {
+    Value ka = ctx.toIndex(aSizes[ar - 1]), kb = ctx.toIndex(bSizes[br - 2]);
+    ctx.check(
+        arith::CmpIOp::create(ctx.b, ctx.loc, arith::CmpIPredicate::eq, ka, kb),
+        "contraction dimensions differ at run time ({0} and {1})", {ka, kb});
+  }
   sizes.push_back(aSizes[ar - 2]);
   sizes.push_back(bSizes[br - 1]);
 

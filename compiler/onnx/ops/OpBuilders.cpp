@@ -3,6 +3,7 @@
 #include "compiler/onnx/ops/OpBuilders.h"
 
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include <limits>
 
@@ -103,6 +104,174 @@ Value castScalar(OpBuilder &b, Location loc, Value v, Type to) {
   return arith::TruncIOp::create(b, loc, to, v);
 }
 
+namespace {
+/// Whether `cond` is `x == c` with a negative constant c.
+bool isNegativeTest(Value cond, Value x) {
+  auto cmp = cond.getDefiningOp<arith::CmpIOp>();
+  if (!cmp || cmp.getPredicate() != arith::CmpIPredicate::eq)
+    return false;
+  Value other = cmp.getLhs() == x   ? cmp.getRhs()
+                : cmp.getRhs() == x ? cmp.getLhs()
+                                    : Value();
+  std::optional<int64_t> c = other ? getConstantIntValue(other) : std::nullopt;
+  return c && *c < 0;
+}
+
+/// Peels the no-op index arithmetic the importer emits around sizes
+/// (x * 1, 1 * x, x / 1).
+Value peelUnitArith(Value v) {
+  for (;;) {
+    Operation *op = v.getDefiningOp();
+    auto isOne = [](Value x) { return getConstantIntValue(x) == 1; };
+    if (isa_and_nonnull<arith::MulIOp>(op) && isOne(op->getOperand(0)))
+      v = op->getOperand(1);
+    else if (isa_and_nonnull<arith::MulIOp, arith::DivSIOp, arith::DivUIOp>(
+                 op) &&
+             isOne(op->getOperand(1)))
+      v = op->getOperand(0);
+    else if (auto sel = dyn_cast_or_null<arith::SelectOp>(op);
+             sel && sel.getTrueValue() == sel.getFalseValue())
+      v = sel.getTrueValue();
+    else if (auto sel = dyn_cast_or_null<arith::SelectOp>(op);
+             sel &&
+             peelUnitArith(sel.getFalseValue())
+                 .getDefiningOp<tensor::DimOp>() &&
+             isNegativeTest(sel.getCondition(), sel.getFalseValue()))
+      // Reshape's runtime "-1 means infer": a dim is never negative.
+      v = sel.getFalseValue();
+    else
+      return v;
+  }
+}
+
+/// Where a runtime size comes from: (tensor, dim) for a dim nothing further
+/// tells about, or (value, -1) for an index value.
+std::pair<Value, int64_t> sizeOrigin(Value size) {
+  for (;;) {
+    size = peelUnitArith(size);
+    auto dimOp = size.getDefiningOp<tensor::DimOp>();
+    std::optional<int64_t> d =
+        dimOp ? getConstantIntValue(dimOp.getIndex()) : std::nullopt;
+    if (!d)
+      return {size, -1};
+    Value source = dimOp.getSource();
+    // A destination-style op's result has its init's sizes.
+    while (auto dps = source.getDefiningOp<DestinationStyleOpInterface>())
+      source = dps.getTiedOpOperand(cast<OpResult>(source))->get();
+    Value next;
+    if (auto empty = source.getDefiningOp<tensor::EmptyOp>()) {
+      if (empty.getType().isDynamicDim(*d))
+        next = empty.getDynamicSize(*d);
+    } else if (auto expand = source.getDefiningOp<tensor::ExpandShapeOp>()) {
+      next = dyn_cast<Value>(expand.getMixedOutputShape()[*d]);
+    }
+    if (!next)
+      return {source, *d};
+    size = next;
+  }
+}
+
+/// The ONNX dim_param of dim `d` of graph input `v` (llm.dim_names), or "".
+StringRef dimParam(Value v, int64_t d) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  auto func = arg ? dyn_cast<FunctionOpInterface>(arg.getOwner()->getParentOp())
+                  : nullptr;
+  if (!func || arg.getOwner() != &func.getFunctionBody().front())
+    return "";
+  auto names =
+      func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "llm.dim_names");
+  if (!names || d < 0 || d >= int64_t(names.size()))
+    return "";
+  auto name = dyn_cast<StringAttr>(names[d]);
+  return name ? name.getValue() : "";
+}
+
+Value indexConstant(NodeContext &ctx, int64_t v) {
+  return arith::ConstantIndexOp::create(ctx.b, ctx.loc, v);
+}
+} // namespace
+
+bool sameSize(OpFoldResult a, OpFoldResult b) {
+  std::optional<int64_t> x = staticValue(a), y = staticValue(b);
+  if (x || y)
+    return x == y;
+  auto oa = sizeOrigin(cast<Value>(a)), ob = sizeOrigin(cast<Value>(b));
+  if (oa == ob)
+    return true;
+  // Graph input dims with one dim_param are one size (ONNX semantics).
+  StringRef na = dimParam(oa.first, oa.second);
+  return !na.empty() && na == dimParam(ob.first, ob.second);
+}
+
+OpFoldResult broadcastSize(NodeContext &ctx, OpFoldResult a, OpFoldResult b) {
+  std::optional<int64_t> x = staticValue(a), y = staticValue(b);
+  if (y == 1 || sameSize(a, b))
+    return a;
+  if (x == 1)
+    return b;
+  if (x && y)
+    return a; // static and different: the caller refused them
+  // At run time the sizes must agree, or one of them be 1.
+  Value av = ctx.toIndex(a), bv = ctx.toIndex(b), one = indexConstant(ctx, 1);
+  auto eq = [&](Value l, Value r) {
+    return arith::CmpIOp::create(ctx.b, ctx.loc, arith::CmpIPredicate::eq, l,
+                                 r);
+  };
+  Value aIsOne = eq(av, one);
+  Value compatible = arith::OrIOp::create(
+      ctx.b, ctx.loc, arith::OrIOp::create(ctx.b, ctx.loc, eq(av, bv), aIsOne),
+      eq(bv, one));
+  ctx.check(compatible, "cannot broadcast run-time sizes {0} and {1}",
+            {av, bv});
+  if (x)
+    return a;
+  if (y)
+    return b;
+  return arith::SelectOp::create(ctx.b, ctx.loc, aIsOne, bv, av).getResult();
+}
+
+Value broadcastDynamicDims(NodeContext &ctx, Value value,
+                           ArrayRef<OpFoldResult> sizes) {
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t rank = type.getRank();
+  SmallVector<Value> isOne(rank);
+  bool any = false;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!type.isDynamicDim(i))
+      continue;
+    OpFoldResult own = ctx.dim(value, i);
+    if (sameSize(own, sizes[i]))
+      continue;
+    isOne[i] = arith::CmpIOp::create(ctx.b, ctx.loc, arith::CmpIPredicate::eq,
+                                     ctx.toIndex(own), indexConstant(ctx, 1));
+    any = true;
+  }
+  if (!any)
+    return value;
+  Value init = emitEmpty(ctx, sizes, type.getElementType());
+  return linalg::GenericOp::create(
+             ctx.b, ctx.loc, init.getType(), ValueRange{}, init,
+             {AffineMap::getMultiDimIdentityMap(rank, ctx.b.getContext())},
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &b, Location l, ValueRange) {
+               Value zero = arith::ConstantIndexOp::create(b, l, 0);
+               SmallVector<Value> indices;
+               for (int64_t i = 0; i < rank; ++i) {
+                 Value idx = linalg::IndexOp::create(b, l, i);
+                 if (type.getDimSize(i) == 1)
+                   idx = zero;
+                 else if (isOne[i])
+                   idx = arith::SelectOp::create(b, l, isOne[i], zero, idx);
+                 indices.push_back(idx);
+               }
+               linalg::YieldOp::create(
+                   b, l,
+                   tensor::ExtractOp::create(b, l, value, indices).getResult());
+             })
+      .getResult(0);
+}
+
 FailureOr<SmallVector<OpFoldResult>> broadcastShape(NodeContext &ctx,
                                                     ArrayRef<Value> inputs) {
   int64_t rank = 0;
@@ -111,8 +280,7 @@ FailureOr<SmallVector<OpFoldResult>> broadcastShape(NodeContext &ctx,
   SmallVector<OpFoldResult> sizes(rank);
   for (int64_t d = 0; d < rank; ++d) {
     std::optional<int64_t> known;
-    Value dynamicFrom;
-    int64_t dynamicDim = 0;
+    SmallVector<OpFoldResult> dynamic;
     for (Value v : inputs) {
       auto type = cast<RankedTensorType>(v.getType());
       int64_t inputDim = d - (rank - type.getRank());
@@ -120,10 +288,7 @@ FailureOr<SmallVector<OpFoldResult>> broadcastShape(NodeContext &ctx,
         continue;
       int64_t size = type.getDimSize(inputDim);
       if (ShapedType::isDynamic(size)) {
-        if (!dynamicFrom) {
-          dynamicFrom = v;
-          dynamicDim = inputDim;
-        }
+        dynamic.push_back(ctx.dim(v, inputDim));
         continue;
       }
       if (size == 1)
@@ -135,12 +300,15 @@ FailureOr<SmallVector<OpFoldResult>> broadcastShape(NodeContext &ctx,
       }
       known = size;
     }
-    if (known)
+    if (known) {
       sizes[d] = ctx.b.getIndexAttr(*known);
-    else if (dynamicFrom)
-      sizes[d] = ctx.dim(dynamicFrom, dynamicDim);
-    else
-      sizes[d] = ctx.b.getIndexAttr(1);
+      continue;
+    }
+    // Runtime dims may be 1 (numpy broadcasting) unless provably the same.
+    OpFoldResult size = ctx.b.getIndexAttr(1);
+    for (OpFoldResult s : dynamic)
+      size = broadcastSize(ctx, size, s);
+    sizes[d] = size;
   }
   return sizes;
 }
@@ -152,9 +320,18 @@ FailureOr<Value> emitElementwise(NodeContext &ctx, ArrayRef<Value> inputs,
     return failure();
   int64_t rank = sizes->size();
   MLIRContext *mctx = ctx.b.getContext();
+  SmallVector<Value> operands;
   SmallVector<AffineMap> maps;
   for (Value v : inputs) {
     auto type = cast<RankedTensorType>(v.getType());
+    // Dynamic dims not provably the result's: broadcast at run time first.
+    SmallVector<OpFoldResult> target;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      target.push_back(type.getDimSize(i) == 1
+                           ? OpFoldResult(ctx.b.getIndexAttr(1))
+                           : (*sizes)[i + rank - type.getRank()]);
+    v = broadcastDynamicDims(ctx, v, target);
+    type = cast<RankedTensorType>(v.getType());
     SmallVector<AffineExpr> exprs;
     for (int64_t i = 0; i < type.getRank(); ++i) {
       int64_t outDim = i + rank - type.getRank();
@@ -165,11 +342,12 @@ FailureOr<Value> emitElementwise(NodeContext &ctx, ArrayRef<Value> inputs,
                                 : getAffineDimExpr(outDim, mctx));
     }
     maps.push_back(AffineMap::get(rank, 0, exprs, mctx));
+    operands.push_back(v);
   }
   maps.push_back(AffineMap::getMultiDimIdentityMap(rank, mctx));
   Value init = emitEmpty(ctx, *sizes, resultElement);
   auto generic = linalg::GenericOp::create(
-      ctx.b, ctx.loc, init.getType(), inputs, init, maps,
+      ctx.b, ctx.loc, init.getType(), operands, init, maps,
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
       [&](OpBuilder &b, Location l, ValueRange args) {
         linalg::YieldOp::create(b, l, body(b, l, args.drop_back()));

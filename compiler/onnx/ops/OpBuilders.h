@@ -18,6 +18,24 @@ using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
 /// `axis` in [-rank, rank) as a non-negative axis, or nullopt.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 
+/// Whether two sizes are provably equal at import time: equal constants, or
+/// runtime sizes read (through tensor.dim, destination-style ops,
+/// tensor.empty and tensor.expand_shape) off one and the same dim.
+bool sameSize(mlir::OpFoldResult a, mlir::OpFoldResult b);
+
+/// The numpy broadcast of two sizes: `a` where `b` is 1 or provably equal,
+/// else `b` where `a` is 1, else `a == 1 ? b : a` evaluated at run time,
+/// with a run-time check that the sizes agree or one of them is 1.
+mlir::OpFoldResult broadcastSize(NodeContext &ctx, mlir::OpFoldResult a,
+                                 mlir::OpFoldResult b);
+
+/// `value` broadcast to `sizes` (same rank) where one of its dynamic dims is
+/// not provably `sizes`' one: such a dim is read at index 0 when it is 1 at
+/// run time (numpy broadcasting of a dim only known at run time). Returns
+/// `value` itself when every dim is provably equal or statically 1.
+mlir::Value broadcastDynamicDims(NodeContext &ctx, mlir::Value value,
+                                 llvm::ArrayRef<mlir::OpFoldResult> sizes);
+
 /// The numpy broadcast of `inputs`' shapes, or failure (with a message).
 mlir::FailureOr<llvm::SmallVector<mlir::OpFoldResult>>
 broadcastShape(NodeContext &ctx, llvm::ArrayRef<mlir::Value> inputs);

@@ -833,6 +833,14 @@ LogicalResult importTranspose(NodeContext &ctx) {
 Value broadcastTo(NodeContext &ctx, Value value, ArrayRef<OpFoldResult> sizes) {
   auto type = cast<RankedTensorType>(value.getType());
   int64_t rank = sizes.size();
+  // Runtime dims that may be 1: broadcast at run time first.
+  SmallVector<OpFoldResult> target;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    target.push_back(type.getDimSize(i) == 1
+                         ? OpFoldResult(ctx.b.getIndexAttr(1))
+                         : sizes[i + rank - type.getRank()]);
+  value = broadcastDynamicDims(ctx, value, target);
+  type = cast<RankedTensorType>(value.getType());
   MLIRContext *mctx = ctx.b.getContext();
   SmallVector<AffineExpr> exprs;
   for (int64_t i = 0; i < type.getRank(); ++i) {
@@ -873,15 +881,10 @@ LogicalResult importExpand(NodeContext &ctx) {
     }
     OpFoldResult x = ctx.dim(ctx.tensor(0), xi);
     auto tv = staticValue(t), xv = staticValue(x);
-    if (tv && *tv == 1)
-      sizes[d] = x;
-    else if (xv && *xv == 1)
-      sizes[d] = t;
-    else if (tv && xv && *tv != *xv)
+    if (tv && xv && *tv != *xv && *tv != 1 && *xv != 1)
       return ctx.fail("cannot expand dimension " + llvm::Twine(*xv) + " to " +
                       llvm::Twine(*tv));
-    else
-      sizes[d] = xv ? x : t;
+    sizes[d] = broadcastSize(ctx, x, t);
   }
   ctx.set(0, broadcastTo(ctx, ctx.tensor(0), sizes));
   return success();

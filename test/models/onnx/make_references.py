@@ -1,63 +1,97 @@
 #!/usr/bin/env python3
-"""Records onnxruntime's outputs for the third-party ONNX exports, once.
+"""Records onnxruntime's outputs for the checked-in ONNX exports, once.
 
-For gpt2_past.onnx and gpt2_megatron.onnx: writes seeded inputs and
-onnxruntime's outputs as .npy files under reference/<model>/ (inputs as
-<name>.npy, outputs as expected/<name>.npy). The end-to-end tests compare
-`llmc exec` against these files, so onnxruntime is not needed to run them.
+For gpt2_past.onnx, gpt2_megatron.onnx (third-party PyTorch exports) and
+the stories260K export (../stories260K/onnx/model.onnx): seeded inputs at
+batch sizes 1, 2 and 3 and past lengths 0, 1 and 5, and onnxruntime's
+outputs for them, as .npy files under reference/<model>/b<B>_p<P>/
+(inputs as <name>.npy, outputs as expected/<name>.npy). The end-to-end
+tests compare `llmc exec` against these files (test/lib/check_onnx_exports.py),
+so onnxruntime is not needed to run them.
 
-Regenerate (needs Node.js and the npm package onnxruntime-node):
+Regenerate (needs Node.js and the npm package onnxruntime-node, which
+scripts/setup.sh installs into .cache/bench-node):
   cd test/models/onnx
-  ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node
-  /usr/bin/python3 make_references.py
+  ln -s ../../../.cache/bench-node/node_modules node_modules
+  /usr/bin/python3 make_references.py && rm node_modules
 """
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS = {
+    "gpt2_past": os.path.join(HERE, "gpt2_past.onnx"),
+    "gpt2_megatron": os.path.join(HERE, "gpt2_megatron.onnx"),
+    "stories260K": os.path.join(HERE, "..", "stories260K", "onnx", "model.onnx"),
+}
+BATCHES = (1, 2, 3)
+PASTS = (0, 1, 5)
 
 
-def inputs_for(model, rng):
+def inputs_for(model, batch, past, rng):
+    normal = lambda *shape: rng.standard_normal(shape).astype(np.float32)
     if model == "gpt2_past":
-        # One new token on top of a 3-token past; 12 layers of [2, 1, 2, 3, 2].
-        inputs = {"input_ids": np.array([[7]], np.int64)}
+        # One new token; 12 layers of past [2, batch, 2 heads, past, 2].
+        inputs = {"input_ids": rng.integers(0, 10, (batch, 1)).astype(np.int64)}
         for layer in range(12):
-            inputs[f"past_{layer}"] = rng.standard_normal((2, 1, 2, 3, 2)).astype(np.float32)
+            inputs[f"past_{layer}"] = normal(2, batch, 2, past, 2)
         return inputs
-    # gpt2_megatron: 3 new tokens after a 2-token past, causal 64x64 mask.
-    return {"input_ids": np.array([[3, 5, 7]], np.int64),
-            "position_ids": np.array([[2, 3, 4]], np.int64),
-            "attention_mask": np.tril(np.ones((64, 64), np.float32))[None, None],
-            "past_0": rng.standard_normal((2, 1, 2, 2, 4)).astype(np.float32)}
+    if model == "gpt2_megatron":
+        # Three new tokens, a causal 64x64 mask per sequence.
+        seq = 3
+        positions = np.arange(past, past + seq, dtype=np.int64)
+        return {"input_ids": rng.integers(0, 10, (batch, seq)).astype(np.int64),
+                "position_ids": np.tile(positions, (batch, 1)),
+                "attention_mask": np.tile(np.tril(np.ones((64, 64), np.float32)),
+                                          (batch, 1, 1, 1)),
+                "past_0": normal(2, batch, 2, past, 4)}
+    # stories260K: two new tokens, 5 layers of 4 KV heads x 8.
+    seq = 2
+    positions = np.arange(past, past + seq, dtype=np.int64)
+    inputs = {"input_ids": rng.integers(0, 512, (batch, seq)).astype(np.int64),
+              "attention_mask": np.ones((batch, past + seq), np.int64),
+              "position_ids": np.tile(positions, (batch, 1))}
+    for layer in range(5):
+        for kind in ("key", "value"):
+            inputs[f"past_key_values.{layer}.{kind}"] = normal(batch, 4, past, 8)
+    return inputs
+
+
+def run_onnxruntime(model_path, inputs):
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = {k: {"dtype": str(v.dtype), "shape": list(v.shape),
+                    "data": v.flatten().tolist()} for k, v in inputs.items()}
+        with open(os.path.join(tmp, "in.json"), "w") as f:
+            json.dump(spec, f)
+        subprocess.run(["node", os.path.join(HERE, "run_onnxruntime.mjs"), model_path,
+                        os.path.join(tmp, "in.json"), os.path.join(tmp, "out.json")],
+                       check=True, cwd=HERE)
+        with open(os.path.join(tmp, "out.json")) as f:
+            return json.load(f)
 
 
 def main():
     rng = np.random.default_rng(2026)
-    for model in ("gpt2_past", "gpt2_megatron"):
-        inputs = inputs_for(model, rng)
-        out_dir = os.path.join(HERE, "reference", model)
-        os.makedirs(os.path.join(out_dir, "expected"), exist_ok=True)
-        with tempfile.TemporaryDirectory() as tmp:
-            spec = {k: {"dtype": str(v.dtype), "shape": list(v.shape), "data": v.flatten().tolist()}
-                    for k, v in inputs.items()}
-            with open(os.path.join(tmp, "in.json"), "w") as f:
-                json.dump(spec, f)
-            subprocess.run(["node", os.path.join(HERE, "run_onnxruntime.mjs"),
-                            os.path.join(HERE, model + ".onnx"),
-                            os.path.join(tmp, "in.json"), os.path.join(tmp, "out.json")],
-                           check=True, cwd=HERE)
-            with open(os.path.join(tmp, "out.json")) as f:
-                outputs = json.load(f)
-        for name, value in inputs.items():
-            np.save(os.path.join(out_dir, name + ".npy"), value)
-        for name, value in outputs.items():
-            np.save(os.path.join(out_dir, "expected", name + ".npy"),
-                    np.array(value["data"], np.float32).reshape(value["dims"]))
-        print(f"{model}: {len(inputs)} inputs, {len(outputs)} outputs")
+    for model, path in MODELS.items():
+        root = os.path.join(HERE, "reference", model)
+        shutil.rmtree(root, ignore_errors=True)
+        for batch in BATCHES:
+            for past in PASTS:
+                inputs = inputs_for(model, batch, past, rng)
+                outputs = run_onnxruntime(path, inputs)
+                case = os.path.join(root, f"b{batch}_p{past}")
+                os.makedirs(os.path.join(case, "expected"))
+                for name, value in inputs.items():
+                    np.save(os.path.join(case, name + ".npy"), value)
+                for name, value in outputs.items():
+                    np.save(os.path.join(case, "expected", name + ".npy"),
+                            np.array(value["data"], np.float32).reshape(value["dims"]))
+        print(f"{model}: {len(BATCHES) * len(PASTS)} cases")
 
 
 if __name__ == "__main__":
