@@ -46,8 +46,12 @@ cl::opt<int64_t> compileContextLength(
     cl::init(0), cl::sub(compileCommand), cl::cat(compileCategory));
 cl::opt<std::string> compileTarget(
     "target",
-    cl::desc("Machine to compile for: host (default), x86-64-avx2, "
-             "x86-64-avx512"),
+    cl::desc("CPU to compile for: host (default; this machine's features), "
+             "x86-64-v3 (the portable choice for deployment), x86-64-v4, an "
+             "LLVM x86-64 CPU name (znver4, sapphirerapids, ...), or the "
+             "aliases x86-64-avx2 and x86-64-avx512. The artifact records "
+             "the features its code uses; the runtime refuses it on a CPU "
+             "without them"),
     cl::init("host"), cl::sub(compileCommand), cl::cat(compileCategory));
 cl::opt<unsigned> compileOptLevel("O", cl::desc("Optimization level 0-3"),
                                   cl::Prefix, cl::init(3),
