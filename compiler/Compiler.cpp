@@ -10,6 +10,7 @@
 #include "compiler/hf/HFImporter.h"
 #include "compiler/onnx/OnnxImporter.h"
 #include "compiler/support/FileError.h"
+#include "compiler/support/ParseJson.h"
 #include "passes/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -104,14 +105,16 @@ Error verifyImported(mlir::ModuleOp module, StringRef modelPath) {
 
 /// Reads `path` (a tokenizer.json) and the tokenizer_config.json beside it.
 Expected<TokenizerFiles> readTokenizerFiles(StringRef path) {
+  if (Error err = checkRegularFile(path))
+    return std::move(err);
   auto buffer = MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buffer)
     return fileError(path, "cannot open: " + buffer.getError().message());
   TokenizerFiles files;
   files.tokenizerJson = (*buffer)->getBuffer().str();
-  Expected<json::Value> root = json::parse(files.tokenizerJson);
+  Expected<json::Value> root = parseJson(path, files.tokenizerJson);
   if (!root)
-    return fileError(path, "not valid JSON: " + toString(root.takeError()));
+    return root.takeError();
   const json::Object *object = root->getAsObject();
   const json::Object *model = object ? object->getObject("model") : nullptr;
   std::optional<StringRef> type =
@@ -133,6 +136,8 @@ Expected<TokenizerFiles> readTokenizerFiles(StringRef path) {
   SmallString<256> config(sys::path::parent_path(path));
   sys::path::append(config, "tokenizer_config.json");
   if (sys::fs::exists(config)) {
+    if (Error err = checkRegularFile(config))
+      return std::move(err);
     auto text = MemoryBuffer::getFile(config, /*IsText=*/true);
     if (!text)
       return fileError(config, "cannot open: " + text.getError().message());
@@ -229,6 +234,51 @@ Expected<ImportedModel> importModel(mlir::MLIRContext &context,
   return std::move(model);
 }
 
+/// Positions beyond 2^31 - 1 and a KV cache larger than a process can map
+/// (64 TiB, half of x86-64's user address space) are impossible: refused at
+/// compile time rather than at the first run, with the arithmetic checked.
+constexpr int64_t kMaxContextLength = INT32_MAX;
+constexpr int64_t kMaxKVCacheBytes = int64_t(1) << 46;
+
+Error checkContextLength(mlir::ModuleOp module, const CompileOptions &options) {
+  auto facts = module->getAttrOfType<mlir::DictionaryAttr>("llm.model");
+  auto fact = [&](StringRef key) -> int64_t {
+    auto attr = facts ? facts.getAs<mlir::IntegerAttr>(key) : nullptr;
+    return attr ? attr.getInt() : 0;
+  };
+  int64_t context = fact("context_length");
+  std::string source =
+      options.contextLength > 0
+          ? "--context-length=" + std::to_string(context)
+          : (options.modelPath + "/config.json: max_position_embeddings " +
+             std::to_string(context));
+  if (context == 0)
+    return Error::success(); // an ONNX graph that fixes none
+  if (context < 0 || context > kMaxContextLength)
+    return createStringError(inconvertibleErrorCode(),
+                             source + ": a context length must be in [1, " +
+                                 Twine(kMaxContextLength) + "]");
+  int64_t bytes = 4; // f32 keys and values
+  for (int64_t factor : {fact("num_layers"), int64_t(2), context,
+                         fact("num_kv_heads"), fact("head_dim")}) {
+    if (factor <= 0)
+      continue;
+    if (__builtin_mul_overflow(bytes, factor, &bytes) ||
+        bytes > kMaxKVCacheBytes)
+      return createStringError(
+          inconvertibleErrorCode(),
+          source + ": the KV cache for that context would exceed 64 TiB, "
+                   "more than a process can map");
+  }
+  int64_t trained = fact("max_position_embeddings");
+  if (options.contextLength > 0 && trained > 0 && context > trained)
+    errs() << "llmc: warning: --context-length=" << context << " exceeds the "
+           << trained
+           << " positions the model was trained for "
+              "(max_position_embeddings): expect degraded output past them\n";
+  return Error::success();
+}
+
 } // namespace
 
 Error compileModel(const CompileOptions &options) {
@@ -248,6 +298,8 @@ Error compileModel(const CompileOptions &options) {
   // Invalid IR here is an importer bug, but it must still be an error and
   // not IR printed in generic form with exit status 0.
   if (Error err = verifyImported(module, options.modelPath))
+    return err;
+  if (Error err = checkContextLength(module, options))
     return err;
   auto printModule = [&] {
     return writeText(options.outputPath,
@@ -306,14 +358,63 @@ Error compileModel(const CompileOptions &options) {
   if (!embed)
     manifestInputs.weightsFile =
         sys::path::filename(options.outputPath).str() + ".weights";
-  // The model id digests the weights: it ties the library to its side file.
-  auto modelId = computeModelId(*layout, *model->weights);
-  if (!modelId)
-    return modelId.takeError();
-  manifestInputs.modelId = *modelId;
-  auto manifest = buildManifest(module, *layout, manifestInputs);
-  if (!manifest)
-    return manifest.takeError();
+
+  bool library = options.emit == EmitKind::Lib;
+  if ((library || options.emit == EmitKind::Obj) && options.outputPath.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "-o is required to write an object or library");
+
+  // Objects go to a scratch directory; only the library (and its weights
+  // side file) end up beside the output.
+  OutputCleanup cleanup;
+  SmallString<128> scratch;
+  std::string codeObject, weightsObject;
+  scope_exit removeScratch([&] {
+    if (scratch.empty())
+      return;
+    sys::fs::remove(codeObject);
+    sys::fs::remove(weightsObject);
+    sys::fs::remove(scratch);
+  });
+  // The weights first: the model id is the digest of the blob as written,
+  // which ties the library to its side file and lets a load verify it.
+  if (!mlirOut) {
+    std::string modelId;
+    if (library) {
+      if (std::error_code ec =
+              sys::fs::createUniqueDirectory("llmc-compile", scratch))
+        return createStringError(ec, "cannot create a scratch directory");
+      codeObject = (scratch + "/model.o").str();
+      weightsObject = (scratch + "/weights.o").str();
+      cleanup.add(options.outputPath);
+      if (embed) {
+        if (Error err = writeWeightsObject(weightsObject, *layout,
+                                           *model->weights, modelId))
+          return err;
+      } else {
+        SmallString<256> weightsPath(options.outputPath);
+        weightsPath += ".weights";
+        cleanup.add(weightsPath);
+        if (Error err = writeWeightsFile(weightsPath, *layout, *model->weights,
+                                         modelId))
+          return err;
+      }
+    } else {
+      auto digest = digestWeights(*layout, *model->weights);
+      if (!digest)
+        return digest.takeError();
+      modelId = std::move(*digest);
+    }
+    manifestInputs.modelId = modelId;
+  }
+
+  std::optional<std::vector<uint8_t>> manifest;
+  if (!mlirOut) {
+    auto built = buildManifest(module, *layout, manifestInputs);
+    if (!built)
+      return built.takeError();
+    manifest = std::move(*built);
+  }
 
   if (Error err = runPipeline(
           module,
@@ -345,10 +446,6 @@ Error compileModel(const CompileOptions &options) {
       (*llvmModule)->print(os, nullptr);
     });
 
-  if (options.outputPath.empty())
-    return createStringError(inconvertibleErrorCode(),
-                             "-o is required to write an object or library");
-  OutputCleanup cleanup;
   if (options.emit == EmitKind::Obj) {
     cleanup.add(options.outputPath);
     if (Error err = emitObjectFile(**llvmModule, **machine, options.outputPath))
@@ -357,36 +454,11 @@ Error compileModel(const CompileOptions &options) {
     return Error::success();
   }
 
-  // Objects go to a scratch directory; only the library (and its weights
-  // side file) end up beside the output.
-  SmallString<128> scratch;
-  if (std::error_code ec =
-          sys::fs::createUniqueDirectory("llmc-compile", scratch))
-    return createStringError(ec, "cannot create a scratch directory");
-  std::string codeObject = (scratch + "/model.o").str();
-  std::string weightsObject = (scratch + "/weights.o").str();
-  scope_exit removeScratch([&] {
-    sys::fs::remove(codeObject);
-    sys::fs::remove(weightsObject);
-    sys::fs::remove(scratch);
-  });
   if (Error err = emitObjectFile(**llvmModule, **machine, codeObject))
     return err;
   std::vector<std::string> objects{codeObject};
-
-  cleanup.add(options.outputPath);
-  if (embed) {
-    if (Error err = writeWeightsObject(weightsObject, *layout, *model->weights))
-      return err;
+  if (embed)
     objects.push_back(weightsObject);
-  } else {
-    SmallString<256> weightsPath(options.outputPath);
-    weightsPath += ".weights";
-    cleanup.add(weightsPath);
-    if (Error err =
-            writeWeightsFile(weightsPath, *layout, *model->weights, *modelId))
-      return err;
-  }
   if (Error err = linkSharedLibrary(objects, options.outputPath))
     return err;
   cleanup.keep();

@@ -2,6 +2,7 @@
 
 #include "compiler/GenerationDefaults.h"
 #include "compiler/support/FileError.h"
+#include "compiler/support/ParseJson.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -9,6 +10,7 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
+#include <cmath>
 
 using namespace llvm;
 
@@ -22,12 +24,14 @@ static Error readJson(StringRef dir, StringRef name,
   path = std::string(p);
   if (!sys::fs::exists(p))
     return Error::success();
+  if (Error err = checkRegularFile(p))
+    return err;
   auto buffer = MemoryBuffer::getFile(p, /*IsText=*/true);
   if (!buffer)
     return fileError(p, "cannot open: " + buffer.getError().message());
-  Expected<json::Value> value = json::parse((*buffer)->getBuffer());
+  Expected<json::Value> value = parseJson(p, (*buffer)->getBuffer());
   if (!value)
-    return fileError(p, "not valid JSON: " + toString(value.takeError()));
+    return value.takeError();
   if (!value->getAsObject())
     return fileError(p, "expected a JSON object");
   out = std::move(*value);
@@ -89,15 +93,35 @@ Expected<GenerationDefaults> readGenerationDefaults(StringRef dir) {
       defaults.stopIds.end());
 
   if (generation) {
+    // Checked here, naming the file and key: `llmc run` uses them as given.
     const json::Object &object = *generation->getAsObject();
+    auto bad = [&](StringRef key, const Twine &expected) {
+      std::string value;
+      raw_string_ostream os(value);
+      os << *object.get(key);
+      return fileError(generationPath,
+                       "'" + key + "' is " + value + ", expected " + expected);
+    };
     if (std::optional<bool> sample = object.getBoolean("do_sample"))
       defaults.doSample = *sample;
-    if (std::optional<double> t = object.getNumber("temperature"))
+    if (object.get("temperature")) {
+      std::optional<double> t = object.getNumber("temperature");
+      if (!t || !std::isfinite(float(*t)) || *t < 0)
+        return bad("temperature", "a finite number >= 0");
       defaults.temperature = static_cast<float>(*t);
-    if (std::optional<int64_t> k = object.getInteger("top_k"))
+    }
+    if (object.get("top_k")) {
+      std::optional<int64_t> k = object.getInteger("top_k");
+      if (!k || *k < 0 || *k > INT32_MAX)
+        return bad("top_k", "an integer in [0, 2^31)");
       defaults.topK = static_cast<int32_t>(*k);
-    if (std::optional<double> p = object.getNumber("top_p"))
+    }
+    if (object.get("top_p")) {
+      std::optional<double> p = object.getNumber("top_p");
+      if (!p || !(*p > 0 && *p <= 1))
+        return bad("top_p", "a number in (0, 1]");
       defaults.topP = static_cast<float>(*p);
+    }
   }
   if (tokenizerConfig) {
     const json::Object &object = *tokenizerConfig->getAsObject();

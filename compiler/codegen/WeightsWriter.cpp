@@ -4,6 +4,7 @@
 #include "compiler/support/FileError.h"
 #include "dialects/llm/LLMDialect.h"
 #include "runtime/include/llmc/abi.h"
+#include "runtime/include/llmc/weights_digest.h"
 
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/Support/FileSystem.h"
@@ -12,6 +13,7 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/xxhash.h"
 
+#include <cstddef>
 #include <cstring>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -140,46 +142,45 @@ static Error forEachChunk(
   return Error::success();
 }
 
-Expected<std::string> computeModelId(const WeightsLayout &layout,
-                                     const WeightSource &source) {
-  uint64_t digest = 0xcbf29ce484222325ull ^ layout.size;
-  Error err = forEachChunk(
-      layout, source, /*packSlots=*/false,
-      [&](const WeightSlot &slot, ArrayRef<uint8_t> bytes, uint64_t offset) {
-        if (offset == 0 && slot.packed)
-          digest ^= xxh3_64bits(ArrayRef<uint8_t>(
-              reinterpret_cast<const uint8_t *>(slot.quantization.data()),
-              slot.quantization.size()));
-        uint64_t h = xxh3_64bits(bytes) ^
-                     ((slot.offset + offset) * 0x9e3779b97f4a7c15ull);
-        digest = (digest ^ h) * 0x100000001b3ull;
-        digest ^= digest >> 29;
-        return Error::success();
-      });
-  if (err)
-    return std::move(err);
-  std::string id;
-  raw_string_ostream os(id);
-  os << format_hex_no_prefix(digest, 16);
-  return id;
-}
-
-/// Streams the blob (zero padding between tensors) to `os`.
+/// Streams the blob (zero padding between tensors) to `os`, and sets
+/// `modelId` to its digest (runtime/include/llmc/weights_digest.h).
 static Error writeBlob(raw_ostream &os, const WeightsLayout &layout,
-                       const WeightSource &source) {
+                       const WeightSource &source, std::string &modelId) {
+  llmc_digest digest;
+  llmc_digest_init(&digest);
+  static const char zeros[4096] = {};
+  auto pad = [&](uint64_t count) {
+    os.write_zeros(count);
+    for (; count > 0; count -= std::min<uint64_t>(count, sizeof(zeros)))
+      llmc_digest_update(&digest, zeros,
+                         std::min<uint64_t>(count, sizeof(zeros)));
+  };
   uint64_t position = 0;
   Error err = forEachChunk(
       layout, source, /*packSlots=*/true,
       [&](const WeightSlot &slot, ArrayRef<uint8_t> bytes, uint64_t offset) {
-        os.write_zeros(slot.offset + offset - position);
+        pad(slot.offset + offset - position);
         os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+        llmc_digest_update(&digest, bytes.data(), bytes.size());
         position = slot.offset + offset + bytes.size();
         return Error::success();
       });
   if (err)
     return err;
-  os.write_zeros(layout.size - position);
+  pad(layout.size - position);
+  char hex[17];
+  llmc_digest_hex(llmc_digest_final(&digest), hex);
+  modelId = hex;
   return Error::success();
+}
+
+Expected<std::string> digestWeights(const WeightsLayout &layout,
+                                    const WeightSource &source) {
+  raw_null_ostream sink;
+  std::string modelId;
+  if (Error err = writeBlob(sink, layout, source, modelId))
+    return std::move(err);
+  return modelId;
 }
 
 static void writePadding(raw_ostream &os, uint64_t &offset, uint64_t align) {
@@ -193,7 +194,7 @@ template <typename T> static void writeStruct(raw_ostream &os, const T &value) {
 }
 
 Error writeWeightsObject(StringRef path, const WeightsLayout &layout,
-                         const WeightSource &source) {
+                         const WeightSource &source, std::string &modelId) {
   std::error_code ec;
   raw_fd_ostream os(path, ec, sys::fs::OF_None);
   if (ec)
@@ -234,7 +235,7 @@ Error writeWeightsObject(StringRef path, const WeightsLayout &layout,
   writeStruct(os, header);
   offset += sizeof(header);
   writePadding(os, offset, blobOffset);
-  if (Error err = writeBlob(os, layout, source))
+  if (Error err = writeBlob(os, layout, source, modelId))
     return err;
   offset += layout.size;
   writePadding(os, offset, 8);
@@ -285,7 +286,7 @@ Error writeWeightsObject(StringRef path, const WeightsLayout &layout,
 }
 
 Error writeWeightsFile(StringRef path, const WeightsLayout &layout,
-                       const WeightSource &source, StringRef modelId) {
+                       const WeightSource &source, std::string &modelId) {
   std::error_code ec;
   raw_fd_ostream os(path, ec, sys::fs::OF_None);
   if (ec)
@@ -294,13 +295,15 @@ Error writeWeightsFile(StringRef path, const WeightsLayout &layout,
   std::memcpy(header.magic, LLMC_WEIGHTS_MAGIC, sizeof(header.magic));
   header.version = LLMC_ABI_VERSION;
   header.data_size = layout.size;
-  std::memcpy(header.model_id, modelId.data(),
-              std::min(modelId.size(), sizeof(header.model_id) - 1));
   writeStruct(os, header);
   uint64_t offset = sizeof(header);
   writePadding(os, offset, LLMC_WEIGHTS_HEADER_SIZE);
-  if (Error err = writeBlob(os, layout, source))
+  if (Error err = writeBlob(os, layout, source, modelId))
     return err;
+  // The id is the blob's digest: known once the blob is written.
+  os.seek(offsetof(llmc_weights_header, model_id));
+  os.write(modelId.data(),
+           std::min(modelId.size(), sizeof(header.model_id) - 1));
   os.close();
   if (os.has_error())
     return fileError(path, "write failed: " + os.error().message());

@@ -48,21 +48,22 @@ struct WeightsLayout {
 /// Reads the layout llm-bind-weights recorded on `module`.
 llvm::Expected<WeightsLayout> getWeightsLayout(mlir::ModuleOp module);
 
-/// A stable 64-bit digest of every tensor's source bytes and packing, as 16
-/// hex digits: the model id that ties a library to its side file.
-llvm::Expected<std::string> computeModelId(const WeightsLayout &layout,
-                                           const WeightSource &source);
+/// The model id the blob would have, without writing it (--emit=llvm|obj).
+llvm::Expected<std::string> digestWeights(const WeightsLayout &layout,
+                                          const WeightSource &source);
 
 /// Writes an ELF64 relocatable object whose `.llmc.weights` section (aligned
-/// to 4096) holds the blob, under the hidden symbol `llmc_weights`.
+/// to 4096) holds the blob, under the hidden symbol `llmc_weights`, and sets
+/// `modelId` to the blob's digest (llmc/weights_digest.h).
 llvm::Error writeWeightsObject(llvm::StringRef path,
                                const WeightsLayout &layout,
-                               const WeightSource &source);
+                               const WeightSource &source,
+                               std::string &modelId);
 
-/// Writes a side file: an llmc_weights_header page, then the blob.
+/// Writes a side file: an llmc_weights_header page holding `modelId`, the
+/// blob's digest, which it also sets; then the blob.
 llvm::Error writeWeightsFile(llvm::StringRef path, const WeightsLayout &layout,
-                             const WeightSource &source,
-                             llvm::StringRef modelId);
+                             const WeightSource &source, std::string &modelId);
 
 } // namespace llmc
 

@@ -2,6 +2,7 @@
 
 #include "compiler/hf/HFCheckpoint.h"
 #include "compiler/support/FileError.h"
+#include "compiler/support/ParseJson.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -54,13 +55,14 @@ Expected<std::unique_ptr<HFCheckpoint>> HFCheckpoint::open(StringRef dir) {
                           "model.safetensors.index.json");
 
   checkpoint->weightsPath = indexPath;
+  if (Error err = checkRegularFile(indexPath))
+    return std::move(err);
   auto buffer = MemoryBuffer::getFile(indexPath, /*IsText=*/true);
   if (!buffer)
     return fileError(indexPath, "cannot open: " + buffer.getError().message());
-  Expected<json::Value> root = json::parse((*buffer)->getBuffer());
+  Expected<json::Value> root = parseJson(indexPath, (*buffer)->getBuffer());
   if (!root)
-    return fileError(indexPath,
-                     "not valid JSON: " + toString(root.takeError()));
+    return root.takeError();
   const json::Object *weightMap =
       root->getAsObject() ? root->getAsObject()->getObject("weight_map")
                           : nullptr;
@@ -111,6 +113,14 @@ void HFCheckpoint::release(ArrayRef<uint8_t> bytes) const {
   for (const auto &shard : shards)
     if (shard->contains(bytes))
       releaseMappedPages(shard->getBuffer(), bytes);
+}
+
+std::vector<std::string> HFCheckpoint::getTensorNames() const {
+  std::vector<std::string> names;
+  for (const auto &entry : owner)
+    names.push_back(entry.first().str());
+  llvm::sort(names);
+  return names;
 }
 
 StringRef HFCheckpoint::getFileOf(StringRef name) const {

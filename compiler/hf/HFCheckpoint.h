@@ -31,6 +31,8 @@ public:
 
   /// The tensor `name`, or null when the checkpoint has none.
   const SafetensorsTensor *lookup(llvm::StringRef name) const;
+  /// Every tensor name of the checkpoint, sorted.
+  std::vector<std::string> getTensorNames() const;
   /// The file that holds tensor `name` (for messages); empty when absent.
   llvm::StringRef getFileOf(llvm::StringRef name) const;
   /// Where tensors are looked up, for "missing tensor" messages.

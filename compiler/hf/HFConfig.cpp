@@ -2,6 +2,7 @@
 
 #include "compiler/hf/HFConfig.h"
 #include "compiler/support/FileError.h"
+#include "compiler/support/ParseJson.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -98,12 +99,14 @@ private:
 } // namespace
 
 Expected<HFConfig> parseHFConfig(StringRef path) {
+  if (Error err = checkRegularFile(path))
+    return std::move(err);
   auto buffer = MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buffer)
     return fileError(path, "cannot open: " + buffer.getError().message());
-  Expected<json::Value> root = json::parse((*buffer)->getBuffer());
+  Expected<json::Value> root = parseJson(path, (*buffer)->getBuffer());
   if (!root)
-    return fileError(path, "not valid JSON: " + toString(root.takeError()));
+    return root.takeError();
   const json::Object *object = root->getAsObject();
   if (!object)
     return fileError(path, "expected a JSON object");

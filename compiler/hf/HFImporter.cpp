@@ -23,6 +23,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <cmath>
 
@@ -41,6 +42,10 @@ public:
         contextLength(contextLength) {}
 
   llvm::Expected<OwningOpRef<ModuleOp>> build();
+  /// Refuses checkpoint tensors the model never read: a config.json that
+  /// disagrees with its weights (3 layers declared, 5 stored) would
+  /// otherwise compile and generate garbage.
+  llvm::Error checkAllTensorsUsed() const;
 
 private:
   /// `llm.weight name` after checking that the checkpoint has it with `shape`.
@@ -67,11 +72,36 @@ private:
   int64_t contextLength;
   Value positions;
   Value numTokens;
+  llvm::StringSet<> used;
 };
+
+llvm::Error DecoderBuilder::checkAllTensorsUsed() const {
+  std::vector<std::string> unused;
+  for (const std::string &name : checkpoint.getTensorNames()) {
+    // Buffers older exports saved (recomputed from rope_theta), and the LM
+    // head a tied model takes from the embedding, as transformers does.
+    if (used.contains(name) ||
+        StringRef(name).ends_with(".rotary_emb.inv_freq") ||
+        (name == "lm_head.weight" && config.tieWordEmbeddings))
+      continue;
+    unused.push_back(name);
+  }
+  if (unused.empty())
+    return llvm::Error::success();
+  return fileError(checkpoint.getFileOf(unused.front()),
+                   "tensor '" + unused.front() + "'" +
+                       (unused.size() > 1
+                            ? " (and " + Twine(unused.size() - 1) + " more)"
+                            : Twine("")) +
+                       " is not part of the " + config.architecture + " that " +
+                       "config.json describes (" + Twine(config.numLayers) +
+                       " layers): the config and the weights disagree");
+}
 
 llvm::Expected<Value> DecoderBuilder::weight(const Twine &nameTwine,
                                              ArrayRef<int64_t> shape) {
   std::string name = nameTwine.str();
+  used.insert(name);
   const SafetensorsTensor *tensor = checkpoint.lookup(name);
   if (!tensor)
     return fileError(checkpoint.getWeightsPath(), "missing tensor '" + name +
@@ -318,7 +348,12 @@ importHFCheckpoint(MLIRContext &context, const HFCheckpoint &checkpoint,
   if (contextLength <= 0)
     contextLength = config.maxPositionEmbeddings;
   DecoderBuilder builder(context, checkpoint, contextLength);
-  return builder.build();
+  auto module = builder.build();
+  if (!module)
+    return module.takeError();
+  if (llvm::Error err = builder.checkAllTensorsUsed())
+    return std::move(err);
+  return module;
 }
 
 } // namespace llmc

@@ -2,6 +2,7 @@
 
 #include "compiler/hf/SafetensorsFile.h"
 #include "compiler/support/FileError.h"
+#include "compiler/support/ParseJson.h"
 
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Endian.h"
@@ -111,6 +112,8 @@ static std::string formatShape(ArrayRef<int64_t> shape) {
 Expected<std::unique_ptr<SafetensorsFile>>
 SafetensorsFile::open(StringRef path) {
   // mmap, not read: a checkpoint can be many GiB and only spans are touched.
+  if (Error err = checkRegularFile(path))
+    return std::move(err);
   auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false,
                                       /*RequiresNullTerminator=*/false);
   if (!buffer)
@@ -200,10 +203,9 @@ SafetensorsFile::parse(std::unique_ptr<MemoryBuffer> buffer, StringRef path) {
     return fileError(path, "empty header");
 
   StringRef headerText = bytes.substr(8, headerSize);
-  Expected<json::Value> header = json::parse(headerText);
+  Expected<json::Value> header = parseJson(path, headerText, "header");
   if (!header)
-    return fileError(path, "header is not valid JSON: " +
-                               toString(header.takeError()));
+    return header.takeError();
   const json::Object *entries = header->getAsObject();
   if (!entries)
     return fileError(path, "header is not a JSON object");

@@ -47,6 +47,8 @@ std::string getOnnxTypeName(int32_t t) {
 }
 
 Expected<std::unique_ptr<OnnxModel>> OnnxModel::load(StringRef path) {
+  if (Error err = checkRegularFile(path))
+    return std::move(err);
   auto buffer = MemoryBuffer::getFile(path, /*IsText=*/false,
                                       /*RequiresNullTerminator=*/false);
   if (!buffer)
@@ -167,6 +169,8 @@ Expected<TensorBytes> OnnxModel::getData(const onnx::TensorProto &t) const {
                   "' resolves outside the model's folder");
     std::unique_ptr<MemoryBuffer> &mapped = files[location];
     if (!mapped) {
+      if (Error err = checkRegularFile(realFile))
+        return std::move(err);
       auto opened = MemoryBuffer::getFile(realFile, /*IsText=*/false,
                                           /*RequiresNullTerminator=*/false);
       if (!opened)

@@ -248,7 +248,9 @@ std::string packWeight(const float *w, int64_t n, int64_t k,
       return "element [" + std::to_string(i / k) + ", " +
              std::to_string(i % k) + "] is " +
              (std::isnan(w[i]) ? "NaN" : "infinite") +
-             ": quantization needs finite weights";
+             (format.format == LLMC_WEIGHT_F32_PANELS
+                  ? ": a model's weights must be finite"
+                  : ": quantization needs finite weights");
   std::string error;
   switch (format.format) {
   case LLMC_WEIGHT_F32_PANELS:

@@ -1,11 +1,11 @@
-//===- FileError.h - One-line errors that name the offending file -*- C++
-//-*-===//
+//===- FileError.h - One-line errors that name the offending file -*- C++ -*-//
 
 #ifndef LLMC_COMPILER_SUPPORT_FILEERROR_H
 #define LLMC_COMPILER_SUPPORT_FILEERROR_H
 
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/FileSystem.h"
 
 namespace llmc {
 
@@ -14,6 +14,18 @@ namespace llmc {
 inline llvm::Error fileError(const llvm::Twine &file, const llvm::Twine &what) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  (file + ": " + what).str());
+}
+
+/// Refuses `path` when it exists and is not a regular file: a FIFO named
+/// where a model file should be blocks the open and never ends. (A missing
+/// file is left to the caller's open, which says so.)
+inline llvm::Error checkRegularFile(const llvm::Twine &path) {
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(path, status))
+    return llvm::Error::success();
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return fileError(path, "not a regular file");
+  return llvm::Error::success();
 }
 
 } // namespace llmc

@@ -32,14 +32,17 @@ llmc_status_t llmc_model_open(const char *path, uint32_t flags,
   if (!path || !model)
     return error("llmc_model_open: null argument");
   *model = nullptr;
-  if (flags & ~uint32_t(LLMC_OPEN_MANIFEST_ONLY))
+  if (flags & ~uint32_t(LLMC_OPEN_MANIFEST_ONLY | LLMC_OPEN_VERIFY_WEIGHTS))
     return error("llmc_model_open: unknown flags " + std::to_string(flags));
   return loadModel(path, flags, model);
 }
 const char *llmc_model_cpu_check(const llmc_model_t *model) {
   return model->cpuProblem.c_str();
 }
-void llmc_model_free(llmc_model_t *model) { delete model; }
+void llmc_model_free(llmc_model_t *model) {
+  if (model)
+    releaseModel(model);
+}
 
 const uint8_t *llmc_model_manifest(const llmc_model_t *model, size_t *size) {
   *size = model->manifestSection.size() - sizeof(llmc_manifest_header);
@@ -122,6 +125,17 @@ void llmc_generate_params_init(const llmc_model_t *model,
   params->num_stop_ids = model->stopIds.size();
 }
 
+llmc_status_t llmc_generate_params_check(const llmc_generate_params *params) {
+  if (!params)
+    return error("llmc_generate_params_check: null argument");
+  if (params->max_tokens < 0)
+    return error("max_tokens " + std::to_string(params->max_tokens) +
+                 ": expected a count >= 0");
+  std::string problem =
+      checkSamplingParams({params->temperature, params->top_k, params->top_p});
+  return problem.empty() ? ok() : error(problem);
+}
+
 llmc_status_t llmc_generate(llmc_session_t *session, const int32_t *prompt,
                             size_t prompt_count,
                             const llmc_generate_params *params,
@@ -137,8 +151,10 @@ llmc_status_t llmc_generate(llmc_session_t *session, const int32_t *prompt,
     return error("the prompt of " + std::to_string(prompt_count) +
                  " tokens does not fit the context length " +
                  std::to_string(model.contextLength));
-  if (params->max_tokens < 0)
-    return error("max_tokens must not be negative");
+  if (llmc_status_t status = llmc_generate_params_check(params)) {
+    status->message = "llmc_generate: " + status->message;
+    return status;
+  }
 
   std::vector<float> logits(model.vocabSize);
   auto start = Clock::now();

@@ -1,6 +1,7 @@
 //===- ElfCheck.cpp - Structural checks before dlopen ---------------------===//
 
 #include "ElfCheck.h"
+#include "RegularFile.h"
 
 #include <cerrno>
 #include <cstring>
@@ -27,16 +28,12 @@ bool readAt(int fd, void *out, size_t size, uint64_t offset) {
 } // namespace
 
 std::string checkSharedObject(const std::string &path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return std::string("cannot open: ") + std::strerror(errno);
+  int fd;
+  uint64_t size;
+  std::string problem = openRegularFile(path, fd, size);
+  if (!problem.empty())
+    return problem;
   FileCloser closer{fd};
-  struct stat st;
-  if (fstat(fd, &st) != 0)
-    return std::string("cannot stat: ") + std::strerror(errno);
-  if (!S_ISREG(st.st_mode))
-    return "not a regular file";
-  uint64_t size = static_cast<uint64_t>(st.st_size);
 
   Elf64_Ehdr header;
   if (size < sizeof(header) || !readAt(fd, &header, sizeof(header), 0))
@@ -78,16 +75,14 @@ std::string checkSharedObject(const std::string &path) {
   return "";
 }
 
-std::string readSection(const std::string &path, const std::string &name,
-                        std::vector<uint8_t> &bytes) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return std::string("cannot open: ") + std::strerror(errno);
+std::string findSection(const std::string &path, const std::string &name,
+                        uint64_t &offset, uint64_t &length) {
+  int fd;
+  uint64_t size;
+  std::string problem = openRegularFile(path, fd, size);
+  if (!problem.empty())
+    return problem;
   FileCloser closer{fd};
-  struct stat st;
-  if (fstat(fd, &st) != 0)
-    return std::string("cannot stat: ") + std::strerror(errno);
-  uint64_t size = static_cast<uint64_t>(st.st_size);
   Elf64_Ehdr header;
   if (!readAt(fd, &header, sizeof(header), 0))
     return "cannot read the ELF header";
@@ -95,8 +90,8 @@ std::string readSection(const std::string &path, const std::string &name,
   if (header.e_shoff == 0 || header.e_shnum == 0)
     return missing;
   if (header.e_shentsize != sizeof(Elf64_Shdr) ||
-      header.e_shstrndx >= header.e_shnum ||
-      header.e_shoff + uint64_t(header.e_shnum) * sizeof(Elf64_Shdr) > size)
+      header.e_shstrndx >= header.e_shnum || header.e_shoff > size ||
+      uint64_t(header.e_shnum) * sizeof(Elf64_Shdr) > size - header.e_shoff)
     return "corrupt section header table";
   auto section = [&](unsigned i, Elf64_Shdr &out) {
     return readAt(fd, &out, sizeof(out),
@@ -118,12 +113,31 @@ std::string readSection(const std::string &path, const std::string &name,
     if (candidate.sh_type == SHT_NOBITS || candidate.sh_offset > size ||
         candidate.sh_size > size - candidate.sh_offset)
       return "truncated: section " + name + " lies outside the file";
-    bytes.resize(candidate.sh_size);
-    if (!readAt(fd, bytes.data(), candidate.sh_size, candidate.sh_offset))
-      return "cannot read section " + name;
+    offset = candidate.sh_offset;
+    length = candidate.sh_size;
     return "";
   }
   return missing;
+}
+
+std::string readSection(const std::string &path, const std::string &name,
+                        std::vector<uint8_t> &bytes) {
+  uint64_t offset, length;
+  std::string problem = findSection(path, name, offset, length);
+  if (!problem.empty())
+    return problem;
+  int fd;
+  uint64_t size;
+  problem = openRegularFile(path, fd, size);
+  if (!problem.empty())
+    return problem;
+  FileCloser closer{fd};
+  if (offset > size || length > size - offset)
+    return "truncated: section " + name + " lies outside the file";
+  bytes.resize(length);
+  if (!readAt(fd, bytes.data(), length, offset))
+    return "cannot read section " + name;
+  return "";
 }
 
 } // namespace llmc::rt

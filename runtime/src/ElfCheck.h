@@ -19,6 +19,12 @@ namespace llmc::rt {
 /// else what is wrong with it.
 std::string checkSharedObject(const std::string &path);
 
+/// Where section `name` of the ELF file at `path` lies: "" on success (and
+/// the span, checked to be inside the file), "no <name> section" when there
+/// is none, else what is wrong.
+std::string findSection(const std::string &path, const std::string &name,
+                        uint64_t &offset, uint64_t &length);
+
 /// Reads section `name` of the ELF file at `path` into `bytes`: "" on
 /// success, "no <name> section" when there is none, else what is wrong.
 std::string readSection(const std::string &path, const std::string &name,

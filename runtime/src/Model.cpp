@@ -11,8 +11,10 @@
 #include "CpuFeatures.h"
 #include "ElfCheck.h"
 #include "OnnxDecoder.h"
+#include "RegularFile.h"
 #include "Status.h"
 #include "kernels/Kernels.h"
+#include "llmc/weights_digest.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -68,21 +70,20 @@ llmc_status_t mapWeightsFile(llmc_model &model, const std::string &name) {
     return error(model.path + ": manifest names weights file '" + name +
                  "' outside the library's folder");
   std::string path = directoryOf(model.path) + "/" + name;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return error(path +
-                 ": cannot open the weights file: " + std::strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
+  int fd;
+  uint64_t size;
+  std::string problem = openRegularFile(path, fd, size);
+  if (!problem.empty())
+    return error(path + ": the weights file: " + problem);
+  uint64_t expected;
+  if (__builtin_add_overflow(uint64_t(LLMC_WEIGHTS_HEADER_SIZE),
+                             model.manifest->weights_size(), &expected) ||
+      size < expected) {
     close(fd);
-    return error(path + ": cannot stat: " + std::strerror(errno));
-  }
-  uint64_t expected = LLMC_WEIGHTS_HEADER_SIZE + model.manifest->weights_size();
-  if (static_cast<uint64_t>(st.st_size) < expected) {
-    close(fd);
-    return error(path +
-                 ": truncated weights file: " + std::to_string(st.st_size) +
-                 " bytes, expected " + std::to_string(expected));
+    return error(path + ": truncated weights file: " + std::to_string(size) +
+                 " bytes, expected " +
+                 std::to_string(LLMC_WEIGHTS_HEADER_SIZE) + " + " +
+                 std::to_string(model.manifest->weights_size()));
   }
   void *mapping = mmap(nullptr, expected, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
@@ -146,6 +147,55 @@ llmc_status_t checkDecoder(llmc_model &model, const fb::EntryPoint *entry) {
     return fail("does not return f32 logits [tokens, vocab]");
   model.vocabSize = logits->shape()->Get(1);
   model.contextLength = model.kvShape[2];
+  return ok();
+}
+
+/// Maps the embedded weights straight from the file (the `.llmc.weights`
+/// section), for verifying an artifact whose code is not loaded.
+llmc_status_t mapEmbeddedWeights(llmc_model &model, const std::string &path) {
+  uint64_t offset, length;
+  std::string problem = findSection(path, ".llmc.weights", offset, length);
+  if (!problem.empty())
+    return error(model.path + ": the embedded weights: " + problem);
+  if (length != model.manifest->weights_size())
+    return error(model.path + ": embedded weights hold " +
+                 std::to_string(length) + " bytes, the manifest expects " +
+                 std::to_string(model.manifest->weights_size()));
+  if (length == 0)
+    return ok();
+  int fd;
+  uint64_t size;
+  problem = openRegularFile(path, fd, size);
+  if (!problem.empty())
+    return error(model.path + ": " + problem);
+  uint64_t page = uint64_t(sysconf(_SC_PAGESIZE));
+  uint64_t start = offset / page * page;
+  void *mapping = mmap(nullptr, length + (offset - start), PROT_READ,
+                       MAP_PRIVATE, fd, off_t(start));
+  close(fd);
+  if (mapping == MAP_FAILED)
+    return error(model.path +
+                 ": cannot map the embedded weights: " + std::strerror(errno));
+  model.mapping = mapping;
+  model.mappingSize = length + (offset - start);
+  model.weights = static_cast<const uint8_t *>(mapping) + (offset - start);
+  model.weightsSize = length;
+  return ok();
+}
+
+/// Recomputes the weights' digest: it must be the model id.
+llmc_status_t verifyWeights(const llmc_model &model) {
+  llmc_digest digest;
+  llmc_digest_init(&digest);
+  llmc_digest_update(&digest, model.weights, model.weightsSize);
+  char hex[17];
+  llmc_digest_hex(llmc_digest_final(&digest), hex);
+  const char *id =
+      model.manifest->model_id() ? model.manifest->model_id()->c_str() : "";
+  if (std::strcmp(hex, id) != 0)
+    return error(model.path + ": the weights' digest is " + hex +
+                 ", the model id is " + id +
+                 ": the weights are corrupt (or not this model's)");
   return ok();
 }
 
@@ -241,6 +291,15 @@ llmc_status_t readDecoderFacts(llmc_model &model) {
 
 } // namespace
 
+void retainModel(llmc_model *model) {
+  model->references.fetch_add(1, std::memory_order_relaxed);
+}
+
+void releaseModel(llmc_model *model) {
+  if (model->references.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    delete model;
+}
+
 llmc_status_t loadModel(const std::string &pathIn, uint32_t flags,
                         llmc_model **out) {
   // dlopen searches the library path for names without a slash.
@@ -305,6 +364,21 @@ llmc_status_t loadModel(const std::string &pathIn, uint32_t flags,
       return error(pathIn + ": " + model->cpuProblem);
     if (llmc_status_t status = mapCode(*model, path, header))
       return status;
+  }
+  const char *verifyEnv = std::getenv("LLMC_VERIFY_WEIGHTS");
+  if ((flags & LLMC_OPEN_VERIFY_WEIGHTS) ||
+      (verifyEnv && std::strcmp(verifyEnv, "0") != 0)) {
+    if (model->manifestOnly) {
+      const flatbuffers::String *file = manifest->weights_file();
+      llmc_status_t status = file && file->size()
+                                 ? mapWeightsFile(*model, file->str())
+                                 : mapEmbeddedWeights(*model, path);
+      if (status)
+        return status;
+    }
+    if (llmc_status_t status = verifyWeights(*model))
+      return status;
+    model->weightsVerified = true;
   }
 
   if (llmc_status_t status = readDecoderFacts(*model))

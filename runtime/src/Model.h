@@ -14,6 +14,7 @@ struct OnnxDecoderBinding;
 struct KernelSet;
 } // namespace llmc::rt
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,6 +53,8 @@ struct llmc_model {
 
   /// Opened with LLMC_OPEN_MANIFEST_ONLY: no code or weights are mapped.
   bool manifestOnly = false;
+  /// The weights' digest was recomputed and matched the model id.
+  bool weightsVerified = false;
   /// Why this CPU cannot run the code ("" when it can).
   std::string cpuProblem;
 
@@ -59,11 +62,19 @@ struct llmc_model {
   const llmc::rt::KernelSet *kernels = nullptr;
   int threads = 1;
 
+  /// The caller's reference and one per session: a model stays loaded
+  /// until llmc_model_free and the last session's llmc_session_free.
+  std::atomic<int> references{1};
+
   llmc_model();
   ~llmc_model();
 };
 
 namespace llmc::rt {
+
+/// Takes and drops a reference; the last drop frees the model.
+void retainModel(llmc_model *model);
+void releaseModel(llmc_model *model);
 
 /// Loads `path` (llmc_model_open's `flags`); on failure returns a status
 /// naming the file and the fault.

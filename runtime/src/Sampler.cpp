@@ -9,27 +9,53 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace llmc::rt {
+
+std::string checkSamplingParams(const SamplingParams &params) {
+  auto number = [](float v) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%g", double(v));
+    return std::string(text);
+  };
+  if (!std::isfinite(params.temperature) || params.temperature < 0)
+    return "temperature " + number(params.temperature) +
+           ": expected a finite number >= 0";
+  if (params.topK < 0)
+    return "top_k " + std::to_string(params.topK) +
+           ": expected an integer >= 0";
+  if (!(params.topP > 0 && params.topP <= 1))
+    return "top_p " + number(params.topP) + ": expected 0 < top_p <= 1";
+  return "";
+}
+
+/// A logit for ordering: NaN ranks below everything.
+static double rank(float logit) {
+  return std::isnan(logit) ? -HUGE_VAL : double(logit);
+}
 
 int32_t argmax(const float *logits, int64_t vocab) {
   int32_t best = 0;
   for (int64_t i = 1; i < vocab; ++i)
-    if (logits[i] > logits[best])
+    if (rank(logits[i]) > rank(logits[best]))
       best = static_cast<int32_t>(i);
   return best;
 }
 
 std::vector<std::pair<int32_t, float>>
 Sampler::distribution(const float *logits, int64_t vocab) const {
-  if (params.temperature <= 0.0f)
+  // Not a positive temperature (NaN included): greedy.
+  if (!(params.temperature > 0.0f))
     return {{argmax(logits, vocab), 1.0f}};
 
-  std::vector<std::pair<int32_t, float>> candidates;
+  // Scores in double, so that a temperature as small as the smallest float
+  // keeps them finite; NaN logits weigh nothing.
+  std::vector<std::pair<int32_t, double>> candidates;
   candidates.reserve(vocab);
   for (int64_t i = 0; i < vocab; ++i)
-    candidates.push_back(
-        {static_cast<int32_t>(i), logits[i] / params.temperature});
+    candidates.push_back({static_cast<int32_t>(i),
+                          rank(logits[i]) / double(params.temperature)});
   // Most likely first; ties keep the lower id first so results are stable.
   auto byScore = [](const auto &a, const auto &b) {
     return a.second > b.second || (a.second == b.second && a.first < b.first);
@@ -42,16 +68,20 @@ Sampler::distribution(const float *logits, int64_t vocab) const {
     std::sort(candidates.begin(), candidates.end(), byScore);
   }
 
-  // Softmax in double, shifted by the maximum for stability.
+  // Softmax, shifted by the maximum for stability. An infinite maximum
+  // (every logit NaN, or an infinite one) puts all mass on the first.
   double maxScore = candidates.front().second;
   double total = 0.0;
   std::vector<double> weights(candidates.size());
-  for (size_t i = 0; i < candidates.size(); ++i)
-    total += weights[i] = std::exp(double(candidates[i].second) - maxScore);
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    double shifted = candidates[i].second - maxScore;
+    weights[i] = std::isfinite(maxScore) ? std::exp(shifted) : double(i == 0);
+    total += weights[i];
+  }
 
   // Nucleus: the smallest prefix whose mass reaches top_p (at least one).
   size_t keep = candidates.size();
-  if (params.topP < 1.0f) {
+  if (params.topP < 1.0f) { // false for NaN: keep all
     double mass = 0.0;
     for (size_t i = 0; i < candidates.size(); ++i) {
       mass += weights[i] / total;
@@ -72,7 +102,7 @@ Sampler::distribution(const float *logits, int64_t vocab) const {
 }
 
 int32_t Sampler::sample(const float *logits, int64_t vocab) {
-  if (params.temperature <= 0.0f)
+  if (!(params.temperature > 0.0f))
     return argmax(logits, vocab);
   std::vector<std::pair<int32_t, float>> dist = distribution(logits, vocab);
   double u = random.uniform();

@@ -4,6 +4,7 @@
 #define LLMC_RUNTIME_SAMPLER_H
 
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -33,12 +34,19 @@ struct SamplingParams {
   float topP = 1.0f;        // 1 = off
 };
 
+/// "" when `params` are valid sampling parameters (temperature finite and
+/// >= 0, top_k >= 0, top_p in (0, 1]), else what is wrong, naming the
+/// parameter ("temperature nan: expected a finite number >= 0").
+std::string checkSamplingParams(const SamplingParams &params);
+
 class Sampler {
 public:
   Sampler(SamplingParams params, uint64_t seed)
       : params(params), random(seed) {}
 
-  /// The next token for `logits[0, vocab)`.
+  /// The next token for `logits[0, vocab)`. Total on any input: invalid
+  /// parameters (callers refuse them first) and NaN logits still give a
+  /// token of the vocabulary.
   int32_t sample(const float *logits, int64_t vocab);
 
   /// The distribution sample() draws from: (token, probability) pairs with

@@ -14,6 +14,9 @@
 llmc_session::~llmc_session() {
   if (cache)
     munmap(cache, cacheBytes);
+  onnx.reset();
+  if (model)
+    llmc::rt::releaseModel(model);
 }
 
 namespace llmc::rt {
@@ -24,6 +27,7 @@ llmc_status_t createSession(llmc_model *model, llmc_session **out) {
                                "to run it");
   auto session = std::make_unique<llmc_session>();
   session->model = model;
+  retainModel(model);
   if (model->onnxDecoder) {
     if (model->contextLength <= 0)
       return error(model->path + ": the graph fixes no context length "
@@ -37,10 +41,12 @@ llmc_status_t createSession(llmc_model *model, llmc_session **out) {
         model->path + ": not a decoder llmc can run" +
         (model->notDecoder.empty() ? "" : " (" + model->notDecoder + ")") +
         "; use llmc exec");
-  size_t elements = 1;
+  // The geometry comes from the artifact: checked, not trusted.
+  uint64_t bytes = sizeof(float);
   for (int64_t d : model->kvShape)
-    elements *= static_cast<size_t>(d);
-  session->cacheBytes = elements * sizeof(float);
+    if (d <= 0 || __builtin_mul_overflow(bytes, uint64_t(d), &bytes))
+      return error(model->path + ": the KV cache geometry overflows 64 bits");
+  session->cacheBytes = bytes;
   void *cache = mmap(nullptr, session->cacheBytes, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (cache == MAP_FAILED)

@@ -122,6 +122,8 @@ static void writeJson(json::OStream &out, const fb::Manifest &m,
     else
       out.attribute("weights", str(m.weights_file()));
     out.attribute("weights_bytes", int64_t(m.weights_size()));
+    if (inspectVerify)
+      out.attribute("weights_verified", true);
     out.attribute("weight_bytes_per_token",
                   int64_t(llmc_model_weight_bytes_per_token(model)));
     out.attribute("kernels", llmc_model_kernels(model));
@@ -156,7 +158,9 @@ static void writeJson(json::OStream &out, const fb::Manifest &m,
 
 Error runInspect() {
   // The manifest only: inspecting runs none of the artifact's code.
-  auto model = loadModel(inspectModel, LLMC_OPEN_MANIFEST_ONLY);
+  auto model = loadModel(inspectModel,
+                         LLMC_OPEN_MANIFEST_ONLY |
+                             (inspectVerify ? LLMC_OPEN_VERIFY_WEIGHTS : 0));
   if (!model)
     return model.takeError();
   size_t size;
@@ -208,7 +212,8 @@ Error runInspect() {
      << (str(m.weights_file()).empty() ? StringRef("embedded")
                                        : str(m.weights_file()))
      << ", " << m.weights_size() << " bytes in "
-     << (m.tensors() ? m.tensors()->size() : 0) << " tensors\n";
+     << (m.tensors() ? m.tensors()->size() : 0) << " tensors"
+     << (inspectVerify ? "; digest verified" : "") << "\n";
   if (m.tensors())
     for (const fb::Tensor *t : *m.tensors()) {
       os << "    " << str(t->name()) << ": " << fb::EnumNameDType(t->dtype())

@@ -202,6 +202,11 @@ cl::opt<std::string> inspectModel(cl::Positional, cl::Required,
                                   cl::cat(inspectCategory));
 cl::opt<bool> inspectJson("json", cl::desc("Print the manifest as JSON"),
                           cl::sub(inspectCommand), cl::cat(inspectCategory));
+cl::opt<bool> inspectVerify(
+    "verify",
+    cl::desc("Recompute the weights' digest and check it is the model id "
+             "(reads all the weights; the library's code is never run)"),
+    cl::sub(inspectCommand), cl::cat(inspectCategory));
 
 //===----------------------------------------------------------------------===//
 // llmc bench

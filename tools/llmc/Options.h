@@ -72,6 +72,7 @@ extern llvm::cl::opt<std::string> execEntry;
 extern llvm::cl::SubCommand inspectCommand;
 extern llvm::cl::opt<std::string> inspectModel;
 extern llvm::cl::opt<bool> inspectJson;
+extern llvm::cl::opt<bool> inspectVerify;
 
 } // namespace llmc::cli
 

@@ -161,10 +161,16 @@ Error runRun() {
     params.top_k = generation->top_k();
     params.top_p = generation->top_p();
   }
-  if (params.temperature < 0 || params.top_k < 0 || params.top_p <= 0 ||
-      params.top_p > 1)
-    return usage("sampling needs --temperature >= 0, --top-k >= 0 and "
-                 "0 < --top-p <= 1");
+  // Say where bad values came from: the flags, or the artifact's defaults.
+  if (llmc_status_t status = llmc_generate_params_check(&params)) {
+    std::string problem = llmc_status_message(status);
+    llmc_status_free(status);
+    std::replace(problem.begin(), problem.begin() + problem.find(' '), '_',
+                 '-');
+    return usage(samplingFlags
+                     ? "--" + problem
+                     : runModel + ": generation defaults: " + problem);
+  }
   params.seed = runSeed;
   SmallVector<int64_t> stopIds;
   if (runStopIds.getNumOccurrences()) {

@@ -5,7 +5,19 @@
  *
  * Every fallible call returns an llmc_status_t: NULL on success, otherwise
  * a status carrying a one-line message, which the caller frees with
- * llmc_status_free. Handles are opaque. The runtime keeps no global state.
+ * llmc_status_free. Handles are opaque. The runtime keeps no global state
+ * beyond one kernel thread pool.
+ *
+ * Threads: a model may be shared by threads, each with its own sessions; a
+ * session, tokenizer handle or detokenizer is used by one thread at a time.
+ * llmc_model_set_threads should not race with calls that run the model.
+ *
+ * Files: loading maps the library and its weights; replace an artifact
+ * atomically (write a new file, then rename it over the old one, as for
+ * any shared library). Truncating or rewriting a file in place while a
+ * process has it loaded makes that process fault (SIGBUS). Loading runs the
+ * library's code: load only artifacts you trust. Describing one
+ * (LLMC_OPEN_MANIFEST_ONLY, llmc inspect) runs none of it.
  *
 \*===----------------------------------------------------------------------===*/
 
@@ -40,6 +52,10 @@ typedef struct llmc_model llmc_model_t;
  * file. Loading runs the library's code: load only artifacts you trust,
  * as with any shared library. */
 llmc_status_t llmc_model_load(const char *path, llmc_model_t **model);
+/* Drops the caller's reference. Sessions hold a reference of their own, so
+ * a model stays loaded (its code, weights and tokenizer valid) until it is
+ * freed and its last session is too: freeing a model with live sessions is
+ * safe, and those sessions keep working. */
 void llmc_model_free(llmc_model_t *model);
 
 /* llmc_model_open's flags. */
@@ -47,7 +63,12 @@ enum {
   /* Read and verify the manifest from the file, map no code and no
    * weights: for tools that describe an artifact (even one this CPU cannot
    * run). Sessions and entry-point calls on such a model are refused. */
-  LLMC_OPEN_MANIFEST_ONLY = 1u
+  LLMC_OPEN_MANIFEST_ONLY = 1u,
+  /* Recompute the digest of the weights (a full read of them) and refuse
+   * the model unless it is the model id: catches a corrupted byte. With
+   * LLMC_OPEN_MANIFEST_ONLY, the weights are mapped for the check only.
+   * LLMC_VERIFY_WEIGHTS=1 in the environment sets it for every load. */
+  LLMC_OPEN_VERIFY_WEIGHTS = 2u
 };
 
 /* llmc_model_load with `flags` (a combination of LLMC_OPEN_*). */
@@ -213,6 +234,12 @@ typedef struct llmc_generate_params {
 /* Greedy decoding with the model's stop ids and 256 tokens. */
 void llmc_generate_params_init(const llmc_model_t *model,
                                llmc_generate_params *params);
+
+/* NULL when `params` are valid: max_tokens >= 0, temperature finite and
+ * >= 0, top_k >= 0, 0 < top_p <= 1. The message names the parameter
+ * ("temperature nan: expected a finite number >= 0"). llmc_generate checks
+ * the same. */
+llmc_status_t llmc_generate_params_check(const llmc_generate_params *params);
 
 typedef struct llmc_generate_result {
   size_t num_tokens;

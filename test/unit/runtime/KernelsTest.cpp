@@ -293,6 +293,9 @@ TEST(WeightPacking, RefusesNonFiniteWeightsAndBadGroups) {
   EXPECT_EQ(
       packWeight(w.data(), 2, 32, {LLMC_WEIGHT_INT4, 32, 2, false}, out.data()),
       "element [1, 5] is infinite: quantization needs finite weights");
+  EXPECT_EQ(packWeight(w.data(), 2, 32, {LLMC_WEIGHT_F32_PANELS, 0, 4, false},
+                       out.data()),
+            "element [1, 5] is infinite: a model's weights must be finite");
   w[37] = 0.5f;
   EXPECT_EQ(
       packWeight(w.data(), 2, 32, {LLMC_WEIGHT_INT4, 48, 2, false}, out.data()),
