@@ -16,12 +16,11 @@ using namespace llvm;
 
 namespace llmc {
 
-/// Parses `dir/name` into `out`; leaves `out` null when the file is absent.
-static Error readJson(StringRef dir, StringRef name,
-                      std::optional<json::Value> &out, std::string &path) {
+/// Reads `dir/name` into `text`; leaves `text` empty when the file is absent.
+static Error readText(StringRef dir, StringRef name,
+                      std::optional<std::string> &text) {
   SmallString<256> p(dir);
   sys::path::append(p, name);
-  path = std::string(p);
   if (!sys::fs::exists(p))
     return Error::success();
   if (Error err = checkRegularFile(p))
@@ -29,7 +28,20 @@ static Error readJson(StringRef dir, StringRef name,
   auto buffer = MemoryBuffer::getFile(p, /*IsText=*/true);
   if (!buffer)
     return fileError(p, "cannot open: " + buffer.getError().message());
-  Expected<json::Value> value = parseJson(p, (*buffer)->getBuffer());
+  text = (*buffer)->getBuffer().str();
+  return Error::success();
+}
+
+/// Parses the text of `dir/name`, when there is one, into `out`.
+static Error parseObject(StringRef dir, StringRef name,
+                         const std::optional<std::string> &text,
+                         std::optional<json::Value> &out, std::string &path) {
+  SmallString<256> p(dir);
+  sys::path::append(p, name);
+  path = std::string(p);
+  if (!text)
+    return Error::success();
+  Expected<json::Value> value = parseJson(p, *text);
   if (!value)
     return value.takeError();
   if (!value->getAsObject())
@@ -61,16 +73,32 @@ static Error appendIds(const json::Object &object, StringRef key,
 }
 
 Expected<GenerationDefaults> readGenerationDefaults(StringRef dir) {
+  std::optional<std::string> config, generation, tokenizerConfig;
+  if (Error err = readText(dir, "config.json", config))
+    return std::move(err);
+  if (Error err = readText(dir, "generation_config.json", generation))
+    return std::move(err);
+  if (Error err = readText(dir, "tokenizer_config.json", tokenizerConfig))
+    return std::move(err);
+  return parseGenerationDefaults(dir, config, generation, tokenizerConfig);
+}
+
+Expected<GenerationDefaults>
+parseGenerationDefaults(StringRef dir,
+                        const std::optional<std::string> &configText,
+                        const std::optional<std::string> &generationText,
+                        const std::optional<std::string> &tokenizerConfigText) {
   GenerationDefaults defaults;
   std::optional<json::Value> config, generation, tokenizerConfig;
   std::string configPath, generationPath, tokenizerConfigPath;
-  if (Error err = readJson(dir, "config.json", config, configPath))
-    return std::move(err);
   if (Error err =
-          readJson(dir, "generation_config.json", generation, generationPath))
+          parseObject(dir, "config.json", configText, config, configPath))
     return std::move(err);
-  if (Error err = readJson(dir, "tokenizer_config.json", tokenizerConfig,
-                           tokenizerConfigPath))
+  if (Error err = parseObject(dir, "generation_config.json", generationText,
+                              generation, generationPath))
+    return std::move(err);
+  if (Error err = parseObject(dir, "tokenizer_config.json", tokenizerConfigText,
+                              tokenizerConfig, tokenizerConfigPath))
     return std::move(err);
 
   for (auto [value, path] : {std::pair{&config, &configPath},

@@ -14,6 +14,7 @@
 #include "llvm/Support/Error.h"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace llmc {
@@ -33,6 +34,15 @@ struct GenerationDefaults {
 /// Reads whichever of the folder's files exist; a file that exists but is
 /// malformed is an error naming it.
 llvm::Expected<GenerationDefaults> readGenerationDefaults(llvm::StringRef dir);
+
+/// The same from the texts of config.json, generation_config.json and
+/// tokenizer_config.json (nullopt for a file that is absent); errors name
+/// the files as if they were in `dir`.
+llvm::Expected<GenerationDefaults>
+parseGenerationDefaults(llvm::StringRef dir,
+                        const std::optional<std::string> &configJson,
+                        const std::optional<std::string> &generationConfigJson,
+                        const std::optional<std::string> &tokenizerConfigJson);
 
 } // namespace llmc
 

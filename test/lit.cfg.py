@@ -17,7 +17,19 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 # Test-data generators and references run under Debian's python (numpy, onnx,
 # torch), not whichever python3 is first on PATH.
-config.substitutions.append(("%python", config.python_executable))
+# In a sanitizer build (-DLLMC_SANITIZE=ON), Python loads the instrumented
+# runtime through ctypes: the ASan runtime must be preloaded, and Python's
+# own leaks are not ours. Allocations too large to make are refused (a
+# test asks for 4 TiB) rather than reported.
+python = config.python_executable
+if config.llmc_asan_runtime:
+    config.environment["ASAN_OPTIONS"] = "allocator_may_return_null=1"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1"
+    python = (f"env LD_PRELOAD={config.llmc_asan_runtime} "
+              f"ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0 {python}")
+# (Replacing lit's own %python, which would match first.)
+config.substitutions = [s for s in config.substitutions if s[0] != "%python"]
+config.substitutions.append(("%python", python))
 config.substitutions.append(("%srcroot", config.llmc_src_root))
 config.substitutions.append(("%testlib", os.path.join(config.test_source_root, "lib")))
 config.substitutions.append(("%examples", os.path.join(config.llmc_src_root, "examples")))

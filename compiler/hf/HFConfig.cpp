@@ -104,7 +104,11 @@ Expected<HFConfig> parseHFConfig(StringRef path) {
   auto buffer = MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buffer)
     return fileError(path, "cannot open: " + buffer.getError().message());
-  Expected<json::Value> root = parseJson(path, (*buffer)->getBuffer());
+  return parseHFConfigText(path, (*buffer)->getBuffer());
+}
+
+Expected<HFConfig> parseHFConfigText(StringRef path, StringRef text) {
+  Expected<json::Value> root = parseJson(path, text);
   if (!root)
     return root.takeError();
   const json::Object *object = root->getAsObject();

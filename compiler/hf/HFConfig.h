@@ -47,6 +47,9 @@ llvm::StringRef getSupportedHFArchitectures();
 
 /// Parses and validates `path` (a config.json).
 llvm::Expected<HFConfig> parseHFConfig(llvm::StringRef path);
+/// The same for `text`, the contents of `path`.
+llvm::Expected<HFConfig> parseHFConfigText(llvm::StringRef path,
+                                           llvm::StringRef text);
 
 } // namespace llmc
 

@@ -201,8 +201,7 @@ llmc_status_t verifyWeights(const llmc_model &model) {
 
 /// Maps the library and its weights: dlopen, the descriptor (checked
 /// against the manifest section), the kernel table, the weights.
-llmc_status_t mapCode(llmc_model &model, const std::string &path,
-                      const llmc_manifest_header &header) {
+llmc_status_t mapCode(llmc_model &model, const std::string &path) {
   const std::string &name = model.path;
   const fb::Manifest *manifest = model.manifest;
   model.library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -220,8 +219,9 @@ llmc_status_t mapCode(llmc_model &model, const std::string &path,
                  std::to_string(descriptor->abi_version) +
                  ", this runtime supports " + std::to_string(LLMC_ABI_VERSION));
   model.descriptor = descriptor;
-  if (descriptor->manifest_size != header.size ||
-      descriptor->manifest_checksum != header.checksum)
+  if (descriptor->manifest_size !=
+          model.manifestSection.size() - sizeof(llmc_manifest_header) ||
+      descriptor->manifest_checksum != model.manifestChecksum)
     return error(name + ": the descriptor's manifest is not the one in the "
                         "manifest section (corrupt or tampered artifact)");
   if (!descriptor->ukernels || descriptor->num_ukernels < LLMC_NUM_UKERNELS)
@@ -253,8 +253,8 @@ llmc_status_t mapCode(llmc_model &model, const std::string &path,
   return ok();
 }
 
-/// The decoder's facts from the manifest, and its function when the code
-/// is mapped: the `forward` entry point, or an ONNX decoder export.
+/// The decoder's facts from the manifest: the `forward` entry point, or an
+/// ONNX decoder export.
 llmc_status_t readDecoderFacts(llmc_model &model) {
   const fb::Manifest *manifest = model.manifest;
   const fb::EntryPoint *forward = nullptr;
@@ -262,19 +262,8 @@ llmc_status_t readDecoderFacts(llmc_model &model) {
     for (const fb::EntryPoint *entry : *manifest->entry_points())
       if (entry->name() && entry->name()->str() == "forward")
         forward = entry;
-  if (forward) {
-    if (llmc_status_t status = checkDecoder(model, forward))
-      return status;
-    if (model.manifestOnly)
-      return ok();
-    for (uint32_t i = 0; i < model.descriptor->num_entry_points; ++i)
-      if (std::strcmp(model.descriptor->entry_points[i].name, "forward") == 0)
-        model.forward = model.descriptor->entry_points[i].function;
-    if (!model.forward)
-      return error(model.path + ": the manifest lists 'forward' but the "
-                                "library does not export it");
-    return ok();
-  }
+  if (forward)
+    return checkDecoder(model, forward);
   if (manifest->entry_points() && manifest->entry_points()->size() == 1) {
     auto binding = std::make_unique<OnnxDecoderBinding>();
     model.notDecoder =
@@ -289,6 +278,19 @@ llmc_status_t readDecoderFacts(llmc_model &model) {
   return ok();
 }
 
+/// The decoder's function, once the code is mapped.
+llmc_status_t bindForward(llmc_model &model) {
+  if (model.kvShape.empty())
+    return ok(); // no `forward` entry point
+  for (uint32_t i = 0; i < model.descriptor->num_entry_points; ++i)
+    if (std::strcmp(model.descriptor->entry_points[i].name, "forward") == 0)
+      model.forward = model.descriptor->entry_points[i].function;
+  if (!model.forward)
+    return error(model.path + ": the manifest lists 'forward' but the "
+                              "library does not export it");
+  return ok();
+}
+
 } // namespace
 
 void retainModel(llmc_model *model) {
@@ -298,6 +300,71 @@ void retainModel(llmc_model *model) {
 void releaseModel(llmc_model *model) {
   if (model->references.fetch_sub(1, std::memory_order_acq_rel) == 1)
     delete model;
+}
+
+llmc_status_t readManifest(llmc_model &model) {
+  const std::string &name = model.path;
+  const std::vector<uint8_t> &section = model.manifestSection;
+  llmc_manifest_header header;
+  if (section.size() < sizeof(header))
+    return error(name + ": the manifest section is truncated");
+  std::memcpy(&header, section.data(), sizeof(header));
+  if (std::memcmp(header.magic, LLMC_MANIFEST_MAGIC, sizeof(header.magic)))
+    return error(name + ": the manifest section has a bad magic");
+  if (header.abi_version != LLMC_ABI_VERSION)
+    return error(name + ": ABI version " + std::to_string(header.abi_version) +
+                 ", this runtime supports " + std::to_string(LLMC_ABI_VERSION));
+  const uint8_t *bytes = section.data() + sizeof(header);
+  if (header.size != section.size() - sizeof(header))
+    return error(name + ": the manifest section holds " +
+                 std::to_string(section.size() - sizeof(header)) +
+                 " bytes, its header says " + std::to_string(header.size));
+  if (fnv1a64(bytes, header.size) != header.checksum)
+    return error(name + ": manifest checksum mismatch (corrupt or tampered "
+                        "artifact)");
+  flatbuffers::Verifier verifier(bytes, header.size);
+  if (!fb::VerifyManifestBuffer(verifier))
+    return error(name + ": manifest fails schema verification");
+  const fb::Manifest *manifest = fb::GetManifest(bytes);
+  model.manifest = manifest;
+  model.manifestChecksum = header.checksum;
+
+  std::vector<std::string_view> features;
+  if (manifest->target_features())
+    for (const flatbuffers::String *feature : *manifest->target_features())
+      features.push_back(feature->string_view());
+  std::string problem = checkCpuFeatures(features);
+  if (!problem.empty())
+    model.cpuProblem =
+        "compiled for --target=" +
+        (manifest->target() ? manifest->target()->str() : std::string("?")) +
+        ", " + problem;
+
+  if (llmc_status_t status = readDecoderFacts(model))
+    return status;
+  if (const fb::Generation *generation = manifest->generation()) {
+    model.bosId = generation->bos_id();
+    if (generation->stop_ids())
+      model.stopIds.assign(generation->stop_ids()->begin(),
+                           generation->stop_ids()->end());
+  }
+  if (const fb::Tokenizer *tokenizer = manifest->tokenizer()) {
+    auto text = [](const flatbuffers::String *s) {
+      return s ? std::string_view(s->c_str(), s->size()) : std::string_view();
+    };
+    model.tokenizer =
+        Tokenizer::create(text(tokenizer->tokenizer_json()),
+                          text(tokenizer->tokenizer_config_json()), problem);
+    if (!model.tokenizer)
+      return error(name + ": embedded tokenizer: " + problem);
+    if (model.vocabSize > 0 && !model.onnxDecoder &&
+        model.tokenizer->vocabSize() > model.vocabSize)
+      return error(name + ": the tokenizer has " +
+                   std::to_string(model.tokenizer->vocabSize()) +
+                   " tokens, the model's vocabulary only " +
+                   std::to_string(model.vocabSize));
+  }
+  return ok();
 }
 
 llmc_status_t loadModel(const std::string &pathIn, uint32_t flags,
@@ -321,55 +388,25 @@ llmc_status_t loadModel(const std::string &pathIn, uint32_t flags,
                  " section; an artifact of an older llmc must be recompiled)");
   if (!problem.empty())
     return error(pathIn + ": " + problem);
-  const std::vector<uint8_t> &section = model->manifestSection;
-  llmc_manifest_header header;
-  if (section.size() < sizeof(header))
-    return error(pathIn + ": the manifest section is truncated");
-  std::memcpy(&header, section.data(), sizeof(header));
-  if (std::memcmp(header.magic, LLMC_MANIFEST_MAGIC, sizeof(header.magic)))
-    return error(pathIn + ": the manifest section has a bad magic");
-  if (header.abi_version != LLMC_ABI_VERSION)
-    return error(pathIn + ": ABI version " +
-                 std::to_string(header.abi_version) +
-                 ", this runtime supports " + std::to_string(LLMC_ABI_VERSION));
-  const uint8_t *manifestBytes = section.data() + sizeof(header);
-  if (header.size != section.size() - sizeof(header))
-    return error(pathIn + ": the manifest section holds " +
-                 std::to_string(section.size() - sizeof(header)) +
-                 " bytes, its header says " + std::to_string(header.size));
-  if (fnv1a64(manifestBytes, header.size) != header.checksum)
-    return error(pathIn + ": manifest checksum mismatch (corrupt or tampered "
-                          "artifact)");
-  flatbuffers::Verifier verifier(manifestBytes, header.size);
-  if (!fb::VerifyManifestBuffer(verifier))
-    return error(pathIn + ": manifest fails schema verification");
-  const fb::Manifest *manifest = fb::GetManifest(manifestBytes);
-  model->manifest = manifest;
-
-  std::vector<std::string_view> features;
-  if (manifest->target_features())
-    for (const flatbuffers::String *feature : *manifest->target_features())
-      features.push_back(feature->string_view());
-  problem = checkCpuFeatures(features);
-  if (!problem.empty())
-    model->cpuProblem =
-        "compiled for --target=" +
-        (manifest->target() ? manifest->target()->str() : std::string("?")) +
-        ", " + problem;
+  if (llmc_status_t status = readManifest(*model))
+    return status;
   model->kernels = &selectKernels();
   model->threads = defaultThreadCount();
+
   model->manifestOnly = flags & LLMC_OPEN_MANIFEST_ONLY;
   if (!model->manifestOnly) {
     if (!model->cpuProblem.empty())
       return error(pathIn + ": " + model->cpuProblem);
-    if (llmc_status_t status = mapCode(*model, path, header))
+    if (llmc_status_t status = mapCode(*model, path))
+      return status;
+    if (llmc_status_t status = bindForward(*model))
       return status;
   }
   const char *verifyEnv = std::getenv("LLMC_VERIFY_WEIGHTS");
   if ((flags & LLMC_OPEN_VERIFY_WEIGHTS) ||
       (verifyEnv && std::strcmp(verifyEnv, "0") != 0)) {
     if (model->manifestOnly) {
-      const flatbuffers::String *file = manifest->weights_file();
+      const flatbuffers::String *file = model->manifest->weights_file();
       llmc_status_t status = file && file->size()
                                  ? mapWeightsFile(*model, file->str())
                                  : mapEmbeddedWeights(*model, path);
@@ -379,32 +416,6 @@ llmc_status_t loadModel(const std::string &pathIn, uint32_t flags,
     if (llmc_status_t status = verifyWeights(*model))
       return status;
     model->weightsVerified = true;
-  }
-
-  if (llmc_status_t status = readDecoderFacts(*model))
-    return status;
-  if (const fb::Generation *generation = manifest->generation()) {
-    model->bosId = generation->bos_id();
-    if (generation->stop_ids())
-      model->stopIds.assign(generation->stop_ids()->begin(),
-                            generation->stop_ids()->end());
-  }
-  if (const fb::Tokenizer *tokenizer = manifest->tokenizer()) {
-    std::string problem;
-    auto text = [](const flatbuffers::String *s) {
-      return s ? std::string_view(s->c_str(), s->size()) : std::string_view();
-    };
-    model->tokenizer =
-        Tokenizer::create(text(tokenizer->tokenizer_json()),
-                          text(tokenizer->tokenizer_config_json()), problem);
-    if (!model->tokenizer)
-      return error(pathIn + ": embedded tokenizer: " + problem);
-    if (model->vocabSize > 0 && !model->onnxDecoder &&
-        model->tokenizer->vocabSize() > model->vocabSize)
-      return error(pathIn + ": the tokenizer has " +
-                   std::to_string(model->tokenizer->vocabSize()) +
-                   " tokens, the model's vocabulary only " +
-                   std::to_string(model->vocabSize));
   }
   *out = model.release();
   return ok();

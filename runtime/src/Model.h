@@ -27,6 +27,7 @@ struct llmc_model {
   /// and the verified manifest inside it.
   std::vector<uint8_t> manifestSection;
   const llmc::fb::Manifest *manifest = nullptr;
+  uint64_t manifestChecksum = 0;
 
   /// The weights blob: inside the library, or in a mapping of the side file.
   const uint8_t *weights = nullptr;
@@ -75,6 +76,12 @@ namespace llmc::rt {
 /// Takes and drops a reference; the last drop frees the model.
 void retainModel(llmc_model *model);
 void releaseModel(llmc_model *model);
+
+/// Checks `model.manifestSection` (header, checksum, schema) and reads
+/// what the runtime takes from the manifest without the library's code: the
+/// CPU features it needs, the decoder's facts, generation defaults, the
+/// tokenizer. Loading and the manifest fuzzer share it.
+llmc_status_t readManifest(llmc_model &model);
 
 /// Loads `path` (llmc_model_open's `flags`); on failure returns a status
 /// naming the file and the fault.

@@ -16,6 +16,21 @@ class LlmcError(RuntimeError):
     pass
 
 
+class GenerateParams(ctypes.Structure):
+    """llmc_generate_params."""
+    _fields_ = [("max_tokens", ctypes.c_int64), ("temperature", ctypes.c_float),
+                ("top_k", ctypes.c_int32), ("top_p", ctypes.c_float),
+                ("seed", ctypes.c_uint64), ("stop_ids", ctypes.c_void_p),
+                ("num_stop_ids", ctypes.c_size_t)]
+
+
+class GenerateResult(ctypes.Structure):
+    """llmc_generate_result."""
+    _fields_ = [("num_tokens", ctypes.c_size_t), ("stop_reason", ctypes.c_int),
+                ("prompt_tokens", ctypes.c_size_t), ("prefill_seconds", ctypes.c_double),
+                ("decode_seconds", ctypes.c_double), ("decode_steps", ctypes.c_size_t)]
+
+
 class Runtime:
     def __init__(self, library_path):
         lib = ctypes.CDLL(library_path)
@@ -38,12 +53,25 @@ class Runtime:
         lib.llmc_session_reset.argtypes = [p]
         lib.llmc_session_forward.restype = p
         lib.llmc_session_forward.argtypes = [p, p, sz, p, ctypes.c_int]
+        lib.llmc_generate_params_init.argtypes = [p, ctypes.POINTER(GenerateParams)]
+        lib.llmc_generate_params_check.restype = p
+        lib.llmc_generate_params_check.argtypes = [ctypes.POINTER(GenerateParams)]
+        lib.llmc_generate.restype = p
+        lib.llmc_generate.argtypes = [p, p, sz, ctypes.POINTER(GenerateParams), p, p,
+                                      ctypes.POINTER(GenerateResult)]
         self.lib = lib
 
+    def message(self, status):
+        """The message of `status` (freeing it), or None for success."""
+        if not status:
+            return None
+        text = self.lib.llmc_status_message(status).decode()
+        self.lib.llmc_status_free(status)
+        return text
+
     def check(self, status):
-        if status:
-            message = self.lib.llmc_status_message(status).decode()
-            self.lib.llmc_status_free(status)
+        message = self.message(status)
+        if message is not None:
             raise LlmcError(message)
 
     def load(self, path):

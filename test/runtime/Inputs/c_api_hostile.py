@@ -5,54 +5,17 @@ any failure (a crash fails the test too).
   c_api_hostile.py libllmc_runtime.so MODEL.so"""
 import ctypes
 import math
+import os
 import sys
 
 import numpy as np
 
-lib = ctypes.CDLL(sys.argv[1])
-p, i64, sz = ctypes.c_void_p, ctypes.c_int64, ctypes.c_size_t
-lib.llmc_status_message.restype = ctypes.c_char_p
-lib.llmc_status_message.argtypes = [p]
-lib.llmc_status_free.argtypes = [p]
-lib.llmc_model_load.restype = p
-lib.llmc_model_load.argtypes = [ctypes.c_char_p, ctypes.POINTER(p)]
-lib.llmc_model_free.argtypes = [p]
-lib.llmc_model_vocab_size.restype = i64
-lib.llmc_model_vocab_size.argtypes = [p]
-lib.llmc_session_create.restype = p
-lib.llmc_session_create.argtypes = [p, ctypes.POINTER(p)]
-lib.llmc_session_free.argtypes = [p]
-lib.llmc_session_reset.argtypes = [p]
-lib.llmc_session_forward.restype = p
-lib.llmc_session_forward.argtypes = [p, p, sz, p, ctypes.c_int]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "lib"))
+from llmc_runtime import GenerateParams as Params, GenerateResult as Result, Runtime  # noqa: E402
 
-
-class Params(ctypes.Structure):
-    _fields_ = [("max_tokens", i64), ("temperature", ctypes.c_float),
-                ("top_k", ctypes.c_int32), ("top_p", ctypes.c_float),
-                ("seed", ctypes.c_uint64), ("stop_ids", p), ("num_stop_ids", sz)]
-
-
-class Result(ctypes.Structure):
-    _fields_ = [("num_tokens", sz), ("stop_reason", ctypes.c_int),
-                ("prompt_tokens", sz), ("prefill_seconds", ctypes.c_double),
-                ("decode_seconds", ctypes.c_double), ("decode_steps", sz)]
-
-
-lib.llmc_generate_params_init.argtypes = [p, ctypes.POINTER(Params)]
-lib.llmc_generate_params_check.restype = p
-lib.llmc_generate_params_check.argtypes = [ctypes.POINTER(Params)]
-lib.llmc_generate.restype = p
-lib.llmc_generate.argtypes = [p, p, sz, ctypes.POINTER(Params), p, p,
-                              ctypes.POINTER(Result)]
-
-
-def message(status):
-    if not status:
-        return None
-    text = lib.llmc_status_message(status).decode()
-    lib.llmc_status_free(status)
-    return text
+rt = Runtime(sys.argv[1])
+lib, p, message = rt.lib, ctypes.c_void_p, rt.message
 
 
 def load():
