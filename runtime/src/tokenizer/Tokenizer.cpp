@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <queue>
 
 using json = nlohmann::json;
 
@@ -509,26 +510,62 @@ void Tokenizer::Impl::encodeWord(std::string_view word,
     }
   }
   // Merge the adjacent pair of lowest rank (leftmost on ties) until none is
-  // left.
-  while (symbols.size() > 1) {
-    int32_t bestRank = INT32_MAX, bestId = -1;
-    size_t best = 0;
-    for (size_t i = 0; i + 1 < symbols.size(); ++i) {
-      uint64_t key =
-          (uint64_t(uint32_t(symbols[i])) << 32) | uint32_t(symbols[i + 1]);
-      auto it = merges.find(key);
-      if (it != merges.end() && it->second.first < bestRank) {
-        bestRank = it->second.first;
-        bestId = it->second.second;
-        best = i;
-      }
-    }
-    if (bestId < 0)
-      break;
-    symbols[best] = bestId;
-    symbols.erase(symbols.begin() + best + 1);
+  // left. A prompt without spaces is one word, so rescanning the word for
+  // each merge would be quadratic in the prompt: instead the candidate pairs
+  // wait in a heap ordered by (rank, position) over a linked list of
+  // symbols, and an entry whose pair has changed since it was pushed is
+  // skipped. That picks the same pair as the rescan at every step.
+  constexpr size_t kNone = SIZE_MAX;
+  struct Symbol {
+    int32_t id; // -1 once merged into its left neighbour
+    size_t prev, next;
+  };
+  std::vector<Symbol> list(symbols.size());
+  for (size_t i = 0; i < symbols.size(); ++i)
+    list[i] = {symbols[i], i ? i - 1 : kNone,
+               i + 1 < symbols.size() ? i + 1 : kNone};
+  struct Candidate {
+    int32_t rank;
+    size_t left, right;
+    int32_t leftId, rightId, merged;
+  };
+  auto after = [](const Candidate &x, const Candidate &y) {
+    return x.rank != y.rank ? x.rank > y.rank : x.left > y.left;
+  };
+  std::priority_queue<Candidate, std::vector<Candidate>, decltype(after)> queue(
+      after);
+  auto consider = [&](size_t left) {
+    if (left == kNone || list[left].next == kNone)
+      return;
+    size_t right = list[left].next;
+    uint64_t key =
+        (uint64_t(uint32_t(list[left].id)) << 32) | uint32_t(list[right].id);
+    auto it = merges.find(key);
+    if (it != merges.end())
+      queue.push({it->second.first, left, right, list[left].id, list[right].id,
+                  it->second.second});
+  };
+  for (size_t i = 0; i + 1 < list.size(); ++i)
+    consider(i);
+  while (!queue.empty()) {
+    Candidate c = queue.top();
+    queue.pop();
+    Symbol &left = list[c.left];
+    if (left.id != c.leftId || left.next != c.right ||
+        list[c.right].id != c.rightId)
+      continue; // stale: one side has merged since
+    Symbol &right = list[c.right];
+    left.id = c.merged;
+    left.next = right.next;
+    if (right.next != kNone)
+      list[right.next].prev = c.left;
+    right.id = -1;
+    consider(left.prev);
+    consider(c.left);
   }
-  out.insert(out.end(), symbols.begin(), symbols.end());
+  // The first symbol is never merged away: merges keep the left one.
+  for (size_t i = list.empty() ? kNone : 0; i != kNone; i = list[i].next)
+    out.push_back(list[i].id);
 }
 
 void Tokenizer::Impl::encodeSegment(std::string_view segment, bool first,

@@ -116,6 +116,22 @@ TEST(Tokenizer, ByteFallbackRoundTrip) {
   EXPECT_EQ(t.decode(ids, true), text);
 }
 
+// A prompt without spaces is one word to BPE, merged pair by pair. Merging
+// must stay fast for a word of megabytes (rescanning the word for each merge
+// took hours for this one), and the ids must still decode to the text.
+TEST(Tokenizer, EncodesALongWordWithoutSpaces) {
+  std::string pattern = "Onceuponatimetherewasalittlegirlnamedlily";
+  std::string text;
+  while (text.size() < (2u << 20))
+    text += pattern;
+  for (const char *name : {"stories260K", "bytelevel"}) {
+    const Tokenizer &t = getTokenizer(name);
+    std::vector<int32_t> ids = t.encode(text, false);
+    EXPECT_LT(ids.size(), text.size() * 3 / 4) << name << ": few merges";
+    EXPECT_EQ(t.decode(ids, true), text) << name;
+  }
+}
+
 // Streaming never prints half a character: the bytes of an emoji arrive as
 // four tokens and print once, whole.
 TEST(StreamDecoder, HoldsBackIncompleteCharacters) {
