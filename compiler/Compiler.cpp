@@ -19,6 +19,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -122,16 +123,34 @@ Expected<TokenizerFiles> readTokenizerFiles(StringRef path) {
   if (!type)
     return fileError(path, "missing 'model.type'");
   files.type = type->str();
-  // One past the largest id of the vocabulary and the added tokens.
+  // One past the largest id of the vocabulary and the added tokens. Ids
+  // are int32_t at run time and the runtime refuses any other; so does
+  // this, rather than record a size that no id can reach.
+  auto addId = [&](StringRef what, StringRef token,
+                   const json::Value *id) -> Error {
+    std::optional<int64_t> value = id ? id->getAsInteger() : std::nullopt;
+    if (!value || *value < 0 || *value > INT32_MAX) {
+      std::string text, name;
+      raw_string_ostream(text) << (id ? *id : json::Value(nullptr));
+      raw_string_ostream escaped(name);
+      printEscapedString(token, escaped);
+      return fileError(path, what + " '" + name + "' has id " + text +
+                                 ", not an integer in [0, 2^31)");
+    }
+    files.vocabSize = std::max(files.vocabSize, *value + 1);
+    return Error::success();
+  };
   if (const json::Object *vocab = model->getObject("vocab"))
     for (const auto &entry : *vocab)
-      if (std::optional<int64_t> id = entry.second.getAsInteger())
-        files.vocabSize = std::max(files.vocabSize, *id + 1);
+      if (Error err = addId("vocabulary entry", entry.first, &entry.second))
+        return std::move(err);
   if (const json::Array *added = object->getArray("added_tokens"))
     for (const json::Value &token : *added)
       if (const json::Object *t = token.getAsObject())
-        if (std::optional<int64_t> id = t->getInteger("id"))
-          files.vocabSize = std::max(files.vocabSize, *id + 1);
+        if (Error err =
+                addId("added token", t->getString("content").value_or(""),
+                      t->get("id")))
+          return std::move(err);
 
   SmallString<256> config(sys::path::parent_path(path));
   sys::path::append(config, "tokenizer_config.json");

@@ -16,6 +16,69 @@ namespace {
 
 constexpr std::string_view kMetaspace = "\xE2\x96\x81"; // U+2581 "▁"
 
+/// Ids index a dense table of token strings, so a larger id is refused
+/// rather than allocated for (the largest real vocabularies hold 2^18).
+constexpr int64_t kMaxTokenId = 1 << 24;
+
+/// `text` fit for a one-line message: control characters are escaped and
+/// anything past 64 bytes is cut (a hostile token can be megabytes).
+std::string printable(std::string_view text) {
+  size_t end =
+      text.size() > 64 ? completeUtf8Prefix(text.substr(0, 64)) : text.size();
+  std::string out;
+  for (char c : text.substr(0, end)) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (byte < 0x20 || byte == 0x7F) {
+      char escaped[8];
+      snprintf(escaped, sizeof(escaped), "\\x%02X", byte);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return end < text.size() ? out + "..." : out;
+}
+
+std::string quote(std::string_view token) {
+  return "'" + printable(token) + "'";
+}
+
+/// The id `value` holds when it is an integer in [0, 2^31). Hugging Face
+/// ids are u32 and llmc's int32_t: anything else (a negative id, 2^40, 1.5,
+/// "7") would be cut to some other token's id.
+std::optional<int32_t> readId(const json &value) {
+  if (value.is_number_unsigned())
+    return value.get<uint64_t>() <= INT32_MAX
+               ? std::optional<int32_t>(value.get<uint64_t>())
+               : std::nullopt;
+  if (value.is_number_integer() && value.get<int64_t>() >= 0 &&
+      value.get<int64_t>() <= INT32_MAX)
+    return static_cast<int32_t>(value.get<int64_t>());
+  return std::nullopt;
+}
+
+/// Reads the id of `token`, a `what` ("vocabulary entry", ...), or sets
+/// `error` to what is wrong with it.
+bool readTokenId(const json &value, std::string_view what,
+                 std::string_view token, int32_t &id, std::string &error) {
+  std::optional<int32_t> read = readId(value);
+  std::string prefix = std::string(what) + " " + quote(token) + " has id ";
+  if (!read) {
+    error = prefix + printable(value.dump()) + ", not an integer in [0, 2^31)";
+    return false;
+  }
+  if (*read > kMaxTokenId) {
+    error = prefix + std::to_string(*read) +
+            ", more than the largest id llmc supports (" +
+            std::to_string(kMaxTokenId) + ")";
+    return false;
+  }
+  id = *read;
+  return true;
+}
+
 /// GPT-2's reversible map from bytes to printable code points.
 struct ByteUnicodeMap {
   std::array<uint32_t, 256> toUnicode;
@@ -219,7 +282,7 @@ bool Tokenizer::Impl::loadNormalizer(const json &node, std::string &error) {
     step.left = node.value("strip_left", true);
     step.right = node.value("strip_right", true);
   } else {
-    error = "unsupported normalizer '" + type + "'";
+    error = "unsupported normalizer " + quote(type);
     return false;
   }
   normalizers.push_back(step);
@@ -251,7 +314,7 @@ bool Tokenizer::Impl::loadPreTokenizer(const json &node, std::string &error) {
           node.value("add_prefix_space", true) ? "always" : "never";
     step.split = node.value("split", true);
   } else {
-    error = "unsupported pre-tokenizer '" + type + "'";
+    error = "unsupported pre-tokenizer " + quote(type);
     return false;
   }
   preTokenizers.push_back(step);
@@ -293,7 +356,7 @@ bool Tokenizer::Impl::loadDecoder(const json &node, std::string &error) {
             : (node.value("add_prefix_space", true) ? "always" : "never");
     step.prepend = scheme != "never";
   } else {
-    error = "unsupported decoder '" + type + "'";
+    error = "unsupported decoder " + quote(type);
     return false;
   }
   decoders.push_back(step);
@@ -315,7 +378,7 @@ bool Tokenizer::Impl::loadPostProcessor(const json &node, std::string &error) {
     return true;
   }
   if (type != "TemplateProcessing") {
-    error = "unsupported post-processor '" + type + "'";
+    error = "unsupported post-processor " + quote(type);
     return false;
   }
   const json &specials = node.value("special_tokens", json::object());
@@ -329,11 +392,15 @@ bool Tokenizer::Impl::loadPostProcessor(const json &node, std::string &error) {
         piece.value("SpecialToken", json::object()).value("id", std::string());
     if (!specials.contains(name)) {
       error =
-          "post-processor template names unknown special token '" + name + "'";
+          "post-processor template names unknown special token " + quote(name);
       return false;
     }
-    for (const json &id : specials[name].value("ids", json::array()))
-      single.push_back(id.get<int32_t>());
+    for (const json &value : specials[name].value("ids", json::array())) {
+      int32_t id;
+      if (!readTokenId(value, "post-processor special token", name, id, error))
+        return false;
+      single.push_back(id);
+    }
   }
   return true;
 }
@@ -347,7 +414,7 @@ bool Tokenizer::Impl::load(const json &root, const json &config,
   }
   type = model.value("type", "");
   if (type != "BPE") {
-    error = "unsupported tokenizer model '" + type + "' (supported: BPE)";
+    error = "unsupported tokenizer model " + quote(type) + " (supported: BPE)";
     return false;
   }
   for (const char *key : {"continuing_subword_prefix", "end_of_word_suffix"})
@@ -365,24 +432,27 @@ bool Tokenizer::Impl::load(const json &root, const json &config,
     return false;
   }
   int64_t size = 0;
-  for (const auto &[piece, id] : vocabJson.items()) {
-    if (!id.is_number_integer() || id.get<int64_t>() < 0 ||
-        id.get<int64_t>() > (1 << 24)) {
-      error = "vocabulary entry '" + piece + "' has an invalid id";
+  for (const auto &[piece, value] : vocabJson.items()) {
+    int32_t id;
+    if (!readTokenId(value, "vocabulary entry", piece, id, error))
       return false;
-    }
-    vocab[piece] = id.get<int32_t>();
-    size = std::max<int64_t>(size, id.get<int64_t>() + 1);
+    vocab[piece] = id;
+    size = std::max<int64_t>(size, int64_t(id) + 1);
   }
   for (const json &token : root.value("added_tokens", json::array())) {
-    AddedToken a{token.value("content", ""), token.value("id", -1),
-                 token.value("special", false), token.value("lstrip", false),
-                 token.value("rstrip", false)};
-    if (a.content.empty() || a.id < 0 || a.id > (1 << 24)) {
-      error = "an added token has no content or an invalid id";
+    AddedToken a{token.value("content", ""), -1, token.value("special", false),
+                 token.value("lstrip", false), token.value("rstrip", false)};
+    if (a.content.empty()) {
+      error = "an added token has no content";
       return false;
     }
-    size = std::max<int64_t>(size, a.id + 1);
+    if (!token.contains("id")) {
+      error = "added token " + quote(a.content) + " has no id";
+      return false;
+    }
+    if (!readTokenId(token["id"], "added token", a.content, a.id, error))
+      return false;
+    size = std::max<int64_t>(size, int64_t(a.id) + 1);
     added.push_back(a);
   }
   pieces.assign(size, "");
@@ -422,7 +492,7 @@ bool Tokenizer::Impl::load(const json &root, const json &config,
       std::string text = merge.get<std::string>();
       size_t space = text.find(' ');
       if (space == std::string::npos) {
-        error = "merge '" + text + "' is not two tokens";
+        error = "merge " + quote(text) + " is not two tokens";
         return false;
       }
       a = text.substr(0, space);
@@ -437,7 +507,8 @@ bool Tokenizer::Impl::load(const json &root, const json &config,
     }
     auto ia = vocab.find(a), ib = vocab.find(b), ic = vocab.find(a + b);
     if (ia == vocab.end() || ib == vocab.end() || ic == vocab.end()) {
-      error = "merge '" + a + " " + b + "' uses a token not in the vocabulary";
+      error =
+          "merge " + quote(a + " " + b) + " uses a token not in the vocabulary";
       return false;
     }
     uint64_t key =

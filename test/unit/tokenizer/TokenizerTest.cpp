@@ -200,13 +200,58 @@ TEST(Tokenizer, RejectsBadFiles) {
       Tokenizer::create(R"({"model": {"type": "BPE", "vocab": {"a": "x"}}})",
                         "", error),
       nullptr);
-  EXPECT_EQ(error, "vocabulary entry 'a' has an invalid id");
+  EXPECT_EQ(error,
+            "vocabulary entry 'a' has id \"x\", not an integer in [0, 2^31)");
   EXPECT_EQ(
       Tokenizer::create(
           R"({"model": {"type": "BPE", "vocab": {"a": 0}}, "added_tokens": 7})",
           "", error),
       nullptr);
   EXPECT_EQ(error.rfind("malformed tokenizer.json: ", 0), 0u) << error;
+}
+
+// Ids are int32_t: an id of 2^40 would become 0 and 2^31 a negative one, so
+// ids outside [0, 2^31) are refused wherever the files give them, naming
+// the token (escaped, to keep the message on one line).
+TEST(Tokenizer, RejectsIdsOutsideInt32) {
+  auto problem = [](const std::string &tokenizerJson) {
+    std::string error;
+    EXPECT_EQ(Tokenizer::create(tokenizerJson, "", error), nullptr);
+    return error;
+  };
+  auto withVocab = [](const std::string &vocab) {
+    return R"({"model": {"type": "BPE", "vocab": {)" + vocab + "}}}";
+  };
+  EXPECT_EQ(problem(withVocab(R"("a": -1)")),
+            "vocabulary entry 'a' has id -1, not an integer in [0, 2^31)");
+  EXPECT_EQ(problem(withVocab(R"("a": 1.5)")),
+            "vocabulary entry 'a' has id 1.5, not an integer in [0, 2^31)");
+  EXPECT_EQ(
+      problem(withVocab(R"("a": 2147483648)")),
+      "vocabulary entry 'a' has id 2147483648, not an integer in [0, 2^31)");
+  EXPECT_EQ(problem(withVocab(R"("a\nb": 18446744073709551616)")),
+            "vocabulary entry 'a\\nb' has id 1.8446744073709552e+19, not an "
+            "integer in [0, 2^31)");
+  EXPECT_EQ(problem(withVocab(R"("a": 20000000)")),
+            "vocabulary entry 'a' has id 20000000, more than the largest id "
+            "llmc supports (16777216)");
+
+  std::string vocab = R"({"type": "BPE", "vocab": {"a": 0}})";
+  EXPECT_EQ(
+      problem(
+          R"({"model": )" + vocab +
+          R"(, "added_tokens": [{"content": "<s>", "id": 1099511627776}]})"),
+      "added token '<s>' has id 1099511627776, not an integer in [0, 2^31)");
+  EXPECT_EQ(problem(R"({"model": )" + vocab +
+                    R"(, "added_tokens": [{"content": "<s>"}]})"),
+            "added token '<s>' has no id");
+  EXPECT_EQ(
+      problem(R"({"model": )" + vocab + R"(, "post_processor": {
+        "type": "TemplateProcessing",
+        "single": [{"SpecialToken": {"id": "<s>"}}, {"Sequence": {"id": "A"}}],
+        "special_tokens": {"<s>": {"ids": [4294967296]}}}})"),
+      "post-processor special token '<s>' has id 4294967296, not an integer "
+      "in [0, 2^31)");
 }
 
 } // namespace
