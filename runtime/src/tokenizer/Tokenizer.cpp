@@ -455,12 +455,33 @@ bool Tokenizer::Impl::load(const json &root, const json &config,
     size = std::max<int64_t>(size, int64_t(a.id) + 1);
     added.push_back(a);
   }
+  // One id, one token: two tokens with one id would both encode to it while
+  // it decodes to only one of them. An added token may repeat the
+  // vocabulary's entry for its id (special tokens usually do).
   pieces.assign(size, "");
   special.assign(size, false);
-  for (const auto &[piece, id] : vocab)
+  enum Holder : uint8_t { Nobody, Vocabulary, AddedTokens };
+  std::vector<uint8_t> holder(size, Nobody);
+  for (const auto &[piece, value] : vocabJson.items()) {
+    int32_t id = vocab.at(piece);
+    if (holder[id] != Nobody) {
+      error = "vocabulary entries " + quote(pieces[id]) + " and " +
+              quote(piece) + " both have id " + std::to_string(id);
+      return false;
+    }
     pieces[id] = piece;
+    holder[id] = Vocabulary;
+  }
   for (const AddedToken &a : added) {
+    if (holder[a.id] != Nobody && pieces[a.id] != a.content) {
+      error = std::string(holder[a.id] == Vocabulary ? "vocabulary entry "
+                                                     : "added token ") +
+              quote(pieces[a.id]) + " and added token " + quote(a.content) +
+              " both have id " + std::to_string(a.id);
+      return false;
+    }
     pieces[a.id] = a.content;
+    holder[a.id] = AddedTokens;
     special[a.id] = a.special;
   }
   // Longest added tokens first, so matching takes the longest.

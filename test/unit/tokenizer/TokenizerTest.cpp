@@ -254,4 +254,34 @@ TEST(Tokenizer, RejectsIdsOutsideInt32) {
       "in [0, 2^31)");
 }
 
+// Two tokens with one id would both encode to it while it decodes to only
+// one of them: refused, naming the id and both tokens. An added token that
+// repeats its vocabulary entry (as <s> usually does) is fine.
+TEST(Tokenizer, RejectsTwoTokensWithOneId) {
+  auto problem = [](const std::string &vocab, const std::string &added) {
+    std::string error;
+    EXPECT_EQ(Tokenizer::create(R"({"model": {"type": "BPE", "vocab": )" +
+                                    vocab + R"(}, "added_tokens": )" + added +
+                                    "}",
+                                "", error),
+              nullptr);
+    return error;
+  };
+  EXPECT_EQ(problem(R"({"a": 0, "b": 1, "c": 1})", "[]"),
+            "vocabulary entries 'b' and 'c' both have id 1");
+  EXPECT_EQ(problem(R"({"a": 0, "b": 1})", R"([{"content": "<s>", "id": 1}])"),
+            "vocabulary entry 'b' and added token '<s>' both have id 1");
+  EXPECT_EQ(problem(R"({"a": 0})", R"([{"content": "<s>", "id": 1},
+                                       {"content": "</s>", "id": 1}])"),
+            "added token '<s>' and added token '</s>' both have id 1");
+
+  std::string error;
+  auto t = Tokenizer::create(
+      R"({"model": {"type": "BPE", "vocab": {"<s>": 0, "a": 1}},
+          "added_tokens": [{"content": "<s>", "id": 0, "special": true}]})",
+      "", error);
+  ASSERT_NE(t, nullptr) << error;
+  EXPECT_EQ(t->encode("<s>a", false), (std::vector<int32_t>{0, 1}));
+}
+
 } // namespace
