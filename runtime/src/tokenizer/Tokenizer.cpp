@@ -1,6 +1,7 @@
 //===- Tokenizer.cpp - Hugging Face tokenizer.json, encode and decode -----===//
 
 #include "tokenizer/Tokenizer.h"
+#include "JsonDepth.h"
 #include "tokenizer/Unicode.h"
 
 #include <nlohmann/json.hpp>
@@ -748,6 +749,17 @@ Tokenizer::~Tokenizer() = default;
 std::unique_ptr<Tokenizer> Tokenizer::create(std::string_view tokenizerJson,
                                              std::string_view configJson,
                                              std::string &error) {
+  // nlohmann parses deep text without recursing, but copying or comparing
+  // the result recurses once per level (the loaders copy subtrees).
+  auto tooDeep = [&](std::string_view file) {
+    error = std::string(file) + ": JSON nested deeper than " +
+            std::to_string(kMaxJsonDepth) + " levels";
+    return nullptr;
+  };
+  if (jsonTooDeep(tokenizerJson))
+    return tooDeep("tokenizer.json");
+  if (jsonTooDeep(configJson))
+    return tooDeep("tokenizer_config.json");
   json root = json::parse(tokenizerJson, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded() || !root.is_object()) {
     error = "tokenizer.json is not a valid JSON object";

@@ -284,4 +284,23 @@ TEST(Tokenizer, RejectsTwoTokensWithOneId) {
   EXPECT_EQ(t->encode("<s>a", false), (std::vector<int32_t>{0, 1}));
 }
 
+// Text nested deeper than JsonDepth.h's bound is refused before parsing (a
+// million levels crashed the loader, which copies parsed subtrees by
+// recursion), in either file.
+TEST(Tokenizer, RejectsDeeplyNestedJson) {
+  std::string deep(50000, '[');
+  std::string error;
+  EXPECT_EQ(Tokenizer::create(deep, "", error), nullptr);
+  EXPECT_EQ(error, "tokenizer.json: JSON nested deeper than 128 levels");
+  std::string deepField = R"({"model": {"type": "BPE", "vocab": {"a": 0}},
+                              "normalizer": )" +
+                          deep + std::string(50000, ']') + "}";
+  EXPECT_EQ(Tokenizer::create(deepField, "", error), nullptr);
+  EXPECT_EQ(error, "tokenizer.json: JSON nested deeper than 128 levels");
+  EXPECT_EQ(Tokenizer::create(readFile(tokenizerPath("stories260K")),
+                              R"({"a": )" + deep, error),
+            nullptr);
+  EXPECT_EQ(error, "tokenizer_config.json: JSON nested deeper than 128 levels");
+}
+
 } // namespace
