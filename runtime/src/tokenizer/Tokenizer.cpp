@@ -343,9 +343,30 @@ bool Tokenizer::Impl::loadDecoder(const json &node, std::string &error) {
     step.kind = DecoderStep::Fuse;
   } else if (type == "Strip") {
     step.kind = DecoderStep::Strip;
+    // Hugging Face's Strip removes up to `start` and `stop` copies of one
+    // character. An empty content would match forever: decoding would spin
+    // `start` times per token (a hang at the first generated token for
+    // start: -1), so it is refused here rather than met at run time.
     step.a = node.value("content", " ");
-    step.start = node.value("start", 0);
-    step.stop = node.value("stop", 0);
+    size_t end = 0;
+    uint32_t cp;
+    if (step.a.empty() || !decodeUtf8(step.a, end, cp) ||
+        end != step.a.size()) {
+      error = "decoder 'Strip' has content " + quote(step.a) +
+              ", not one character";
+      return false;
+    }
+    for (auto [key, count] :
+         {std::pair{"start", &step.start}, std::pair{"stop", &step.stop}}) {
+      json value = node.value(key, json(0));
+      if (!value.is_number_unsigned() &&
+          !(value.is_number_integer() && value.get<int64_t>() >= 0)) {
+        error = std::string("decoder 'Strip' has ") + key + " " +
+                printable(value.dump()) + ", not a count";
+        return false;
+      }
+      *count = value.get<uint64_t>();
+    }
   } else if (type == "ByteLevel") {
     step.kind = DecoderStep::ByteLevel;
   } else if (type == "Metaspace") {

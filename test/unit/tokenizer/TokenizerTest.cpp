@@ -303,4 +303,29 @@ TEST(Tokenizer, RejectsDeeplyNestedJson) {
   EXPECT_EQ(error, "tokenizer_config.json: JSON nested deeper than 128 levels");
 }
 
+// A decoder that cannot decode is refused when the tokenizer loads, not met
+// at the first generated token: a Strip decoder with empty content matched
+// forever and hung decoding (start: -1).
+TEST(Tokenizer, RejectsDecodersThatCannotDecode) {
+  auto problem = [](const std::string &strip) {
+    std::string error;
+    EXPECT_EQ(Tokenizer::create(
+                  R"({"model": {"type": "BPE", "vocab": {"a": 0}},
+                      "decoder": {"type": "Sequence", "decoders": [
+                        {"type": "Fuse"}, {"type": "Strip", )" +
+                      strip + "}]}}",
+                  "", error),
+              nullptr);
+    return error;
+  };
+  EXPECT_EQ(problem(R"("content": "", "start": -1, "stop": 0)"),
+            "decoder 'Strip' has content '', not one character");
+  EXPECT_EQ(problem(R"("content": "ab", "start": 1, "stop": 0)"),
+            "decoder 'Strip' has content 'ab', not one character");
+  EXPECT_EQ(problem(R"("content": " ", "start": -1, "stop": 0)"),
+            "decoder 'Strip' has start -1, not a count");
+  EXPECT_EQ(problem(R"("content": " ", "start": 1, "stop": 0.5)"),
+            "decoder 'Strip' has stop 0.5, not a count");
+}
+
 } // namespace
