@@ -71,10 +71,15 @@ Error runCompile() {
   options.pipeline.ukernels = compileUkernels;
 
   // The tokenizer is checked with the runtime that will load it, so that a
-  // tokenizer it cannot use is refused now rather than at run time.
+  // tokenizer it cannot use is refused now rather than at run time. It is
+  // the one compileModel embeds: --tokenizer, else the tokenizer.json in the
+  // checkpoint's folder or beside the .onnx file.
   std::string tokenizer = compileTokenizer;
-  if (tokenizer.empty() && sys::fs::is_directory(compileInput)) {
-    SmallString<256> path(compileInput);
+  StringRef modelDir = StringRef(compileInput).ends_with(".onnx")
+                           ? sys::path::parent_path(compileInput)
+                           : StringRef(compileInput);
+  if (tokenizer.empty() && !modelDir.empty()) {
+    SmallString<256> path(modelDir);
     sys::path::append(path, "tokenizer.json");
     if (sys::fs::exists(path))
       tokenizer = std::string(path);
