@@ -1,13 +1,12 @@
 //===- TokenizerApi.cpp - The tokenizer part of the C API -----------------===//
 
 #include "Model.h"
+#include "RegularFile.h"
 #include "Status.h"
 #include "tokenizer/Tokenizer.h"
 
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 using namespace llmc::rt;
 
@@ -22,16 +21,6 @@ struct llmc_detokenizer {
 };
 
 namespace {
-bool readFile(const char *path, std::string &out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return false;
-  std::ostringstream text;
-  text << in.rdbuf();
-  out = text.str();
-  return true;
-}
-
 llmc_status_t checkIds(const Tokenizer &tokenizer, const int32_t *ids,
                        size_t count) {
   for (size_t i = 0; i < count; ++i)
@@ -56,12 +45,17 @@ const llmc_tokenizer_t *llmc_model_tokenizer(const llmc_model_t *model) {
 llmc_status_t llmc_tokenizer_load(const char *tokenizerPath,
                                   const char *configPath,
                                   llmc_tokenizer_t **out) {
+  if (!tokenizerPath || !out)
+    return error("llmc_tokenizer_load: null argument");
   std::string json, config;
-  if (!readFile(tokenizerPath, json))
-    return error(std::string(tokenizerPath) + ": cannot read");
-  if (configPath && !readFile(configPath, config))
-    return error(std::string(configPath) + ": cannot read");
-  std::string problem;
+  std::string problem = readRegularFile(tokenizerPath, json);
+  if (!problem.empty())
+    return error(std::string(tokenizerPath) + ": " + problem);
+  if (configPath) {
+    problem = readRegularFile(configPath, config);
+    if (!problem.empty())
+      return error(std::string(configPath) + ": " + problem);
+  }
   std::unique_ptr<Tokenizer> tokenizer =
       Tokenizer::create(json, config, problem);
   if (!tokenizer)
@@ -121,10 +115,14 @@ llmc_status_t llmc_detokenizer_create(const llmc_tokenizer_t *tokenizer,
 llmc_status_t llmc_detokenizer_push(llmc_detokenizer_t *detokenizer,
                                     int32_t token, const char **text,
                                     size_t *length) {
-  if (llmc_status_t status =
-          checkIds(detokenizer->decoder.tokenizerRef(), &token, 1))
-    return status;
-  detokenizer->last = detokenizer->decoder.push(token);
+  // A model may have more rows than its tokenizer has tokens (vocabularies
+  // padded to a multiple of 64 or 128): like transformers, the text skips
+  // an id the tokenizer does not know.
+  if (token < 0)
+    return checkIds(detokenizer->decoder.tokenizerRef(), &token, 1);
+  detokenizer->last = token < detokenizer->decoder.tokenizerRef().vocabSize()
+                          ? detokenizer->decoder.push(token)
+                          : std::string();
   *text = detokenizer->last.c_str();
   *length = detokenizer->last.size();
   return ok();

@@ -203,7 +203,8 @@ typedef struct llmc_detokenizer llmc_detokenizer_t;
 llmc_status_t llmc_detokenizer_create(const llmc_tokenizer_t *tokenizer,
                                       const int32_t *prompt, size_t count,
                                       llmc_detokenizer_t **detokenizer);
-/* *text stays valid until the next call on `detokenizer`. */
+/* *text stays valid until the next call on `detokenizer`. An id past the
+ * tokenizer's vocabulary (a model's padded rows) adds no text. */
 llmc_status_t llmc_detokenizer_push(llmc_detokenizer_t *detokenizer,
                                     int32_t token, const char **text,
                                     size_t *length);
