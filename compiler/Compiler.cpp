@@ -310,6 +310,11 @@ Error compileModel(const CompileOptions &options) {
   auto target = parseTarget(options.target);
   if (!target)
     return target.takeError();
+  auto stage = [&](StringRef name) {
+    if (options.progress)
+      options.progress(name, 0, 0);
+  };
+  stage("import");
   auto model = importModel(context, options);
   if (!model)
     return model.takeError();
@@ -333,6 +338,7 @@ Error compileModel(const CompileOptions &options) {
     return fileError(options.modelPath,
                      "--quantize applies to Hugging Face checkpoints; ONNX "
                      "graphs are compiled as exported");
+  stage("optimize");
   if (Error err = runPipeline(
           module,
           [&](mlir::OpPassManager &pm) {
@@ -343,6 +349,7 @@ Error compileModel(const CompileOptions &options) {
   if (mlirOut && options.stage == MLIRStage::Optimized)
     return printModule();
 
+  stage("lower");
   if (Error err = runPipeline(
           module,
           [&](mlir::OpPassManager &pm) {
@@ -364,6 +371,8 @@ Error compileModel(const CompileOptions &options) {
   manifestInputs.target = target->name;
   manifestInputs.targetCpu = target->cpu;
   manifestInputs.targetFeatures = target->features;
+  if (!options.modelSymbol.empty())
+    manifestInputs.descriptorSymbol = "llmc_model_" + options.modelSymbol;
   manifestInputs.generation = model->generation;
   manifestInputs.tokenizer = model->tokenizer;
   if (auto facts = module->getAttrOfType<mlir::DictionaryAttr>("llm.model"))
@@ -397,7 +406,12 @@ Error compileModel(const CompileOptions &options) {
   });
   // The weights first: the model id is the digest of the blob as written,
   // which ties the library to its side file and lets a load verify it.
+  auto weightsProgress = [&](uint64_t done) {
+    if (options.progress)
+      options.progress("weights", done, layout->size);
+  };
   if (!mlirOut) {
+    stage("weights");
     std::string modelId;
     if (library) {
       if (std::error_code ec =
@@ -407,19 +421,20 @@ Error compileModel(const CompileOptions &options) {
       weightsObject = (scratch + "/weights.o").str();
       cleanup.add(options.outputPath);
       if (embed) {
-        if (Error err = writeWeightsObject(weightsObject, *layout,
-                                           *model->weights, modelId))
+        if (Error err =
+                writeWeightsObject(weightsObject, *layout, *model->weights,
+                                   modelId, weightsProgress))
           return err;
       } else {
         SmallString<256> weightsPath(options.outputPath);
         weightsPath += ".weights";
         cleanup.add(weightsPath);
         if (Error err = writeWeightsFile(weightsPath, *layout, *model->weights,
-                                         modelId))
+                                         modelId, weightsProgress))
           return err;
       }
     } else {
-      auto digest = digestWeights(*layout, *model->weights);
+      auto digest = digestWeights(*layout, *model->weights, weightsProgress);
       if (!digest)
         return digest.takeError();
       modelId = std::move(*digest);
@@ -445,6 +460,7 @@ Error compileModel(const CompileOptions &options) {
   if (mlirOut)
     return printModule();
 
+  stage("codegen");
   auto machine = createTargetMachine(*target, options.optLevel);
   if (!machine)
     return machine.takeError();
@@ -456,7 +472,7 @@ Error compileModel(const CompileOptions &options) {
   for (const EntryPointSignature &entry : *entries)
     entryNames.push_back(entry.name);
   if (Error err = addModelDescriptor(**llvmModule, *manifest, entryNames, embed,
-                                     layout->size))
+                                     layout->size, options.modelSymbol))
     return err;
   if (Error err = optimizeModule(**llvmModule, **machine, options.optLevel))
     return err;
@@ -478,6 +494,7 @@ Error compileModel(const CompileOptions &options) {
   std::vector<std::string> objects{codeObject};
   if (embed)
     objects.push_back(weightsObject);
+  stage("link");
   if (Error err = linkSharedLibrary(objects, options.outputPath))
     return err;
   cleanup.keep();

@@ -14,6 +14,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,14 @@ struct CompileOptions {
   std::optional<int64_t> bosId;
   /// Weight quantization and the pipelines' other choices.
   PipelineOptions pipeline;
+  /// The symbol that returns the descriptor: llmc_model_<modelSymbol>, or
+  /// llmc_model_get when empty (what llmc_model_load looks for by default).
+  std::string modelSymbol;
+  /// Told each stage as it starts ("import", "optimize", "lower",
+  /// "weights", "codegen", "link"), and during "weights" the bytes written
+  /// so far of `total`.
+  std::function<void(llvm::StringRef stage, uint64_t done, uint64_t total)>
+      progress;
 };
 
 /// Weights at least this large go to a side file under --weights=auto.

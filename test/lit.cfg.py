@@ -35,6 +35,7 @@ config.substitutions.append(("%testlib", os.path.join(config.test_source_root, "
 config.substitutions.append(("%examples", os.path.join(config.llmc_src_root, "examples")))
 config.substitutions.append(("%models", os.path.join(config.test_source_root, "models")))
 config.substitutions.append(("%runtime_lib", config.llmc_runtime_lib))
+config.substitutions.append(("%{runtime_dir}", os.path.dirname(config.llmc_runtime_lib)))
 
 # `lit --param target=x86-64-v3` compiles every artifact of the suite for
 # that --target instead of the host (an explicit --target in a test still

@@ -114,7 +114,7 @@ static Error defineUkernelThunks(Module &module, GlobalVariable *table) {
 
 Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
                          ArrayRef<std::string> entryPoints, bool embedded,
-                         uint64_t weightsSize) {
+                         uint64_t weightsSize, StringRef symbol) {
   LLVMContext &ctx = module.getContext();
   Type *i32 = Type::getInt32Ty(ctx);
   Type *i64 = Type::getInt64Ty(ctx);
@@ -127,8 +127,8 @@ Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
   if (Error err = defineUkernelThunks(module, ukernelTable))
     return err;
 
-  // Only llmc_model_get is exported: code reaches everything else through
-  // the descriptor's pointers.
+  // Only the getter is exported: code reaches everything else through the
+  // descriptor's pointers.
   for (Function &f : module.functions()) {
     if (f.isDeclaration())
       continue;
@@ -203,9 +203,10 @@ Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
                                               GlobalValue::InternalLinkage,
                                               descriptor, "llmc_descriptor");
 
-  auto *getter =
-      Function::Create(FunctionType::get(ptr, false),
-                       GlobalValue::ExternalLinkage, "llmc_model_get", module);
+  auto *getter = Function::Create(
+      FunctionType::get(ptr, false), GlobalValue::ExternalLinkage,
+      symbol.empty() ? Twine("llmc_model_get") : "llmc_model_" + symbol,
+      module);
   IRBuilder<> builder(BasicBlock::Create(ctx, "entry", getter));
   builder.CreateRet(descriptorGlobal);
   return Error::success();

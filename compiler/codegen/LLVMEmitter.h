@@ -19,17 +19,20 @@ llvm::Expected<std::unique_ptr<llvm::Module>>
 translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context,
                   llvm::TargetMachine &machine);
 
-/// Adds `llmc_model_get` and the descriptor it returns (runtime/include/llmc/
-/// abi.h): the manifest (also in section LLMC_MANIFEST_SECTION, behind its
-/// header), the entry points (the MLIR C interface wrappers
+/// Adds the descriptor getter and the descriptor it returns
+/// (runtime/include/llmc/ abi.h): the manifest (also in section
+/// LLMC_MANIFEST_SECTION, behind its header), the entry points (the MLIR C
+/// interface wrappers
 /// `_mlir_ciface_<name>`), and the embedded weights (symbol `llmc_weights`,
 /// defined by the weights object) when `embedded`. Everything else in the
 /// module becomes hidden. Calls to runtime kernels (llmc_ukernel_*) go
-/// through the descriptor's table.
+/// through the descriptor's table. The getter is `llmc_model_<symbol>`,
+/// `llmc_model_get` when `symbol` is empty.
 llvm::Error addModelDescriptor(llvm::Module &module,
                                llvm::ArrayRef<uint8_t> manifest,
                                llvm::ArrayRef<std::string> entryPoints,
-                               bool embedded, uint64_t weightsSize);
+                               bool embedded, uint64_t weightsSize,
+                               llvm::StringRef symbol);
 
 /// Runs LLVM's default pipeline at `optLevel` (0-3).
 llvm::Error optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,

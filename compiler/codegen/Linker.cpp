@@ -5,6 +5,7 @@
 
 #include "lld/Common/Driver.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 LLD_HAS_DRIVER(elf)
@@ -15,19 +16,14 @@ namespace llmc {
 
 Error linkSharedLibrary(ArrayRef<std::string> objects, StringRef output) {
   std::string out = output.str();
-  std::vector<const char *> args = {"ld.lld",
-                                    "-shared",
-                                    "--no-undefined",
-                                    "-z",
-                                    "noexecstack",
-                                    "-z",
-                                    "relro",
-                                    "-z",
-                                    "now",
-                                    "--hash-style=gnu",
-                                    "--as-needed",
-                                    "-o",
-                                    out.c_str()};
+  // The file name is the soname: a program linked against the library
+  // finds it by name (and rpath), wherever it was built.
+  std::string soname = sys::path::filename(output).str();
+  std::vector<const char *> args = {
+      "ld.lld",         "-shared", "-soname",     soname.c_str(),
+      "--no-undefined", "-z",      "noexecstack", "-z",
+      "relro",          "-z",      "now",         "--hash-style=gnu",
+      "--as-needed",    "-o",      out.c_str()};
   for (const std::string &object : objects)
     args.push_back(object.c_str());
   // LLVM lowers some conversions (f64 -> f16, f32 -> bf16, ...) to calls

@@ -198,7 +198,7 @@ buildManifest(ModuleOp bufferized, const WeightsLayout &layout,
       fbb, inputs.modelId.c_str(), architecture, getInt("context_length"),
       kvCache, &entryOffsets, &tensors, inputs.weightsFile.c_str(), layout.size,
       generation, tokenizer, inputs.target.c_str(), inputs.targetCpu.c_str(),
-      &features);
+      &features, inputs.descriptorSymbol.c_str());
   fb::FinishManifestBuffer(fbb, manifest);
   return std::vector<uint8_t>(fbb.GetBufferPointer(),
                               fbb.GetBufferPointer() + fbb.GetSize());

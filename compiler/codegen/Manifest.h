@@ -30,6 +30,8 @@ struct ManifestInputs {
   std::string target;
   std::string targetCpu;
   std::vector<std::string> targetFeatures;
+  /// The descriptor getter's name.
+  std::string descriptorSymbol = "llmc_model_get";
   GenerationDefaults generation;
   std::optional<TokenizerFiles> tokenizer;
 };

@@ -145,7 +145,8 @@ static Error forEachChunk(
 /// Streams the blob (zero padding between tensors) to `os`, and sets
 /// `modelId` to its digest (runtime/include/llmc/weights_digest.h).
 static Error writeBlob(raw_ostream &os, const WeightsLayout &layout,
-                       const WeightSource &source, std::string &modelId) {
+                       const WeightSource &source, std::string &modelId,
+                       WeightsProgress progress) {
   llmc_digest digest;
   llmc_digest_init(&digest);
   static const char zeros[4096] = {};
@@ -163,11 +164,13 @@ static Error writeBlob(raw_ostream &os, const WeightsLayout &layout,
         os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
         llmc_digest_update(&digest, bytes.data(), bytes.size());
         position = slot.offset + offset + bytes.size();
+        progress(position);
         return Error::success();
       });
   if (err)
     return err;
   pad(layout.size - position);
+  progress(layout.size);
   char hex[17];
   llmc_digest_hex(llmc_digest_final(&digest), hex);
   modelId = hex;
@@ -175,10 +178,11 @@ static Error writeBlob(raw_ostream &os, const WeightsLayout &layout,
 }
 
 Expected<std::string> digestWeights(const WeightsLayout &layout,
-                                    const WeightSource &source) {
+                                    const WeightSource &source,
+                                    WeightsProgress progress) {
   raw_null_ostream sink;
   std::string modelId;
-  if (Error err = writeBlob(sink, layout, source, modelId))
+  if (Error err = writeBlob(sink, layout, source, modelId, progress))
     return std::move(err);
   return modelId;
 }
@@ -194,7 +198,8 @@ template <typename T> static void writeStruct(raw_ostream &os, const T &value) {
 }
 
 Error writeWeightsObject(StringRef path, const WeightsLayout &layout,
-                         const WeightSource &source, std::string &modelId) {
+                         const WeightSource &source, std::string &modelId,
+                         WeightsProgress progress) {
   std::error_code ec;
   raw_fd_ostream os(path, ec, sys::fs::OF_None);
   if (ec)
@@ -235,7 +240,7 @@ Error writeWeightsObject(StringRef path, const WeightsLayout &layout,
   writeStruct(os, header);
   offset += sizeof(header);
   writePadding(os, offset, blobOffset);
-  if (Error err = writeBlob(os, layout, source, modelId))
+  if (Error err = writeBlob(os, layout, source, modelId, progress))
     return err;
   offset += layout.size;
   writePadding(os, offset, 8);
@@ -286,7 +291,8 @@ Error writeWeightsObject(StringRef path, const WeightsLayout &layout,
 }
 
 Error writeWeightsFile(StringRef path, const WeightsLayout &layout,
-                       const WeightSource &source, std::string &modelId) {
+                       const WeightSource &source, std::string &modelId,
+                       WeightsProgress progress) {
   std::error_code ec;
   raw_fd_ostream os(path, ec, sys::fs::OF_None);
   if (ec)
@@ -298,7 +304,7 @@ Error writeWeightsFile(StringRef path, const WeightsLayout &layout,
   writeStruct(os, header);
   uint64_t offset = sizeof(header);
   writePadding(os, offset, LLMC_WEIGHTS_HEADER_SIZE);
-  if (Error err = writeBlob(os, layout, source, modelId))
+  if (Error err = writeBlob(os, layout, source, modelId, progress))
     return err;
   // The id is the blob's digest: known once the blob is written.
   os.seek(offsetof(llmc_weights_header, model_id));

@@ -48,22 +48,27 @@ struct WeightsLayout {
 /// Reads the layout llm-bind-weights recorded on `module`.
 llvm::Expected<WeightsLayout> getWeightsLayout(mlir::ModuleOp module);
 
+/// Told the bytes of the blob written so far.
+using WeightsProgress = llvm::function_ref<void(uint64_t)>;
+
 /// The model id the blob would have, without writing it (--emit=llvm|obj).
 llvm::Expected<std::string> digestWeights(const WeightsLayout &layout,
-                                          const WeightSource &source);
+                                          const WeightSource &source,
+                                          WeightsProgress progress);
 
 /// Writes an ELF64 relocatable object whose `.llmc.weights` section (aligned
 /// to 4096) holds the blob, under the hidden symbol `llmc_weights`, and sets
 /// `modelId` to the blob's digest (llmc/weights_digest.h).
 llvm::Error writeWeightsObject(llvm::StringRef path,
                                const WeightsLayout &layout,
-                               const WeightSource &source,
-                               std::string &modelId);
+                               const WeightSource &source, std::string &modelId,
+                               WeightsProgress progress);
 
 /// Writes a side file: an llmc_weights_header page holding `modelId`, the
 /// blob's digest, which it also sets; then the blob.
 llvm::Error writeWeightsFile(llvm::StringRef path, const WeightsLayout &layout,
-                             const WeightSource &source, std::string &modelId);
+                             const WeightSource &source, std::string &modelId,
+                             WeightsProgress progress);
 
 } // namespace llmc
 

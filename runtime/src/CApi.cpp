@@ -36,6 +36,13 @@ llmc_status_t llmc_model_open(const char *path, uint32_t flags,
     return error("llmc_model_open: unknown flags " + std::to_string(flags));
   return loadModel(path, flags, model);
 }
+llmc_status_t llmc_model_open_linked(const llmc_model_descriptor *descriptor,
+                                     llmc_model_t **model) {
+  if (!descriptor || !model)
+    return error("llmc_model_open_linked: null argument");
+  *model = nullptr;
+  return openLinkedModel(descriptor, model);
+}
 const char *llmc_model_cpu_check(const llmc_model_t *model) {
   return model->cpuProblem.c_str();
 }

@@ -199,21 +199,14 @@ llmc_status_t verifyWeights(const llmc_model &model) {
   return ok();
 }
 
-/// Maps the library and its weights: dlopen, the descriptor (checked
-/// against the manifest section), the kernel table, the weights.
-llmc_status_t mapCode(llmc_model &model, const std::string &path) {
+/// Takes the library's descriptor (checked against the manifest), fills its
+/// kernel table, and maps the weights: embedded, or from the side file.
+llmc_status_t bindDescriptor(llmc_model &model,
+                             const llmc_model_descriptor *descriptor) {
   const std::string &name = model.path;
   const fb::Manifest *manifest = model.manifest;
-  model.library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!model.library)
-    return error(name + ": cannot load: " + dlerror());
-  auto get = reinterpret_cast<llmc_model_get_fn>(
-      dlsym(model.library, "llmc_model_get"));
-  if (!get)
-    return error(name + ": not an llmc model (no llmc_model_get)");
-  const llmc_model_descriptor *descriptor = get();
   if (!descriptor)
-    return error(name + ": llmc_model_get returned no descriptor");
+    return error(name + ": the library returned no descriptor");
   if (descriptor->abi_version != LLMC_ABI_VERSION)
     return error(name + ": ABI version " +
                  std::to_string(descriptor->abi_version) +
@@ -228,7 +221,6 @@ llmc_status_t mapCode(llmc_model &model, const std::string &path) {
     return error(name + ": the descriptor has no kernel table");
   bindUkernels(descriptor->ukernels);
 
-  // Weights: embedded in the library, or mapped from the side file.
   const flatbuffers::String *weightsFile = manifest->weights_file();
   if (weightsFile && weightsFile->size() > 0) {
     if (llmc_status_t status = mapWeightsFile(model, weightsFile->str()))
@@ -251,6 +243,23 @@ llmc_status_t mapCode(llmc_model &model, const std::string &path) {
                      (tensor->name() ? tensor->name()->str() : "") +
                      "' lies outside the weights");
   return ok();
+}
+
+/// Maps the library with dlopen and binds its descriptor.
+llmc_status_t mapCode(llmc_model &model, const std::string &path) {
+  const std::string &name = model.path;
+  const fb::Manifest *manifest = model.manifest;
+  model.library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!model.library)
+    return error(name + ": cannot load: " + dlerror());
+  std::string symbol = manifest->descriptor_symbol()
+                           ? manifest->descriptor_symbol()->str()
+                           : "llmc_model_get";
+  auto get =
+      reinterpret_cast<llmc_model_get_fn>(dlsym(model.library, symbol.c_str()));
+  if (!get)
+    return error(name + ": not an llmc model (no " + symbol + ")");
+  return bindDescriptor(model, get());
 }
 
 /// The decoder's facts from the manifest: the `forward` entry point, or an
@@ -417,6 +426,47 @@ llmc_status_t loadModel(const std::string &pathIn, uint32_t flags,
       return status;
     model->weightsVerified = true;
   }
+  *out = model.release();
+  return ok();
+}
+
+llmc_status_t openLinkedModel(const llmc_model_descriptor *descriptor,
+                              llmc_model **out) {
+  // The library that holds the descriptor names the model in messages and
+  // says where a side weights file is.
+  Dl_info info{};
+  std::string path = dladdr(descriptor, &info) && info.dli_fname
+                         ? info.dli_fname
+                         : "linked model";
+  if (descriptor->abi_version != LLMC_ABI_VERSION)
+    return error(path + ": ABI version " +
+                 std::to_string(descriptor->abi_version) +
+                 ", this runtime supports " + std::to_string(LLMC_ABI_VERSION));
+  if (!descriptor->manifest || descriptor->manifest_size == 0)
+    return error(path + ": the descriptor has no manifest");
+  auto model = std::make_unique<llmc_model>();
+  model->path = path;
+  // The same checks as for a file: the descriptor's manifest behind the
+  // header its section would have.
+  llmc_manifest_header header{};
+  std::memcpy(header.magic, LLMC_MANIFEST_MAGIC, sizeof(header.magic));
+  header.abi_version = descriptor->abi_version;
+  header.size = descriptor->manifest_size;
+  header.checksum = descriptor->manifest_checksum;
+  model->manifestSection.resize(sizeof(header) + header.size);
+  std::memcpy(model->manifestSection.data(), &header, sizeof(header));
+  std::memcpy(model->manifestSection.data() + sizeof(header),
+              descriptor->manifest, header.size);
+  if (llmc_status_t status = readManifest(*model))
+    return status;
+  if (!model->cpuProblem.empty())
+    return error(path + ": " + model->cpuProblem);
+  model->kernels = &selectKernels();
+  model->threads = defaultThreadCount();
+  if (llmc_status_t status = bindDescriptor(*model, descriptor))
+    return status;
+  if (llmc_status_t status = bindForward(*model))
+    return status;
   *out = model.release();
   return ok();
 }

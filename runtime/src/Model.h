@@ -83,6 +83,10 @@ void releaseModel(llmc_model *model);
 /// tokenizer. Loading and the manifest fuzzer share it.
 llmc_status_t readManifest(llmc_model &model);
 
+/// llmc_model_open_linked: a model linked into the program.
+llmc_status_t openLinkedModel(const llmc_model_descriptor *descriptor,
+                              llmc_model **out);
+
 /// Loads `path` (llmc_model_open's `flags`); on failure returns a status
 /// naming the file and the fault.
 llmc_status_t loadModel(const std::string &path, uint32_t flags,

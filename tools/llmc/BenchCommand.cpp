@@ -9,6 +9,7 @@
 
 #include "tools/llmc/Commands.h"
 #include "tools/llmc/Options.h"
+#include "tools/llmc/Progress.h"
 #include "tools/llmc/RuntimeHandles.h"
 
 #include "llvm/Support/Format.h"
@@ -126,13 +127,20 @@ Error runBench() {
 
   uint64_t bytesPerToken = llmc_model_weight_bytes_per_token(m);
   std::vector<Measurement> results;
+  Progress progress(!benchQuiet);
+  size_t total = threads->size() * prompts->size();
   for (int64_t t : *threads)
     for (int64_t p : *prompts) {
+      progress.update(("measuring " + Twine(results.size() + 1) + "/" +
+                       Twine(total) + ": " + Twine(t) + " threads, prompt " +
+                       Twine(p))
+                          .str());
       auto result = measure(m, t, p, benchGenTokens);
       if (!result)
         return result.takeError();
       results.push_back(*result);
     }
+  progress.clear();
 
   if (benchJson) {
     json::OStream out(outs(), 2);

@@ -3,10 +3,14 @@
 #include "compiler/Compiler.h"
 #include "tools/llmc/Commands.h"
 #include "tools/llmc/Options.h"
+#include "tools/llmc/Progress.h"
 #include "tools/llmc/RuntimeHandles.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+
+#include <algorithm>
 
 using namespace llvm;
 
@@ -69,6 +73,14 @@ Error runCompile() {
   options.pipeline.keepPrecision.assign(compileKeepPrecision.begin(),
                                         compileKeepPrecision.end());
   options.pipeline.ukernels = compileUkernels;
+  if (!compileModelSymbol.empty()) {
+    if (!std::all_of(compileModelSymbol.begin(), compileModelSymbol.end(),
+                     [](char c) { return isAlnum(c) || c == '_'; }))
+      return createStringError(inconvertibleErrorCode(),
+                               "--model-symbol=" + compileModelSymbol +
+                                   ": expected letters, digits and '_'");
+    options.modelSymbol = compileModelSymbol;
+  }
 
   // The tokenizer is checked with the runtime that will load it, so that a
   // tokenizer it cannot use is refused now rather than at run time. It is
@@ -94,7 +106,13 @@ Error runCompile() {
       return err;
     llmc_tokenizer_free(handle);
   }
-  return llmc::compileModel(options);
+  Progress progress(!compileQuiet);
+  options.progress = [&](StringRef stage, uint64_t done, uint64_t total) {
+    progress.update(stage, done, total);
+  };
+  Error result = llmc::compileModel(options);
+  progress.clear();
+  return result;
 }
 
 } // namespace llmc::cli

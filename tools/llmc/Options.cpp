@@ -10,13 +10,17 @@ namespace llmc::cli {
 // llmc compile
 //===----------------------------------------------------------------------===//
 
-cl::SubCommand compileCommand("compile",
-                              "Compile a Hugging Face checkpoint folder into "
-                              "a shared library");
+cl::SubCommand compileCommand(
+    "compile",
+    "Compile a model into a shared library. MODEL is a Hugging Face "
+    "checkpoint folder (config.json, *.safetensors, tokenizer.json) or an "
+    ".onnx file (external data beside it; --tokenizer names its "
+    "tokenizer.json, --context-length its context when its folder has no "
+    "config.json)");
 static cl::OptionCategory compileCategory("llmc compile options");
 
 cl::opt<std::string> compileInput(cl::Positional, cl::Required,
-                                  cl::desc("<model folder>"),
+                                  cl::desc("<model folder or model.onnx>"),
                                   cl::sub(compileCommand),
                                   cl::cat(compileCategory));
 cl::opt<std::string> compileOutput("o", cl::desc("Output file"),
@@ -104,6 +108,16 @@ cl::list<std::string> compileKeepPrecision(
     cl::desc("Classes left unquantized: embeddings, lm_head (for a tied "
              "table, naming either keeps it)"),
     cl::CommaSeparated, cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<std::string> compileModelSymbol(
+    "model-symbol",
+    cl::desc("Export the descriptor as llmc_model_<name> instead of "
+             "llmc_model_get, so that several models link into one program "
+             "(CMake's llmc_add_model uses it)"),
+    cl::value_desc("name"), cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<bool> compileQuiet("quiet",
+                           cl::desc("No progress display (none is shown when "
+                                    "stderr is not a terminal)"),
+                           cl::sub(compileCommand), cl::cat(compileCategory));
 cl::opt<bool> compileUkernels(
     "ukernels",
     cl::desc("Call the runtime's CPU kernels for linear layers (default); "
@@ -235,6 +249,10 @@ cl::opt<int64_t> benchSeed("seed",
                            cl::cat(benchCategory));
 cl::opt<bool> benchJson("json", cl::desc("One JSON array on stdout"),
                         cl::sub(benchCommand), cl::cat(benchCategory));
+cl::opt<bool> benchQuiet("quiet",
+                         cl::desc("No progress display (none is shown when "
+                                  "stderr is not a terminal)"),
+                         cl::sub(benchCommand), cl::cat(benchCategory));
 
 //===----------------------------------------------------------------------===//
 // llmc eval
@@ -259,5 +277,12 @@ cl::opt<std::string>
                   cl::cat(evalCategory));
 cl::opt<bool> evalJson("json", cl::desc("One JSON object on stdout"),
                        cl::sub(evalCommand), cl::cat(evalCategory));
+
+ArrayRef<const cl::OptionCategory *> getOptionCategories() {
+  static const cl::OptionCategory *categories[] = {
+      &compileCategory, &runCategory,   &execCategory,
+      &inspectCategory, &benchCategory, &evalCategory};
+  return categories;
+}
 
 } // namespace llmc::cli

@@ -16,6 +16,9 @@
 
 namespace llmc::cli {
 
+/// Every option category of the tool (one per subcommand), for --help.
+llvm::ArrayRef<const llvm::cl::OptionCategory *> getOptionCategories();
+
 extern llvm::cl::SubCommand compileCommand;
 extern llvm::cl::opt<std::string> compileInput;
 extern llvm::cl::opt<std::string> compileOutput;
@@ -34,6 +37,8 @@ extern llvm::cl::opt<std::string> compileScaleType;
 extern llvm::cl::opt<bool> compileZeroPoints;
 extern llvm::cl::list<std::string> compileKeepPrecision;
 extern llvm::cl::opt<bool> compileUkernels;
+extern llvm::cl::opt<std::string> compileModelSymbol;
+extern llvm::cl::opt<bool> compileQuiet;
 
 extern llvm::cl::SubCommand benchCommand;
 extern llvm::cl::opt<std::string> benchModel;
@@ -42,6 +47,7 @@ extern llvm::cl::opt<int64_t> benchGenTokens;
 extern llvm::cl::opt<std::string> benchThreads;
 extern llvm::cl::opt<int64_t> benchSeed;
 extern llvm::cl::opt<bool> benchJson;
+extern llvm::cl::opt<bool> benchQuiet;
 
 extern llvm::cl::SubCommand evalCommand;
 extern llvm::cl::opt<std::string> evalModel;

@@ -8,6 +8,8 @@
 #include "tools/llmc/Commands.h"
 #include "tools/llmc/Options.h"
 
+#include "llmc/abi.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
@@ -16,6 +18,12 @@ using namespace llvm;
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // --help lists llmc's options only, not the hundreds libLLVM registers.
+  cl::HideUnrelatedOptions(llmc::cli::getOptionCategories());
+  cl::SetVersionPrinter([](raw_ostream &os) {
+    os << "llmc " << LLMC_VERSION << "\nLLVM " << LLVM_VERSION_STRING
+       << "\nartifact ABI version " << LLMC_ABI_VERSION << "\n";
+  });
   cl::ParseCommandLineOptions(argc, argv,
                               "llmc: an ahead-of-time compiler for "
                               "large language models\n");

@@ -1,8 +1,10 @@
 /*===- abi.h - The descriptor a compiled llmc model exports ----*- C -*-===*\
  *
  * A compiled model is a shared library exporting one symbol,
- * `llmc_model_get`, which returns the descriptor below. The compiler emits
- * it; the runtime checks `abi_version` before reading anything else.
+ * `llmc_model_get` (or `llmc_model_<name>`, `llmc compile --model-symbol`,
+ * so that several models link into one program), which returns the
+ * descriptor below. The compiler emits it; the runtime checks
+ * `abi_version` before reading anything else.
  *
 \*===----------------------------------------------------------------------===*/
 
@@ -17,7 +19,7 @@ extern "C" {
 
 /* Bumped whenever the layout below, the manifest's meaning or the calling
  * convention changes. */
-#define LLMC_ABI_VERSION 4u
+#define LLMC_ABI_VERSION 5u
 
 /* The manifest also lives in a section of its own, behind this header, so
  * that the runtime checks the ABI version and the CPU features an artifact

@@ -75,6 +75,16 @@ enum {
 llmc_status_t llmc_model_open(const char *path, uint32_t flags,
                               llmc_model_t **model);
 
+/* A model linked into the program (CMake's llmc_add_model(NAME ...), or
+ * `llmc compile --model-symbol=NAME`): pass what its llmc_model_NAME()
+ * returns. The descriptor is checked as a loaded library's is (ABI version,
+ * manifest, CPU features); a side weights file is looked up beside the
+ * library that holds the model. */
+struct llmc_model_descriptor;
+llmc_status_t
+llmc_model_open_linked(const struct llmc_model_descriptor *descriptor,
+                       llmc_model_t **model);
+
 /* "" when this CPU has every feature the model's code was compiled for,
  * else a one-line description of what it lacks. */
 const char *llmc_model_cpu_check(const llmc_model_t *model);

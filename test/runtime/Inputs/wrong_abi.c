@@ -25,4 +25,7 @@ struct descriptor {
 
 static const struct descriptor d = {ABI, 0, {NULL}};
 
-const struct descriptor *llmc_model_get(void) { return &d; }
+#ifndef SYMBOL
+#define SYMBOL llmc_model_get
+#endif
+const struct descriptor *SYMBOL(void) { return &d; }
