@@ -1,28 +1,40 @@
 #!/usr/bin/env bash
-# Installs every Debian package llmc's build, tests and benchmarks need.
-# Idempotent: safe to run on a machine that already has them.
+# Installs the Debian packages llmc needs. Without arguments: what building
+# llmc and running models need (the README's main job). With --tests: also
+# what the test suite and benchmarks need (PyTorch, ONNX test data and
+# onnxruntime references, OpenBLAS, Node.js). Idempotent.
+# Usage: scripts/setup.sh [--tests]
 set -euo pipefail
 
 packages=(
-  # Compiler toolchain and MLIR/LLVM 22.
+  # Compiler toolchain and MLIR/LLVM 22; compiler-rt's builtins, which
+  # compiled models link.
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
-  liblld-22-dev libzstd-dev ninja-build cmake
+  liblld-22-dev libzstd-dev libclang-rt-22-dev ninja-build cmake
   # Frontends and the artifact manifest.
-  libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
+  libprotobuf-dev protobuf-compiler libonnx-dev
   libflatbuffers-dev flatbuffers-compiler flatbuffers-compiler-dev
   nlohmann-json3-dev
-  # Tests: GoogleTest, benchmarks, python references and test-data generators.
-  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-22-dev libopenblas-dev
-  python3-numpy python3-onnx
-  python3-torch
+  # GoogleTest (configured with the build; small).
+  libgtest-dev libgmock-dev
 )
+tests=0
+if [ "${1:-}" = "--tests" ]; then
+  tests=1
+  packages+=(
+    # References and test-data generators, ONNX conformance data, the
+    # benchmark's GEMM peak, the Debian packages' dependency scan.
+    python3-numpy python3-onnx python3-torch libonnx-testdata
+    libopenblas-dev dpkg-dev pkgconf
+    nodejs npm
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
     missing+=("$p")
 done
-
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -30,15 +42,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+[ "$tests" -eq 1 ] || exit 0
 
-# The benchmark's onnxruntime side (bench/run_bench.py; a tiny run is a CI
-# test): Node.js, and onnxruntime-node pinned by bench/package.json, kept in
-# .cache/bench-node.
-if ! command -v npm >/dev/null 2>&1; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
-fi
+# onnxruntime for the benchmark and the recorded ONNX references, pinned by
+# bench/package.json, kept in .cache/bench-node.
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bench_node="$root/.cache/bench-node"
 if [ ! -f "$bench_node/node_modules/onnxruntime-node/package.json" ] ||

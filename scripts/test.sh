@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh
+scripts/setup.sh --tests
 scripts/build.sh
 (cd build && ctest --output-on-failure -j "$(nproc)")
 scripts/test-sanitizers.sh
