@@ -199,6 +199,32 @@ llmc_status_t verifyWeights(const llmc_model &model) {
   return ok();
 }
 
+/// Whether every vector of 64-bit values is 8-byte aligned, which
+/// FlatBuffers' verifier (2.0.8) checks only for table fields: a hostile
+/// manifest could otherwise make reads of shapes and ids misaligned.
+bool vectorsAligned(const fb::Manifest &manifest) {
+  auto aligned = [](const flatbuffers::Vector<int64_t> *v) {
+    return !v || reinterpret_cast<uintptr_t>(v->data()) % alignof(int64_t) == 0;
+  };
+  auto arguments =
+      [&](const flatbuffers::Vector<flatbuffers::Offset<fb::Argument>> *args) {
+        if (args)
+          for (const fb::Argument *arg : *args)
+            if (!aligned(arg->shape()))
+              return false;
+        return true;
+      };
+  if (manifest.entry_points())
+    for (const fb::EntryPoint *entry : *manifest.entry_points())
+      if (!arguments(entry->inputs()) || !arguments(entry->outputs()))
+        return false;
+  if (manifest.tensors())
+    for (const fb::Tensor *tensor : *manifest.tensors())
+      if (!aligned(tensor->shape()))
+        return false;
+  return !manifest.generation() || aligned(manifest.generation()->stop_ids());
+}
+
 /// Takes the library's descriptor (checked against the manifest), fills its
 /// kernel table, and maps the weights: embedded, or from the side file.
 llmc_status_t bindDescriptor(llmc_model &model,
@@ -335,6 +361,9 @@ llmc_status_t readManifest(llmc_model &model) {
   if (!fb::VerifyManifestBuffer(verifier))
     return error(name + ": manifest fails schema verification");
   const fb::Manifest *manifest = fb::GetManifest(bytes);
+  if (!vectorsAligned(*manifest))
+    return error(name + ": manifest fails schema verification (a vector of "
+                        "64-bit values is misaligned)");
   model.manifest = manifest;
   model.manifestChecksum = header.checksum;
 
