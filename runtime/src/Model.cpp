@@ -204,7 +204,10 @@ llmc_status_t verifyWeights(const llmc_model &model) {
 /// manifest could otherwise make reads of shapes and ids misaligned.
 bool vectorsAligned(const fb::Manifest &manifest) {
   auto aligned = [](const flatbuffers::Vector<int64_t> *v) {
-    return !v || reinterpret_cast<uintptr_t>(v->data()) % alignof(int64_t) == 0;
+    // (An empty vector has nothing to read, and the builder leaves it
+    // unaligned.)
+    return !v || v->size() == 0 ||
+           reinterpret_cast<uintptr_t>(v->data()) % alignof(int64_t) == 0;
   };
   auto arguments =
       [&](const flatbuffers::Vector<flatbuffers::Offset<fb::Argument>> *args) {

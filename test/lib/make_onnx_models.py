@@ -55,6 +55,10 @@ OUTDIR/
                             a buffer whose size comes from run-time values.
   duplicate_output.onnx     two nodes that both write "y".
   negative_dim.onnx         an input declared with a dim of -3.
+  reshape_mismatch.onnx     Reshape of X f32[2, 3] to [4] (the fuzzer's:
+                            invalid IR; now an import error).
+  reshape_runtime.onnx      Reshape of X f32["n", 3] to [2, -1]: only the run
+                            time knows whether it fits.
 
 Inputs and expectations (.npy):
   x_2x3x8.npy                        input of the shape chains
@@ -481,6 +485,19 @@ def main():
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, -3])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, -3])])
     save_unchecked(model_of(graph), p("negative_dim.onnx"))
+
+    # v: reshapes whose element counts disagree, statically or at run time.
+    for name, dims, shape in (("reshape_mismatch", [2, 3], [4]),
+                              ("reshape_runtime", ["n", 3], [2, -1])):
+        graph = helper.make_graph(
+            [helper.make_node("Reshape", ["X", "S"], ["Y"], name="reshape")],
+            name,
+            [helper.make_tensor_value_info("X", TensorProto.FLOAT, dims)],
+            [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)],
+            [int64_const("S", shape)])
+        save_unchecked(model_of(graph), p(name + ".onnx"))
+    np.save(p("f32_3x3.npy"), np.arange(9, dtype=np.float32).reshape(3, 3))
+    np.save(p("f32_4x3.npy"), np.arange(12, dtype=np.float32).reshape(4, 3))
 
 
 if __name__ == "__main__":

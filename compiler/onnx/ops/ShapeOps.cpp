@@ -274,6 +274,22 @@ LogicalResult importReshape(NodeContext &ctx) {
   auto sizes = resolveShape(ctx, ctx.tensor(0), *target, allowZero);
   if (failed(sizes))
     return failure();
+  // The element count must not change: refused when both are known, checked
+  // at run time otherwise (a reshape that does not fit would read outside
+  // its source).
+  OpFoldResult count = ctx.b.getIndexAttr(1);
+  for (OpFoldResult s : *sizes)
+    count = foldOrEmit(ctx, count, s, '*');
+  OpFoldResult have = numElements(ctx, ctx.tensor(0));
+  auto wanted = staticValue(count), got = staticValue(have);
+  if (wanted && got && *wanted != *got)
+    return ctx.fail("cannot reshape " + Twine(*got) + " elements into " +
+                    Twine(*wanted));
+  if (!wanted || !got)
+    ctx.check(arith::CmpIOp::create(ctx.b, ctx.loc, arith::CmpIPredicate::eq,
+                                    ctx.toIndex(count), ctx.toIndex(have)),
+              "cannot reshape {0} elements into {1} at run time",
+              {ctx.toIndex(have), ctx.toIndex(count)});
   // A tracked shape tensor reshaped keeps its elements.
   if (auto e = ctx.elements(0); e && staticShape(*sizes).size() <= 1 &&
                                 ctx.type(0).getNumElements() <= 16) {
