@@ -11,13 +11,15 @@ tokenizer/   tokenizer.json NUL text, for stories260K's SentencePiece-style
 manifest/    the FlatBuffers manifests of compiled artifacts (a Hugging Face
              decoder, int4 with a side file, an ONNX decoder export)
 safetensors/ small valid files: f32, f16 and bf16 tensors, an empty one
-onnx/        the ONNX fuzzer also reads libonnx-testdata's node models
-             (scripts/fuzz-smoke.sh adds them)
+onnx/        not written here: past findings (matmul_vector_3d,
+             reshape_element_count) and the onnxruntime-genai export's graph
+             (its weights are external, so it exercises the decoder
+             recognizer's refusals); scripts/fuzz-smoke.sh adds
+             libonnx-testdata's node models
 """
 import argparse
 import json
 import os
-import shutil
 import struct
 import subprocess
 import sys
@@ -61,8 +63,9 @@ def main():
     ap.add_argument("--llmc", required=True)
     args = ap.parse_args()
     out = os.path.join(HERE, "corpus")
-    for name in ("config", "tokenizer", "manifest", "safetensors"):
-        shutil.rmtree(os.path.join(out, name), ignore_errors=True)
+    # Files are overwritten, never the folders removed: they also hold the
+    # inputs of past findings (e.g. manifest/misaligned_stop_ids), which
+    # stay as regression seeds.
 
     with tempfile.TemporaryDirectory() as tmp:
         make = [sys.executable, os.path.join(ROOT, "test", "lib", "make_hf_checkpoint.py")]

@@ -455,6 +455,32 @@ def main():
             np.arange(12, dtype=np.float32).reshape(3, 4)
             @ np.arange(8, dtype=np.float32).reshape(4, 2))
 
+    # MatMul with vector operands (numpy: a 1-D operand gains a unit dim
+    # that the result drops), static and dynamic; found by llmc-fuzz-onnx.
+    rng = np.random.default_rng(7)
+    for name, a_shape, b_shape, a_dims, b_dims in (
+            ("v_3d", (4,), (2, 4, 3), [4], [2, 4, 3]),
+            ("m_v", (3, 4), (4,), [3, 4], [4]),
+            ("v_v", (5,), (5,), [5], [5]),
+            ("vdyn_3d", (4,), (2, 4, 3), ["k"], ["b", "k", 3]),
+            ("3d_vdyn", (2, 3, 4), (4,), ["b", 3, "k"], ["k"])):
+        out_shape = list(np.matmul(np.zeros(a_shape), np.zeros(b_shape)).shape)
+        out_dims = [f"y{i}" for i in range(len(out_shape))]
+        graph = helper.make_graph(
+            [helper.make_node("MatMul", ["a", "b"], ["y"], name="matmul")],
+            "matmul_" + name,
+            [helper.make_tensor_value_info("a", TensorProto.FLOAT, a_dims),
+             helper.make_tensor_value_info("b", TensorProto.FLOAT, b_dims)],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_dims)])
+        save(model_of(graph), p(f"matmul_{name}.onnx"))
+        a = rng.standard_normal(a_shape).astype(np.float32)
+        b = rng.standard_normal(b_shape).astype(np.float32)
+        np.save(p(f"matmul_{name}_a.npy"), a)
+        np.save(p(f"matmul_{name}_b.npy"), b)
+        expected = np.matmul(a, b)
+        assert list(expected.shape) == out_shape
+        np.save(p(f"expected_matmul_{name}.npy"), np.asarray(expected, np.float32))
+
     # s: a buffer sized by run-time values.
     graph = helper.make_graph(
         [helper.make_node("ConstantOfShape", ["S"], ["Y"], name="fill",

@@ -31,12 +31,47 @@ FailureOr<Value> emitMatMul(NodeContext &ctx, Value a, Value b) {
   auto bt = cast<RankedTensorType>(b.getType());
   if (at.getRank() == 0 || bt.getRank() == 0)
     return ctx.fail("expects operands of rank at least 1");
-  bool vecA = at.getRank() == 1, vecB = bt.getRank() == 1;
+  // A vector operand is a matrix with a unit dim ([K] -> [1, K] or
+  // [K, 1]) that the result drops again: every loop then indexes some
+  // operand, as linalg requires.
+  if (at.getRank() == 1 || bt.getRank() == 1) {
+    bool vecA = at.getRank() == 1, vecB = bt.getRank() == 1;
+    auto promote = [&](Value v, bool front) -> Value {
+      auto t = cast<RankedTensorType>(v.getType());
+      SmallVector<int64_t> shape{t.getDimSize(0)};
+      shape.insert(front ? shape.begin() : shape.end(), 1);
+      return tensor::ExpandShapeOp::create(
+          ctx.b, ctx.loc, RankedTensorType::get(shape, t.getElementType()), v,
+          SmallVector<ReassociationIndices>{{0, 1}});
+    };
+    auto product = emitMatMul(ctx, vecA ? promote(a, true) : a,
+                              vecB ? promote(b, false) : b);
+    if (failed(product))
+      return failure();
+    auto pt = cast<RankedTensorType>(product->getType());
+    int64_t rank = pt.getRank();
+    // Drop the promoted dims: m at rank - 2, n at rank - 1.
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t d = 0; d < rank - 2; ++d)
+      groups.push_back({d});
+    if (vecA && vecB) // [1, 1] -> a scalar
+      return tensor::CollapseShapeOp::create(
+                 ctx.b, ctx.loc, RankedTensorType::get({}, pt.getElementType()),
+                 *product, SmallVector<ReassociationIndices>{})
+          .getResult();
+    if (vecA) {
+      if (groups.empty())
+        groups.push_back({rank - 2, rank - 1});
+      else
+        groups.back().push_back(rank - 2), groups.push_back({rank - 1});
+    } else {
+      groups.push_back({rank - 2, rank - 1});
+    }
+    return tensor::CollapseShapeOp::create(ctx.b, ctx.loc, *product, groups)
+        .getResult();
+  }
+  bool vecA = false, vecB = false;
   SmallVector<OpFoldResult> aSizes = sizesOf(ctx, a), bSizes = sizesOf(ctx, b);
-  if (vecA)
-    aSizes.insert(aSizes.begin(), ctx.b.getIndexAttr(1));
-  if (vecB)
-    bSizes.push_back(ctx.b.getIndexAttr(1));
   int64_t ar = aSizes.size(), br = bSizes.size();
   int64_t batch = std::max(ar, br) - 2;
   // Batch sizes broadcast numpy-style.
