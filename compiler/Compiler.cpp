@@ -8,9 +8,11 @@
 #include "compiler/codegen/Target.h"
 #include "compiler/codegen/WeightsWriter.h"
 #include "compiler/hf/HFImporter.h"
+#include "compiler/onnx/DecoderLifting.h"
 #include "compiler/onnx/OnnxImporter.h"
 #include "compiler/support/FileError.h"
 #include "compiler/support/ParseJson.h"
+#include "dialects/llm/LLMOps.h"
 #include "passes/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -26,6 +28,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <map>
 
 using namespace llvm;
 
@@ -171,6 +175,10 @@ struct ImportedModel {
   std::unique_ptr<WeightSource> weights;
   GenerationDefaults generation;
   std::optional<TokenizerFiles> tokenizer;
+  /// Why an ONNX export got no `forward` entry point (empty when it did).
+  std::string notLifted;
+  /// Why a lifted ONNX export has no `graph` entry point (empty when it has).
+  std::string notImported;
 };
 
 /// The tokenizer and generation defaults: from --tokenizer's folder when
@@ -213,13 +221,6 @@ Expected<ImportedModel> importModel(mlir::MLIRContext &context,
     auto onnx = OnnxModel::load(options.modelPath);
     if (!onnx)
       return onnx.takeError();
-    OnnxImportOptions importOptions;
-    importOptions.contextLength = options.contextLength;
-    auto module = importOnnxModel(context, **onnx, importOptions);
-    if (!module)
-      return module.takeError();
-    model.module = std::move(*module);
-    model.weights = std::move(*onnx);
     // An ONNX file's folder usually holds no tokenizer: --tokenizer names it.
     if (Error err = readModelFolderFacts(
             options, sys::path::parent_path(options.modelPath), model))
@@ -229,13 +230,43 @@ Expected<ImportedModel> importModel(mlir::MLIRContext &context,
     int64_t contextLength = options.contextLength > 0
                                 ? options.contextLength
                                 : model.generation.maxPositionEmbeddings;
-    mlir::OpBuilder b(&context);
-    (*model.module)
-        ->setAttr("llm.model",
-                  b.getDictionaryAttr(
-                      {b.getNamedAttr("architecture", b.getStringAttr("onnx")),
-                       b.getNamedAttr("context_length",
-                                      b.getI64IntegerAttr(contextLength))}));
+    // A decoder the recognizer understands also gets `forward`, built from
+    // llm ops as a checkpoint's is; `graph` stays for `llmc exec`.
+    auto decoder = recognizeDecoder(**onnx);
+    bool lift = false;
+    if (!decoder)
+      model.notLifted = toString(decoder.takeError());
+    else if (contextLength <= 0)
+      model.notLifted = "a decoder, but no context length: pass "
+                        "--context-length or a config.json beside the "
+                        "tokenizer";
+    else
+      lift = true;
+    OnnxImportOptions importOptions;
+    importOptions.contextLength = contextLength;
+    auto module = importOnnxModel(context, **onnx, importOptions);
+    if (module) {
+      model.module = std::move(*module);
+    } else if (lift) {
+      // Contrib ops the generic path lacks: the lifted decoder still runs.
+      model.notImported = toString(module.takeError());
+      model.module = mlir::ModuleOp::create(mlir::UnknownLoc::get(&context));
+    } else {
+      return module.takeError();
+    }
+    if (lift) {
+      // Facts the graph cannot hold come from the files beside the
+      // tokenizer, as a checkpoint's config.json gives them.
+      HFConfig &config = decoder->config;
+      config.maxPositionEmbeddings = model.generation.maxPositionEmbeddings;
+      config.bosTokenId = model.generation.bosId;
+      config.eosTokenIds.assign(model.generation.stopIds.begin(),
+                                model.generation.stopIds.end());
+      if (Error err =
+              liftDecoder(*model.module, **onnx, *decoder, contextLength))
+        return std::move(err);
+    }
+    model.weights = std::move(*onnx);
     return std::move(model);
   }
   auto checkpoint = HFCheckpoint::open(options.modelPath);
@@ -298,6 +329,37 @@ Error checkContextLength(mlir::ModuleOp module, const CompileOptions &options) {
   return Error::success();
 }
 
+/// --report-lifting: per entry point, how many of each llm op it holds;
+/// then why the export was not lifted, when it was not.
+void reportLifting(mlir::ModuleOp module, StringRef notLifted,
+                   StringRef notImported, raw_ostream &os) {
+  for (auto func : module.getOps<mlir::func::FuncOp>()) {
+    if (!func->hasAttr("llm.entry_point"))
+      continue;
+    std::map<std::string, int64_t> counts;
+    int64_t generic = 0;
+    func.walk([&](mlir::Operation *op) {
+      StringRef dialect =
+          op->getDialect() ? op->getDialect()->getNamespace() : StringRef();
+      if (dialect == "llm" && !isa<llm::WeightOp, llm::AssertOp>(op))
+        ++counts[op->getName().getStringRef().str()];
+      else if (dialect == "linalg")
+        ++generic;
+    });
+    os << "entry " << func.getSymName() << ":";
+    if (counts.empty())
+      os << " nothing lifted";
+    for (auto [i, entry] : llvm::enumerate(counts))
+      os << (i ? ", " : " ") << entry.second << " " << entry.first;
+    os << "; " << generic << " generic linalg ops\n";
+  }
+  if (!notImported.empty())
+    os << "entry graph: not imported (llmc exec cannot run this model): "
+       << notImported << "\n";
+  if (!notLifted.empty())
+    os << "not lifted: " << notLifted << "\n";
+}
+
 } // namespace
 
 Error compileModel(const CompileOptions &options) {
@@ -329,15 +391,24 @@ Error compileModel(const CompileOptions &options) {
     return writeText(options.outputPath,
                      [&](raw_ostream &os) { module.print(os); });
   };
+  if (options.reportLifting && StringRef(options.modelPath).ends_with(".onnx"))
+    reportLifting(module, model->notLifted, model->notImported, outs());
   bool mlirOut = options.emit == EmitKind::MLIR;
   if (mlirOut && options.stage == MLIRStage::Import)
     return printModule();
 
-  if (options.pipeline.quantize != "none" &&
-      StringRef(options.modelPath).ends_with(".onnx"))
-    return fileError(options.modelPath,
-                     "--quantize applies to Hugging Face checkpoints; ONNX "
-                     "graphs are compiled as exported");
+  bool isOnnx = StringRef(options.modelPath).ends_with(".onnx");
+  if (options.pipeline.quantize != "none" && isOnnx) {
+    if (!model->notLifted.empty())
+      return fileError(options.modelPath,
+                       "--quantize applies to lifted decoders, and this "
+                       "graph was not lifted: " +
+                           model->notLifted);
+    // Quantized weights serve `forward` alone: keeping the f32 `graph`
+    // would store every weight twice.
+    if (auto graph = module.lookupSymbol<mlir::func::FuncOp>("graph"))
+      graph.erase();
+  }
   stage("optimize");
   if (Error err = runPipeline(
           module,

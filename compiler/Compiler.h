@@ -47,6 +47,9 @@ struct CompileOptions {
   /// The symbol that returns the descriptor: llmc_model_<modelSymbol>, or
   /// llmc_model_get when empty (what llmc_model_load looks for by default).
   std::string modelSymbol;
+  /// Print, for an ONNX model, what each entry point holds in llm ops and
+  /// why the export was not lifted, if it was not (--report-lifting).
+  bool reportLifting = false;
   /// Told each stage as it starts ("import", "optimize", "lower",
   /// "weights", "codegen", "link"), and during "weights" the bytes written
   /// so far of `total`.

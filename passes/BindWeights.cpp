@@ -20,7 +20,10 @@ using namespace mlir;
 namespace llmc {
 namespace {
 
-/// What the blob holds for one weight name.
+/// A weight's name and the packed form it is read in (null: as stored).
+using SlotKey = std::pair<StringAttr, llm::PackedWeightType>;
+
+/// What the blob holds for one weight name and form.
 struct Slot {
   RankedTensorType type;        // as stored in the model files
   llm::PackedWeightType packed; // the layout written, when packed
@@ -99,9 +102,12 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
       return signalPassFailure();
     }
 
-    // One slot per distinct name, in order of first use: the tensor as
-    // stored, or packed when every reader is one `llm.pack_weight`.
-    llvm::MapVector<StringAttr, Slot> slots;
+    // One slot per distinct name and form, in order of first use: the
+    // tensor as stored, or packed when every reader of the op is one
+    // `llm.pack_weight`. A weight one entry point reads as stored and
+    // another packed (an ONNX graph and its lifted decoder) has both.
+    llvm::MapVector<SlotKey, Slot> slots;
+    llvm::DenseMap<StringAttr, RankedTensorType> storedTypes;
     WalkResult walk = module.walk([&](llm::WeightOp op) -> WalkResult {
       if (!op->getParentOfType<func::FuncOp>()->hasAttr("llm.entry_point"))
         return op.emitOpError("expects weights only inside entry points");
@@ -109,15 +115,16 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
       if (failed(packed))
         return WalkResult::interrupt();
       Slot slot{op.getType(), *packed, rolesOf(op)};
-      auto [it, inserted] = slots.insert({op.getNameAttr(), slot});
-      if (inserted)
-        return WalkResult::advance();
-      if (it->second.type != slot.type || it->second.packed != slot.packed)
+      auto [stored, first] =
+          storedTypes.insert({op.getNameAttr(), op.getType()});
+      if (!first && stored->second != slot.type)
         return op.emitOpError()
                << "refers to weight '" << op.getName() << "' as "
-               << describe(slot) << ", but it was used as "
-               << describe(it->second);
-      it->second.roles.insert(slot.roles.begin(), slot.roles.end());
+               << describe(slot) << ", but it was used as " << stored->second;
+      auto [it, inserted] =
+          slots.insert({SlotKey{op.getNameAttr(), *packed}, slot});
+      if (!inserted)
+        it->second.roles.insert(slot.roles.begin(), slot.roles.end());
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())
@@ -129,15 +136,17 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
         if (auto name =
                 func.getArgAttrOfType<StringAttr>(i, "llm.default_weight"))
           slots.insert(
-              {name, Slot{cast<RankedTensorType>(func.getArgument(i).getType()),
-                          {},
-                          {"input"}}});
+              {SlotKey{name, {}},
+               Slot{cast<RankedTensorType>(func.getArgument(i).getType()),
+                    {},
+                    {"input"}}});
 
     OpBuilder builder(ctx);
-    llvm::DenseMap<StringAttr, int64_t> offsets;
+    llvm::DenseMap<SlotKey, int64_t> offsets;
     SmallVector<Attribute> table;
     int64_t size = 0;
-    for (auto &[name, slot] : slots) {
+    for (auto &[key, slot] : slots) {
+      StringAttr name = key.first;
       int64_t bytes;
       if (slot.packed) {
         bytes = slot.packed.getLayout().total;
@@ -146,7 +155,7 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
         bytes = (slot.type.getNumElements() * bits + 7) / 8;
       }
       size = llvm::alignTo(size, alignment);
-      offsets[name] = size;
+      offsets[key] = size;
       SmallVector<NamedAttribute> entry{
           builder.getNamedAttr("name", name),
           builder.getNamedAttr("offset", builder.getI64IntegerAttr(size)),
@@ -183,13 +192,17 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
       // of them.
       SmallVector<llm::WeightOp> weights;
       func.walk([&](llm::WeightOp op) { weights.push_back(op); });
-      llvm::DenseMap<StringAttr, Value> views;
+      llvm::DenseMap<SlotKey, Value> views;
+      auto keyOf = [](llm::WeightOp op) {
+        return SlotKey{op.getNameAttr(), *packedTypeOf(op)};
+      };
       for (llm::WeightOp op : weights) {
-        Value &view = views[op.getNameAttr()];
+        SlotKey key = keyOf(op);
+        Value &view = views[key];
         if (view)
           continue;
         Location loc = op.getLoc();
-        int64_t offset = offsets[op.getNameAttr()];
+        int64_t offset = offsets[key];
         auto viewAt = [&](int64_t at, RankedTensorType type) -> Value {
           if (!type)
             return {};
@@ -202,7 +215,7 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
                                                    /*restrict=*/true,
                                                    /*writable=*/false);
         };
-        llm::PackedWeightType packed = slots[op.getNameAttr()].packed;
+        llm::PackedWeightType packed = key.second;
         if (!packed) {
           view = viewAt(offset, op.getType());
           continue;
@@ -216,7 +229,7 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
       }
       // A packed weight's readers read the view in place of the pack.
       for (llm::WeightOp op : weights) {
-        Value view = views[op.getNameAttr()];
+        Value view = views[keyOf(op)];
         for (Operation *user : llvm::make_early_inc_range(op->getUsers()))
           if (auto pack = dyn_cast<llm::PackWeightOp>(user)) {
             pack.replaceAllUsesWith(view);

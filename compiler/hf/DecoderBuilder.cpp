@@ -261,7 +261,7 @@ llvm::Error DecoderBuilder::build() {
 
   for (int64_t layer = 0; layer < config.numLayers; ++layer)
     if (llvm::Error err = buildLayer(layer, hidden, cache))
-      return std::move(err);
+      return err;
 
   auto normed = rmsNorm(hidden, "model.norm.weight");
   if (!normed)

@@ -1,5 +1,4 @@
-//===- DecoderBuilder.h - The llm form of a Llama-family decoder -*- C++
-//-*-===//
+//===- DecoderBuilder.h - The llm form of a decoder -------------*- C++ -*-===//
 //
 // Both frontends meet here: a Hugging Face checkpoint and a lifted ONNX
 // export describe the same decoder (an HFConfig and where each tensor is),

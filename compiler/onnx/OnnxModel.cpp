@@ -242,6 +242,15 @@ Expected<TensorBytes> OnnxModel::getData(const onnx::TensorProto &t) const {
 }
 
 void OnnxModel::release(ArrayRef<uint8_t> bytes) const {
+  for (auto it = converted.begin(); it != converted.end(); ++it) {
+    ArrayRef<uint8_t> held = it->second.bytes;
+    if (!it->first().ends_with(kTransposedSuffix) || held.empty() ||
+        bytes.empty() || bytes.data() + bytes.size() != held.end() ||
+        bytes.data() < held.data())
+      continue;
+    converted.erase(it);
+    return;
+  }
   for (const auto &[location, file] : files) {
     auto *start = reinterpret_cast<const uint8_t *>(file->getBufferStart());
     if (bytes.data() >= start &&
@@ -250,8 +259,40 @@ void OnnxModel::release(ArrayRef<uint8_t> bytes) const {
   }
 }
 
+/// The transpose of the 2-D `data`, whose elements are `size` bytes.
+static TensorBytes transpose2D(const TensorBytes &data, unsigned size) {
+  TensorBytes result;
+  result.dataType = data.dataType;
+  uint64_t rows = data.shape[0], cols = data.shape[1];
+  result.shape = {data.shape[1], data.shape[0]};
+  result.owned = std::make_shared<std::vector<uint8_t>>(data.bytes.size());
+  uint8_t *out = result.owned->data();
+  for (uint64_t r = 0; r < rows; ++r)
+    for (uint64_t c = 0; c < cols; ++c)
+      std::memcpy(out + (c * rows + r) * size,
+                  data.bytes.data() + (r * cols + c) * size, size);
+  result.bytes = *result.owned;
+  return result;
+}
+
 Expected<ArrayRef<uint8_t>> OnnxModel::getTensorBytes(StringRef name) const {
   auto it = converted.find(name);
+  if (it == converted.end() && name.ends_with(kTransposedSuffix) &&
+      !getInitializer(name)) {
+    StringRef base = name.drop_back(kTransposedSuffix.size());
+    const onnx::TensorProto *tensor = getInitializer(base);
+    if (!tensor)
+      return fileError(path, "no initializer '" + base + "'");
+    auto data = getData(*tensor);
+    if (!data)
+      return data.takeError();
+    if (data->shape.size() != 2)
+      return fileError(path, "initializer '" + base + "' is not 2-D");
+    TensorBytes transposed =
+        transpose2D(*data, getOnnxElementSize(data->dataType));
+    release(data->bytes);
+    it = converted.insert({name, std::move(transposed)}).first;
+  }
   if (it == converted.end()) {
     const onnx::TensorProto *tensor = getInitializer(name);
     if (!tensor)

@@ -44,8 +44,8 @@ public:
   static llvm::Expected<std::unique_ptr<OnnxModel>> load(llvm::StringRef path);
   /// Parses a model held in memory; `path` names it and locates external
   /// data.
-  static llvm::Expected<std::unique_ptr<OnnxModel>>
-  parse(llvm::StringRef bytes, llvm::StringRef path);
+  static llvm::Expected<std::unique_ptr<OnnxModel>> parse(llvm::StringRef bytes,
+                                                          llvm::StringRef path);
 
   const onnx::ModelProto &getProto() const { return model; }
   const onnx::GraphProto &getGraph() const { return model.graph(); }
@@ -64,9 +64,19 @@ public:
     initializers[name] = tensor;
   }
 
+  /// The name under which getTensorBytes serves the transpose of the 2-D
+  /// initializer `name`: a lifted linear layer stores its weight
+  /// [out, in] where the export multiplies by [in, out].
+  static std::string getTransposedName(llvm::StringRef name) {
+    return (name + kTransposedSuffix).str();
+  }
+  static constexpr llvm::StringLiteral kTransposedSuffix = "@transposed";
+
   llvm::Expected<llvm::ArrayRef<uint8_t>>
   getTensorBytes(llvm::StringRef name) const override;
-  /// Releases pages of mapped external data files only.
+  /// Releases pages of mapped external data files, and drops a transposed
+  /// copy once its last bytes are released (the writer reads it again
+  /// should it need to).
   void release(llvm::ArrayRef<uint8_t> bytes) const override;
 
 private:

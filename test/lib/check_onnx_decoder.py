@@ -2,13 +2,17 @@
 """Checks an ONNX decoder export against the Hugging Face build of the same
 model and an independent reference.
 
-  check_onnx_decoder.py LLMC ONNX.so HF.so MODEL.bin PROMPT...
+  check_onnx_decoder.py LLMC ONNX.so HF.so [--reference MODEL.bin]
+                        [--eval-text FILE] PROMPT...
 
 For each prompt: `llmc run --json` on both libraries must give the same
-greedy tokens (64, ignoring stop ids); `llmc exec` on the ONNX library with
-the prompt's ids (empty past) must give logits within 1e-4 of the numpy
-llama2.c reference (test/lib/llama2c_reference.py).
+greedy tokens (64, ignoring stop ids); with --reference, `llmc exec` on the
+ONNX library with the prompt's ids (empty past) must give logits within 1e-4
+of the numpy llama2.c reference (test/lib/llama2c_reference.py). With
+--eval-text, `llmc eval` must give both the same perplexity within 1e-4
+(relative).
 """
+import argparse
 import json
 import os
 import subprocess
@@ -28,16 +32,39 @@ def run_json(llmc, library, prompt):
     return json.loads(out)
 
 
+def eval_json(llmc, library, text):
+    out = subprocess.run([llmc, "eval", library, "--text", text, "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
 def main():
-    llmc, onnx_so, hf_so, weights = sys.argv[1:5]
-    reference = Llama2C(weights)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("llmc")
+    ap.add_argument("onnx_so")
+    ap.add_argument("hf_so")
+    ap.add_argument("--reference")
+    ap.add_argument("--eval-text")
+    ap.add_argument("prompts", nargs="+")
+    args = ap.parse_args()
+    llmc, onnx_so, hf_so = args.llmc, args.onnx_so, args.hf_so
+    reference = Llama2C(args.reference) if args.reference else None
     failed = False
-    for prompt in sys.argv[5:]:
+    if args.eval_text:
+        a, b = eval_json(llmc, onnx_so, args.eval_text), eval_json(llmc, hf_so, args.eval_text)
+        error = abs(a["perplexity"] - b["perplexity"]) / b["perplexity"]
+        ok = a["scored_tokens"] == b["scored_tokens"] and error <= 1e-4
+        print(f"{'PASS' if ok else 'FAIL'}: perplexity {a['perplexity']:.6f} (ONNX) vs "
+              f"{b['perplexity']:.6f} (Hugging Face), relative difference {error:.1e}")
+        failed |= not ok
+    for prompt in args.prompts:
         a, b = run_json(llmc, onnx_so, prompt), run_json(llmc, hf_so, prompt)
         same = a["prompt_tokens"] == b["prompt_tokens"] and a["tokens"] == b["tokens"]
         print(f"{'PASS' if same else 'FAIL'}: {prompt!r}: {len(a['tokens'])} greedy tokens, "
               f"ONNX {'=' if same else '!='} Hugging Face build")
         failed |= not same
+        if reference is None:
+            continue
         ids = np.array([a["prompt_tokens"]], np.int64)
         n = ids.shape[1]
         with tempfile.TemporaryDirectory() as tmp:

@@ -91,3 +91,28 @@ func.func @mixed(%x: tensor<?x40xf32>) -> (tensor<?x20xf32>, tensor<20x40xf32>) 
   %y = llm.linear %x, %p : (tensor<?x40xf32>, !llm.packed_weight<20x40, i8, scale = f16>) -> tensor<?x20xf32>
   return %y, %w : tensor<?x20xf32>, tensor<20x40xf32>
 }
+
+// -----
+
+// One entry point reads "w" as stored, another packed (an ONNX graph and its
+// lifted decoder): the blob holds both forms, each entry point views its own.
+
+// CHECK: llm.weights = [{bytes = 3200 : i64, name = "w", offset = 0 : i64, role = "other", type = tensor<20x40xf32>},
+// CHECK-SAME: {bytes = 5120 : i64, name = "w", offset = 3200 : i64, packed = !llm.packed_weight<20x40, f32>, role = "linear", type = tensor<20x40xf32>}]
+// CHECK-LABEL: func @graph(
+// CHECK: memref.view %{{.*}}[%{{.*}}][] : memref<?xi8> to memref<20x40xf32>
+// CHECK-NOT: llm.packed_view
+// CHECK-LABEL: func @forward(
+// CHECK: %[[C3200:.*]] = arith.constant 3200 : index
+// CHECK: memref.view %{{.*}}[%[[C3200]]][]
+// CHECK: llm.packed_view
+func.func @graph() -> tensor<20x40xf32> attributes {llm.entry_point} {
+  %w = llm.weight "w" : tensor<20x40xf32>
+  return %w : tensor<20x40xf32>
+}
+func.func @forward(%x: tensor<?x40xf32>) -> tensor<?x20xf32> attributes {llm.entry_point} {
+  %w = llm.weight "w" : tensor<20x40xf32>
+  %p = llm.pack_weight %w : tensor<20x40xf32> -> !llm.packed_weight<20x40, f32>
+  %y = llm.linear %x, %p : (tensor<?x40xf32>, !llm.packed_weight<20x40, f32>) -> tensor<?x20xf32>
+  return %y : tensor<?x20xf32>
+}

@@ -81,6 +81,7 @@ Error runCompile() {
                                    ": expected letters, digits and '_'");
     options.modelSymbol = compileModelSymbol;
   }
+  options.reportLifting = compileReportLifting;
 
   // The tokenizer is checked with the runtime that will load it, so that a
   // tokenizer it cannot use is refused now rather than at run time. It is

@@ -114,6 +114,11 @@ cl::opt<std::string> compileModelSymbol(
              "llmc_model_get, so that several models link into one program "
              "(CMake's llmc_add_model uses it)"),
     cl::value_desc("name"), cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<bool> compileReportLifting(
+    "report-lifting",
+    cl::desc("ONNX: print the llm ops each entry point holds, then why the "
+             "graph was not lifted into a decoder, if it was not"),
+    cl::sub(compileCommand), cl::cat(compileCategory));
 cl::opt<bool> compileQuiet("quiet",
                            cl::desc("No progress display (none is shown when "
                                     "stderr is not a terminal)"),

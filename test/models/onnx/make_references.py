@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Records onnxruntime's outputs for the checked-in ONNX exports, once.
 
-For gpt2_past.onnx, gpt2_megatron.onnx (third-party PyTorch exports) and
-the stories260K export (../stories260K/onnx/model.onnx): seeded inputs at
+For gpt2_past.onnx, gpt2_megatron.onnx (third-party PyTorch exports), the
+stories260K export (../stories260K/onnx/model.onnx) and onnxruntime-genai's
+tiny-random-LlamaForCausalLM-fp16 (contrib ops, fp16): seeded inputs at
 batch sizes 1, 2 and 3 and past lengths 0, 1 and 5, and onnxruntime's
 outputs for them, as .npy files under reference/<model>/b<B>_p<P>/
 (inputs as <name>.npy, outputs as expected/<name>.npy). The end-to-end
 tests compare `llmc exec` against these files (test/lib/check_onnx_exports.py),
-so onnxruntime is not needed to run them.
+so onnxruntime is not needed to run them. For the genai model, also
+greedy.json: onnxruntime's greedy continuation of a prompt, fed one token
+at a time through past/present, with each step's top-2 logit margin.
 
 Regenerate (needs Node.js and the npm package onnxruntime-node, which
 scripts/setup.sh installs into .cache/bench-node):
@@ -28,7 +31,10 @@ MODELS = {
     "gpt2_past": os.path.join(HERE, "gpt2_past.onnx"),
     "gpt2_megatron": os.path.join(HERE, "gpt2_megatron.onnx"),
     "stories260K": os.path.join(HERE, "..", "stories260K", "onnx", "model.onnx"),
+    "tiny-random-LlamaForCausalLM-fp16": os.path.join(
+        HERE, "tiny-random-LlamaForCausalLM-fp16", "model.onnx"),
 }
+GENAI = "tiny-random-LlamaForCausalLM-fp16"
 BATCHES = (1, 2, 3)
 PASTS = (0, 1, 5)
 
@@ -50,6 +56,19 @@ def inputs_for(model, batch, past, rng):
                 "attention_mask": np.tile(np.tril(np.ones((64, 64), np.float32)),
                                           (batch, 1, 1, 1)),
                 "past_0": normal(2, batch, 2, past, 4)}
+    if model == GENAI:
+        # A four-token prompt, or one new token after a past (the builder's
+        # mask subgraph expects that); 2 layers of one fp16 KV head x 16.
+        seq = 4 if past == 0 else 1
+        positions = np.arange(past, past + seq, dtype=np.int64)
+        inputs = {"input_ids": rng.integers(0, 32000, (batch, seq)).astype(np.int64),
+                  "attention_mask": np.ones((batch, past + seq), np.int64),
+                  "position_ids": np.tile(positions, (batch, 1))}
+        for layer in range(2):
+            for kind in ("key", "value"):
+                inputs[f"past_key_values.{layer}.{kind}"] = normal(
+                    batch, 1, past, 16).astype(np.float16)
+        return inputs
     # stories260K: two new tokens, 5 layers of 4 KV heads x 8.
     seq = 2
     positions = np.arange(past, past + seq, dtype=np.int64)
@@ -65,7 +84,8 @@ def inputs_for(model, batch, past, rng):
 def run_onnxruntime(model_path, inputs):
     with tempfile.TemporaryDirectory() as tmp:
         spec = {k: {"dtype": str(v.dtype), "shape": list(v.shape),
-                    "data": v.flatten().tolist()} for k, v in inputs.items()}
+                    "data": (v.view(np.uint16) if v.dtype == np.float16 else v)
+                    .flatten().tolist()} for k, v in inputs.items()}
         with open(os.path.join(tmp, "in.json"), "w") as f:
             json.dump(spec, f)
         subprocess.run(["node", os.path.join(HERE, "run_onnxruntime.mjs"), model_path,
@@ -90,8 +110,41 @@ def main():
                     np.save(os.path.join(case, name + ".npy"), value)
                 for name, value in outputs.items():
                     np.save(os.path.join(case, "expected", name + ".npy"),
-                            np.array(value["data"], np.float32).reshape(value["dims"]))
+                            as_array(value))
         print(f"{model}: {len(BATCHES) * len(PASTS)} cases")
+    greedy_reference(rng)
+
+
+def as_array(output):
+    if output["type"] == "float16":
+        return np.array(output["data"], np.uint16).view(np.float16).reshape(output["dims"])
+    return np.array(output["data"], np.float32).reshape(output["dims"])
+
+
+def greedy_reference(rng, steps=12):
+    """The genai model's greedy continuation of a prompt, as `llmc run
+    --prompt-ids` should produce it."""
+    prompt = [int(t) for t in rng.integers(3, 32000, 6)]
+    tokens, margins, ids, past = [], [], list(prompt), 0
+    cache = {f"past_key_values.{l}.{k}": np.zeros((1, 1, 0, 16), np.float16)
+             for l in range(2) for k in ("key", "value")}
+    for _ in range(steps):
+        inputs = {"input_ids": np.array([ids], np.int64),
+                  "attention_mask": np.ones((1, past + len(ids)), np.int64),
+                  "position_ids": np.arange(past, past + len(ids), dtype=np.int64)[None],
+                  **cache}
+        outputs = run_onnxruntime(MODELS[GENAI], inputs)
+        logits = as_array(outputs["logits"])[0, -1].astype(np.float64)
+        top = np.argsort(logits)[::-1][:2]
+        tokens.append(int(top[0]))
+        margins.append(float(logits[top[0]] - logits[top[1]]))
+        past += len(ids)
+        ids = [int(top[0])]
+        cache = {name.replace("present", "past_key_values"): as_array(value)
+                 for name, value in outputs.items() if name.startswith("present")}
+    with open(os.path.join(HERE, "reference", GENAI, "greedy.json"), "w") as f:
+        json.dump({"prompt": prompt, "tokens": tokens, "margins": margins}, f, indent=1)
+    print(f"{GENAI}: greedy continuation of {len(prompt)} prompt ids")
 
 
 if __name__ == "__main__":

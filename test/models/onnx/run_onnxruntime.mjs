@@ -8,13 +8,15 @@ const [model, inputsPath, outputsPath] = process.argv.slice(2);
 const spec = JSON.parse(readFileSync(inputsPath, "utf8"));
 const feeds = {};
 for (const [name, t] of Object.entries(spec)) {
-  const data = t.dtype === "int64" ? BigInt64Array.from(t.data.map(BigInt))
-                                   : Float32Array.from(t.data);
+  // float16 travels as its bit patterns (numpy's view as uint16).
+  const data = t.dtype === "int64"     ? BigInt64Array.from(t.data.map(BigInt))
+               : t.dtype === "float16" ? Uint16Array.from(t.data)
+                                       : Float32Array.from(t.data);
   feeds[name] = new ort.Tensor(t.dtype, data, t.shape);
 }
-const session = await ort.InferenceSession.create(model);
+const session = await ort.InferenceSession.create(model, { logSeverityLevel: 3 });
 const results = await session.run(feeds);
 const out = {};
 for (const [name, t] of Object.entries(results))
-  out[name] = { dims: t.dims, data: Array.from(t.data, (v) => (typeof v === "bigint" ? Number(v) : v)) };
+  out[name] = { dims: t.dims, type: t.type, data: Array.from(t.data, (v) => (typeof v === "bigint" ? Number(v) : v)) };
 writeFileSync(outputsPath, JSON.stringify(out));

@@ -1,0 +1,1166 @@
+//===- DecoderRecognizer.cpp - Llama-family decoders in ONNX exports ------===//
+//
+// The graph is read backwards from `logits`: LM head, final norm, then one
+// layer at a time along the residual stream (h = h + o_proj(attention(...)),
+// h = h + down(silu(gate) * up)) until the embedding Gather of input_ids.
+// Every node on the way must be one of the forms an exporter writes; the
+// values the forms fix (heads, head size, epsilon, rope theta, the attention
+// scale) are read from constants and checked for consistency.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/onnx/DecoderRecognizer.h"
+#include "compiler/support/FileError.h"
+
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <set>
+#include <tuple>
+
+using namespace llvm;
+
+namespace llmc {
+namespace {
+
+using Node = onnx::NodeProto;
+
+/// Configs give rope theta in round figures (10000, 500000, 1e6): the
+/// value with two significant digits when within `tolerance` (relative) of
+/// `value`, which an export's f32 or fp16 constants only approximate.
+double roundFigure(double value, double tolerance) {
+  if (!(value > 0))
+    return value;
+  double unit = std::pow(10.0, std::floor(std::log10(value)) - 1);
+  double round = std::round(value / unit) * unit;
+  return std::fabs(round - value) <= tolerance * value ? round : value;
+}
+
+/// The shortest decimal that reads back as `value` (an f32 epsilon of
+/// 9.99999975e-06 is config.json's 1e-05).
+double shortestDecimal(float value) {
+  for (int digits = 1; digits < 10; ++digits) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.*g", digits, double(value));
+    double decimal = std::strtod(text, nullptr);
+    if (float(decimal) == value)
+      return decimal;
+  }
+  return value;
+}
+
+/// The residual stream at some point: a value, or the sum a
+/// SkipSimplifiedLayerNormalization computes from its first two inputs.
+struct Stream {
+  std::string value;
+  const Node *skip = nullptr;
+};
+
+/// A matched RMSNorm: its input stream, weight and epsilon.
+struct Norm {
+  Stream input;
+  std::string weight;
+  double epsilon = 0;
+};
+
+/// A matched projection x W^T (+ b).
+struct Linear {
+  std::string input;
+  LiftedWeight weight;
+  std::string bias;
+  std::vector<int64_t> shape; // of the weight, as stored
+};
+
+/// A matched attention block.
+struct Attention {
+  std::string q, k, v; // projection outputs (before rope, before heads)
+  int64_t heads = 0, kvHeads = 0, headDim = 0;
+  double theta = 0, scale = 0;
+  std::string positions;
+};
+
+class Recognizer {
+public:
+  explicit Recognizer(const OnnxModel &model);
+  Expected<RecognizedDecoder> run();
+
+private:
+  // Graph access.
+  const Node *producer(StringRef value) const;
+  int outputIndex(StringRef value) const;
+  bool isGraphInput(StringRef value) const { return graphInputs.count(value); }
+  bool isGraphOutput(StringRef value) const {
+    return graphOutputs.count(value);
+  }
+  const onnx::TensorProto *initializer(StringRef value) const;
+  std::optional<std::vector<double>> numbers(StringRef value) const;
+  std::optional<double> scalar(StringRef value) const;
+  /// `value` after Cast and Identity nodes.
+  std::string skipCasts(StringRef value) const;
+  /// The node producing `value` (through casts) if it is `opType`.
+  const Node *match(StringRef value, StringRef opType) const;
+
+  // Failure messages.
+  Error fail(const Node *node, const Twine &what) const;
+  Error fail(StringRef value, const Twine &what) const;
+
+  // Building blocks.
+  Expected<Norm> matchNorm(StringRef value) const;
+  Expected<Linear> matchLinear(StringRef value) const;
+  Expected<std::pair<Stream, std::string>> splitResidual(Stream s) const;
+  Expected<std::string> matchSwiGLU(StringRef value, std::string &gate,
+                                    std::string &up) const;
+  Expected<Attention> matchAttention(StringRef value) const;
+  Expected<Attention> matchContribAttention(const Node *node) const;
+  Expected<Attention> matchWrittenAttention(StringRef value) const;
+  /// `x` with rotary embedding applied (written out): x and theta.
+  Expected<std::pair<std::string, double>>
+  matchWrittenRope(StringRef value, int64_t headDim,
+                   std::string &positions) const;
+  /// Theta of com.microsoft::RotaryEmbedding's cos/sin caches.
+  Expected<double> thetaOfCaches(const Node *node, int64_t rotaryDim) const;
+  /// Heads of x through Reshape [.., .., heads, dim] and Transpose 0213.
+  Expected<std::pair<std::string, std::array<int64_t, 2>>>
+  matchSplitHeads(StringRef value) const;
+  bool looksCausal(StringRef mask) const;
+
+  const OnnxModel &model;
+  const onnx::GraphProto &graph;
+  StringMap<std::pair<const Node *, int>> producers;
+  StringMap<const onnx::TensorProto *> constants;
+  StringSet<> graphInputs, graphOutputs;
+};
+
+Recognizer::Recognizer(const OnnxModel &model)
+    : model(model), graph(model.getGraph()) {
+  for (const Node &node : graph.node()) {
+    for (int i = 0; i < node.output_size(); ++i)
+      producers[node.output(i)] = {&node, i};
+    if (node.op_type() == "Constant" && node.output_size() == 1)
+      for (const onnx::AttributeProto &a : node.attribute())
+        if (a.name() == "value" && a.has_t())
+          constants[node.output(0)] = &a.t();
+  }
+  for (const onnx::ValueInfoProto &input : graph.input())
+    if (!model.getInitializer(input.name()))
+      graphInputs.insert(input.name());
+  for (const onnx::ValueInfoProto &output : graph.output())
+    graphOutputs.insert(output.name());
+}
+
+const Node *Recognizer::producer(StringRef value) const {
+  auto it = producers.find(value);
+  return it == producers.end() ? nullptr : it->second.first;
+}
+
+int Recognizer::outputIndex(StringRef value) const {
+  auto it = producers.find(value);
+  return it == producers.end() ? -1 : it->second.second;
+}
+
+const onnx::TensorProto *Recognizer::initializer(StringRef value) const {
+  if (const onnx::TensorProto *t = model.getInitializer(value))
+    return t;
+  auto it = constants.find(value);
+  return it == constants.end() ? nullptr : it->second;
+}
+
+std::optional<std::vector<double>> Recognizer::numbers(StringRef value) const {
+  const onnx::TensorProto *t = initializer(skipCasts(value));
+  if (!t)
+    return std::nullopt;
+  auto data = model.getData(*t);
+  if (!data) {
+    consumeError(data.takeError());
+    return std::nullopt;
+  }
+  unsigned size = getOnnxElementSize(data->dataType);
+  if (!size || data->bytes.size() % size || data->bytes.size() / size > 65536)
+    return std::nullopt;
+  std::vector<double> out;
+  const uint8_t *p = data->bytes.data();
+  for (size_t i = 0; i < data->bytes.size() / size; ++i, p += size) {
+    switch (data->dataType) {
+    case onnx::TensorProto::FLOAT: {
+      float f;
+      std::memcpy(&f, p, 4);
+      out.push_back(f);
+      break;
+    }
+    case onnx::TensorProto::DOUBLE: {
+      double d;
+      std::memcpy(&d, p, 8);
+      out.push_back(d);
+      break;
+    }
+    case onnx::TensorProto::FLOAT16: {
+      uint16_t h;
+      std::memcpy(&h, p, 2);
+      out.push_back(
+          APFloat(APFloat::IEEEhalf(), APInt(16, h)).convertToDouble());
+      break;
+    }
+    case onnx::TensorProto::BFLOAT16: {
+      uint16_t h;
+      std::memcpy(&h, p, 2);
+      uint32_t bits = uint32_t(h) << 16;
+      float f;
+      std::memcpy(&f, &bits, 4);
+      out.push_back(f);
+      break;
+    }
+    case onnx::TensorProto::INT64: {
+      int64_t v;
+      std::memcpy(&v, p, 8);
+      out.push_back(double(v));
+      break;
+    }
+    case onnx::TensorProto::INT32: {
+      int32_t v;
+      std::memcpy(&v, p, 4);
+      out.push_back(v);
+      break;
+    }
+    default:
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+std::optional<double> Recognizer::scalar(StringRef value) const {
+  auto v = numbers(value);
+  if (!v || v->size() != 1)
+    return std::nullopt;
+  return (*v)[0];
+}
+
+std::string Recognizer::skipCasts(StringRef value) const {
+  std::string v = value.str();
+  for (int hops = 0; hops < 8; ++hops) {
+    const Node *n = producer(v);
+    if (!n || (n->op_type() != "Cast" && n->op_type() != "Identity") ||
+        n->input_size() < 1)
+      break;
+    v = n->input(0);
+  }
+  return v;
+}
+
+const Node *Recognizer::match(StringRef value, StringRef opType) const {
+  const Node *n = producer(skipCasts(value));
+  return n && n->op_type() == opType ? n : nullptr;
+}
+
+static std::string describe(const Node *node) {
+  return "node '" + node->name() + "' (" +
+         (node->domain().empty() ? "ai.onnx" : node->domain()) +
+         "::" + node->op_type() + ")";
+}
+
+Error Recognizer::fail(const Node *node, const Twine &what) const {
+  return createStringError(inconvertibleErrorCode(),
+                           (describe(node) + ": " + what).str());
+}
+
+Error Recognizer::fail(StringRef value, const Twine &what) const {
+  if (const Node *n = producer(skipCasts(value)))
+    return fail(n, what);
+  return createStringError(inconvertibleErrorCode(),
+                           ("value '" + value + "': " + what).str());
+}
+
+static std::optional<int64_t> attrInt(const Node *node, StringRef name) {
+  for (const onnx::AttributeProto &a : node->attribute())
+    if (a.name() == name && a.type() == onnx::AttributeProto::INT)
+      return a.i();
+  return std::nullopt;
+}
+
+static std::optional<double> attrFloat(const Node *node, StringRef name) {
+  for (const onnx::AttributeProto &a : node->attribute())
+    if (a.name() == name && a.type() == onnx::AttributeProto::FLOAT)
+      return a.f();
+  return std::nullopt;
+}
+
+static std::optional<std::vector<int64_t>> attrInts(const Node *node,
+                                                    StringRef name) {
+  for (const onnx::AttributeProto &a : node->attribute())
+    if (a.name() == name && a.type() == onnx::AttributeProto::INTS)
+      return std::vector<int64_t>(a.ints().begin(), a.ints().end());
+  return std::nullopt;
+}
+
+/// The two inputs of a binary node, the one satisfying `first` first.
+template <typename Pred>
+static std::optional<std::pair<std::string, std::string>>
+ordered(const Node *node, Pred first) {
+  if (!node || node->input_size() != 2)
+    return std::nullopt;
+  if (first(node->input(0)))
+    return std::make_pair(node->input(0), node->input(1));
+  if (first(node->input(1)))
+    return std::make_pair(node->input(1), node->input(0));
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// Norms, projections, the residual stream, the MLP
+//===----------------------------------------------------------------------===//
+
+Expected<Norm> Recognizer::matchNorm(StringRef value) const {
+  const Node *node = producer(skipCasts(value));
+  if (!node)
+    return fail(value, "expected an RMSNorm");
+  const std::string &op = node->op_type();
+  if (op == "SimplifiedLayerNormalization" ||
+      op == "SkipSimplifiedLayerNormalization") {
+    bool skip = op == "SkipSimplifiedLayerNormalization";
+    if (outputIndex(skipCasts(value)) != 0)
+      return fail(node, "expected its normalized output");
+    if (attrInt(node, "axis").value_or(-1) != -1)
+      return fail(node, "expected normalization over the last axis");
+    unsigned weightInput = skip ? 2 : 1;
+    if (node->input_size() <= int(weightInput) ||
+        !initializer(skipCasts(node->input(weightInput))))
+      return fail(node, "expected a weight initializer");
+    if (skip && node->input_size() > 3 && !node->input(3).empty())
+      return fail(node, "a bias is not supported");
+    Norm norm;
+    norm.weight = skipCasts(node->input(weightInput));
+    norm.epsilon = attrFloat(node, "epsilon").value_or(1e-5);
+    norm.input = skip ? Stream{"", node} : Stream{node->input(0), nullptr};
+    return norm;
+  }
+  // Written out: x / sqrt(mean(x * x) + eps) * w (or * rsqrt, or Pow).
+  if (op != "Mul")
+    return fail(node, "expected an RMSNorm (x * rsqrt(mean(x^2) + eps) * w)");
+  auto parts = ordered(node, [&](const std::string &v) {
+    return initializer(skipCasts(v)) != nullptr;
+  });
+  if (!parts)
+    return fail(node, "expected an RMSNorm's scale by a weight initializer");
+  Norm norm;
+  norm.weight = skipCasts(parts->first);
+  const Node *scaled = producer(skipCasts(parts->second));
+  if (!scaled)
+    return fail(node, "expected an RMSNorm");
+  std::string x, denominator;
+  bool reciprocal = false;
+  if (scaled->op_type() == "Div" && scaled->input_size() == 2) {
+    x = skipCasts(scaled->input(0));
+    denominator = scaled->input(1);
+  } else if (scaled->op_type() == "Mul" && scaled->input_size() == 2) {
+    // x * Reciprocal(Sqrt(..)).
+    auto r = ordered(scaled, [&](const std::string &v) {
+      return match(v, "Reciprocal") != nullptr;
+    });
+    if (!r)
+      return fail(scaled, "expected x / sqrt(mean(x^2) + eps)");
+    x = skipCasts(r->second);
+    denominator = match(r->first, "Reciprocal")->input(0);
+    reciprocal = true;
+  } else {
+    return fail(scaled, "expected x / sqrt(mean(x^2) + eps)");
+  }
+  (void)reciprocal;
+  const Node *root = match(denominator, "Sqrt");
+  if (!root)
+    return fail(denominator, "expected sqrt(mean(x^2) + eps)");
+  const Node *plus = match(root->input(0), "Add");
+  auto meanAndEps = ordered(plus, [&](const std::string &v) {
+    return match(v, "ReduceMean") != nullptr;
+  });
+  if (!meanAndEps || !scalar(meanAndEps->second))
+    return fail(root, "expected mean(x^2) + a constant epsilon");
+  norm.epsilon = *scalar(meanAndEps->second);
+  const Node *mean = match(meanAndEps->first, "ReduceMean");
+  std::optional<std::vector<int64_t>> axes = attrInts(mean, "axes");
+  if (!axes && mean->input_size() > 1)
+    if (auto v = numbers(mean->input(1)); v && v->size() == 1)
+      axes = std::vector<int64_t>{int64_t((*v)[0])};
+  if (!axes || axes->size() != 1 || (*axes)[0] != -1 ||
+      attrInt(mean, "keepdims").value_or(1) != 1)
+    return fail(mean, "expected a mean over the last axis, kept");
+  const Node *square = producer(skipCasts(mean->input(0)));
+  bool squares =
+      square && square->input_size() == 2 &&
+      ((square->op_type() == "Mul" && skipCasts(square->input(0)) == x &&
+        skipCasts(square->input(1)) == x) ||
+       (square->op_type() == "Pow" && skipCasts(square->input(0)) == x &&
+        scalar(square->input(1)) == 2.0));
+  if (!squares)
+    return fail(mean, "expected the mean of the normalized value squared");
+  norm.input = Stream{x, nullptr};
+  // x itself may be a SkipSimplifiedLayerNormalization's sum output.
+  if (const Node *n = producer(x);
+      n && n->op_type() == "SkipSimplifiedLayerNormalization" &&
+      outputIndex(x) == 3)
+    norm.input = Stream{"", n};
+  return norm;
+}
+
+Expected<Linear> Recognizer::matchLinear(StringRef value) const {
+  std::string v = skipCasts(value);
+  const Node *node = producer(v);
+  Linear linear;
+  if (node && node->op_type() == "Add") {
+    // A bias: MatMul(x, W) + b.
+    auto parts = ordered(node, [&](const std::string &in) {
+      return match(in, "MatMul") != nullptr;
+    });
+    if (!parts || !initializer(skipCasts(parts->second)))
+      return fail(node, "expected a projection plus a bias initializer");
+    linear.bias = skipCasts(parts->second);
+    node = match(parts->first, "MatMul");
+  }
+  if (!node || node->op_type() != "MatMul" || node->input_size() != 2)
+    return fail(value, "expected a projection (MatMul by a weight)");
+  linear.input = node->input(0);
+  std::string b = skipCasts(node->input(1));
+  if (const onnx::TensorProto *w = initializer(b); w && w->dims_size() == 2) {
+    linear.weight = {b, /*transposed=*/true};
+    linear.shape = {w->dims(0), w->dims(1)};
+    return linear;
+  }
+  if (const Node *t = producer(b);
+      t && t->op_type() == "Transpose" &&
+      attrInts(t, "perm") == std::vector<int64_t>{1, 0}) {
+    std::string source = skipCasts(t->input(0));
+    if (const onnx::TensorProto *w = initializer(source);
+        w && w->dims_size() == 2) {
+      linear.weight = {source, /*transposed=*/false};
+      linear.shape = {w->dims(1), w->dims(0)}; // as x @ W: [in, out]
+      return linear;
+    }
+  }
+  return fail(node, "expected a weight initializer (or its transpose) as B");
+}
+
+Expected<std::pair<Stream, std::string>>
+Recognizer::splitResidual(Stream s) const {
+  std::string a, b;
+  const Node *at = s.skip;
+  if (s.skip) {
+    a = s.skip->input(0);
+    b = s.skip->input(1);
+  } else {
+    const Node *add = match(s.value, "Add");
+    if (!add || add->input_size() != 2)
+      return fail(s.value, "expected a residual addition");
+    a = add->input(0);
+    b = add->input(1);
+    at = add;
+  }
+  // The branch is the projection; the other term continues the stream.
+  bool aIsBranch = match(a, "MatMul") && !match(b, "MatMul");
+  bool bIsBranch = match(b, "MatMul") && !match(a, "MatMul");
+  if (!aIsBranch && !bIsBranch) {
+    // Both projections (the first layer's embedding is a Gather): prefer
+    // the one whose input is not the embedding.
+    if (match(a, "Gather"))
+      bIsBranch = true;
+    else if (match(b, "Gather"))
+      aIsBranch = true;
+    else
+      return fail(at, "expected one term to be a projection");
+  }
+  std::string prev = skipCasts(aIsBranch ? b : a);
+  Stream previous{prev, nullptr};
+  if (const Node *n = producer(prev);
+      n && n->op_type() == "SkipSimplifiedLayerNormalization" &&
+      outputIndex(prev) == 3)
+    previous = Stream{"", n};
+  return std::make_pair(previous, aIsBranch ? a : b);
+}
+
+Expected<std::string> Recognizer::matchSwiGLU(StringRef value,
+                                              std::string &gate,
+                                              std::string &up) const {
+  // silu(gate) * up, silu(g) = g * sigmoid(g).
+  const Node *mul = match(value, "Mul");
+  if (!mul || mul->input_size() != 2)
+    return fail(value, "expected silu(gate) * up");
+  auto isSilu = [&](const std::string &v) {
+    const Node *m = match(v, "Mul");
+    if (!m || m->input_size() != 2)
+      return false;
+    auto parts = ordered(m, [&](const std::string &in) {
+      return match(in, "Sigmoid") != nullptr;
+    });
+    return parts && skipCasts(match(parts->first, "Sigmoid")->input(0)) ==
+                        skipCasts(parts->second);
+  };
+  auto parts = ordered(mul, isSilu);
+  if (!parts)
+    return fail(mul, "expected silu(gate) * up");
+  const Node *silu = match(parts->first, "Mul");
+  auto siluParts = ordered(silu, [&](const std::string &in) {
+    return match(in, "Sigmoid") != nullptr;
+  });
+  gate = siluParts->second;
+  up = parts->second;
+  return std::string();
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+bool Recognizer::looksCausal(StringRef mask) const {
+  // The exporters build the causal mask by comparing key and query
+  // positions (Range outputs) with Less or LessOrEqual.
+  std::vector<std::string> work{mask.str()};
+  std::set<std::string> seen;
+  bool compare = false, range = false;
+  while (!work.empty() && seen.size() < 512) {
+    std::string v = work.back();
+    work.pop_back();
+    if (!seen.insert(v).second)
+      continue;
+    const Node *n = producer(v);
+    if (!n)
+      continue;
+    compare |= n->op_type() == "Less" || n->op_type() == "LessOrEqual" ||
+               n->op_type() == "Greater" || n->op_type() == "GreaterOrEqual" ||
+               n->op_type() == "Trilu";
+    range |= n->op_type() == "Range" || n->op_type() == "Trilu";
+    for (const std::string &in : n->input())
+      if (!in.empty())
+        work.push_back(in);
+  }
+  return compare && range;
+}
+
+Expected<double> Recognizer::thetaOfCaches(const Node *node,
+                                           int64_t rotaryDim) const {
+  // cos_cache[p, i] = cos(p * theta^(-2i / d)) for the rotary dim d.
+  std::string cosName = skipCasts(node->input(2)),
+              sinName = skipCasts(node->input(3));
+  const onnx::TensorProto *cosT = initializer(cosName);
+  if (!cosT || cosT->dims_size() != 2 || cosT->dims(1) * 2 != rotaryDim)
+    return fail(node, "expected cos/sin caches of [positions, head_dim / 2]");
+  int64_t rows = std::min<int64_t>(cosT->dims(0), 64), half = cosT->dims(1);
+  auto data = model.getData(*cosT);
+  if (!data)
+    return data.takeError();
+  auto cosV = numbers(cosName), sinV = numbers(sinName);
+  if (!cosV || !sinV || int64_t(cosV->size()) < rows * half ||
+      sinV->size() != cosV->size())
+    return fail(node, "cannot read the cos/sin caches");
+  // theta from the slowest frequency, theta^(-2 (half - 1) / d), read at
+  // the largest position whose angle stays below one radian: the best
+  // conditioned value an fp16 cache holds.
+  double theta = 10000.0;
+  if (half > 1 && rows > 1) {
+    auto angleAt = [&](int64_t p, int64_t i) {
+      return std::atan2((*sinV)[p * half + i], (*cosV)[p * half + i]);
+    };
+    double slowest = angleAt(1, half - 1);
+    int64_t p = 1;
+    while (p + 1 < rows && (p + 1) * slowest < 1.0)
+      ++p;
+    double frequency = angleAt(p, half - 1) / double(p);
+    if (!(frequency > 0.0 && frequency < 1.0))
+      return fail(node, "its cos/sin caches are not a rotary embedding");
+    theta = std::pow(frequency, -double(rotaryDim) / (2.0 * (half - 1)));
+    theta = roundFigure(theta, 1e-3); // within the fp16 cache's error
+  }
+  for (int64_t p = 0; p < rows; ++p)
+    for (int64_t i = 0; i < half; ++i) {
+      double angle = p * std::pow(theta, -2.0 * i / rotaryDim);
+      if (std::fabs((*cosV)[p * half + i] - std::cos(angle)) > 2e-3 ||
+          std::fabs((*sinV)[p * half + i] - std::sin(angle)) > 2e-3)
+        return fail(node, "its cos/sin caches are not a rotary embedding "
+                          "with one theta");
+    }
+  return theta;
+}
+
+Expected<Attention> Recognizer::matchContribAttention(const Node *node) const {
+  Attention a;
+  const std::string &op = node->op_type();
+  bool gqa = op == "GroupQueryAttention";
+  a.heads = attrInt(node, "num_heads").value_or(0);
+  a.kvHeads = gqa ? attrInt(node, "kv_num_heads").value_or(0) : a.heads;
+  if (a.heads <= 0 || a.kvHeads <= 0 || a.heads % a.kvHeads)
+    return fail(node, "expected num_heads a multiple of the KV heads");
+  if (node->input_size() < 3 || node->input(1).empty() ||
+      node->input(2).empty())
+    return fail(node, "expected separate query, key and value inputs");
+  if (!gqa) {
+    // MultiHeadAttention: q, k, v, bias, key_padding_mask, attention_bias,
+    // past_key, past_value. The causal mask comes in attention_bias.
+    if (node->input_size() > 3 && !node->input(3).empty())
+      return fail(node, "a packed bias is not supported");
+    bool causal = attrInt(node, "unidirectional").value_or(0) == 1 ||
+                  (node->input_size() > 5 && !node->input(5).empty() &&
+                   looksCausal(node->input(5)));
+    if (!causal)
+      return fail(node, "expected causal attention");
+    if (node->input_size() < 8 || !isGraphInput(node->input(6)) ||
+        !isGraphInput(node->input(7)) || node->output_size() < 3 ||
+        !isGraphOutput(node->output(1)) || !isGraphOutput(node->output(2)))
+      return fail(node, "expected past keys and values from graph inputs "
+                        "and presents to graph outputs");
+  } else {
+    // GroupQueryAttention: q, k, v, past_key, past_value, seqlens_k,
+    // total_sequence_length[, cos_cache, sin_cache]; always causal.
+    if (node->input_size() < 7 || !isGraphInput(node->input(3)) ||
+        !isGraphInput(node->input(4)) || node->output_size() < 3 ||
+        !isGraphOutput(node->output(1)) || !isGraphOutput(node->output(2)))
+      return fail(node, "expected past keys and values from graph inputs "
+                        "and presents to graph outputs");
+    if (attrInt(node, "local_window_size").value_or(-1) != -1)
+      return fail(node, "a local window is not supported");
+    if (attrFloat(node, "softcap").value_or(0) != 0)
+      return fail(node, "softcap is not supported");
+  }
+  auto q = matchLinear(node->input(0));
+  std::string qIn = node->input(0), kIn = node->input(1);
+  // Rotary embedding: RotaryEmbedding nodes before, or GQA's do_rotary.
+  auto rope = [&](std::string &value) -> Error {
+    const Node *r = match(value, "RotaryEmbedding");
+    if (!r)
+      return Error::success();
+    if (attrInt(r, "interleaved").value_or(0) != 0)
+      return fail(r, "interleaved rotary embedding is not supported");
+    if (r->input_size() < 4 || !isGraphInput(skipCasts(r->input(1))))
+      return fail(r, "expected positions from a graph input");
+    if (!a.positions.empty() && a.positions != skipCasts(r->input(1)))
+      return fail(r, "expected the same positions for queries and keys");
+    a.positions = skipCasts(r->input(1));
+    value = r->input(0);
+    return Error::success();
+  };
+  if (Error err = rope(qIn))
+    return std::move(err);
+  if (Error err = rope(kIn))
+    return std::move(err);
+  a.q = qIn;
+  a.k = kIn;
+  a.v = node->input(2);
+  return a;
+}
+
+Expected<std::pair<std::string, std::array<int64_t, 2>>>
+Recognizer::matchSplitHeads(StringRef value) const {
+  // Transpose(Reshape(x, [0, 0, heads, dim]), perm [0, 2, 1, 3]).
+  const Node *t = match(value, "Transpose");
+  if (!t || attrInts(t, "perm") != std::vector<int64_t>{0, 2, 1, 3})
+    return fail(value, "expected heads split by Reshape and Transpose 0213");
+  const Node *r = match(t->input(0), "Reshape");
+  auto shape = r && r->input_size() == 2 ? numbers(r->input(1)) : std::nullopt;
+  if (!shape || shape->size() != 4 || (*shape)[2] <= 0 || (*shape)[3] <= 0)
+    return fail(t, "expected a Reshape to [batch, tokens, heads, head_dim]");
+  return std::make_pair(
+      r->input(0),
+      std::array<int64_t, 2>{int64_t((*shape)[2]), int64_t((*shape)[3])});
+}
+
+Expected<std::pair<std::string, double>>
+Recognizer::matchWrittenRope(StringRef value, int64_t headDim,
+                             std::string &positions) const {
+  // x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1].
+  const Node *add = match(value, "Add");
+  if (!add || add->input_size() != 2)
+    return fail(value, "expected x * cos + rotate_half(x) * sin");
+  auto isRotated = [&](const std::string &v) {
+    const Node *m = match(v, "Mul");
+    return m && m->input_size() == 2 &&
+           (match(m->input(0), "Concat") || match(m->input(1), "Concat"));
+  };
+  auto parts = ordered(add, isRotated);
+  if (!parts)
+    return fail(add, "expected rotate_half(x) * sin");
+  const Node *rotMul = match(parts->first, "Mul");
+  auto rot = ordered(rotMul, [&](const std::string &v) {
+    return match(v, "Concat") != nullptr;
+  });
+  const Node *concat = match(rot->first, "Concat");
+  const Node *xMul = match(parts->second, "Mul");
+  if (!xMul || xMul->input_size() != 2)
+    return fail(add, "expected x * cos");
+  // Which input of x * cos is x: the one rotate_half also reads.
+  const Node *neg =
+      concat->input_size() == 2 ? match(concat->input(0), "Neg") : nullptr;
+  const Node *second = neg ? match(neg->input(0), "Slice") : nullptr;
+  const Node *first =
+      concat->input_size() == 2 ? match(concat->input(1), "Slice") : nullptr;
+  if (attrInt(concat, "axis").value_or(0) != -1 &&
+      attrInt(concat, "axis").value_or(0) != 3)
+    return fail(concat, "expected rotate_half over the last axis");
+  if (!second || !first ||
+      skipCasts(first->input(0)) != skipCasts(second->input(0)))
+    return fail(concat, "expected rotate_half: [-x[half:], x[:half]]");
+  std::string x = skipCasts(first->input(0));
+  auto bound = [&](const Node *slice, unsigned i) {
+    return slice->input_size() > int(i) ? scalar(slice->input(i))
+                                        : std::nullopt;
+  };
+  int64_t half = headDim / 2;
+  if (bound(first, 1) != 0.0 || bound(first, 2) != double(half) ||
+      bound(second, 1) != double(half) ||
+      bound(second, 2).value_or(0) < double(headDim))
+    return fail(concat, "expected rotate_half's slices at head_dim / 2");
+  std::string cosValue, sinValue = rot->second;
+  if (skipCasts(xMul->input(0)) == x)
+    cosValue = xMul->input(1);
+  else if (skipCasts(xMul->input(1)) == x)
+    cosValue = xMul->input(0);
+  else
+    return fail(xMul, "expected x * cos of the same x");
+  // cos / sin of Concat(f, f), f = positions * inv_freq.
+  auto trig = [&](StringRef v, StringRef op) -> const Node * {
+    std::string w = skipCasts(v);
+    for (int hops = 0; hops < 3; ++hops) {
+      const Node *n = producer(w);
+      if (n && n->op_type() == "Unsqueeze") {
+        w = skipCasts(n->input(0));
+        continue;
+      }
+      return n && n->op_type() == op ? n : nullptr;
+    }
+    return nullptr;
+  };
+  const Node *cosNode = trig(cosValue, "Cos"), *sinNode = trig(sinValue, "Sin");
+  if (!cosNode || !sinNode ||
+      skipCasts(cosNode->input(0)) != skipCasts(sinNode->input(0)))
+    return fail(add, "expected cos and sin of the same angles");
+  const Node *angles = match(cosNode->input(0), "Concat");
+  if (!angles || angles->input_size() != 2 ||
+      skipCasts(angles->input(0)) != skipCasts(angles->input(1)))
+    return fail(cosNode, "expected angles Concat(f, f)");
+  const Node *freqs = match(angles->input(0), "Mul");
+  auto parts2 = ordered(freqs, [&](const std::string &v) {
+    return initializer(skipCasts(v)) != nullptr;
+  });
+  if (!parts2)
+    return fail(angles, "expected positions times inverse frequencies");
+  auto invFreq = numbers(parts2->first);
+  if (!invFreq || int64_t(invFreq->size()) != half || half < 2)
+    return fail(freqs, "expected head_dim / 2 inverse frequencies");
+  double theta = std::pow((*invFreq)[1], -double(headDim) / 2.0);
+  for (int64_t i = 0; i < half; ++i)
+    if (std::fabs((*invFreq)[i] - std::pow(theta, -2.0 * i / headDim)) >
+        1e-5 * std::max(1.0, (*invFreq)[i]))
+      return fail(freqs, "its inverse frequencies do not follow one theta");
+  // Positions: an Unsqueeze of the position_ids input.
+  std::string pos = skipCasts(parts2->second);
+  for (int hops = 0; hops < 3; ++hops) {
+    const Node *n = producer(pos);
+    if (!n || n->op_type() != "Unsqueeze")
+      break;
+    pos = skipCasts(n->input(0));
+  }
+  if (!isGraphInput(pos))
+    return fail(freqs, "expected positions from a graph input");
+  if (!positions.empty() && positions != pos)
+    return fail(freqs, "expected the same positions for queries and keys");
+  positions = pos;
+  return std::make_pair(x, theta);
+}
+
+Expected<Attention> Recognizer::matchWrittenAttention(StringRef value) const {
+  // out = Reshape(Transpose(Reshape(P, [0, heads, -1, dim]), 0213),
+  //               [0, 0, heads*dim]),
+  // P = Softmax(mask(scale * Q K^T)) V over the presents.
+  Attention a;
+  const Node *merge = match(value, "Reshape");
+  const Node *t = merge ? match(merge->input(0), "Transpose") : nullptr;
+  if (!t || attrInts(t, "perm") != std::vector<int64_t>{0, 2, 1, 3})
+    return fail(value, "expected attention heads merged by Transpose "
+                       "0213 and Reshape");
+  std::string p = t->input(0);
+  if (const Node *r = match(p, "Reshape"))
+    p = r->input(0); // query heads stacked per KV head, unstacked
+  const Node *pv = match(p, "MatMul");
+  if (!pv)
+    return fail(p, "expected softmax(scores) @ values");
+  const Node *softmax = match(pv->input(0), "Softmax");
+  if (!softmax || attrInt(softmax, "axis").value_or(-1) != -1)
+    return fail(pv, "expected a softmax over the last axis");
+  // The mask: Where(cond, scores, very negative) or scores + additive mask.
+  std::string scores = softmax->input(0);
+  std::string mask;
+  if (const Node *w = match(scores, "Where")) {
+    auto low = scalar(w->input(2));
+    if (!low || *low > -1e4)
+      return fail(w, "expected masked scores set to a very negative value");
+    mask = w->input(0);
+    scores = w->input(1);
+  } else if (const Node *add = match(scores, "Add")) {
+    auto parts = ordered(add, [&](const std::string &v) {
+      return match(v, "Mul") || match(v, "Div");
+    });
+    if (!parts)
+      return fail(add, "expected scores plus a mask");
+    scores = parts->first;
+    mask = parts->second;
+  } else {
+    return fail(softmax, "expected masked scores");
+  }
+  if (!looksCausal(mask))
+    return fail(softmax, "expected a causal mask");
+  // Scale.
+  const Node *scaled = producer(skipCasts(scores));
+  if (!scaled || scaled->input_size() != 2 ||
+      (scaled->op_type() != "Mul" && scaled->op_type() != "Div"))
+    return fail(scores, "expected scores scaled by a constant");
+  auto parts = ordered(scaled, [&](const std::string &v) {
+    return match(v, "MatMul") != nullptr;
+  });
+  if (!parts || !scalar(parts->second))
+    return fail(scaled, "expected scores scaled by a constant");
+  double c = *scalar(parts->second);
+  a.scale = scaled->op_type() == "Mul" ? c : 1.0 / c;
+  const Node *qk = match(parts->first, "MatMul");
+  // Keys: Transpose(Unsqueeze?(present_k)) swapping the last two axes.
+  const Node *kt = match(qk->input(1), "Transpose");
+  auto perm = kt ? attrInts(kt, "perm") : std::nullopt;
+  if (!perm || perm->size() < 4 ||
+      (*perm)[perm->size() - 1] != int64_t(perm->size()) - 2)
+    return fail(qk, "expected queries @ transposed keys");
+  auto present = [&](StringRef v) -> std::string {
+    std::string w = skipCasts(v);
+    if (const Node *u = producer(w); u && u->op_type() == "Unsqueeze")
+      w = skipCasts(u->input(0));
+    return w;
+  };
+  std::string presentK = present(kt->input(0));
+  std::string presentV = present(pv->input(1));
+  const Node *catK = producer(presentK), *catV = producer(presentV);
+  if (!catK || catK->op_type() != "Concat" || !catV ||
+      catV->op_type() != "Concat" || catK->input_size() != 2 ||
+      catV->input_size() != 2 || !isGraphInput(catK->input(0)) ||
+      !isGraphInput(catV->input(0)) || !isGraphOutput(presentK) ||
+      !isGraphOutput(presentV) || attrInt(catK, "axis").value_or(0) != 2 ||
+      attrInt(catV, "axis").value_or(0) != 2)
+    return fail(qk, "expected keys and values: past inputs concatenated "
+                    "with the new ones along axis 2, as present outputs");
+  // Queries: maybe stacked per KV head by a Reshape [0, kv, group, -1, dim].
+  std::string qValue = skipCasts(qk->input(0));
+  int64_t stackedKv = 0;
+  if (const Node *r = producer(qValue); r && r->op_type() == "Reshape") {
+    auto shape = numbers(r->input(1));
+    if (!shape || shape->size() != 5)
+      return fail(r, "expected queries stacked as [batch, kv_heads, group, "
+                     "tokens, head_dim]");
+    stackedKv = int64_t((*shape)[1]);
+    qValue = skipCasts(r->input(0));
+  }
+  // Rotary embedding on the split heads of q and k.
+  int64_t headDim = 0;
+  std::string positions;
+  auto headsOf = [&](StringRef v, bool rotated, std::string &projection,
+                     int64_t &count) -> Error {
+    std::string heads = skipCasts(v);
+    if (rotated) {
+      // Find head_dim from the split first: rope's pattern needs it.
+      const Node *add = match(heads, "Add");
+      if (!add)
+        return fail(heads, "expected a rotary embedding");
+      auto ropeParts = ordered(add, [&](const std::string &w) {
+        const Node *m = match(w, "Mul");
+        return m &&
+               !(match(m->input(0), "Concat") || match(m->input(1), "Concat"));
+      });
+      if (!ropeParts)
+        return fail(add, "expected x * cos + rotate_half(x) * sin");
+      const Node *xMul = match(ropeParts->first, "Mul");
+      // x is whichever input of x * cos is split heads.
+      for (const std::string &in : xMul->input()) {
+        auto s = matchSplitHeads(in);
+        if (!s) {
+          consumeError(s.takeError());
+          continue;
+        }
+        count = s->second[0];
+        headDim = s->second[1];
+        break;
+      }
+      if (!headDim)
+        return fail(xMul, "expected x * cos of split heads");
+      auto r = matchWrittenRope(heads, headDim, positions);
+      if (!r)
+        return r.takeError();
+      if (a.theta != 0 && std::fabs(a.theta - r->second) > 1e-6 * a.theta)
+        return fail(add, "expected one rope theta for queries and keys");
+      a.theta = r->second;
+      heads = r->first;
+    }
+    auto split = matchSplitHeads(heads);
+    if (!split)
+      return split.takeError();
+    projection = split->first;
+    count = split->second[0];
+    if (headDim && split->second[1] != headDim)
+      return fail(heads, "expected one head_dim");
+    headDim = split->second[1];
+    return Error::success();
+  };
+  if (Error err = headsOf(qValue, true, a.q, a.heads))
+    return std::move(err);
+  if (Error err = headsOf(catK->input(1), true, a.k, a.kvHeads))
+    return std::move(err);
+  int64_t vHeads = 0;
+  if (Error err = headsOf(catV->input(1), false, a.v, vHeads))
+    return std::move(err);
+  if (vHeads != a.kvHeads || (stackedKv && stackedKv != a.kvHeads) ||
+      a.heads % a.kvHeads)
+    return fail(qk, "expected one number of KV heads dividing the query "
+                    "heads");
+  a.headDim = headDim;
+  a.positions = positions;
+  return a;
+}
+
+Expected<Attention> Recognizer::matchAttention(StringRef value) const {
+  std::string v = skipCasts(value);
+  if (const Node *n = producer(v);
+      n && (n->op_type() == "MultiHeadAttention" ||
+            n->op_type() == "GroupQueryAttention")) {
+    if (outputIndex(v) != 0)
+      return fail(n, "expected its attention output");
+    return matchContribAttention(n);
+  }
+  return matchWrittenAttention(value);
+}
+
+//===----------------------------------------------------------------------===//
+// The whole decoder
+//===----------------------------------------------------------------------===//
+
+Expected<RecognizedDecoder> Recognizer::run() {
+  RecognizedDecoder d;
+  HFConfig &config = d.config;
+  config.architecture = "LlamaForCausalLM";
+  if (!graphOutputs.count("logits"))
+    return createStringError(inconvertibleErrorCode(),
+                             "no graph output named 'logits'");
+  d.logits = "logits";
+
+  // LM head and the final norm.
+  auto head = matchLinear("logits");
+  if (!head)
+    return head.takeError();
+  auto finalNorm = matchNorm(head->input);
+  if (!finalNorm)
+    return finalNorm.takeError();
+  config.rmsNormEps = shortestDecimal(float(finalNorm->epsilon));
+  d.weights["model.norm.weight"] = {finalNorm->weight, false};
+  int64_t vocab = head->shape[1], hidden = head->shape[0];
+
+  // Layers, last first.
+  struct Layer {
+    Norm in, post;
+    Linear q, k, v, o, gate, up, down;
+    Attention attention;
+  };
+  std::vector<Layer> layers;
+  Stream stream = finalNorm->input;
+  std::string embedded;
+  for (int guard = 0; guard < 4096; ++guard) {
+    // h = mid + down(...)
+    auto mlp = splitResidual(stream);
+    if (!mlp)
+      return mlp.takeError();
+    Layer layer;
+    auto down = matchLinear(mlp->second);
+    if (!down)
+      return down.takeError();
+    layer.down = *down;
+    std::string gate, up;
+    auto swiglu = matchSwiGLU(down->input, gate, up);
+    if (!swiglu)
+      return swiglu.takeError();
+    auto g = matchLinear(gate), u = matchLinear(up);
+    if (!g)
+      return g.takeError();
+    if (!u)
+      return u.takeError();
+    layer.gate = *g;
+    layer.up = *u;
+    if (skipCasts(g->input) != skipCasts(u->input))
+      return fail(gate, "expected gate and up projections of one input");
+    auto post = matchNorm(g->input);
+    if (!post)
+      return post.takeError();
+    layer.post = *post;
+    // The post-attention norm reads the stream after attention: its input
+    // must be what the MLP residual adds to.
+    Stream mid = mlp->first;
+    bool sameMid = (mid.skip && post->input.skip == mid.skip) ||
+                   (!mid.skip && !post->input.skip &&
+                    skipCasts(post->input.value) == skipCasts(mid.value));
+    if (!sameMid)
+      return fail(gate, "expected the MLP to read the post-attention "
+                        "residual stream");
+    // mid = prev + o_proj(attention(...))
+    auto attn = splitResidual(mid);
+    if (!attn)
+      return attn.takeError();
+    auto o = matchLinear(attn->second);
+    if (!o)
+      return o.takeError();
+    layer.o = *o;
+    auto attention = matchAttention(o->input);
+    if (!attention)
+      return attention.takeError();
+    layer.attention = *attention;
+    auto q = matchLinear(attention->q), k = matchLinear(attention->k),
+         v = matchLinear(attention->v);
+    if (!q)
+      return q.takeError();
+    if (!k)
+      return k.takeError();
+    if (!v)
+      return v.takeError();
+    layer.q = *q;
+    layer.k = *k;
+    layer.v = *v;
+    if (skipCasts(q->input) != skipCasts(k->input) ||
+        skipCasts(q->input) != skipCasts(v->input))
+      return fail(attention->q, "expected q, k and v projections of one "
+                                "input");
+    auto in = matchNorm(q->input);
+    if (!in)
+      return in.takeError();
+    layer.in = *in;
+    Stream prev = attn->first;
+    bool samePrev = (prev.skip && in->input.skip == prev.skip) ||
+                    (!prev.skip && !in->input.skip &&
+                     skipCasts(in->input.value) == skipCasts(prev.value));
+    if (!samePrev)
+      return fail(attention->q, "expected attention to read the layer's "
+                                "input residual stream");
+    layers.push_back(std::move(layer));
+    // The first layer's input is the embedding.
+    if (!prev.skip) {
+      const Node *gather = match(prev.value, "Gather");
+      if (gather) {
+        embedded = prev.value;
+        break;
+      }
+      stream = prev;
+    } else {
+      // A SkipSimplifiedLayerNormalization's sum: the previous layer's
+      // output (its inputs are the previous mid and down projection).
+      stream = prev;
+    }
+  }
+  if (embedded.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "no embedding Gather of the token ids found");
+  const Node *gather = match(embedded, "Gather");
+  std::string table = skipCasts(gather->input(0));
+  const onnx::TensorProto *tableT = initializer(table);
+  if (!tableT || tableT->dims_size() != 2 ||
+      attrInt(gather, "axis").value_or(0) != 0 ||
+      !isGraphInput(skipCasts(gather->input(1))))
+    return fail(gather, "expected the embedding table gathered by the "
+                        "token ids input");
+  d.inputIds = skipCasts(gather->input(1));
+  if (tableT->dims(0) != vocab || tableT->dims(1) != hidden)
+    return fail(gather, "expected an embedding of [vocab, hidden] = [" +
+                            Twine(vocab) + ", " + Twine(hidden) + "]");
+  d.weights["model.embed_tokens.weight"] = {table, false};
+  config.tieWordEmbeddings =
+      head->weight.initializer == table && !head->weight.transposed;
+  if (!config.tieWordEmbeddings)
+    d.weights["lm_head.weight"] = head->weight;
+
+  // The layers, first first; their facts must agree.
+  std::reverse(layers.begin(), layers.end());
+  config.numLayers = layers.size();
+  config.vocabSize = vocab;
+  config.hiddenSize = hidden;
+  const Attention &first = layers.front().attention;
+  config.numHeads = first.heads;
+  config.numKvHeads = first.kvHeads;
+  config.intermediateSize = layers.front().gate.shape[1];
+  d.positionIds = first.positions;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    Layer &l = layers[i];
+    Attention &att = l.attention;
+    std::string prefix = "model.layers." + std::to_string(i);
+    if (att.headDim == 0) // contrib ops: from the projection's width
+      att.headDim = l.q.shape[1] / att.heads;
+    if (att.theta == 0) {
+      // com.microsoft::RotaryEmbedding before the attention node.
+      const Node *r =
+          match(producer(skipCasts(l.o.input))->input(0), "RotaryEmbedding");
+      if (!r)
+        return fail(l.o.input, "expected a rotary embedding on the queries");
+      auto theta = thetaOfCaches(r, att.headDim);
+      if (!theta)
+        return theta.takeError();
+      att.theta = *theta;
+    }
+    if (att.scale == 0)
+      att.scale = 1.0 / std::sqrt(double(att.headDim));
+    if (att.heads != config.numHeads || att.kvHeads != config.numKvHeads ||
+        (i && att.headDim != config.headDim) ||
+        (i &&
+         std::fabs(att.theta - config.ropeTheta) > 1e-6 * config.ropeTheta) ||
+        att.positions != d.positionIds)
+      return fail(l.o.input, "layer " + Twine(i) +
+                                 " differs from layer 0 in its attention");
+    config.headDim = att.headDim;
+    config.ropeTheta = roundFigure(att.theta, 1e-6);
+    if (std::fabs(att.scale * std::sqrt(double(att.headDim)) - 1) > 1e-5)
+      return fail(l.o.input, "expected the attention scale 1/sqrt(head_dim)");
+    if (std::fabs(l.in.epsilon - config.rmsNormEps) >
+            1e-3 * config.rmsNormEps ||
+        std::fabs(l.post.epsilon - config.rmsNormEps) >
+            1e-3 * config.rmsNormEps)
+      return fail(l.q.input, "expected one RMSNorm epsilon");
+    int64_t qDim = config.numHeads * att.headDim,
+            kvDim = config.numKvHeads * att.headDim;
+    auto expect = [&](const Linear &lin, int64_t in, int64_t out,
+                      StringRef role) -> Error {
+      if (lin.shape != std::vector<int64_t>{in, out})
+        return fail(lin.input, "expected " + role + " to map " + Twine(in) +
+                                   " to " + Twine(out) + " features");
+      if (!lin.bias.empty())
+        return fail(lin.input, role + ": a bias is not supported");
+      d.weights[prefix + "." + role.str() + ".weight"] = lin.weight;
+      return Error::success();
+    };
+    for (auto [lin, in, out, role] :
+         {std::tuple{&l.q, hidden, qDim, "self_attn.q_proj"},
+          std::tuple{&l.k, hidden, kvDim, "self_attn.k_proj"},
+          std::tuple{&l.v, hidden, kvDim, "self_attn.v_proj"},
+          std::tuple{&l.o, qDim, hidden, "self_attn.o_proj"},
+          std::tuple{&l.gate, hidden, config.intermediateSize, "mlp.gate_proj"},
+          std::tuple{&l.up, hidden, config.intermediateSize, "mlp.up_proj"},
+          std::tuple{&l.down, config.intermediateSize, hidden,
+                     "mlp.down_proj"}})
+      if (Error err = expect(*lin, in, out, role))
+        return std::move(err);
+    d.weights[prefix + ".input_layernorm.weight"] = {l.in.weight, false};
+    d.weights[prefix + ".post_attention_layernorm.weight"] = {l.post.weight,
+                                                              false};
+  }
+  if (d.positionIds.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "no position ids input found");
+  return d;
+}
+
+} // namespace
+
+Expected<RecognizedDecoder> recognizeDecoder(const OnnxModel &model) {
+  return Recognizer(model).run();
+}
+
+} // namespace llmc
