@@ -736,7 +736,10 @@ Recognizer::matchWrittenRope(StringRef value, int64_t headDim,
   if (!cosNode || !sinNode ||
       skipCasts(cosNode->input(0)) != skipCasts(sinNode->input(0)))
     return fail(add, "expected cos and sin of the same angles");
-  const Node *angles = match(cosNode->input(0), "Concat");
+  std::string anglesValue = skipCasts(cosNode->input(0));
+  if (const Node *u = match(anglesValue, "Unsqueeze")) // [.., T, d] heads axis
+    anglesValue = skipCasts(u->input(0));
+  const Node *angles = match(anglesValue, "Concat");
   if (!angles || angles->input_size() != 2 ||
       skipCasts(angles->input(0)) != skipCasts(angles->input(1)))
     return fail(cosNode, "expected angles Concat(f, f)");
@@ -800,7 +803,7 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value) const {
     scores = w->input(1);
   } else if (const Node *add = match(scores, "Add")) {
     auto parts = ordered(add, [&](const std::string &v) {
-      return match(v, "Mul") || match(v, "Div");
+      return match(v, "Mul") || match(v, "Div") || match(v, "MatMul");
     });
     if (!parts)
       return fail(add, "expected scores plus a mask");
@@ -811,19 +814,23 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value) const {
   }
   if (!looksCausal(mask))
     return fail(softmax, "expected a causal mask");
-  // Scale.
-  const Node *scaled = producer(skipCasts(scores));
-  if (!scaled || scaled->input_size() != 2 ||
-      (scaled->op_type() != "Mul" && scaled->op_type() != "Div"))
-    return fail(scores, "expected scores scaled by a constant");
-  auto parts = ordered(scaled, [&](const std::string &v) {
-    return match(v, "MatMul") != nullptr;
-  });
-  if (!parts || !scalar(parts->second))
-    return fail(scaled, "expected scores scaled by a constant");
-  double c = *scalar(parts->second);
-  a.scale = scaled->op_type() == "Mul" ? c : 1.0 / c;
-  const Node *qk = match(parts->first, "MatMul");
+  // Scale: on the scores, or (bench/export_onnx.py) on the queries.
+  const Node *qk = match(skipCasts(scores), "MatMul");
+  bool scaleOnQueries = qk != nullptr;
+  if (!qk) {
+    const Node *scaled = producer(skipCasts(scores));
+    if (!scaled || scaled->input_size() != 2 ||
+        (scaled->op_type() != "Mul" && scaled->op_type() != "Div"))
+      return fail(scores, "expected scores scaled by a constant");
+    auto parts = ordered(scaled, [&](const std::string &v) {
+      return match(v, "MatMul") != nullptr;
+    });
+    if (!parts || !scalar(parts->second))
+      return fail(scaled, "expected scores scaled by a constant");
+    double c = *scalar(parts->second);
+    a.scale = scaled->op_type() == "Mul" ? c : 1.0 / c;
+    qk = match(parts->first, "MatMul");
+  }
   // Keys: Transpose(Unsqueeze?(present_k)) swapping the last two axes.
   const Node *kt = match(qk->input(1), "Transpose");
   auto perm = kt ? attrInts(kt, "perm") : std::nullopt;
@@ -847,16 +854,29 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value) const {
       attrInt(catV, "axis").value_or(0) != 2)
     return fail(qk, "expected keys and values: past inputs concatenated "
                     "with the new ones along axis 2, as present outputs");
-  // Queries: maybe stacked per KV head by a Reshape [0, kv, group, -1, dim].
+  // Queries: maybe stacked per KV head by a Reshape, [0, kv, group, -1,
+  // dim] or [batch, kv, -1, dim] (group x tokens rows per KV head).
   std::string qValue = skipCasts(qk->input(0));
   int64_t stackedKv = 0;
   if (const Node *r = producer(qValue); r && r->op_type() == "Reshape") {
     auto shape = numbers(r->input(1));
-    if (!shape || shape->size() != 5)
+    if (!shape || (shape->size() != 5 && shape->size() != 4))
       return fail(r, "expected queries stacked as [batch, kv_heads, group, "
-                     "tokens, head_dim]");
+                     "tokens, head_dim] or [batch, kv_heads, -1, head_dim]");
     stackedKv = int64_t((*shape)[1]);
     qValue = skipCasts(r->input(0));
+  }
+  if (scaleOnQueries) {
+    const Node *scaled = match(qValue, "Mul");
+    auto parts = scaled ? ordered(scaled,
+                                  [&](const std::string &v) {
+                                    return !scalar(v).has_value();
+                                  })
+                        : std::nullopt;
+    if (!parts || !scalar(parts->second))
+      return fail(qk, "expected scores or queries scaled by a constant");
+    a.scale = *scalar(parts->second);
+    qValue = skipCasts(parts->first);
   }
   // Rotary embedding on the split heads of q and k.
   int64_t headDim = 0;
