@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/onnx/DecoderRecognizer.h"
+#include "compiler/onnx/GraphEvaluator.h"
 #include "compiler/support/FileError.h"
 
 #include "llvm/ADT/APFloat.h"
@@ -130,13 +131,17 @@ private:
   /// Heads of x through Reshape [.., .., heads, dim] and Transpose 0213.
   Expected<std::pair<std::string, std::array<int64_t, 2>>>
   matchSplitHeads(StringRef value) const;
-  bool looksCausal(StringRef mask) const;
+  /// Whether `mask` (additive: 0 or very negative; else a condition,
+  /// true where visible) is causal, evaluated for a few decoder steps.
+  Error checkCausal(StringRef mask, bool additive, const Node *at) const;
 
   const OnnxModel &model;
   const onnx::GraphProto &graph;
   StringMap<std::pair<const Node *, int>> producers;
   StringMap<const onnx::TensorProto *> constants;
   StringSet<> graphInputs, graphOutputs;
+  /// checkCausal's verdicts by mask value: empty when causal, else why not.
+  mutable StringMap<std::string> causalMasks;
 };
 
 Recognizer::Recognizer(const OnnxModel &model)
@@ -516,29 +521,87 @@ Expected<std::string> Recognizer::matchSwiGLU(StringRef value,
 // Attention
 //===----------------------------------------------------------------------===//
 
-bool Recognizer::looksCausal(StringRef mask) const {
-  // The exporters build the causal mask by comparing key and query
-  // positions (Range outputs) with Less or LessOrEqual.
-  std::vector<std::string> work{mask.str()};
-  std::set<std::string> seen;
-  bool compare = false, range = false;
-  while (!work.empty() && seen.size() < 512) {
-    std::string v = work.back();
-    work.pop_back();
-    if (!seen.insert(v).second)
+/// The graph inputs a decoder step reads, for a prompt of `tokens` after
+/// `past` cached positions at batch 1: token ids (zeros), position ids,
+/// an attention mask of ones and the shapes of 4-D past keys/values, by the
+/// names exporters give them. Other inputs stay unbound: a mask that reads them
+/// cannot be evaluated, and is not taken for causal.
+static void bindDecoderStep(GraphEvaluator &evaluator,
+                            const onnx::GraphProto &graph, int64_t tokens,
+                            int64_t past) {
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    if (!input.type().has_tensor_type())
       continue;
-    const Node *n = producer(v);
-    if (!n)
+    const auto &t = input.type().tensor_type();
+    StringRef name = input.name();
+    EvaluatedTensor value;
+    value.dataType = t.elem_type();
+    bool integer = value.dataType == onnx::TensorProto::INT64 ||
+                   value.dataType == onnx::TensorProto::INT32;
+    int rank = t.shape().dim_size();
+    auto declared = [&](int i) {
+      const auto &d = t.shape().dim(i);
+      return d.has_dim_value() ? d.dim_value() : int64_t(1);
+    };
+    if (integer && rank == 2) {
+      bool mask = name.contains("attention_mask");
+      value.shape = {1, mask ? past + tokens : tokens};
+      for (int64_t i = 0; i < value.shape[1]; ++i)
+        value.values.push_back(mask                        ? 1.0
+                               : name.contains("position") ? double(past + i)
+                                                           : 0.0);
+    } else if (!integer && rank == 4) {
+      value.shape = {1, declared(1), past, declared(3)}; // the shape alone
+    } else {
       continue;
-    compare |= n->op_type() == "Less" || n->op_type() == "LessOrEqual" ||
-               n->op_type() == "Greater" || n->op_type() == "GreaterOrEqual" ||
-               n->op_type() == "Trilu";
-    range |= n->op_type() == "Range" || n->op_type() == "Trilu";
-    for (const std::string &in : n->input())
-      if (!in.empty())
-        work.push_back(in);
+    }
+    evaluator.bind(name, std::move(value));
   }
-  return compare && range;
+}
+
+Error Recognizer::checkCausal(StringRef mask, bool additive,
+                              const Node *at) const {
+  if (auto it = causalMasks.find(mask); it != causalMasks.end())
+    return it->second.empty() ? Error::success() : fail(at, it->second);
+  // What the mask does for a prompt and for decode steps (one token, as
+  // some exporters require once there is a past), the last far enough
+  // that a sliding window below 8192 positions shows: key j is visible to
+  // query t (at position past + t) exactly when j <= past + t.
+  std::string why;
+  for (auto [tokens, past] :
+       {std::pair<int64_t, int64_t>{3, 0}, {1, 4}, {1, 8191}}) {
+    GraphEvaluator evaluator(model);
+    bindDecoderStep(evaluator, graph, tokens, past);
+    auto value = evaluator.evaluate(mask);
+    if (!value) {
+      why = "expected a causal mask; it cannot be evaluated: " +
+            toString(value.takeError());
+      break;
+    }
+    int64_t rank = value->rank(), total = past + tokens;
+    int64_t rows = rank >= 2 ? value->shape[rank - 2] : 1;
+    int64_t cols = rank >= 1 ? value->shape[rank - 1] : 1;
+    if (cols != total || rows % tokens) {
+      why = "expected a causal mask of [.., tokens, past + tokens]";
+      break;
+    }
+    for (size_t i = 0; i < value->values.size() && why.empty(); ++i) {
+      double v = value->values[i];
+      int64_t j = int64_t(i) % cols, t = (int64_t(i) / cols) % rows % tokens;
+      bool visible = additive ? v == 0 : v != 0;
+      bool hidden = additive ? v <= -1e4 : v == 0;
+      if (!visible && !hidden)
+        why = "expected a causal mask, not a bias";
+      else if (visible != (j <= past + t))
+        why = "expected a causal mask; this one " +
+              std::string(visible ? "shows" : "hides") + " key " +
+              std::to_string(j) + " to query " + std::to_string(past + t);
+    }
+    if (!why.empty())
+      break;
+  }
+  causalMasks[mask] = why;
+  return why.empty() ? Error::success() : fail(at, why);
 }
 
 Expected<double> Recognizer::thetaOfCaches(const Node *node,
@@ -602,11 +665,14 @@ Expected<Attention> Recognizer::matchContribAttention(const Node *node) const {
     // past_key, past_value. The causal mask comes in attention_bias.
     if (node->input_size() > 3 && !node->input(3).empty())
       return fail(node, "a packed bias is not supported");
-    bool causal = attrInt(node, "unidirectional").value_or(0) == 1 ||
-                  (node->input_size() > 5 && !node->input(5).empty() &&
-                   looksCausal(node->input(5)));
-    if (!causal)
+    if (node->input_size() > 4 && !node->input(4).empty())
+      return fail(node, "a key padding mask is not supported");
+    if (node->input_size() > 5 && !node->input(5).empty()) {
+      if (Error err = checkCausal(node->input(5), /*additive=*/true, node))
+        return std::move(err);
+    } else if (attrInt(node, "unidirectional").value_or(0) != 1) {
       return fail(node, "expected causal attention");
+    }
     if (node->input_size() < 8 || !isGraphInput(node->input(6)) ||
         !isGraphInput(node->input(7)) || node->output_size() < 3 ||
         !isGraphOutput(node->output(1)) || !isGraphOutput(node->output(2)))
@@ -795,6 +861,7 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value) const {
   // The mask: Where(cond, scores, very negative) or scores + additive mask.
   std::string scores = softmax->input(0);
   std::string mask;
+  bool additive = false;
   if (const Node *w = match(scores, "Where")) {
     auto low = scalar(w->input(2));
     if (!low || *low > -1e4)
@@ -809,11 +876,12 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value) const {
       return fail(add, "expected scores plus a mask");
     scores = parts->first;
     mask = parts->second;
+    additive = true;
   } else {
     return fail(softmax, "expected masked scores");
   }
-  if (!looksCausal(mask))
-    return fail(softmax, "expected a causal mask");
+  if (Error err = checkCausal(mask, additive, softmax))
+    return std::move(err);
   // Scale: on the scores, or (bench/export_onnx.py) on the queries.
   const Node *qk = match(skipCasts(scores), "MatMul");
   bool scaleOnQueries = qk != nullptr;

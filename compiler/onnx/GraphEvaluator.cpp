@@ -1,0 +1,762 @@
+//===- GraphEvaluator.cpp - Evaluating small ONNX subgraphs ---------------===//
+
+#include "compiler/onnx/GraphEvaluator.h"
+#include "compiler/support/FileError.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/Twine.h"
+
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <optional>
+
+using namespace llvm;
+
+namespace llmc {
+namespace {
+
+using Node = onnx::NodeProto;
+using Tensor = EvaluatedTensor;
+
+constexpr int64_t kMaxElements = int64_t(1) << 20;
+constexpr unsigned kMaxDepth = 256;
+
+bool isInteger(int32_t type) {
+  switch (type) {
+  case onnx::TensorProto::INT8:
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::INT32:
+  case onnx::TensorProto::INT64:
+  case onnx::TensorProto::UINT8:
+  case onnx::TensorProto::UINT16:
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64:
+  case onnx::TensorProto::BOOL:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// Elements of `shape`, or nullopt past the limit or for a negative dim.
+std::optional<int64_t> countOf(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0 || (d && n > kMaxElements / d))
+      return std::nullopt;
+    else
+      n *= d;
+  if (n > kMaxElements)
+    return std::nullopt;
+  return n;
+}
+
+std::vector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = int64_t(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+std::optional<double> attrFloat(const Node &node, StringRef name) {
+  for (const onnx::AttributeProto &a : node.attribute())
+    if (a.name() == name && a.type() == onnx::AttributeProto::FLOAT)
+      return a.f();
+  return std::nullopt;
+}
+
+std::optional<int64_t> attrInt(const Node &node, StringRef name) {
+  for (const onnx::AttributeProto &a : node.attribute())
+    if (a.name() == name && a.type() == onnx::AttributeProto::INT)
+      return a.i();
+  return std::nullopt;
+}
+
+std::optional<std::vector<int64_t>> attrInts(const Node &node, StringRef name) {
+  for (const onnx::AttributeProto &a : node.attribute())
+    if (a.name() == name && a.type() == onnx::AttributeProto::INTS)
+      return std::vector<int64_t>(a.ints().begin(), a.ints().end());
+  return std::nullopt;
+}
+
+const onnx::TensorProto *attrTensor(const Node &node, StringRef name) {
+  for (const onnx::AttributeProto &a : node.attribute())
+    if (a.name() == name && a.has_t())
+      return &a.t();
+  return nullptr;
+}
+
+/// The tensor `proto` holds, decoded.
+Expected<Tensor> decode(const OnnxModel &model,
+                        const onnx::TensorProto &proto) {
+  auto data = model.getData(proto);
+  if (!data)
+    return data.takeError();
+  Tensor t;
+  t.dataType = data->dataType;
+  t.shape = data->shape;
+  auto count = countOf(t.shape);
+  unsigned size = getOnnxElementSize(t.dataType);
+  if (!count || !size || data->bytes.size() != uint64_t(*count) * size)
+    return createStringError(inconvertibleErrorCode(),
+                             "tensor '" + proto.name() + "' is too large");
+  const uint8_t *p = data->bytes.data();
+  t.values.reserve(*count);
+  for (int64_t i = 0; i < *count; ++i, p += size) {
+    double v = 0;
+    switch (t.dataType) {
+    case onnx::TensorProto::FLOAT: {
+      float f;
+      std::memcpy(&f, p, 4);
+      v = f;
+      break;
+    }
+    case onnx::TensorProto::DOUBLE:
+      std::memcpy(&v, p, 8);
+      break;
+    case onnx::TensorProto::FLOAT16: {
+      uint16_t h;
+      std::memcpy(&h, p, 2);
+      int exponent = (h >> 10) & 31, mantissa = h & 1023;
+      double magnitude = exponent == 0 ? std::ldexp(mantissa, -24)
+                         : exponent == 31
+                             ? (mantissa ? NAN : INFINITY)
+                             : std::ldexp(1024 + mantissa, exponent - 25);
+      v = (h & 0x8000) ? -magnitude : magnitude;
+      break;
+    }
+    case onnx::TensorProto::INT64: {
+      int64_t x;
+      std::memcpy(&x, p, 8);
+      v = double(x);
+      break;
+    }
+    case onnx::TensorProto::INT32: {
+      int32_t x;
+      std::memcpy(&x, p, 4);
+      v = x;
+      break;
+    }
+    case onnx::TensorProto::INT8:
+      v = int8_t(*p);
+      break;
+    case onnx::TensorProto::UINT8:
+    case onnx::TensorProto::BOOL:
+      v = *p;
+      break;
+    default:
+      return createStringError(inconvertibleErrorCode(),
+                               "tensor '" + proto.name() + "' has type " +
+                                   getOnnxTypeName(t.dataType));
+    }
+    t.values.push_back(v);
+  }
+  return t;
+}
+
+/// numpy's broadcast of `shapes`, or nullopt.
+std::optional<std::vector<int64_t>>
+broadcastShape(ArrayRef<const Tensor *> tensors) {
+  size_t rank = 0;
+  for (const Tensor *t : tensors)
+    rank = std::max(rank, t->shape.size());
+  std::vector<int64_t> shape(rank, 1);
+  for (const Tensor *t : tensors)
+    for (size_t i = 0; i < t->shape.size(); ++i) {
+      int64_t &out = shape[rank - t->shape.size() + i];
+      int64_t d = t->shape[i];
+      if (out == 1)
+        out = d;
+      else if (d != 1 && d != out)
+        return std::nullopt;
+    }
+  return shape;
+}
+
+/// Elementwise `fn` over broadcast operands.
+template <typename Fn>
+std::optional<Tensor> elementwise(ArrayRef<const Tensor *> operands,
+                                  int32_t resultType, Fn fn) {
+  auto shape = broadcastShape(operands);
+  if (!shape)
+    return std::nullopt;
+  auto count = countOf(*shape);
+  if (!count)
+    return std::nullopt;
+  Tensor out;
+  out.dataType = resultType;
+  out.shape = *shape;
+  out.values.resize(*count);
+  std::vector<int64_t> outStrides = stridesOf(*shape);
+  SmallVector<std::vector<int64_t>> strides;
+  for (const Tensor *t : operands) {
+    // Strides of `t` aligned to the result, 0 where it broadcasts.
+    std::vector<int64_t> own = stridesOf(t->shape), s(shape->size(), 0);
+    for (size_t i = 0; i < t->shape.size(); ++i)
+      if (t->shape[i] != 1)
+        s[shape->size() - t->shape.size() + i] = own[i];
+    strides.push_back(std::move(s));
+  }
+  SmallVector<double, 3> args(operands.size());
+  for (int64_t i = 0; i < *count; ++i) {
+    for (size_t k = 0; k < operands.size(); ++k) {
+      int64_t offset = 0, rest = i;
+      for (size_t d = 0; d < shape->size(); ++d) {
+        int64_t index = rest / outStrides[d];
+        rest %= outStrides[d];
+        offset += index * strides[k][d];
+      }
+      args[k] = operands[k]->values[offset];
+    }
+    out.values[i] = fn(args);
+  }
+  return out;
+}
+
+/// `x` as an integer, saturating: Slice ends are often INT64_MAX, which a
+/// double rounds up past the range (and NaN is 0).
+int64_t toInt(double x) {
+  return x >= 0x1p63    ? INT64_MAX
+         : x <= -0x1p63 ? INT64_MIN
+         : x == x       ? int64_t(x)
+                        : 0;
+}
+
+int64_t normalizeAxis(int64_t axis, int64_t rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+
+} // namespace
+
+GraphEvaluator::GraphEvaluator(const OnnxModel &model) : model(model) {
+  for (const Node &node : model.getGraph().node())
+    for (int i = 0; i < node.output_size(); ++i)
+      producers[node.output(i)] = {&node, i};
+}
+
+void GraphEvaluator::bind(StringRef name, EvaluatedTensor tensor) {
+  known[name] = std::move(tensor);
+}
+
+Expected<EvaluatedTensor> GraphEvaluator::evaluate(StringRef value) {
+  return evaluate(value, 0);
+}
+
+Expected<EvaluatedTensor> GraphEvaluator::evaluate(StringRef value,
+                                                   unsigned depth) {
+  if (auto it = known.find(value); it != known.end())
+    return it->second;
+  if (depth > kMaxDepth)
+    return createStringError(inconvertibleErrorCode(),
+                             "value '" + value + "' is computed too deep");
+  const onnx::TensorProto *init = model.getInitializer(value);
+  auto it = producers.find(value);
+  if (!init && it == producers.end())
+    return createStringError(inconvertibleErrorCode(),
+                             "value '" + value + "' has no known value");
+  Expected<Tensor> result =
+      init ? decode(model, *init)
+           : evaluateNode(*it->second.first, it->second.second, depth);
+  if (!result)
+    return result.takeError();
+  known[value] = *result;
+  return result;
+}
+
+Expected<EvaluatedTensor>
+GraphEvaluator::evaluateNode(const Node &node, int output, unsigned depth) {
+  const std::string &op = node.op_type();
+  auto fail = [&](const Twine &what) -> Error {
+    return createStringError(inconvertibleErrorCode(), "node '" + node.name() +
+                                                           "' (" + op +
+                                                           "): " + what);
+  };
+  if (!node.domain().empty() && node.domain() != "ai.onnx")
+    return fail("not evaluated (a " + node.domain() + " op)");
+  if (output != 0)
+    return fail("only first outputs are evaluated");
+  std::vector<Tensor> in;
+  std::vector<bool> present;
+  for (const std::string &name : node.input()) {
+    present.push_back(!name.empty());
+    if (name.empty()) {
+      in.emplace_back();
+      continue;
+    }
+    auto t = evaluate(name, depth + 1);
+    if (!t)
+      return t.takeError();
+    // Inputs bound by shape alone (past keys) serve Shape only.
+    if (op != "Shape" && countOf(t->shape) != int64_t(t->values.size()))
+      return fail("reads the values of '" + name +
+                  "', which only the run time knows");
+    in.push_back(std::move(*t));
+  }
+  auto need = [&](size_t n) -> Error {
+    if (in.size() < n)
+      return fail("expected " + Twine(n) + " inputs");
+    return Error::success();
+  };
+  auto ints = [&](const Tensor &t) {
+    std::vector<int64_t> v;
+    for (double x : t.values)
+      v.push_back(toInt(x));
+    return v;
+  };
+  auto result = [&](std::optional<Tensor> t) -> Expected<Tensor> {
+    if (!t)
+      return fail("operand shapes do not broadcast, or the result is too "
+                  "large to evaluate");
+    return std::move(*t);
+  };
+  auto binary = [&](auto fn, bool comparison) -> Expected<Tensor> {
+    if (Error err = need(2))
+      return std::move(err);
+    int32_t type =
+        comparison ? int32_t(onnx::TensorProto::BOOL) : in[0].dataType;
+    return result(elementwise({&in[0], &in[1]}, type, [&](ArrayRef<double> a) {
+      return fn(a[0], a[1]);
+    }));
+  };
+
+  if (op == "Identity") {
+    if (Error err = need(1))
+      return std::move(err);
+    return in[0];
+  }
+  if (op == "Constant") {
+    if (const onnx::TensorProto *t = attrTensor(node, "value"))
+      return decode(model, *t);
+    Tensor t;
+    if (auto i = attrInt(node, "value_int")) {
+      t.dataType = onnx::TensorProto::INT64;
+      t.values = {double(*i)};
+    } else if (auto f = attrFloat(node, "value_float")) {
+      t.dataType = onnx::TensorProto::FLOAT;
+      t.values = {*f};
+    } else if (auto is = attrInts(node, "value_ints")) {
+      t.dataType = onnx::TensorProto::INT64;
+      t.shape = {int64_t(is->size())};
+      for (int64_t i : *is)
+        t.values.push_back(double(i));
+    } else {
+      return fail("a Constant form that is not evaluated");
+    }
+    return t;
+  }
+  if (op == "Cast") {
+    if (Error err = need(1))
+      return std::move(err);
+    Tensor t = in[0];
+    t.dataType = attrInt(node, "to").value_or(0);
+    for (double &v : t.values)
+      if (t.dataType == onnx::TensorProto::BOOL)
+        v = v != 0;
+      else if (isInteger(t.dataType))
+        v = std::trunc(v);
+    return t;
+  }
+  if (op == "Shape") {
+    if (Error err = need(1))
+      return std::move(err);
+    int64_t rank = in[0].rank();
+    int64_t start = normalizeAxis(attrInt(node, "start").value_or(0), rank);
+    int64_t end = normalizeAxis(attrInt(node, "end").value_or(rank), rank);
+    start = std::clamp<int64_t>(start, 0, rank);
+    end = std::clamp<int64_t>(end, start, rank);
+    Tensor t;
+    t.dataType = onnx::TensorProto::INT64;
+    t.shape = {end - start};
+    for (int64_t i = start; i < end; ++i)
+      t.values.push_back(double(in[0].shape[i]));
+    return t;
+  }
+  if (op == "Add")
+    return binary([](double a, double b) { return a + b; }, false);
+  if (op == "Sub")
+    return binary([](double a, double b) { return a - b; }, false);
+  if (op == "Mul")
+    return binary([](double a, double b) { return a * b; }, false);
+  if (op == "Div") {
+    bool integer = isInteger(in.empty() ? 0 : in[0].dataType);
+    return binary(
+        [&](double a, double b) {
+          return integer ? (b == 0 ? 0 : std::trunc(a / b)) : a / b;
+        },
+        false);
+  }
+  if (op == "Max")
+    return binary([](double a, double b) { return std::max(a, b); }, false);
+  if (op == "Min")
+    return binary([](double a, double b) { return std::min(a, b); }, false);
+  if (op == "Equal")
+    return binary([](double a, double b) { return double(a == b); }, true);
+  if (op == "Less")
+    return binary([](double a, double b) { return double(a < b); }, true);
+  if (op == "LessOrEqual")
+    return binary([](double a, double b) { return double(a <= b); }, true);
+  if (op == "Greater")
+    return binary([](double a, double b) { return double(a > b); }, true);
+  if (op == "GreaterOrEqual")
+    return binary([](double a, double b) { return double(a >= b); }, true);
+  if (op == "And")
+    return binary([](double a, double b) { return double(a && b); }, true);
+  if (op == "Or")
+    return binary([](double a, double b) { return double(a || b); }, true);
+  if (op == "Xor")
+    return binary([](double a, double b) { return double(!a != !b); }, true);
+  if (op == "Not" || op == "Neg") {
+    if (Error err = need(1))
+      return std::move(err);
+    Tensor t = in[0];
+    for (double &v : t.values)
+      v = op == "Not" ? double(v == 0) : -v;
+    return t;
+  }
+  if (op == "Where") {
+    if (Error err = need(3))
+      return std::move(err);
+    return result(elementwise(
+        {&in[0], &in[1], &in[2]}, in[1].dataType,
+        [](ArrayRef<double> a) { return a[0] != 0 ? a[1] : a[2]; }));
+  }
+  if (op == "Expand") {
+    if (Error err = need(2))
+      return std::move(err);
+    // Broadcast against a tensor of the target shape: its values unused.
+    Tensor target;
+    target.shape = ints(in[1]);
+    auto count = countOf(target.shape);
+    if (!count)
+      return fail("an expanded shape too large to evaluate");
+    target.values.assign(*count, 0);
+    return result(elementwise({&in[0], &target}, in[0].dataType,
+                              [](ArrayRef<double> a) { return a[0]; }));
+  }
+  if (op == "ConstantOfShape") {
+    if (Error err = need(1))
+      return std::move(err);
+    Tensor t;
+    t.shape = ints(in[0]);
+    t.dataType = onnx::TensorProto::FLOAT;
+    double fill = 0;
+    if (const onnx::TensorProto *v = attrTensor(node, "value")) {
+      auto value = decode(model, *v);
+      if (!value)
+        return value.takeError();
+      if (value->values.size() != 1)
+        return fail("expected a one-element value");
+      t.dataType = value->dataType;
+      fill = value->values[0];
+    }
+    auto count = countOf(t.shape);
+    if (!count)
+      return fail("a shape too large to evaluate");
+    t.values.assign(*count, fill);
+    return t;
+  }
+  if (op == "Range") {
+    if (Error err = need(3))
+      return std::move(err);
+    if (in[0].values.size() != 1 || in[1].values.size() != 1 ||
+        in[2].values.size() != 1 || in[2].values[0] == 0)
+      return fail("expected scalar start, limit and a non-zero delta");
+    double start = in[0].values[0], limit = in[1].values[0],
+           delta = in[2].values[0];
+    double n = std::max(0.0, std::ceil((limit - start) / delta));
+    if (n > double(kMaxElements))
+      return fail("a range too large to evaluate");
+    Tensor t;
+    t.dataType = in[0].dataType;
+    t.shape = {int64_t(n)};
+    for (int64_t i = 0; i < int64_t(n); ++i)
+      t.values.push_back(start + double(i) * delta);
+    return t;
+  }
+  if (op == "Unsqueeze" || op == "Squeeze") {
+    if (Error err = need(1))
+      return std::move(err);
+    std::optional<std::vector<int64_t>> axes = attrInts(node, "axes");
+    if (in.size() > 1 && present[1])
+      axes = ints(in[1]);
+    Tensor t = in[0];
+    if (op == "Unsqueeze") {
+      if (!axes)
+        return fail("expected axes");
+      int64_t rank = t.rank() + int64_t(axes->size());
+      std::vector<int64_t> sorted;
+      for (int64_t a : *axes)
+        sorted.push_back(normalizeAxis(a, rank));
+      llvm::sort(sorted);
+      for (int64_t a : sorted) {
+        if (a < 0 || a > t.rank())
+          return fail("an axis out of range");
+        t.shape.insert(t.shape.begin() + a, 1);
+      }
+      return t;
+    }
+    std::vector<int64_t> shape;
+    for (int64_t i = 0; i < t.rank(); ++i) {
+      bool listed = !axes;
+      if (axes)
+        for (int64_t a : *axes)
+          listed |= normalizeAxis(a, t.rank()) == i;
+      if (!(listed && t.shape[i] == 1))
+        shape.push_back(t.shape[i]);
+    }
+    t.shape = shape;
+    return t;
+  }
+  if (op == "Reshape") {
+    if (Error err = need(2))
+      return std::move(err);
+    std::vector<int64_t> shape = ints(in[1]);
+    int64_t known = 1, inferred = -1;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      if (shape[i] == 0 && !attrInt(node, "allowzero").value_or(0) &&
+          int64_t(i) < in[0].rank())
+        shape[i] = in[0].shape[i];
+      if (shape[i] == -1) {
+        if (inferred >= 0)
+          return fail("two inferred dims");
+        inferred = int64_t(i);
+      } else if (shape[i] < 0) {
+        return fail("a negative dim");
+      } else {
+        known *= shape[i];
+      }
+    }
+    int64_t count = int64_t(in[0].values.size());
+    if (inferred >= 0) {
+      if (known == 0 || count % known)
+        return fail("cannot infer a dim");
+      shape[inferred] = count / known;
+    }
+    if (countOf(shape) != count)
+      return fail("the element count changes");
+    Tensor t = in[0];
+    t.shape = shape;
+    return t;
+  }
+  if (op == "Concat") {
+    if (in.empty())
+      return fail("expected inputs");
+    int64_t rank = in[0].rank();
+    int64_t axis = normalizeAxis(attrInt(node, "axis").value_or(0), rank);
+    if (axis < 0 || axis >= rank)
+      return fail("an axis out of range");
+    Tensor t;
+    t.dataType = in[0].dataType;
+    t.shape = in[0].shape;
+    t.shape[axis] = 0;
+    for (const Tensor &x : in) {
+      if (x.rank() != rank)
+        return fail("inputs of different ranks");
+      for (int64_t d = 0; d < rank; ++d)
+        if (d != axis && x.shape[d] != in[0].shape[d])
+          return fail("inputs of different shapes");
+      t.shape[axis] += x.shape[axis];
+    }
+    auto count = countOf(t.shape);
+    if (!count)
+      return fail("a result too large to evaluate");
+    int64_t outer = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= t.shape[d];
+    for (int64_t o = 0; o < outer; ++o)
+      for (const Tensor &x : in) {
+        int64_t block = int64_t(x.values.size()) / std::max<int64_t>(outer, 1);
+        t.values.insert(t.values.end(), x.values.begin() + o * block,
+                        x.values.begin() + (o + 1) * block);
+      }
+    return t;
+  }
+  if (op == "Gather") {
+    if (Error err = need(2))
+      return std::move(err);
+    const Tensor &data = in[0], &indices = in[1];
+    int64_t axis =
+        normalizeAxis(attrInt(node, "axis").value_or(0), data.rank());
+    if (axis < 0 || axis >= data.rank())
+      return fail("an axis out of range");
+    std::vector<int64_t> shape(data.shape.begin(), data.shape.begin() + axis);
+    shape.insert(shape.end(), indices.shape.begin(), indices.shape.end());
+    shape.insert(shape.end(), data.shape.begin() + axis + 1, data.shape.end());
+    if (!countOf(shape))
+      return fail("a result too large to evaluate");
+    int64_t outer = 1, inner = 1, size = data.shape[axis];
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= data.shape[d];
+    for (int64_t d = axis + 1; d < data.rank(); ++d)
+      inner *= data.shape[d];
+    Tensor t;
+    t.dataType = data.dataType;
+    t.shape = shape;
+    for (int64_t o = 0; o < outer; ++o)
+      for (double index : indices.values) {
+        int64_t i = toInt(index);
+        if (i < 0 && i >= -size)
+          i += size;
+        if (i < 0 || i >= size)
+          return fail("an index out of range");
+        for (int64_t k = 0; k < inner; ++k)
+          t.values.push_back(data.values[(o * size + i) * inner + k]);
+      }
+    return t;
+  }
+  if (op == "Slice") {
+    if (Error err = need(1))
+      return std::move(err);
+    const Tensor &data = in[0];
+    std::vector<int64_t> starts, ends, axes, steps;
+    if (in.size() >= 3) {
+      starts = ints(in[1]);
+      ends = ints(in[2]);
+      if (in.size() > 3 && present[3])
+        axes = ints(in[3]);
+      if (in.size() > 4 && present[4])
+        steps = ints(in[4]);
+    } else {
+      starts = attrInts(node, "starts").value_or(std::vector<int64_t>{});
+      ends = attrInts(node, "ends").value_or(std::vector<int64_t>{});
+      axes = attrInts(node, "axes").value_or(std::vector<int64_t>{});
+    }
+    if (axes.empty())
+      for (size_t i = 0; i < starts.size(); ++i)
+        axes.push_back(int64_t(i));
+    if (steps.empty())
+      steps.assign(starts.size(), 1);
+    if (ends.size() != starts.size() || axes.size() != starts.size() ||
+        steps.size() != starts.size())
+      return fail("starts, ends, axes and steps of different lengths");
+    std::vector<int64_t> begin(data.rank(), 0), step(data.rank(), 1),
+        shape = data.shape;
+    for (size_t i = 0; i < starts.size(); ++i) {
+      int64_t a = normalizeAxis(axes[i], data.rank());
+      if (a < 0 || a >= data.rank() || steps[i] == 0)
+        return fail("an axis out of range or a zero step");
+      int64_t dim = data.shape[a];
+      // ONNX's clamping: [0, dim] going forward; going backward, starts
+      // in [0, dim - 1] and ends in [-1, dim - 1].
+      auto wrap = [&](int64_t v) { return v < 0 ? v + dim : v; };
+      int64_t s = wrap(starts[i]), e = wrap(ends[i]);
+      if (steps[i] > 0) {
+        s = std::clamp<int64_t>(s, 0, dim);
+        e = std::clamp<int64_t>(e, 0, dim);
+      } else {
+        s = std::clamp<int64_t>(s, 0, dim - 1);
+        e = std::clamp<int64_t>(e, -1, dim - 1);
+      }
+      int64_t n = steps[i] > 0 ? (e - s + steps[i] - 1) / steps[i]
+                               : (s - e - steps[i] - 1) / -steps[i];
+      begin[a] = s;
+      step[a] = steps[i];
+      shape[a] = std::max<int64_t>(n, 0);
+    }
+    auto count = countOf(shape);
+    if (!count)
+      return fail("a result too large to evaluate");
+    Tensor t;
+    t.dataType = data.dataType;
+    t.shape = shape;
+    std::vector<int64_t> outStrides = stridesOf(shape),
+                         inStrides = stridesOf(data.shape);
+    for (int64_t i = 0; i < *count; ++i) {
+      int64_t offset = 0, rest = i;
+      for (int64_t d = 0; d < data.rank(); ++d) {
+        int64_t index = rest / outStrides[d];
+        rest %= outStrides[d];
+        offset += (begin[d] + index * step[d]) * inStrides[d];
+      }
+      t.values.push_back(data.values[offset]);
+    }
+    return t;
+  }
+  if (op == "Tile") {
+    if (Error err = need(2))
+      return std::move(err);
+    std::vector<int64_t> repeats = ints(in[1]);
+    const Tensor &data = in[0];
+    if (int64_t(repeats.size()) != data.rank())
+      return fail("expected one repeat count per dim");
+    std::vector<int64_t> shape = data.shape;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (repeats[d] < 0)
+        return fail("a negative repeat count");
+      shape[d] *= repeats[d];
+    }
+    auto count = countOf(shape);
+    if (!count)
+      return fail("a result too large to evaluate");
+    Tensor t;
+    t.dataType = data.dataType;
+    t.shape = shape;
+    std::vector<int64_t> outStrides = stridesOf(shape),
+                         inStrides = stridesOf(data.shape);
+    for (int64_t i = 0; i < *count; ++i) {
+      int64_t offset = 0, rest = i;
+      for (int64_t d = 0; d < data.rank(); ++d) {
+        int64_t index = rest / outStrides[d];
+        rest %= outStrides[d];
+        offset += (index % data.shape[d]) * inStrides[d];
+      }
+      t.values.push_back(data.values[offset]);
+    }
+    return t;
+  }
+  if (op == "Transpose") {
+    if (Error err = need(1))
+      return std::move(err);
+    const Tensor &data = in[0];
+    std::vector<int64_t> perm;
+    if (auto p = attrInts(node, "perm"))
+      perm = *p;
+    else
+      for (int64_t d = data.rank() - 1; d >= 0; --d)
+        perm.push_back(d);
+    if (int64_t(perm.size()) != data.rank())
+      return fail("a permutation of the wrong length");
+    Tensor t;
+    t.dataType = data.dataType;
+    for (int64_t p : perm) {
+      if (p < 0 || p >= data.rank())
+        return fail("a permutation out of range");
+      t.shape.push_back(data.shape[p]);
+    }
+    std::vector<int64_t> outStrides = stridesOf(t.shape),
+                         inStrides = stridesOf(data.shape);
+    for (int64_t i = 0; i < int64_t(data.values.size()); ++i) {
+      int64_t offset = 0, rest = i;
+      for (int64_t d = 0; d < data.rank(); ++d) {
+        int64_t index = rest / outStrides[d];
+        rest %= outStrides[d];
+        offset += index * inStrides[perm[d]];
+      }
+      t.values.push_back(data.values[offset]);
+    }
+    return t;
+  }
+  if (op == "Trilu") {
+    if (Error err = need(1))
+      return std::move(err);
+    Tensor t = in[0];
+    if (t.rank() < 2)
+      return fail("expected a matrix");
+    int64_t k = in.size() > 1 && present[1] && !in[1].values.empty()
+                    ? toInt(in[1].values[0])
+                    : 0;
+    bool upper = attrInt(node, "upper").value_or(1) != 0;
+    int64_t rows = t.shape[t.rank() - 2], cols = t.shape[t.rank() - 1];
+    for (int64_t i = 0; i < int64_t(t.values.size()); ++i) {
+      int64_t r = (i / cols) % rows, c = i % cols;
+      bool keep = upper ? c - r >= k : c - r <= k;
+      if (!keep)
+        t.values[i] = 0;
+    }
+    return t;
+  }
+  return fail("not evaluated at compile time");
+}
+
+} // namespace llmc
