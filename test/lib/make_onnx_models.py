@@ -59,6 +59,8 @@ OUTDIR/
                             invalid IR; now an import error).
   reshape_runtime.onnx      Reshape of X f32["n", 3] to [2, -1]: only the run
                             time knows whether it fits.
+  einsum_mismatch.onnx      Einsum bij,bjk->bik with j of sizes 3 and 37.
+  einsum_runtime.onnx       Einsum ij,jk->ik, j dynamic in both operands.
 
 Inputs and expectations (.npy):
   x_2x3x8.npy                        input of the shape chains
@@ -524,6 +526,25 @@ def main():
         save_unchecked(model_of(graph), p(name + ".onnx"))
     np.save(p("f32_3x3.npy"), np.arange(9, dtype=np.float32).reshape(3, 3))
     np.save(p("f32_4x3.npy"), np.arange(12, dtype=np.float32).reshape(4, 3))
+
+    # Einsum whose label j has two sizes: statically (the fuzzer's: invalid
+    # IR) and at run time only.
+    for name, x_dims, y_dims in (("einsum_mismatch", [5, 2, 3], [5, 37, 4]),
+                                 ("einsum_runtime", [2, "j"], ["k", 4])):
+        equation = "bij,bjk->bik" if name == "einsum_mismatch" else "ij,jk->ik"
+        graph = helper.make_graph(
+            [helper.make_node("Einsum", ["X", "Y"], ["Z"], name="einsum",
+                              equation=equation)],
+            name,
+            [helper.make_tensor_value_info("X", TensorProto.FLOAT, x_dims),
+             helper.make_tensor_value_info("Y", TensorProto.FLOAT, y_dims)],
+            [helper.make_tensor_value_info("Z", TensorProto.FLOAT, None)])
+        save_unchecked(model_of(graph, opset=12), p(name + ".onnx"))
+    np.save(p("f32_2x3.npy"), np.arange(6, dtype=np.float32).reshape(2, 3))
+    np.save(p("f32_5x4.npy"), np.arange(20, dtype=np.float32).reshape(5, 4))
+    np.save(p("expected_einsum_2x3_3x4.npy"),
+            np.arange(6, dtype=np.float32).reshape(2, 3)
+            @ np.arange(12, dtype=np.float32).reshape(3, 4))
 
 
 if __name__ == "__main__":

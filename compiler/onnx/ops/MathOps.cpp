@@ -271,7 +271,20 @@ LogicalResult importEinsum(NodeContext &ctx) {
     SmallVector<AffineExpr> exprs;
     for (auto [d, c] : llvm::enumerate(t)) {
       exprs.push_back(getAffineDimExpr(letters.find(c), mctx));
-      sizeOf.emplace(c, ctx.dim(ctx.tensor(i), d));
+      OpFoldResult size = ctx.dim(ctx.tensor(i), d);
+      auto [it, first] = sizeOf.emplace(c, size);
+      if (first || sameSize(it->second, size))
+        continue;
+      // A label names one size wherever it appears.
+      auto was = staticValue(it->second), now = staticValue(size);
+      if (was && now)
+        return ctx.fail("label '" + llvm::Twine(c) + "' has sizes " +
+                        llvm::Twine(*was) + " and " + llvm::Twine(*now));
+      Value a = ctx.toIndex(it->second), b = ctx.toIndex(size);
+      ctx.check(
+          arith::CmpIOp::create(ctx.b, ctx.loc, arith::CmpIPredicate::eq, a, b),
+          "label '" + std::string(1, c) + "' has sizes {0} and {1} at run time",
+          {a, b});
     }
     maps.push_back(AffineMap::get(letters.size(), 0, exprs, mctx));
     inputs.push_back(ctx.tensor(i));
