@@ -130,7 +130,18 @@ def FuseElementwise : Pass<"llmc-fuse-elementwise", "::mlir::ModuleOp"> {
     Upstream elementwise fusion, restricted to consumers whose loops are all
     parallel and producers with one use: fusing into a reduction (a matmul)
     would recompute the producer once per reduction step.
+
+    A fusion whose body would exceed `max-body-ops` operations is skipped.
+    Each fusion clones both bodies (and the rewrite driver folds every op of
+    the result again), so fusing a chain of N ops into one body costs O(N^2):
+    a 100,000-node ONNX chain would not compile. Past a few dozen operations
+    per element, the tensor a split writes and reads back costs little next
+    to the arithmetic, so the bound loses nothing that matters.
   }];
+  let options = [
+    Option<"maxBodyOps", "max-body-ops", "unsigned", /*default=*/"64",
+           "the most operations (terminator excluded) a fused body may have">,
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
