@@ -30,3 +30,30 @@ func.func @forward(%k: tensor<?x4xf32>, %start: index, %buf: memref<2x16x4xf32>)
   bufferization.materialize_in_destination %c1 in restrict writable %buf : (tensor<2x16x4xf32>, memref<2x16x4xf32>) -> ()
   return %r : tensor<?x4xf32>
 }
+
+// A zero fill that CSE made one for two matmuls, and a constant both read:
+// each user gets its own copy, just before it, ahead of the analysis (which
+// is quadratic in the uses of a shared value). Each matmul accumulates into
+// a buffer of its own, allocated and filled where it is used rather than
+// copied, and the constant is still one global.
+// CHECK-LABEL: func @shared_fill_and_constant
+// CHECK-SAME: (%[[X:.*]]: memref<2x4xf32>)
+// CHECK-NOT: copy
+// CHECK: %[[A:.*]] = memref.alloc() {{.*}} : memref<2x4xf32>
+// CHECK-NEXT: linalg.fill ins(%{{.*}} : f32) outs(%[[A]] : memref<2x4xf32>)
+// CHECK-NEXT: %[[W0:.*]] = memref.get_global @[[W:.*]] : memref<4x4xf32>
+// CHECK-NEXT: linalg.matmul ins(%[[X]], %[[W0]] : memref<2x4xf32>, memref<4x4xf32>) outs(%[[A]] : memref<2x4xf32>)
+// CHECK-NEXT: %[[B:.*]] = memref.alloc() {{.*}} : memref<2x4xf32>
+// CHECK-NEXT: linalg.fill ins(%{{.*}} : f32) outs(%[[B]] : memref<2x4xf32>)
+// CHECK-NEXT: %[[W1:.*]] = memref.get_global @[[W]] : memref<4x4xf32>
+// CHECK-NEXT: linalg.matmul ins(%[[A]], %[[W1]] : memref<2x4xf32>, memref<4x4xf32>) outs(%[[B]] : memref<2x4xf32>)
+// CHECK-NEXT: return %[[B]]
+func.func @shared_fill_and_constant(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<4x4xf32>
+  %e = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %0 = linalg.matmul ins(%x, %w : tensor<2x4xf32>, tensor<4x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %1 = linalg.matmul ins(%0, %w : tensor<2x4xf32>, tensor<4x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %1 : tensor<2x4xf32>
+}
