@@ -21,7 +21,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/ADT/StringSet.h"
 
 #include <onnx/defs/schema.h>
 
@@ -484,6 +483,76 @@ typeOf(MLIRContext *ctx, const onnx::ValueInfoProto &info,
   return RankedTensorType::get(shape, element);
 }
 
+/// The nodes of `graph` (those in `superseded` left out) in an order where
+/// each comes after the writers of its inputs, as `writers` names them
+/// (`isValue` says which inputs are defined from the start); nodes that a
+/// cycle or an undefined input keeps from that come last, in stored order,
+/// for the import to report.
+///
+/// The order is that of passes over the stored nodes, each taking every
+/// node whose inputs are defined by then: stored order wherever the inputs
+/// allow it. A pass per level would be quadratic in a long chain stored
+/// backwards, so each node's pass is computed instead, in one topological
+/// walk (Kahn's, counting undefined inputs): the latest pass of its
+/// writers, one later if a writer is stored after it. Sorting by (pass,
+/// position) then gives the same order.
+static std::vector<const onnx::NodeProto *>
+orderNodes(const onnx::GraphProto &graph,
+           const llvm::StringMap<const onnx::NodeProto *> &writers,
+           const llvm::DenseSet<const onnx::NodeProto *> &superseded,
+           llvm::function_ref<bool(StringRef)> isValue) {
+  std::vector<const onnx::NodeProto *> nodes;
+  llvm::DenseMap<const onnx::NodeProto *, unsigned> position;
+  for (const onnx::NodeProto &node : graph.node())
+    if (!superseded.contains(&node)) {
+      position[&node] = nodes.size();
+      nodes.push_back(&node);
+    }
+
+  // For each node: its inputs no taken node has defined yet, the nodes that
+  // read its outputs (once per input), and its pass.
+  std::vector<unsigned> undefined(nodes.size(), 0), pass(nodes.size(), 0);
+  std::vector<SmallVector<unsigned, 2>> readers(nodes.size());
+  std::vector<unsigned> ready;
+  for (auto [i, node] : llvm::enumerate(nodes)) {
+    for (const std::string &input : node->input()) {
+      if (input.empty() || isValue(input))
+        continue;
+      // An input nothing defines keeps its reader waiting, like a cycle.
+      ++undefined[i];
+      auto writer = writers.find(input);
+      if (writer != writers.end())
+        readers[position.lookup(writer->second)].push_back(i);
+    }
+    if (!undefined[i])
+      ready.push_back(i);
+  }
+
+  std::vector<unsigned> taken;
+  while (!ready.empty()) {
+    unsigned i = ready.back();
+    ready.pop_back();
+    taken.push_back(i);
+    for (unsigned reader : readers[i]) {
+      pass[reader] = std::max(pass[reader], pass[i] + (i > reader ? 1 : 0));
+      if (--undefined[reader] == 0)
+        ready.push_back(reader);
+    }
+  }
+  llvm::sort(taken, [&](unsigned a, unsigned b) {
+    return std::make_pair(pass[a], a) < std::make_pair(pass[b], b);
+  });
+
+  std::vector<const onnx::NodeProto *> order;
+  for (unsigned i : taken)
+    order.push_back(nodes[i]);
+  if (order.size() != nodes.size())
+    for (auto [i, node] : llvm::enumerate(nodes))
+      if (undefined[i])
+        order.push_back(node);
+  return order;
+}
+
 llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
   MLIRContext *ctx = builder.getContext();
   const onnx::GraphProto &graph = model.getGraph();
@@ -583,66 +652,34 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
   // real exports rely on it (gpt2_past defines '284' twice): a Constant
   // that a later Constant redefines is dropped.
   llvm::DenseSet<const onnx::NodeProto *> superseded;
-  {
-    llvm::StringMap<const onnx::NodeProto *> writers;
-    for (const onnx::NodeProto &node : graph.node())
-      for (const std::string &output : node.output()) {
-        if (output.empty())
-          continue;
-        if (values.count(output)) {
-          fail(node, "output '" + output +
-                         "' is already a graph input or initializer");
-          return takeError();
-        }
-        auto [it, inserted] = writers.try_emplace(output, &node);
-        if (inserted)
-          continue;
-        if (node.op_type() == "Constant" &&
-            it->second->op_type() == "Constant") {
-          superseded.insert(it->second);
-          it->second = &node;
-          continue;
-        }
-        fail(node, "output '" + output + "' is already defined by node '" +
-                       it->second->name() + "'");
+  llvm::StringMap<const onnx::NodeProto *> writers;
+  for (const onnx::NodeProto &node : graph.node())
+    for (const std::string &output : node.output()) {
+      if (output.empty())
+        continue;
+      if (values.count(output)) {
+        fail(node,
+             "output '" + output + "' is already a graph input or initializer");
         return takeError();
       }
-  }
+      auto [it, inserted] = writers.try_emplace(output, &node);
+      if (inserted)
+        continue;
+      if (node.op_type() == "Constant" && it->second->op_type() == "Constant") {
+        superseded.insert(it->second);
+        it->second = &node;
+        continue;
+      }
+      fail(node, "output '" + output + "' is already defined by node '" +
+                     it->second->name() + "'");
+      return takeError();
+    }
 
   // Exporters do not always emit nodes in topological order (gpt2_past
   // defines a Split after its users); onnxruntime accepts that, so do we.
-  std::vector<const onnx::NodeProto *> order;
-  {
-    llvm::StringSet<> defined;
-    for (const auto &entry : values)
-      defined.insert(entry.first());
-    std::vector<const onnx::NodeProto *> pending;
-    for (const onnx::NodeProto &node : graph.node())
-      if (!superseded.contains(&node))
-        pending.push_back(&node);
-    while (!pending.empty()) {
-      std::vector<const onnx::NodeProto *> blocked;
-      for (const onnx::NodeProto *node : pending) {
-        bool ready = llvm::all_of(node->input(), [&](const std::string &in) {
-          return in.empty() || defined.contains(in);
-        });
-        if (!ready) {
-          blocked.push_back(node);
-          continue;
-        }
-        order.push_back(node);
-        for (const std::string &out : node->output())
-          defined.insert(out);
-      }
-      if (blocked.size() == pending.size()) {
-        // A cycle, or an input nobody defines: report it below.
-        order.insert(order.end(), blocked.begin(), blocked.end());
-        break;
-      }
-      pending = std::move(blocked);
-    }
-  }
-
+  std::vector<const onnx::NodeProto *> order =
+      orderNodes(graph, writers, superseded,
+                 [&](StringRef name) { return values.count(name) != 0; });
   for (const onnx::NodeProto *nodePtr : order) {
     const onnx::NodeProto &node = *nodePtr;
     int64_t opset = model.getOpset(node.domain());
@@ -652,16 +689,12 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
       continue;
     }
     for (const std::string &input : node.input())
-      if (!input.empty() && !values.count(input)) {
-        bool produced =
-            llvm::any_of(graph.node(), [&](const onnx::NodeProto &n) {
-              return llvm::is_contained(n.output(), input);
-            });
+      if (!input.empty() && !values.count(input))
         return fileError(model.getPath(),
                          "node '" + node.name() + "' reads '" + input + "', " +
-                             (produced ? "which only a cycle of nodes defines"
-                                       : "which no node or input defines"));
-      }
+                             (writers.count(input)
+                                  ? "which only a cycle of nodes defines"
+                                  : "which no node or input defines"));
     const OpHandler *handler =
         opset > 0 ? getRegistry().lookup(node.domain(), node.op_type(), opset)
                   : nullptr;
