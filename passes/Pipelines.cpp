@@ -111,6 +111,8 @@ void buildLLMToBuffersPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createCopiesToLinalg());
+  // Each temporary freed after its last use, not when the function returns.
+  pm.addPass(createHoistDeallocs());
 }
 
 void buildBuffersToLLVMPipeline(OpPassManager &pm,

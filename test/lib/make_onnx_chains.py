@@ -15,7 +15,8 @@ OUTDIR/
                            reads its own copy of C when bufferized.
   matmul_relu.onnx         y = Relu(MatMul(y, W)) 100 times on X f32[2,4],
                            W f32[4,4]: nothing fuses, every MatMul has a zero
-                           fill of its own, and every buffer its own dealloc.
+                           fill of its own, and every buffer its own dealloc
+                           after its last use.
   x_2x4.npy                the input of all three
   expected_add_relu.npy, expected_matmul_relu.npy
                            what numpy computes for them
