@@ -32,6 +32,10 @@ fi
 
 missing=()
 for p in "${packages[@]}"; do
+  # NodeSource's nodejs package ships npm and conflicts with Debian's.
+  if [ "$p" = npm ] && command -v npm > /dev/null; then
+    continue
+  fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
     missing+=("$p")
 done
