@@ -155,6 +155,30 @@ Expected<Tensor> decode(const OnnxModel &model,
   return t;
 }
 
+/// A tensor of `shape` (and `data`'s type) whose element at each index is
+/// `data`'s element at offset `source(index)`: Slice, Tile and Transpose.
+std::optional<Tensor>
+remap(const Tensor &data, std::vector<int64_t> shape,
+      function_ref<int64_t(ArrayRef<int64_t> index)> source) {
+  auto count = countOf(shape);
+  if (!count)
+    return std::nullopt;
+  Tensor t;
+  t.dataType = data.dataType;
+  t.shape = std::move(shape);
+  std::vector<int64_t> strides = stridesOf(t.shape), index(t.shape.size());
+  t.values.reserve(*count);
+  for (int64_t i = 0; i < *count; ++i) {
+    int64_t rest = i;
+    for (size_t d = 0; d < index.size(); ++d) {
+      index[d] = rest / strides[d];
+      rest %= strides[d];
+    }
+    t.values.push_back(data.values[source(index)]);
+  }
+  return t;
+}
+
 /// numpy's broadcast of `shapes`, or nullopt.
 std::optional<std::vector<int64_t>>
 broadcastShape(ArrayRef<const Tensor *> tensors) {
@@ -654,24 +678,13 @@ GraphEvaluator::evaluateNode(const Node &node, int output, unsigned depth) {
       step[a] = steps[i];
       shape[a] = std::max<int64_t>(n, 0);
     }
-    auto count = countOf(shape);
-    if (!count)
-      return fail("a result too large to evaluate");
-    Tensor t;
-    t.dataType = data.dataType;
-    t.shape = shape;
-    std::vector<int64_t> outStrides = stridesOf(shape),
-                         inStrides = stridesOf(data.shape);
-    for (int64_t i = 0; i < *count; ++i) {
-      int64_t offset = 0, rest = i;
-      for (int64_t d = 0; d < data.rank(); ++d) {
-        int64_t index = rest / outStrides[d];
-        rest %= outStrides[d];
-        offset += (begin[d] + index * step[d]) * inStrides[d];
-      }
-      t.values.push_back(data.values[offset]);
-    }
-    return t;
+    std::vector<int64_t> strides = stridesOf(data.shape);
+    return result(remap(data, shape, [&](ArrayRef<int64_t> index) {
+      int64_t offset = 0;
+      for (int64_t d = 0; d < data.rank(); ++d)
+        offset += (begin[d] + index[d] * step[d]) * strides[d];
+      return offset;
+    }));
   }
   if (op == "Tile") {
     if (Error err = need(2))
@@ -686,24 +699,13 @@ GraphEvaluator::evaluateNode(const Node &node, int output, unsigned depth) {
         return fail("a negative repeat count");
       shape[d] *= repeats[d];
     }
-    auto count = countOf(shape);
-    if (!count)
-      return fail("a result too large to evaluate");
-    Tensor t;
-    t.dataType = data.dataType;
-    t.shape = shape;
-    std::vector<int64_t> outStrides = stridesOf(shape),
-                         inStrides = stridesOf(data.shape);
-    for (int64_t i = 0; i < *count; ++i) {
-      int64_t offset = 0, rest = i;
-      for (int64_t d = 0; d < data.rank(); ++d) {
-        int64_t index = rest / outStrides[d];
-        rest %= outStrides[d];
-        offset += (index % data.shape[d]) * inStrides[d];
-      }
-      t.values.push_back(data.values[offset]);
-    }
-    return t;
+    std::vector<int64_t> strides = stridesOf(data.shape);
+    return result(remap(data, shape, [&](ArrayRef<int64_t> index) {
+      int64_t offset = 0;
+      for (int64_t d = 0; d < data.rank(); ++d)
+        offset += (index[d] % data.shape[d]) * strides[d];
+      return offset;
+    }));
   }
   if (op == "Transpose") {
     if (Error err = need(1))
@@ -717,25 +719,19 @@ GraphEvaluator::evaluateNode(const Node &node, int output, unsigned depth) {
         perm.push_back(d);
     if (int64_t(perm.size()) != data.rank())
       return fail("a permutation of the wrong length");
-    Tensor t;
-    t.dataType = data.dataType;
+    std::vector<int64_t> shape;
     for (int64_t p : perm) {
       if (p < 0 || p >= data.rank())
         return fail("a permutation out of range");
-      t.shape.push_back(data.shape[p]);
+      shape.push_back(data.shape[p]);
     }
-    std::vector<int64_t> outStrides = stridesOf(t.shape),
-                         inStrides = stridesOf(data.shape);
-    for (int64_t i = 0; i < int64_t(data.values.size()); ++i) {
-      int64_t offset = 0, rest = i;
-      for (int64_t d = 0; d < data.rank(); ++d) {
-        int64_t index = rest / outStrides[d];
-        rest %= outStrides[d];
-        offset += index * inStrides[perm[d]];
-      }
-      t.values.push_back(data.values[offset]);
-    }
-    return t;
+    std::vector<int64_t> strides = stridesOf(data.shape);
+    return result(remap(data, shape, [&](ArrayRef<int64_t> index) {
+      int64_t offset = 0;
+      for (int64_t d = 0; d < data.rank(); ++d)
+        offset += index[d] * strides[perm[d]];
+      return offset;
+    }));
   }
   if (op == "Trilu") {
     if (Error err = need(1))
