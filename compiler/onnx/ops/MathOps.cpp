@@ -315,32 +315,6 @@ LogicalResult importEinsum(NodeContext &ctx) {
   return success();
 }
 
-/// Softmax over the dims >= axis of `x` (a single axis is the case where
-/// axis is the last dim): max, exp, sum, divide.
-Value emitSoftmax(NodeContext &ctx, Value x, ArrayRef<int64_t> axes) {
-  Type element = cast<RankedTensorType>(x.getType()).getElementType();
-  Value maxes =
-      emitReduction(ctx, x, axes, /*keepDims=*/true, lowestAttr(ctx.b, element),
-                    [](OpBuilder &b, Location l, ValueRange v) -> Value {
-                      return arith::MaximumFOp::create(b, l, v[0], v[1]);
-                    });
-  auto exps =
-      emitElementwise(ctx, {x, maxes}, element,
-                      [](OpBuilder &b, Location l, ValueRange v) -> Value {
-                        return math::ExpOp::create(
-                            b, l, arith::SubFOp::create(b, l, v[0], v[1]));
-                      });
-  Value sums =
-      emitReduction(ctx, *exps, axes, true, scalarAttr(ctx.b, element, 0),
-                    [](OpBuilder &b, Location l, ValueRange v) -> Value {
-                      return arith::AddFOp::create(b, l, v[0], v[1]);
-                    });
-  return *emitElementwise(ctx, {*exps, sums}, element,
-                          [](OpBuilder &b, Location l, ValueRange v) -> Value {
-                            return arith::DivFOp::create(b, l, v[0], v[1]);
-                          });
-}
-
 LogicalResult importSoftmax(NodeContext &ctx) {
   int64_t rank = ctx.type(0).getRank();
   if (!isa<FloatType>(ctx.elementType(0)))

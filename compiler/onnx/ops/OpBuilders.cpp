@@ -395,6 +395,30 @@ Value emitReduction(NodeContext &ctx, Value input, ArrayRef<int64_t> axes,
   return emitReshape(ctx, result, kept);
 }
 
+Value emitSoftmax(NodeContext &ctx, Value x, ArrayRef<int64_t> axes) {
+  Type element = cast<RankedTensorType>(x.getType()).getElementType();
+  Value maxes =
+      emitReduction(ctx, x, axes, /*keepDims=*/true, lowestAttr(ctx.b, element),
+                    [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                      return arith::MaximumFOp::create(b, l, v[0], v[1]);
+                    });
+  auto exps =
+      emitElementwise(ctx, {x, maxes}, element,
+                      [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                        return math::ExpOp::create(
+                            b, l, arith::SubFOp::create(b, l, v[0], v[1]));
+                      });
+  Value sums =
+      emitReduction(ctx, *exps, axes, true, scalarAttr(ctx.b, element, 0),
+                    [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                      return arith::AddFOp::create(b, l, v[0], v[1]);
+                    });
+  return *emitElementwise(ctx, {*exps, sums}, element,
+                          [](OpBuilder &b, Location l, ValueRange v) -> Value {
+                            return arith::DivFOp::create(b, l, v[0], v[1]);
+                          });
+}
+
 Value emitTranspose(NodeContext &ctx, Value value, ArrayRef<int64_t> perm) {
   SmallVector<OpFoldResult> sizes = sizesOf(ctx, value);
   SmallVector<OpFoldResult> permuted;

@@ -82,6 +82,11 @@ emitReduction(NodeContext &ctx, mlir::Value input, llvm::ArrayRef<int64_t> axes,
                                              mlir::Value)>
                   map = nullptr);
 
+/// Softmax of float `x` over `axes` (sorted, normalized; a single trailing
+/// axis, or every dim from one on): max, exp, sum, divide.
+mlir::Value emitSoftmax(NodeContext &ctx, mlir::Value x,
+                        llvm::ArrayRef<int64_t> axes);
+
 /// `value` permuted by `perm`.
 mlir::Value emitTranspose(NodeContext &ctx, mlir::Value value,
                           llvm::ArrayRef<int64_t> perm);
