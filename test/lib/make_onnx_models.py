@@ -79,6 +79,9 @@ Inputs and expectations (.npy):
   x_2x4.npy, expected_sparse.npy     sparse_3gb/model.onnx
   expected_sparse_large.npy          sparse_3gb/model_large.onnx (X is x_2x16)
   x_2x4.npy, expected_topological.npy  not_topological (X is [2,4])
+  matmul_f16_sum.onnx, matmul_f16_sum_{a,b}.npy, expected_matmul_f16_sum.npy
+                                     an f16 MatMul whose sum must not be
+                                     rounded at every term
 """
 import os
 import sys
@@ -482,6 +485,24 @@ def main():
         expected = np.matmul(a, b)
         assert list(expected.shape) == out_shape
         np.save(p(f"expected_matmul_{name}.npy"), np.asarray(expected, np.float32))
+
+    # f16 MatMul over 257 terms: 1 and 256 products of 2^-11. Summed in f16
+    # the total stays 1 (each 1 + 2^-11 rounds back to 1); in f32, 1.125.
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["a", "b"], ["y"], name="matmul")],
+        "matmul_f16_sum",
+        [helper.make_tensor_value_info("a", TensorProto.FLOAT16, [2, 257]),
+         helper.make_tensor_value_info("b", TensorProto.FLOAT16, [257, 1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT16, [2, 1])])
+    save(model_of(graph), p("matmul_f16_sum.onnx"))
+    a = np.ones((2, 257), np.float16)
+    a[1] = -1
+    b = np.full((257, 1), 2.0 ** -11, np.float16)
+    b[0] = 1
+    np.save(p("matmul_f16_sum_a.npy"), a)
+    np.save(p("matmul_f16_sum_b.npy"), b)
+    np.save(p("expected_matmul_f16_sum.npy"),
+            np.array([[1.125], [-1.125]], np.float16))
 
     # s: a buffer sized by run-time values.
     graph = helper.make_graph(

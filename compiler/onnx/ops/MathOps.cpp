@@ -155,20 +155,33 @@ FailureOr<Value> emitMatMul(NodeContext &ctx, Value a, Value b) {
     outSizes.push_back(sizes[batch + 1]);
   }
   Type element = at.getElementType();
-  Value acc = emitFilled(ctx, outSizes, element, scalarAttr(ctx.b, element, 0));
+  // f16 and bf16 products are summed in f32 and rounded once: a sum rounded
+  // at every term loses bits with each (1 + 256 terms of 2^-11 stays 1 in
+  // f16). onnxruntime's results agree with one rounding, not with many.
+  bool narrow = element.isF16() || element.isBF16();
+  Type accType = narrow ? Type(ctx.b.getF32Type()) : element;
+  Value acc = emitFilled(ctx, outSizes, accType, scalarAttr(ctx.b, accType, 0));
   SmallVector<IT> iters(batch + 2, IT::parallel);
   iters.push_back(IT::reduction);
-  return linalg::GenericOp::create(
-             ctx.b, ctx.loc, acc.getType(), ValueRange{a, b}, acc,
-             {operandMap(a, aSizes, ar, true, vecA),
-              operandMap(b, bSizes, br, false, vecB),
-              AffineMap::get(loops, 0, outExprs, mctx)},
-             iters,
-             [](OpBuilder &b, Location l, ValueRange v) {
-               linalg::YieldOp::create(b, l,
-                                       add(b, l, v[2], mul(b, l, v[0], v[1])));
-             })
-      .getResult(0);
+  Value product =
+      linalg::GenericOp::create(
+          ctx.b, ctx.loc, acc.getType(), ValueRange{a, b}, acc,
+          {operandMap(a, aSizes, ar, true, vecA),
+           operandMap(b, bSizes, br, false, vecB),
+           AffineMap::get(loops, 0, outExprs, mctx)},
+          iters,
+          [&](OpBuilder &b, Location l, ValueRange v) {
+            Value x = castScalar(b, l, v[0], accType);
+            Value y = castScalar(b, l, v[1], accType);
+            linalg::YieldOp::create(b, l, add(b, l, v[2], mul(b, l, x, y)));
+          })
+          .getResult(0);
+  if (!narrow)
+    return product;
+  return emitElementwise(ctx, {product}, element,
+                         [&](OpBuilder &b, Location l, ValueRange v) {
+                           return castScalar(b, l, v[0], element);
+                         });
 }
 
 LogicalResult importMatMul(NodeContext &ctx) {
