@@ -140,6 +140,7 @@ private:
 void registerElementwiseOps(OpRegistry &registry);
 void registerShapeOps(OpRegistry &registry);
 void registerMathOps(OpRegistry &registry);
+void registerContribOps(OpRegistry &registry);
 
 /// The MLIR element type of an ONNX data type, or null when unsupported.
 mlir::Type getElementType(mlir::MLIRContext *ctx, int32_t onnxType);

@@ -171,6 +171,7 @@ static const OpRegistry &getRegistry() {
     registerElementwiseOps(r);
     registerShapeOps(r);
     registerMathOps(r);
+    registerContribOps(r);
     return r;
   }();
   return registry;

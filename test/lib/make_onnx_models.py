@@ -61,6 +61,12 @@ OUTDIR/
                             time knows whether it fits.
   einsum_mismatch.onnx      Einsum bij,bjk->bik with j of sizes 3 and 37.
   einsum_runtime.onnx       Einsum ij,jk->ik, j dynamic in both operands.
+  contrib/                  onnxruntime contrib ops (contrib_ops.test): one
+                            model per form, <model>.onnx, and beside it
+                            <model>/<case>/ with inputs (<name>.npy) and
+                            expected/<output>.npy from the numpy references
+                            below (the layout check_onnx_exports.py reads).
+                            Models named bad_* are refused at import.
 
 Inputs and expectations (.npy):
   x_2x3x8.npy                        input of the shape chains
@@ -567,6 +573,119 @@ def main():
             np.arange(6, dtype=np.float32).reshape(2, 3)
             @ np.arange(12, dtype=np.float32).reshape(3, 4))
 
+    write_contrib(out, np.random.default_rng(11))
+
+
+# ---------------------------------------------------------------------------
+# onnxruntime contrib ops. The references follow ContribOperators.md, written
+# independently of the importer: float64 math, rounded to the output type.
+
+def ref_rms_norm(x, scale, axis, eps):
+    """x / sqrt(mean(x^2 over dims axis..) + eps) * scale; also inv_std_var."""
+    x64 = x.astype(np.float64)
+    axes = tuple(range(axis, x.ndim))
+    rms = np.sqrt(np.mean(x64 * x64, axis=axes, keepdims=True) + eps)
+    return x64 / rms * scale.astype(np.float64), 1.0 / rms
+
+
+ONNX_TYPE = {np.float32: TensorProto.FLOAT, np.float16: TensorProto.FLOAT16,
+             np.int64: TensorProto.INT64}
+
+
+def write_contrib(out, rng):
+    """OUTDIR/contrib/: models, inputs and expectations (see the docstring)."""
+    root = os.path.join(out, "contrib")
+    os.makedirs(root, exist_ok=True)
+
+    def model(name, nodes, inputs, outputs, inits=()):
+        """inputs/outputs: (name, dtype, dims); inits: numpy arrays by name."""
+        graph = helper.make_graph(
+            nodes, name,
+            [helper.make_tensor_value_info(n, ONNX_TYPE[t], d) for n, t, d in inputs],
+            [helper.make_tensor_value_info(n, ONNX_TYPE[t], d) for n, t, d in outputs],
+            [onnx.numpy_helper.from_array(a, n) for n, a in inits])
+        save_unchecked(model_of(graph, extra_opsets=[("com.microsoft", 1)]),
+                       os.path.join(root, name + ".onnx"))
+
+    def case(name, label, inputs, expected):
+        d = os.path.join(root, name, label)
+        os.makedirs(os.path.join(d, "expected"), exist_ok=True)
+        for k, a in inputs.items():
+            np.save(os.path.join(d, k + ".npy"), a)
+        for k, a in expected.items():
+            np.save(os.path.join(d, "expected", k + ".npy"), a)
+
+    def normal(shape, dtype):
+        return rng.standard_normal(shape).astype(dtype)
+
+    ms = "com.microsoft"
+
+    # SimplifiedLayerNormalization: f32 with dynamic dims and inv_std_var;
+    # f16 over the last two dims (axis 2).
+    scale = normal((16,), np.float32)
+    model("sln_f32",
+          [helper.make_node("SimplifiedLayerNormalization", ["x", "scale"],
+                            ["y", "inv_std_var"], name="norm", epsilon=1e-5)],
+          [("x", np.float32, ["b", "s", 16])],
+          [("y", np.float32, ["b", "s", 16]),
+           ("inv_std_var", np.float32, ["b", "s", 1])],
+          [("scale", scale)])
+    for label, shape in (("b2_s3", (2, 3, 16)), ("b1_s5", (1, 5, 16))):
+        x = normal(shape, np.float32)
+        y, inv = ref_rms_norm(x, scale, 2, 1e-5)
+        case("sln_f32", label, {"x": x},
+             {"y": y.astype(np.float32), "inv_std_var": inv.astype(np.float32)})
+    scale16 = normal((4, 8), np.float16)
+    model("sln_f16_axis2",
+          [helper.make_node("SimplifiedLayerNormalization", ["x", "scale"],
+                            ["y"], name="norm", axis=2, epsilon=1e-6,
+                            stash_type=1)],
+          [("x", np.float16, [2, 3, 4, 8])], [("y", np.float16, [2, 3, 4, 8])],
+          [("scale", scale16)])
+    x = normal((2, 3, 4, 8), np.float16)
+    case("sln_f16_axis2", "static", {"x": x},
+         {"y": ref_rms_norm(x, scale16, 2, 1e-6)[0].astype(np.float16)})
+
+    # SkipSimplifiedLayerNormalization: f16 with bias and every output but
+    # mean; f32 with a [S, D] skip and only the sum besides the output.
+    gamma16, bias16 = normal((16,), np.float16), normal((16,), np.float16)
+    model("skip_sln_f16",
+          [helper.make_node("SkipSimplifiedLayerNormalization",
+                            ["input", "skip", "gamma", "bias"],
+                            ["out", "", "inv_std_var", "sum"], name="skip_norm",
+                            domain=ms, epsilon=1e-6)],
+          [("input", np.float16, ["b", "s", 16]),
+           ("skip", np.float16, ["b", "s", 16])],
+          [("out", np.float16, ["b", "s", 16]),
+           ("inv_std_var", np.float32, ["b", "s", 1]),
+           ("sum", np.float16, ["b", "s", 16])],
+          [("gamma", gamma16), ("bias", bias16)])
+    for label, shape in (("b2_s3", (2, 3, 16)), ("b3_s1", (3, 1, 16))):
+        a, b = normal(shape, np.float16), normal(shape, np.float16)
+        total = a.astype(np.float64) + b + bias16
+        y, inv = ref_rms_norm(total, gamma16, 2, 1e-6)
+        case("skip_sln_f16", label, {"input": a, "skip": b},
+             {"out": y.astype(np.float16), "inv_std_var": inv.astype(np.float32),
+              "sum": total.astype(np.float16)})
+    gamma = normal((16,), np.float32)
+    model("skip_sln_f32",
+          [helper.make_node("SkipSimplifiedLayerNormalization",
+                            ["input", "skip", "gamma"], ["out", "", "", "sum"],
+                            name="skip_norm", domain=ms, epsilon=1e-5)],
+          [("input", np.float32, [2, 3, 16]), ("skip", np.float32, [3, 16])],
+          [("out", np.float32, [2, 3, 16]), ("sum", np.float32, [2, 3, 16])],
+          [("gamma", gamma)])
+    a, b = normal((2, 3, 16), np.float32), normal((3, 16), np.float32)
+    case("skip_sln_f32", "static", {"input": a, "skip": b},
+         {"out": ref_rms_norm(a + b, gamma, 2, 1e-5)[0].astype(np.float32),
+          "sum": a + b})
+
+    # Refused forms: one error line naming the node.
+    model("bad_sln_stash",
+          [helper.make_node("SimplifiedLayerNormalization", ["x", "scale"], ["y"],
+                            name="norm", stash_type=11)],
+          [("x", np.float32, [2, 8]), ("scale", np.float32, [8])],
+          [("y", np.float32, [2, 8])])
 
 if __name__ == "__main__":
     main()
