@@ -588,8 +588,43 @@ def ref_rms_norm(x, scale, axis, eps):
     return x64 / rms * scale.astype(np.float64), 1.0 / rms
 
 
+def ref_rotary(x, pos, cos, sin, interleaved, num_heads, rotary_dim):
+    """RotaryEmbedding on [B, S, N*H] or [B, N, S, H] with cos/sin caches
+    [max_pos, rotary_dim / 2]; pos [B, S] or one offset."""
+    x64 = x.astype(np.float64)
+    if x.ndim == 3:
+        b, s, hidden = x.shape
+        heads = x64.reshape(b, s, num_heads, hidden // num_heads)
+    else:
+        heads = x64.transpose(0, 2, 1, 3)  # [B, S, N, H]
+        b, s = heads.shape[:2]
+    if pos.size == 1:
+        pos = np.broadcast_to(pos.reshape(()) + np.arange(s), (b, s))
+    c = cos.astype(np.float64)[pos][:, :, None, :]  # [B, S, 1, half]
+    n = sin.astype(np.float64)[pos][:, :, None, :]
+    half = rotary_dim // 2
+    out = heads.copy()
+    if interleaved:
+        even, odd = heads[..., 0:rotary_dim:2], heads[..., 1:rotary_dim:2]
+        out[..., 0:rotary_dim:2] = even * c - odd * n
+        out[..., 1:rotary_dim:2] = odd * c + even * n
+    else:
+        first, second = heads[..., :half], heads[..., half:rotary_dim]
+        out[..., :half] = first * c - second * n
+        out[..., half:rotary_dim] = second * c + first * n
+    if x.ndim == 3:
+        return out.reshape(x.shape)
+    return out.transpose(0, 2, 1, 3)
+
+
+def rope_caches(max_pos, half, dtype, theta=10000.0):
+    inv = 1.0 / theta ** (np.arange(half, dtype=np.float64) * 2 / (2 * half))
+    angles = np.arange(max_pos, dtype=np.float64)[:, None] * inv[None, :]
+    return np.cos(angles).astype(dtype), np.sin(angles).astype(dtype)
+
+
 ONNX_TYPE = {np.float32: TensorProto.FLOAT, np.float16: TensorProto.FLOAT16,
-             np.int64: TensorProto.INT64}
+             np.int64: TensorProto.INT64, np.int32: TensorProto.INT32}
 
 
 def write_contrib(out, rng):
@@ -680,7 +715,55 @@ def write_contrib(out, rng):
          {"out": ref_rms_norm(a + b, gamma, 2, 1e-5)[0].astype(np.float32),
           "sum": a + b})
 
+    # RotaryEmbedding, caches of 32 positions (weights, not folded).
+    def rope(name, dtype, dims, pos_dims, half, attrs, cases):
+        cos, sin = rope_caches(32, half, dtype)
+        model(name,
+              [helper.make_node("RotaryEmbedding",
+                                ["x", "position_ids", "cos_cache", "sin_cache"],
+                                ["y"], name="rotary", domain=ms, **attrs)],
+              [("x", dtype, dims), ("position_ids", np.int64, pos_dims)],
+              [("y", dtype, dims)], [("cos_cache", cos), ("sin_cache", sin)])
+        for label, shape, pos, heads in cases:
+            x = normal(shape, dtype)
+            want = ref_rotary(x, pos, cos, sin, attrs.get("interleaved", 0),
+                              heads, attrs.get("rotary_embedding_dim") or 2 * half)
+            case(name, label, {"x": x, "position_ids": pos},
+                 {"y": want.astype(dtype)})
+
+    positions = np.array([[0, 1, 2], [7, 8, 9]], np.int64)
+    # Heads inferred from the caches (head size 8: 4 heads of 32).
+    rope("rope_f32", np.float32, ["b", "s", 32], ["b", "s"], 4, {},
+         [("b2_s3", (2, 3, 32), positions, 4),
+          ("b1_s2", (1, 2, 32), np.array([[30, 31]], np.int64), 4)])
+    rope("rope_f16_interleaved", np.float16, ["b", "s", 32], ["b", "s"], 4,
+         {"interleaved": 1}, [("b2_s3", (2, 3, 32), positions, 4)])
+    # A rotary dim of 8 in heads of 12; positions from one offset.
+    rope("rope_partial_offset", np.float32, [1, 4, 24], [1], 4,
+         {"num_heads": 2, "rotary_embedding_dim": 8},
+         [("offset3", (1, 4, 24), np.array([3], np.int64), 2)])
+    rope("rope_4d", np.float32, [2, 2, 3, 8], [2, 3], 4, {"interleaved": 0},
+         [("b2_s3", (2, 2, 3, 8), positions, 2)])
+    np.save(os.path.join(root, "positions_out_of_range.npy"),
+            np.array([[0, 1, 2], [30, 31, 32]], np.int64))
+    np.save(os.path.join(root, "positions_negative.npy"),
+            np.array([[0, -1, 2], [3, 4, 5]], np.int64))
+
     # Refused forms: one error line naming the node.
+    model("bad_rope_interleaved",
+          [helper.make_node("RotaryEmbedding",
+                            ["x", "position_ids", "cos_cache", "sin_cache"],
+                            ["y"], name="rotary", domain=ms, interleaved=2)],
+          [("x", np.float32, [1, 2, 8]), ("position_ids", np.int64, [1, 2]),
+           ("cos_cache", np.float32, [4, 4]), ("sin_cache", np.float32, [4, 4])],
+          [("y", np.float32, [1, 2, 8])])
+    model("bad_rope_scale",
+          [helper.make_node("RotaryEmbedding",
+                            ["x", "position_ids", "cos_cache", "sin_cache"],
+                            ["y"], name="rotary", domain=ms, scale=2.0)],
+          [("x", np.float32, [1, 2, 8]), ("position_ids", np.int64, [1, 2]),
+           ("cos_cache", np.float32, [4, 4]), ("sin_cache", np.float32, [4, 4])],
+          [("y", np.float32, [1, 2, 8])])
     model("bad_sln_stash",
           [helper.make_node("SimplifiedLayerNormalization", ["x", "scale"], ["y"],
                             name="norm", stash_type=11)],

@@ -3,8 +3,9 @@
 // The contrib ops onnxruntime-genai's model builder emits for Llama-family
 // decoders, with the semantics of onnxruntime's ContribOperators.md and its
 // CPU kernels: SimplifiedLayerNormalization (RMSNorm; onnxruntime registers
-// it in the default domain) and com.microsoft.SkipSimplifiedLayerNormalization
-// (residual add, then RMSNorm).
+// it in the default domain), com.microsoft.SkipSimplifiedLayerNormalization
+// (residual add, then RMSNorm) and com.microsoft.RotaryEmbedding (cos/sin
+// caches indexed by position ids).
 //
 // No libonnx schema covers these ops, so each handler checks its own inputs
 // and outputs. f16 and bf16 tensors are computed in f32 and rounded once
@@ -13,6 +14,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/onnx/ops/OpBuilders.h"
+
+#include "llvm/Support/Format.h"
 
 #include <cmath>
 
@@ -54,6 +57,44 @@ LogicalResult checkRequired(NodeContext &ctx, ArrayRef<unsigned> required,
       return ctx.fail("input " + Twine(i) + " ('" + name +
                       "') is required but has no name");
   return success();
+}
+
+/// `format` with {0} and {1} replaced by `a` and `b`.
+std::string substitute(StringRef format, int64_t a, int64_t b) {
+  std::string out;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format.substr(i).starts_with("{0}") ||
+        format.substr(i).starts_with("{1}")) {
+      out += std::to_string(format[i + 1] == '0' ? a : b);
+      i += 2;
+      continue;
+    }
+    out += format[i];
+  }
+  return out;
+}
+
+/// Sizes that must agree: refused at import when both are known and differ,
+/// checked by the generated code when only the run time knows them.
+/// `what` names them with {0} (for `a`) and {1} (for `b`).
+LogicalResult requireEqual(NodeContext &ctx, OpFoldResult a, OpFoldResult b,
+                           StringRef what) {
+  std::optional<int64_t> x = staticValue(a), y = staticValue(b);
+  if (x && y)
+    return *x == *y ? success() : ctx.fail(substitute(what, *x, *y));
+  if (sameSize(a, b))
+    return success();
+  Value av = ctx.toIndex(a), bv = ctx.toIndex(b);
+  ctx.check(
+      arith::CmpIOp::create(ctx.b, ctx.loc, arith::CmpIPredicate::eq, av, bv),
+      what, {av, bv});
+  return success();
+}
+
+std::string formatFloat(double v) {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%g", v);
+  return text;
 }
 
 Value indexValue(OpBuilder &b, Location l, int64_t v) {
@@ -287,6 +328,229 @@ LogicalResult importSkipSimplifiedLayerNormalization(NodeContext &ctx) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// RotaryEmbedding
+//===----------------------------------------------------------------------===//
+
+/// Rotates the first rotary_embedding_dim channels of every head by the
+/// angle of its position: non-interleaved, channel i < half pairs with
+/// i + half (out_i = x_i cos - x_{i+half} sin, out_{i+half} = x_{i+half} cos
+/// + x_i sin); interleaved, channels 2k and 2k+1 pair. cos/sin are read at
+/// [position, k]. Channels past the rotary dim are copied.
+LogicalResult importRotaryEmbedding(NodeContext &ctx) {
+  if (failed(checkArity(ctx, 4, 4, 1, 1)) ||
+      failed(
+          checkRequired(ctx, {0, 1, 2, 3},
+                        {"input", "position_ids", "cos_cache", "sin_cache"})))
+    return failure();
+  Type element = ctx.elementType(0);
+  if (!isFloatElement(element))
+    return ctx.fail("expects an f32, f16 or bf16 input");
+  if (ctx.elementType(2) != element || ctx.elementType(3) != element)
+    return ctx.fail("expects cos_cache and sin_cache of the input's type");
+  if (!ctx.elementType(1).isInteger(64))
+    return ctx.fail("expects int64 position_ids");
+  int64_t interleaved = ctx.getInt("interleaved", 0);
+  if (interleaved != 0 && interleaved != 1)
+    return ctx.fail("interleaved " + Twine(interleaved) +
+                    " is not supported (0 or 1)");
+  if (int64_t packed = ctx.getInt("is_packed_batching", 0))
+    return ctx.fail("is_packed_batching " + Twine(packed) +
+                    " is not supported (only 0)");
+  // onnxruntime applies scale only where it rebuilds the caches, which it
+  // does not implement either.
+  float scale = ctx.getFloat("scale", 1.0f);
+  if (scale != 1.0f)
+    return ctx.fail("scale " + formatFloat(scale) +
+                    " is not supported (only 1)");
+  int64_t numHeads = ctx.getInt("num_heads", 0);
+  int64_t rotaryAttr = ctx.getInt("rotary_embedding_dim", 0);
+  if (numHeads < 0 || rotaryAttr < 0)
+    return ctx.fail("num_heads and rotary_embedding_dim must not be negative");
+  if (rotaryAttr > 0 && numHeads == 0)
+    return ctx.fail("rotary_embedding_dim " + Twine(rotaryAttr) +
+                    " needs num_heads");
+
+  RankedTensorType xType = ctx.type(0), cosType = ctx.type(2),
+                   sinType = ctx.type(3), posType = ctx.type(1);
+  int64_t rank = xType.getRank();
+  if (rank != 3 && rank != 4)
+    return ctx.fail("expects a 3-D [batch, sequence, hidden] or 4-D [batch, "
+                    "heads, sequence, head] input, not rank " +
+                    Twine(rank));
+  if (cosType.getRank() != 2 || sinType.getRank() != 2)
+    return ctx.fail("expects 2-D cos_cache and sin_cache");
+  int64_t half = cosType.getDimSize(1);
+  if (ShapedType::isDynamic(half) || sinType.getDimSize(1) != half)
+    return ctx.fail("expects cos_cache and sin_cache with one static dim 1");
+  int64_t last = xType.getDimSize(rank - 1);
+  if (ShapedType::isDynamic(last))
+    return ctx.fail("expects a static last input dim");
+
+  // Heads and head size, as onnxruntime infers them.
+  int64_t headSize;
+  if (rank == 3) {
+    headSize = rotaryAttr == 0 ? 2 * half : last / numHeads;
+    if (headSize == 0 || last % headSize != 0)
+      return ctx.fail("hidden size " + Twine(last) +
+                      " is not a multiple of the head size " + Twine(headSize));
+    if (numHeads > 0 && numHeads * headSize != last)
+      return ctx.fail("num_heads " + Twine(numHeads) + " x head size " +
+                      Twine(headSize) + " is not the hidden size " +
+                      Twine(last));
+  } else {
+    headSize = last;
+    int64_t heads = xType.getDimSize(1);
+    if (numHeads > 0 && !ShapedType::isDynamic(heads) && heads != numHeads)
+      return ctx.fail("num_heads " + Twine(numHeads) + " but the input has " +
+                      Twine(heads) + " heads");
+  }
+  int64_t rotary = rotaryAttr > 0 ? rotaryAttr : headSize;
+  if (rotary > headSize || rotary % 2 != 0)
+    return ctx.fail("rotary_embedding_dim " + Twine(rotary) +
+                    " must be even and at most the head size " +
+                    Twine(headSize));
+  if (2 * half != rotary)
+    return ctx.fail("cos_cache has " + Twine(half) + " columns; rotary dim " +
+                    Twine(rotary) + " needs " + Twine(rotary / 2));
+
+  Value x = ctx.tensor(0), pos = ctx.tensor(1), cos = ctx.tensor(2),
+        sin = ctx.tensor(3);
+  int64_t seqDim = rank == 3 ? 1 : 2;
+  OpFoldResult batch = ctx.dim(x, 0), seq = ctx.dim(x, seqDim);
+  if (failed(requireEqual(ctx, ctx.dim(sin, 0), ctx.dim(cos, 0),
+                          "sin_cache has {0} positions, cos_cache {1}")))
+    return failure();
+  // position_ids: [batch, sequence], or one offset for every sequence.
+  bool perToken = posType.getRank() == 2;
+  if (!perToken && !(posType.getRank() <= 1 && posType.hasStaticShape() &&
+                     posType.getNumElements() == 1))
+    return ctx.fail("expects position_ids of shape [batch, sequence] or one "
+                    "element");
+  if (perToken &&
+      (failed(requireEqual(ctx, ctx.dim(pos, 0), batch,
+                           "position_ids has batch size {0}, input {1}")) ||
+       failed(requireEqual(ctx, ctx.dim(pos, 1), seq,
+                           "position_ids has sequence length {0}, input {1}"))))
+    return failure();
+
+  // Every position must have a row in the caches: a bad one is an error,
+  // never a read outside them.
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Type i64 = b.getI64Type();
+  Value maxPos =
+      arith::IndexCastOp::create(b, loc, i64, ctx.toIndex(ctx.dim(cos, 0)));
+  Value lowest, highest, offset;
+  if (perToken) {
+    auto extreme = [&](TypedAttr init, bool max) {
+      Value r = emitReduction(
+          ctx, pos, {0, 1}, /*keepDims=*/false, init,
+          [&](OpBuilder &b, Location l, ValueRange v) {
+            return max ? Value(arith::MaxSIOp::create(b, l, v[0], v[1]))
+                       : Value(arith::MinSIOp::create(b, l, v[0], v[1]));
+          });
+      return tensor::ExtractOp::create(b, loc, r, ValueRange{}).getResult();
+    };
+    lowest = extreme(highestAttr(b, i64), false);
+    highest = extreme(lowestAttr(b, i64), true);
+  } else {
+    SmallVector<Value> at(posType.getRank(), indexValue(b, loc, 0));
+    offset = tensor::ExtractOp::create(b, loc, pos, at);
+    lowest = offset;
+    Value n = arith::IndexCastOp::create(b, loc, i64, ctx.toIndex(seq));
+    highest =
+        arith::SubIOp::create(b, loc, arith::AddIOp::create(b, loc, offset, n),
+                              arith::ConstantIntOp::create(b, loc, i64, 1));
+  }
+  ctx.check(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, lowest,
+                                  arith::ConstantIntOp::create(b, loc, i64, 0)),
+            "position id {0} is negative", {lowest});
+  ctx.check(
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, highest, maxPos),
+      "position id {0} is past the {1} rows of cos_cache", {highest, maxPos});
+
+  Type wide = wideType(b, element);
+  bool isInterleaved = interleaved == 1;
+  Value init = emitEmpty(ctx, sizesOf(ctx, x), element);
+  auto identity = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  Value result =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{x}, init, {identity, identity},
+          SmallVector<IT>(rank, IT::parallel),
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            auto index = [&](int64_t d) -> Value {
+              return linalg::IndexOp::create(b, l, d);
+            };
+            auto c = [&](int64_t v) { return indexValue(b, l, v); };
+            // The channel within its head, and where the head starts.
+            Value channel = index(rank - 1), h = channel, base = c(0);
+            if (rank == 3) {
+              h = arith::RemUIOp::create(b, l, channel, c(headSize));
+              base = arith::SubIOp::create(b, l, channel, h);
+            }
+            Value s = index(seqDim);
+            Value position;
+            if (perToken) {
+              position =
+                  tensor::ExtractOp::create(b, l, pos, ValueRange{index(0), s});
+            } else {
+              position = arith::AddIOp::create(
+                  b, l, offset, arith::IndexCastOp::create(b, l, i64, s));
+            }
+            position =
+                arith::IndexCastOp::create(b, l, b.getIndexType(), position);
+            Value rotated = arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::ult, h, c(rotary));
+            // Channels past the rotary dim read column 0 and themselves.
+            Value column, partner, first;
+            if (isInterleaved) {
+              column = arith::DivUIOp::create(b, l, h, c(2));
+              Value even = arith::CmpIOp::create(
+                  b, l, arith::CmpIPredicate::eq,
+                  arith::RemUIOp::create(b, l, h, c(2)), c(0));
+              partner = arith::SelectOp::create(
+                  b, l, even, arith::AddIOp::create(b, l, h, c(1)),
+                  arith::SubIOp::create(b, l, h, c(1)));
+              first = even;
+            } else {
+              first = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, h,
+                                            c(half));
+              column = arith::SelectOp::create(
+                  b, l, first, h, arith::SubIOp::create(b, l, h, c(half)));
+              partner = arith::SelectOp::create(
+                  b, l, first, arith::AddIOp::create(b, l, h, c(half)), column);
+            }
+            column = arith::SelectOp::create(b, l, rotated, column, c(0));
+            partner = arith::SelectOp::create(b, l, rotated, partner, h);
+            SmallVector<Value> at;
+            for (int64_t d = 0; d < rank - 1; ++d)
+              at.push_back(index(d));
+            at.push_back(arith::AddIOp::create(b, l, base, partner));
+            Value other =
+                castScalar(b, l, tensor::ExtractOp::create(b, l, x, at), wide);
+            Value self = castScalar(b, l, args[0], wide);
+            Value cv = castScalar(b, l,
+                                  tensor::ExtractOp::create(
+                                      b, l, cos, ValueRange{position, column}),
+                                  wide);
+            Value sv = castScalar(b, l,
+                                  tensor::ExtractOp::create(
+                                      b, l, sin, ValueRange{position, column}),
+                                  wide);
+            Value xc = arith::MulFOp::create(b, l, self, cv);
+            Value os = arith::MulFOp::create(b, l, other, sv);
+            Value out = arith::SelectOp::create(
+                b, l, first, arith::SubFOp::create(b, l, xc, os),
+                arith::AddFOp::create(b, l, xc, os));
+            out = arith::SelectOp::create(b, l, rotated, out, self);
+            linalg::YieldOp::create(b, l, castScalar(b, l, out, element));
+          })
+          .getResult(0);
+  ctx.set(0, result);
+  return success();
+}
+
 } // namespace
 
 void registerContribOps(OpRegistry &r) {
@@ -294,6 +558,7 @@ void registerContribOps(OpRegistry &r) {
   r.add("SimplifiedLayerNormalization", 1, importSimplifiedLayerNormalization);
   r.add("SkipSimplifiedLayerNormalization", 1,
         importSkipSimplifiedLayerNormalization, "com.microsoft");
+  r.add("RotaryEmbedding", 1, importRotaryEmbedding, "com.microsoft");
 }
 
 } // namespace llmc::onnx_import
