@@ -617,6 +617,36 @@ def ref_rotary(x, pos, cos, sin, interleaved, num_heads, rotary_dim):
     return out.transpose(0, 2, 1, 3)
 
 
+def ref_mha(q, k, v, num_heads, bias=None, past_k=None, past_v=None,
+            scale=None, unidirectional=False, mask_filter=-10000.0):
+    """MultiHeadAttention on [B, S, N*H] query/key/value with [B, N, P, H]
+    past: returns output [B, S, N*Hv] and present key/value [B, N, P+L, H]."""
+    def split(t):
+        b, s, d = t.shape
+        return t.reshape(b, s, num_heads, d // num_heads).transpose(0, 2, 1, 3)
+    qh, kh, vh = split(q), split(k), split(v)
+    if past_k is not None:
+        kh = np.concatenate([past_k, kh], axis=2)
+        vh = np.concatenate([past_v, vh], axis=2)
+    head = qh.shape[-1]
+    scale = 1 / np.sqrt(head) if scale is None else scale
+    scores = qh.astype(np.float64) @ kh.astype(np.float64).transpose(0, 1, 3, 2)
+    scores = scores * scale
+    if bias is not None:
+        scores = scores + bias.astype(np.float64)
+    s, t = scores.shape[2:]
+    past = t - k.shape[1]
+    if unidirectional and s > 1:
+        future = np.arange(t)[None, :] > past + np.arange(s)[:, None]
+        scores = scores + np.where(future, mask_filter, 0.0)
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    probs = np.exp(scores)
+    probs = probs / probs.sum(axis=-1, keepdims=True)
+    out = probs @ vh.astype(np.float64)  # [B, N, S, Hv]
+    b = q.shape[0]
+    return out.transpose(0, 2, 1, 3).reshape(b, s, -1), kh, vh
+
+
 def rope_caches(max_pos, half, dtype, theta=10000.0):
     inv = 1.0 / theta ** (np.arange(half, dtype=np.float64) * 2 / (2 * half))
     angles = np.arange(max_pos, dtype=np.float64)[:, None] * inv[None, :]
@@ -749,6 +779,67 @@ def write_contrib(out, rng):
     np.save(os.path.join(root, "positions_negative.npy"),
             np.array([[0, -1, 2], [3, 4, 5]], np.int64))
 
+    # MultiHeadAttention.
+    def mha(name, dtype, dims, num_heads, attrs, bias_dims=None, past_dims=None,
+            cases=()):
+        names = ["query", "key", "value", "", "",
+                 "attention_bias" if bias_dims else "",
+                 "past_key" if past_dims else "", "past_value" if past_dims else ""]
+        while names[-1] == "":
+            names.pop()
+        outs = ["out"] + (["present_key", "present_value"] if past_dims else [])
+        inputs = [(n, dtype, dims) for n in ("query", "key", "value")]
+        if bias_dims:
+            inputs.append(("attention_bias", dtype, bias_dims))
+        if past_dims:
+            inputs += [("past_key", dtype, past_dims), ("past_value", dtype, past_dims)]
+        outputs = [("out", dtype, None)] + [(n, dtype, None) for n in outs[1:]]
+        model(name,
+              [helper.make_node("MultiHeadAttention", names, outs, name="attention",
+                                domain=ms, num_heads=num_heads, **attrs)],
+              inputs, outputs)
+        for label, b, s, p in cases:
+            d = dims[2]
+            ins = {n: normal((b, s, d), dtype) for n in ("query", "key", "value")}
+            t = s + (p or 0)
+            if bias_dims:
+                shape = [b if bias_dims[0] != 1 else 1,
+                         num_heads if bias_dims[1] != 1 else 1, s, t]
+                bias = normal(shape, dtype)
+                bias[..., 0] = -65504.0 if dtype == np.float16 else -1e30
+                ins["attention_bias"] = bias
+            if past_dims:
+                ins["past_key"] = normal((b, num_heads, p, d // num_heads), dtype)
+                ins["past_value"] = normal((b, num_heads, p, d // num_heads), dtype)
+            out, pk, pv = ref_mha(ins["query"], ins["key"], ins["value"], num_heads,
+                                  ins.get("attention_bias"), ins.get("past_key"),
+                                  ins.get("past_value"), attrs.get("scale"),
+                                  attrs.get("unidirectional", 0) == 1,
+                                  attrs.get("mask_filter_value", -10000.0))
+            want = {"out": out.astype(dtype)}
+            if past_dims:
+                want["present_key"] = pk.astype(dtype)
+                want["present_value"] = pv.astype(dtype)
+            case(name, label, ins, want)
+
+    # Causal self-attention, dynamic batch and sequence, no past.
+    mha("mha_f32_causal", np.float32, ["b", "s", 16], 2, {"unidirectional": 1},
+        cases=[("b2_s4", 2, 4, None), ("b1_s1", 1, 1, None)])
+    # The builder's form: f16, attention_bias [B, 1, S, T], past of any
+    # length (0 included), present outputs.
+    mha("mha_f16_past_bias", np.float16, ["b", "s", 16], 2, {"scale": 0.25},
+        bias_dims=["b", 1, "s", "t"], past_dims=["b", 2, "p", 8],
+        cases=[("b2_s3_p4", 2, 3, 4), ("b1_s4_p0", 1, 4, 0),
+               ("b3_s1_p5", 3, 1, 5)])
+    # f32, a bias per head shared by the batch, past and a causal mask that
+    # must start after it, a mask_filter_value of its own.
+    mha("mha_f32_past_causal", np.float32, [2, 3, 24], 3,
+        {"unidirectional": 1, "mask_filter_value": -300.0},
+        bias_dims=[1, 3, 3, 5], past_dims=[2, 3, 2, 8],
+        cases=[("b2_s3_p2", 2, 3, 2)])
+    # A past one position longer than the attention_bias of b2_s3_p4 covers.
+    np.save(os.path.join(root, "past_b2_p5.npy"), normal((2, 2, 5, 8), np.float16))
+
     # Refused forms: one error line naming the node.
     model("bad_rope_interleaved",
           [helper.make_node("RotaryEmbedding",
@@ -764,11 +855,25 @@ def write_contrib(out, rng):
           [("x", np.float32, [1, 2, 8]), ("position_ids", np.int64, [1, 2]),
            ("cos_cache", np.float32, [4, 4]), ("sin_cache", np.float32, [4, 4])],
           [("y", np.float32, [1, 2, 8])])
+    model("bad_mha_padding_mask",
+          [helper.make_node("MultiHeadAttention",
+                            ["q", "k", "v", "", "mask"], ["out"], name="attention",
+                            domain=ms, num_heads=2)],
+          [("q", np.float32, [1, 2, 8]), ("k", np.float32, [1, 2, 8]),
+           ("v", np.float32, [1, 2, 8]), ("mask", np.int32, [1, 2])],
+          [("out", np.float32, [1, 2, 8])])
+    model("bad_mha_unidirectional",
+          [helper.make_node("MultiHeadAttention", ["q", "k", "v"], ["out"],
+                            name="attention", domain=ms, num_heads=2,
+                            unidirectional=2)],
+          [(n, np.float32, [1, 2, 8]) for n in ("q", "k", "v")],
+          [("out", np.float32, [1, 2, 8])])
     model("bad_sln_stash",
           [helper.make_node("SimplifiedLayerNormalization", ["x", "scale"], ["y"],
                             name="norm", stash_type=11)],
           [("x", np.float32, [2, 8]), ("scale", np.float32, [8])],
           [("y", np.float32, [2, 8])])
+
 
 if __name__ == "__main__":
     main()

@@ -4,8 +4,9 @@
 // decoders, with the semantics of onnxruntime's ContribOperators.md and its
 // CPU kernels: SimplifiedLayerNormalization (RMSNorm; onnxruntime registers
 // it in the default domain), com.microsoft.SkipSimplifiedLayerNormalization
-// (residual add, then RMSNorm) and com.microsoft.RotaryEmbedding (cos/sin
-// caches indexed by position ids).
+// (residual add, then RMSNorm), com.microsoft.RotaryEmbedding (cos/sin
+// caches indexed by position ids) and com.microsoft.MultiHeadAttention
+// (past/present, additive attention bias, causal mask).
 //
 // No libonnx schema covers these ops, so each handler checks its own inputs
 // and outputs. f16 and bf16 tensors are computed in f32 and rounded once
@@ -551,6 +552,283 @@ LogicalResult importRotaryEmbedding(NodeContext &ctx) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// MultiHeadAttention
+//===----------------------------------------------------------------------===//
+
+/// [a; b] along dim 2 ([B, N, P, H] and [B, N, L, H]); the other sizes are
+/// b's (the caller checked that they agree).
+Value concatSequence(NodeContext &ctx, Value a, Value b) {
+  SmallVector<OpFoldResult> sizes = sizesOf(ctx, b);
+  OpFoldResult past = ctx.dim(a, 2);
+  std::optional<int64_t> p = staticValue(past), l = staticValue(sizes[2]);
+  sizes[2] = p && l ? OpFoldResult(ctx.b.getIndexAttr(*p + *l))
+                    : OpFoldResult(arith::AddIOp::create(ctx.b, ctx.loc,
+                                                         ctx.toIndex(past),
+                                                         ctx.toIndex(sizes[2]))
+                                       .getResult());
+  Type element = cast<RankedTensorType>(b.getType()).getElementType();
+  Value result = emitEmpty(ctx, sizes, element);
+  SmallVector<OpFoldResult> zeros(4, ctx.b.getIndexAttr(0)),
+      ones(4, ctx.b.getIndexAttr(1));
+  SmallVector<OpFoldResult> aSizes = sizes, bOffsets = zeros;
+  aSizes[2] = past;
+  bOffsets[2] = past;
+  result = tensor::InsertSliceOp::create(ctx.b, ctx.loc, a, result, zeros,
+                                         aSizes, ones);
+  return tensor::InsertSliceOp::create(ctx.b, ctx.loc, b, result, bOffsets,
+                                       sizesOf(ctx, b), ones);
+}
+
+/// query, key, value [B, S|L, N*H]; past_key/past_value [B, N, P, H] are
+/// put before the new keys and values (present_*: [B, N, P+L, H]).
+/// softmax(scale * Q K^T + attention_bias + causal mask) V, the scores in
+/// f32. The causal mask (unidirectional) adds mask_filter_value where key
+/// position j > P + i, for more than one query as onnxruntime does.
+LogicalResult importMultiHeadAttention(NodeContext &ctx) {
+  if (failed(checkArity(ctx, 1, 10, 1, 4)))
+    return failure();
+  if (!ctx.has(1) || !ctx.has(2))
+    return ctx.fail("expects key and value inputs (packed QKV in query is "
+                    "not supported)");
+  if (ctx.has(3))
+    return ctx.fail("the bias input is not supported");
+  if (ctx.has(4))
+    return ctx.fail("key_padding_mask is not supported (use attention_bias)");
+  if (ctx.has(8))
+    return ctx.fail("past_sequence_length (a shared past/present buffer) is "
+                    "not supported");
+  if (ctx.has(9))
+    return ctx.fail("cache_indirection is not supported");
+  if (ctx.wantsOutput(3))
+    return ctx.fail("the qk output is not supported");
+  if (ctx.has(6) != ctx.has(7))
+    return ctx.fail("expects past_key and past_value together");
+  int64_t numHeads = ctx.getInt("num_heads", 0);
+  if (numHeads <= 0)
+    return ctx.fail("expects num_heads > 0, not " + Twine(numHeads));
+  int64_t unidirectional = ctx.getInt("unidirectional", 0);
+  if (unidirectional != 0 && unidirectional != 1)
+    return ctx.fail("unidirectional " + Twine(unidirectional) +
+                    " is not supported (0 or 1)");
+  Type element = ctx.elementType(0);
+  if (!isFloatElement(element))
+    return ctx.fail("expects an f32, f16 or bf16 query");
+  for (unsigned i : {1, 2, 5, 6, 7})
+    if (ctx.has(i) && ctx.elementType(i) != element)
+      return ctx.fail("input " + Twine(i) +
+                      " has another element type than the query");
+  RankedTensorType qType = ctx.type(0), kType = ctx.type(1),
+                   vType = ctx.type(2);
+  if (qType.getRank() != 3)
+    return ctx.fail("expects a 3-D query [batch, sequence, hidden], not rank " +
+                    Twine(qType.getRank()) + " (packed QKV is not supported)");
+  if (kType.getRank() != 3 || vType.getRank() != 3)
+    return ctx.fail("expects 3-D key and value [batch, sequence, hidden] "
+                    "(past in key/value and packed KV are not supported)");
+  int64_t hidden = qType.getDimSize(2), vHidden = vType.getDimSize(2);
+  if (ShapedType::isDynamic(hidden) || ShapedType::isDynamic(vHidden))
+    return ctx.fail("expects static hidden sizes");
+  if (hidden % numHeads != 0 || vHidden % numHeads != 0)
+    return ctx.fail("hidden sizes " + Twine(hidden) + " and " + Twine(vHidden) +
+                    " are not multiples of num_heads " + Twine(numHeads));
+  if (kType.getDimSize(2) != hidden)
+    return ctx.fail("key hidden size " + Twine(kType.getDimSize(2)) +
+                    " differs from the query's " + Twine(hidden));
+  int64_t headSize = hidden / numHeads, vHeadSize = vHidden / numHeads;
+  double scale = ctx.getFloat("scale", 0.0f);
+  if (scale == 0.0)
+    scale = 1.0 / std::sqrt(double(headSize));
+  double maskFilter = ctx.getFloat("mask_filter_value", -10000.0f);
+
+  Value query = ctx.tensor(0), key = ctx.tensor(1), value = ctx.tensor(2);
+  OpFoldResult batch = ctx.dim(query, 0), seq = ctx.dim(query, 1);
+  if (failed(requireEqual(ctx, ctx.dim(key, 0), batch,
+                          "key has batch size {0}, query {1}")) ||
+      failed(requireEqual(ctx, ctx.dim(value, 0), batch,
+                          "value has batch size {0}, query {1}")) ||
+      failed(requireEqual(ctx, ctx.dim(value, 1), ctx.dim(key, 1),
+                          "value has sequence length {0}, key {1}")))
+    return failure();
+  OpFoldResult heads = ctx.b.getIndexAttr(numHeads);
+  auto headsOf = [&](Value v, OpFoldResult length, int64_t size) {
+    Value split =
+        emitReshape(ctx, v, {batch, length, heads, ctx.b.getIndexAttr(size)});
+    return emitTranspose(ctx, split, {0, 2, 1, 3}); // [B, N, L, H]
+  };
+  Value q = emitReshape(ctx, query,
+                        {batch, seq, heads, ctx.b.getIndexAttr(headSize)});
+  Value k = headsOf(key, ctx.dim(key, 1), headSize);
+  Value v = headsOf(value, ctx.dim(key, 1), vHeadSize);
+  OpFoldResult pastLength = ctx.b.getIndexAttr(0);
+  if (ctx.has(6)) {
+    Value pastK = ctx.tensor(6), pastV = ctx.tensor(7);
+    for (auto [past, size, name] :
+         {std::tuple(pastK, headSize, "past_key"),
+          std::tuple(pastV, vHeadSize, "past_value")}) {
+      auto type = cast<RankedTensorType>(past.getType());
+      std::string n = name;
+      if (type.getRank() != 4)
+        return ctx.fail("expects a 4-D " + n +
+                        " [batch, heads, past sequence, head]");
+      if (failed(requireEqual(ctx, ctx.dim(past, 0), batch,
+                              n + " has batch size {0}, query {1}")) ||
+          failed(requireEqual(ctx, ctx.dim(past, 1), heads,
+                              n + " has {0} heads, num_heads is {1}")) ||
+          failed(requireEqual(ctx, ctx.dim(past, 3), ctx.b.getIndexAttr(size),
+                              n + " has head size {0}, expected {1}")))
+        return failure();
+    }
+    if (failed(requireEqual(ctx, ctx.dim(pastV, 2), ctx.dim(pastK, 2),
+                            "past_value has {0} positions, past_key {1}")))
+      return failure();
+    pastLength = ctx.dim(pastK, 2);
+    k = concatSequence(ctx, pastK, k);
+    v = concatSequence(ctx, pastV, v);
+  }
+  OpFoldResult total = ctx.dim(k, 2);
+
+  // scores[b, n, i, j] = sum_h q[b, i, n, h] k[b, n, j, h], in f32.
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  MLIRContext *mctx = b.getContext();
+  Type wide = b.getF32Type();
+  auto dims = [&](ArrayRef<unsigned> ds) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned d : ds)
+      exprs.push_back(getAffineDimExpr(d, mctx));
+    return AffineMap::get(5, 0, exprs, mctx);
+  };
+  auto multiplyAdd = [&](OpBuilder &b, Location l, ValueRange a) {
+    Value product = arith::MulFOp::create(b, l, castScalar(b, l, a[0], wide),
+                                          castScalar(b, l, a[1], wide));
+    Value sum = arith::AddFOp::create(b, l, a[2], product);
+    linalg::YieldOp::create(b, l, sum);
+  };
+  SmallVector<IT> iters(4, IT::parallel);
+  iters.push_back(IT::reduction);
+  Value zeros =
+      emitFilled(ctx, {batch, heads, seq, total}, wide, scalarAttr(b, wide, 0));
+  // Loops (b, n, i, j, h).
+  Value scores =
+      linalg::GenericOp::create(
+          b, loc, zeros.getType(), ValueRange{q, k}, zeros,
+          {dims({0, 2, 1, 4}), dims({0, 1, 3, 4}), dims({0, 1, 2, 3})}, iters,
+          multiplyAdd)
+          .getResult(0);
+
+  // scale, attention bias, causal mask.
+  SmallVector<Value> operands{scores};
+  SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(4, mctx)};
+  if (ctx.has(5)) {
+    Value bias = ctx.tensor(5);
+    auto type = cast<RankedTensorType>(bias.getType());
+    if (type.getRank() != 4)
+      return ctx.fail("expects a 4-D attention_bias [batch or 1, heads or 1, "
+                      "sequence, total sequence]");
+    if (failed(requireEqual(ctx, ctx.dim(bias, 2), seq,
+                            "attention_bias has {0} rows, the query {1} "
+                            "positions")) ||
+        failed(requireEqual(ctx, ctx.dim(bias, 3), total,
+                            "attention_bias has {0} columns, the keys {1} "
+                            "positions")))
+      return failure();
+    // Dims 0 and 1 are the batch and heads, or 1 (broadcast).
+    SmallVector<OpFoldResult> target = sizesOf(ctx, bias);
+    for (auto [d, full, name] :
+         {std::tuple(0, batch, "batch size"), std::tuple(1, heads, "heads")}) {
+      std::optional<int64_t> size = staticValue(target[d]);
+      if (size == 1)
+        continue;
+      std::optional<int64_t> want = staticValue(full);
+      if (size && want && *size != *want)
+        return ctx.fail("attention_bias dim " + Twine(d) + " is " +
+                        Twine(*size) + ", expected 1 or the " + name + " " +
+                        Twine(*want));
+      if (sameSize(target[d], full))
+        continue;
+      Value own = ctx.toIndex(target[d]), want_ = ctx.toIndex(full);
+      auto eq = [&](Value x, Value y) {
+        return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
+      };
+      ctx.check(arith::OrIOp::create(b, loc, eq(own, want_),
+                                     eq(own, indexValue(b, loc, 1))),
+                "attention_bias dim " + std::to_string(d) +
+                    " is {0}, expected 1 or the " + name + " {1}",
+                {own, want_});
+      if (!size)
+        target[d] = full; // read at index 0 where it is 1 at run time
+    }
+    bias = broadcastDynamicDims(ctx, bias, target);
+    type = cast<RankedTensorType>(bias.getType());
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < 4; ++d)
+      exprs.push_back(d < 2 && type.getDimSize(d) == 1
+                          ? getAffineConstantExpr(0, mctx)
+                          : getAffineDimExpr(d, mctx));
+    operands.push_back(bias);
+    maps.push_back(AffineMap::get(4, 0, exprs, mctx));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(4, mctx));
+  Value causal;
+  Value past = ctx.toIndex(pastLength);
+  if (unidirectional) {
+    Value seqIndex = ctx.toIndex(seq);
+    causal = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, seqIndex,
+                                   indexValue(b, loc, 1));
+  }
+  Value init = emitEmpty(ctx, {batch, heads, seq, total}, wide);
+  Value biased =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), operands, init, maps,
+          SmallVector<IT>(4, IT::parallel),
+          [&](OpBuilder &b, Location l, ValueRange a) {
+            Value s = arith::MulFOp::create(b, l, a[0],
+                                            scalarConstant(b, l, wide, scale));
+            if (operands.size() > 1)
+              s = arith::AddFOp::create(b, l, s, castScalar(b, l, a[1], wide));
+            if (causal) {
+              Value i = linalg::IndexOp::create(b, l, 2);
+              Value j = linalg::IndexOp::create(b, l, 3);
+              Value future =
+                  arith::CmpIOp::create(b, l, arith::CmpIPredicate::ugt, j,
+                                        arith::AddIOp::create(b, l, past, i));
+              Value masked = arith::AndIOp::create(b, l, causal, future);
+              s = arith::SelectOp::create(
+                  b, l, masked,
+                  arith::AddFOp::create(b, l, s,
+                                        scalarConstant(b, l, wide, maskFilter)),
+                  s);
+            }
+            linalg::YieldOp::create(b, l, s);
+          })
+          .getResult(0);
+  Value probs = emitSoftmax(ctx, biased, {3});
+
+  // out[b, i, n, e] = sum_j probs[b, n, i, j] v[b, n, j, e]; loops
+  // (b, i, n, e, j).
+  Value acc =
+      emitFilled(ctx, {batch, seq, heads, ctx.b.getIndexAttr(vHeadSize)}, wide,
+                 scalarAttr(b, wide, 0));
+  Value weighted =
+      linalg::GenericOp::create(
+          b, loc, acc.getType(), ValueRange{probs, v}, acc,
+          {dims({0, 2, 1, 4}), dims({0, 2, 4, 3}), dims({0, 1, 2, 3})}, iters,
+          multiplyAdd)
+          .getResult(0);
+  auto rounded = emitElementwise(ctx, {weighted}, element,
+                                 [&](OpBuilder &b, Location l, ValueRange a) {
+                                   return castScalar(b, l, a[0], element);
+                                 });
+  if (failed(rounded))
+    return failure();
+  ctx.set(
+      0, emitReshape(ctx, *rounded, {batch, seq, ctx.b.getIndexAttr(vHidden)}));
+  ctx.set(1, k);
+  ctx.set(2, v);
+  return success();
+}
+
 } // namespace
 
 void registerContribOps(OpRegistry &r) {
@@ -559,6 +837,7 @@ void registerContribOps(OpRegistry &r) {
   r.add("SkipSimplifiedLayerNormalization", 1,
         importSkipSimplifiedLayerNormalization, "com.microsoft");
   r.add("RotaryEmbedding", 1, importRotaryEmbedding, "com.microsoft");
+  r.add("MultiHeadAttention", 1, importMultiHeadAttention, "com.microsoft");
 }
 
 } // namespace llmc::onnx_import
