@@ -46,6 +46,8 @@ def main():
     failed = False
     for case in sorted(os.listdir(args.reference)):
         directory = os.path.join(args.reference, case)
+        if not os.path.isdir(directory):  # greedy.json and the like
+            continue
         expected = os.path.join(directory, "expected")
         with tempfile.TemporaryDirectory() as out:
             command = [args.llmc, "exec", args.model, "--output-dir", out]
