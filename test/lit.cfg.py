@@ -27,6 +27,13 @@ if config.llmc_asan_runtime:
     config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1"
     python = (f"env LD_PRELOAD={config.llmc_asan_runtime} "
               f"ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0 {python}")
+# A program the test links against the instrumented runtime must itself link
+# the ASan runtime, first in its library list.
+app_link = ""
+if config.llmc_asan_runtime:
+    app_link = ("-fsanitize=address -shared-libasan -Wl,-rpath," +
+                os.path.dirname(config.llmc_asan_runtime))
+config.substitutions.append(("%{app_link}", app_link))
 # (Replacing lit's own %python, which would match first.)
 config.substitutions = [s for s in config.substitutions if s[0] != "%python"]
 config.substitutions.append(("%python", python))

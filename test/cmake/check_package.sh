@@ -15,11 +15,19 @@ trap 'rm -rf "$work"' EXIT
 trap 'status=$?; for log in "$work"/*.log; do echo "== $log"; tail -n 15 "$log"; done; exit $status' ERR
 cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
 cxx=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
+# In a sanitizer build the runtime is instrumented: a program linking it must
+# link the ASan runtime first.
+app_link=""
+if grep -q '^LLMC_SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
+  asan_dir=$(dirname "$("$cc" -print-file-name=libclang_rt.asan-x86_64.so)")
+  app_link="-fsanitize=address -shared-libasan -Wl,-rpath,$asan_dir"
+fi
 configure() { # configure DIR LLMC_DIR [more -D...]
   local dir=$1 pkg=$2
   shift 2
   cmake -G Ninja -S "$src/examples/cmake-app" -B "$dir" -Dllmc_DIR="$pkg" \
-    -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" "$@" > "$dir.log"
+    -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
+    -DCMAKE_EXE_LINKER_FLAGS="$app_link" "$@" > "$dir.log"
 }
 story() { # the programs must print the story
   "$1/story" | grep -q "Once upon a time, there was a little" ||
@@ -52,7 +60,7 @@ int main(int argc, char **argv) {
 C
 flags=$(PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --cflags --libs llmc-runtime)
 # shellcheck disable=SC2086
-"$cc" "$work/bypath.c" -o "$work/bypath" $flags -Wl,-rpath,"$work/prefix/lib"
+"$cc" "$work/bypath.c" -o "$work/bypath" $flags -Wl,-rpath,"$work/prefix/lib" $app_link
 "$work/bypath" "$work/app/llmc_models/libstories.so" | grep -q "vocabulary 512"
 echo "PASS: a program built with pkg-config's flags loads a model by path"
 
