@@ -75,7 +75,7 @@ LogicalResult WeightOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult PackWeightOp::verify() {
-  auto weight = getWeight().getType();
+  auto weight = cast<RankedTensorType>(getWeight().getType());
   PackedWeightType packed = getType();
   if (failed(expectRank(*this, weight, 2, "a weight")))
     return failure();
@@ -84,6 +84,11 @@ LogicalResult PackWeightOp::verify() {
     return emitOpError() << "expects a " << packed.getRows() << "x"
                          << packed.getCols() << " weight for " << packed
                          << ", got " << weight;
+  if (weight.getElementType().isInteger(4) &&
+      packed.getFormat() != LLMC_WEIGHT_INT4)
+    return emitOpError() << "expects an i4 layout for pre-quantized i4 codes, "
+                            "got "
+                         << packed;
   return success();
 }
 

@@ -49,13 +49,20 @@ def LLM_PackWeightOp : LLM_Op<"pack_weight", [Pure]> {
     `llm-quantize-weights` inserts it; `llm-bind-weights` turns it into a
     slot of the weights blob.
 
+    A weight of `i4` elements is already quantized (an ONNX
+    `com.microsoft.MatMulNBits` weight): its source serves it in the int4
+    layout the result names, codes, scales and zero points as they are, and
+    only an `i4` packed type may be made from it.
+
     Example:
     ```mlir
     %p = llm.pack_weight %w
         : tensor<256x64xbf16> -> !llm.packed_weight<256x64, i4, group = 32, scale = f16>
+    %q = llm.pack_weight %codes
+        : tensor<256x64xi4> -> !llm.packed_weight<256x64, i4, group = 64, scale = f32, zero_points>
     ```
   }];
-  let arguments = (ins LLM_FloatTensor:$weight);
+  let arguments = (ins AnyTypeOf<[LLM_FloatTensor, RankedTensorOf<[I<4>]>]>:$weight);
   let results = (outs LLM_PackedWeightType:$result);
   let assemblyFormat = [{
     $weight attr-dict `:` type($weight) `->` type($result)

@@ -65,6 +65,19 @@ func.func @pack_weight(%w: tensor<20x40xf32>, %wb: tensor<20x40xbf16>, %wh: tens
         !llm.packed_weight<20x40, i4, group = 128, scale = f16, zero_points>
 }
 
+// Pre-quantized i4 codes (an ONNX MatMulNBits weight) into an i4 layout.
+// CHECK-LABEL: func @pack_prequantized
+// CHECK: llm.pack_weight %{{.*}} : tensor<20x40xi4> -> <20x40, i4, group = 32, scale = f16>
+// CHECK: llm.pack_weight %{{.*}} : tensor<20x40xi4> -> <20x40, i4, group = 64, scale = f32, zero_points>
+func.func @pack_prequantized(%q: tensor<20x40xi4>)
+    -> (!llm.packed_weight<20x40, i4, group = 32, scale = f16>,
+        !llm.packed_weight<20x40, i4, group = 64, scale = f32, zero_points>) {
+  %0 = llm.pack_weight %q : tensor<20x40xi4> -> !llm.packed_weight<20x40, i4, group = 32, scale = f16>
+  %1 = llm.pack_weight %q : tensor<20x40xi4> -> !llm.packed_weight<20x40, i4, group = 64, scale = f32, zero_points>
+  return %0, %1 : !llm.packed_weight<20x40, i4, group = 32, scale = f16>,
+                  !llm.packed_weight<20x40, i4, group = 64, scale = f32, zero_points>
+}
+
 // llm.packed_view with the parts each layout has: data only (f32), data and
 // scales (i8, symmetric i4), data, scales and zero points (asymmetric i4).
 // CHECK-LABEL: func @packed_view(

@@ -138,6 +138,25 @@ func.func @pack_shape(%w: tensor<20x32xf32>) {
 
 // -----
 
+// Pre-quantized i4 codes are served in their int4 layout: they cannot
+// become f32 panels or int8.
+func.func @pack_codes_as_int8(%q: tensor<20x40xi4>) {
+  // expected-error @+1 {{'llm.pack_weight' op expects an i4 layout for pre-quantized i4 codes, got '!llm.packed_weight<20x40, i8, scale = f16>'}}
+  %0 = llm.pack_weight %q : tensor<20x40xi4> -> !llm.packed_weight<20x40, i8, scale = f16>
+  return
+}
+
+// -----
+
+// Only floating-point weights or i4 codes.
+func.func @pack_int8_tensor(%q: tensor<20x40xi8>) {
+  // expected-error @+1 {{'llm.pack_weight' op operand #0 must be ranked tensor of floating-point values or ranked tensor of 4-bit signless integer values, but got 'tensor<20x40xi8>'}}
+  %0 = llm.pack_weight %q : tensor<20x40xi8> -> !llm.packed_weight<20x40, i4, group = 32, scale = f16>
+  return
+}
+
+// -----
+
 // Rows and cols must not be swapped: the weight is [out_features, in_features].
 func.func @pack_transposed(%w: tensor<40x20xbf16>) {
   // expected-error @+1 {{'llm.pack_weight' op expects a 20x40 weight for '!llm.packed_weight<20x40, f32>', got 'tensor<40x20xbf16>'}}
