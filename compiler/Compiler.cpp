@@ -252,6 +252,9 @@ Expected<ImportedModel> importModel(mlir::MLIRContext &context,
       model.notImported = toString(module.takeError());
       model.module = mlir::ModuleOp::create(mlir::UnknownLoc::get(&context));
     } else {
+      // Why the decoder was not lifted, asked for, before the refusal.
+      if (options.reportLifting)
+        outs() << "not lifted: " << model.notLifted << "\n", outs().flush();
       return module.takeError();
     }
     if (lift) {

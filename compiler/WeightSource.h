@@ -27,6 +27,11 @@ public:
   virtual llvm::Expected<llvm::ArrayRef<uint8_t>>
   getTensorBytes(llvm::StringRef name) const = 0;
 
+  /// Whether tensor `name` is served already packed: getTensorBytes gives
+  /// the bytes of its `!llm.packed_weight` layout, which the artifact
+  /// writer copies as they are (pre-quantized weights keep their numbers).
+  virtual bool servesPacked(llvm::StringRef name) const { return false; }
+
   /// Tells the source that `bytes` (part of a tensor it returned) will not
   /// be read again soon: a source that memory-maps its files can drop the
   /// pages from the process. Bytes in ordinary memory must stay untouched.

@@ -88,8 +88,13 @@ static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
   Expected<ArrayRef<uint8_t>> bytes = source.getTensorBytes(slot.name);
   if (!bytes)
     return bytes.takeError();
+  bool prepacked = source.servesPacked(slot.name);
+  if (prepacked && !slot.packed)
+    return createStringError(inconvertibleErrorCode(),
+                             "weight '" + slot.name +
+                                 "' is pre-quantized but read unpacked");
   uint64_t expected =
-      slot.packed
+      slot.packed && !prepacked
           ? (slot.type.getNumElements() * slot.type.getElementTypeBitWidth() +
              7) /
                 8
@@ -99,7 +104,7 @@ static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
                              "weight '" + slot.name + "' has " +
                                  Twine(bytes->size()) + " bytes, expected " +
                                  Twine(expected));
-  if (!slot.packed || !packSlots)
+  if (!slot.packed || !packSlots || prepacked)
     return *bytes;
   auto values = readAsF32(slot, *bytes);
   if (!values)

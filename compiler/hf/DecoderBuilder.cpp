@@ -78,9 +78,12 @@ llvm::Expected<Value> DecoderBuilder::weight(const Twine &role,
   if (!found)
     return found.takeError();
   auto type = RankedTensorType::get(shape, found->elementType);
-  return llm::WeightOp::create(builder, loc, type,
-                               builder.getStringAttr(found->name))
-      .getResult();
+  Value weight = llm::WeightOp::create(builder, loc, type,
+                                       builder.getStringAttr(found->name));
+  // A pre-quantized weight is read in the layout it is served in.
+  if (auto packed = dyn_cast_if_present<llm::PackedWeightType>(found->packed))
+    return llm::PackWeightOp::create(builder, loc, packed, weight).getResult();
+  return weight;
 }
 
 Value DecoderBuilder::splitHeads(Value x, int64_t heads) {

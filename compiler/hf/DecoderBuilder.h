@@ -22,7 +22,10 @@ namespace llmc {
 /// A decoder tensor as the WeightSource serves it.
 struct DecoderWeight {
   std::string name;
-  mlir::Type elementType; // f32, f16 or bf16
+  mlir::Type elementType; // f32, f16 or bf16; i4 when pre-quantized
+  /// The `!llm.packed_weight` a pre-quantized weight is served as
+  /// (WeightSource::servesPacked); null for a weight stored as is.
+  mlir::Type packed;
 };
 
 /// Where a decoder's tensors come from. Roles are Hugging Face tensor names

@@ -3,7 +3,9 @@
 #include "compiler/onnx/DecoderLifting.h"
 #include "compiler/hf/DecoderBuilder.h"
 #include "compiler/onnx/ImportContext.h"
+#include "compiler/onnx/MatMulNBits.h"
 #include "compiler/support/FileError.h"
+#include "dialects/llm/LLMOps.h"
 
 #include "llvm/ADT/StringExtras.h"
 
@@ -26,6 +28,8 @@ public:
       return fileError(model.getPath(),
                        "the recognized decoder has no '" + role + "'");
     const LiftedWeight &lifted = it->second;
+    if (lifted.nbits)
+      return lookupNBits(role, shape, *lifted.nbits, context);
     const onnx::TensorProto *tensor = model.getInitializer(lifted.initializer);
     if (!tensor)
       return fileError(model.getPath(),
@@ -71,6 +75,38 @@ public:
   }
 
 private:
+  /// A MatMulNBits weight, served in the int4 layout as it is.
+  Expected<DecoderWeight> lookupNBits(StringRef role, ArrayRef<int64_t> shape,
+                                      const onnx::NodeProto &node,
+                                      mlir::MLIRContext *context) {
+    auto w = readMatMulNBits(model, node);
+    if (!w)
+      return fileError(model.getPath(), "node '" + node.name() +
+                                            "' (com.microsoft::MatMulNBits): " +
+                                            toString(w.takeError()));
+    if (shape.size() != 2 || shape[0] != w->shape.n || shape[1] != w->shape.k)
+      return fileError(model.getPath(),
+                       "node '" + node.name() +
+                           "' (com.microsoft::MatMulNBits)"
+                           " has N = " +
+                           Twine(w->shape.n) + " and K = " + Twine(w->shape.k) +
+                           ", expected " + Twine(shape[0]) + " and " +
+                           Twine(shape.back()) + " for " + role);
+    std::string name = getNBitsWeightName(w->codes);
+    if (model.getInitializer(name))
+      return fileError(model.getPath(),
+                       "initializer '" + name +
+                           "' takes the name llmc gives a MatMulNBits weight");
+    mlir::Type scale = w->shape.scaleBytes == 4
+                           ? mlir::Type(mlir::Float32Type::get(context))
+                           : mlir::Float16Type::get(context);
+    auto i4 = mlir::IntegerType::get(context, 4);
+    auto packed =
+        llm::PackedWeightType::get(context, w->shape.n, w->shape.k, i4,
+                                   w->shape.block, scale, w->shape.zeroPoints);
+    return DecoderWeight{name, i4, packed};
+  }
+
   const OnnxModel &model;
   const RecognizedDecoder &decoder;
 };

@@ -11,6 +11,7 @@
 
 #include "compiler/onnx/DecoderRecognizer.h"
 #include "compiler/onnx/GraphEvaluator.h"
+#include "compiler/onnx/MatMulNBits.h"
 #include "compiler/support/FileError.h"
 
 #include "llvm/ADT/APFloat.h"
@@ -106,6 +107,8 @@ private:
   std::optional<double> scalar(StringRef value) const;
   /// `value` after Cast and Identity nodes.
   std::string skipCasts(StringRef value) const;
+  /// Whether `value` (through casts) is a MatMul's or a MatMulNBits'.
+  bool isProjection(StringRef value) const;
   /// The node producing `value` (through casts) if it is `opType`.
   const Node *match(StringRef value, StringRef opType) const;
 
@@ -258,6 +261,11 @@ std::string Recognizer::skipCasts(StringRef value) const {
     v = n->input(0);
   }
   return v;
+}
+
+bool Recognizer::isProjection(StringRef value) const {
+  const Node *n = producer(skipCasts(value));
+  return n && (n->op_type() == "MatMul" || isMatMulNBits(*n));
 }
 
 const Node *Recognizer::match(StringRef value, StringRef opType) const {
@@ -418,15 +426,34 @@ Expected<Linear> Recognizer::matchLinear(StringRef value) const {
   std::string v = skipCasts(value);
   const Node *node = producer(v);
   Linear linear;
+  if (node && isMatMulNBits(*node)) {
+    // Pre-quantized: B holds W [out, in] in 4-bit blocks.
+    auto w = readMatMulNBits(model, *node);
+    if (!w)
+      return fail(node, toString(w.takeError()));
+    linear.input = node->input(0);
+    linear.weight = {w->codes, /*transposed=*/false, node};
+    linear.bias = w->bias;
+    linear.shape = {w->shape.k, w->shape.n};
+    return linear;
+  }
   if (node && node->op_type() == "Add") {
     // A bias: MatMul(x, W) + b.
-    auto parts = ordered(node, [&](const std::string &in) {
-      return match(in, "MatMul") != nullptr;
-    });
+    auto parts =
+        ordered(node, [&](const std::string &in) { return isProjection(in); });
     if (!parts || !initializer(skipCasts(parts->second)))
       return fail(node, "expected a projection plus a bias initializer");
     linear.bias = skipCasts(parts->second);
-    node = match(parts->first, "MatMul");
+    node = producer(skipCasts(parts->first));
+    if (isMatMulNBits(*node)) {
+      auto nbits = matchLinear(parts->first);
+      if (!nbits)
+        return nbits.takeError();
+      if (!nbits->bias.empty())
+        return fail(node, "expected one bias");
+      nbits->bias = linear.bias;
+      return nbits;
+    }
   }
   if (!node || node->op_type() != "MatMul" || node->input_size() != 2)
     return fail(value, "expected a projection (MatMul by a weight)");
@@ -467,8 +494,8 @@ Recognizer::splitResidual(Stream s) const {
     at = add;
   }
   // The branch is the projection; the other term continues the stream.
-  bool aIsBranch = match(a, "MatMul") && !match(b, "MatMul");
-  bool bIsBranch = match(b, "MatMul") && !match(a, "MatMul");
+  bool aIsBranch = isProjection(a) && !isProjection(b);
+  bool bIsBranch = isProjection(b) && !isProjection(a);
   if (!aIsBranch && !bIsBranch) {
     // Both projections (the first layer's embedding is a Gather): prefer
     // the one whose input is not the embedding.

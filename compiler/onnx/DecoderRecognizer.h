@@ -33,6 +33,9 @@ namespace llmc {
 struct LiftedWeight {
   std::string initializer;
   bool transposed = false;
+  /// The com.microsoft::MatMulNBits node whose B `initializer` is: the
+  /// weight is pre-quantized, [out, in] in 4-bit blocks.
+  const onnx::NodeProto *nbits = nullptr;
 };
 
 struct RecognizedDecoder {

@@ -10,8 +10,10 @@
 
 #include "compiler/onnx/OnnxImporter.h"
 #include "compiler/onnx/GraphImporter.h"
+#include "compiler/onnx/MatMulNBits.h"
 #include "compiler/support/FileError.h"
 #include "dialects/llm/LLMOps.h"
+#include "llvm/ADT/StringSet.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -640,9 +642,28 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
 
   // Initializers that are not inputs: small ones are known contents (shape
   // arithmetic folds through them), the rest are weights.
+  // MatMulNBits' 4-bit codes and zero points (UINT8, which nothing else
+  // reads) are read through the model's conversions of them: known to
+  // exist, never materialized.
+  llvm::StringSet<> nbitsOperands, otherOperands;
+  for (const onnx::NodeProto &node : graph.node())
+    for (auto [i, input] : llvm::enumerate(node.input()))
+      (isMatMulNBits(node) && (i == 1 || i == 3) ? nbitsOperands
+                                                 : otherOperands)
+          .insert(input);
   for (const onnx::TensorProto &init : graph.initializer()) {
     if (values.count(init.name()))
       continue;
+    if (init.data_type() == onnx::TensorProto::UINT8 &&
+        nbitsOperands.contains(init.name()) &&
+        !otherOperands.contains(init.name())) {
+      OnnxValue codes;
+      codes.type = RankedTensorType::get(
+          SmallVector<int64_t>(init.dims().begin(), init.dims().end()),
+          builder.getIntegerType(8));
+      values[init.name()] = std::move(codes);
+      continue;
+    }
     if (Error err = defineTensor(init.name(), init, init.name()))
       return std::move(err);
   }

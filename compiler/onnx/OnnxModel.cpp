@@ -1,6 +1,7 @@
 //===- OnnxModel.cpp - A loaded ONNX model and its tensor data ------------===//
 
 #include "compiler/onnx/OnnxModel.h"
+#include "compiler/onnx/MatMulNBits.h"
 #include "compiler/support/FileError.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -9,6 +10,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <cmath>
 #include <cstring>
 
 using namespace llvm;
@@ -244,9 +246,11 @@ Expected<TensorBytes> OnnxModel::getData(const onnx::TensorProto &t) const {
 void OnnxModel::release(ArrayRef<uint8_t> bytes) const {
   for (auto it = converted.begin(); it != converted.end(); ++it) {
     ArrayRef<uint8_t> held = it->second.bytes;
-    if (!it->first().ends_with(kTransposedSuffix) || held.empty() ||
-        bytes.empty() || bytes.data() + bytes.size() != held.end() ||
-        bytes.data() < held.data())
+    if (!(it->first().ends_with(kTransposedSuffix) ||
+          it->first().ends_with(kNBitsSuffix) ||
+          it->first().ends_with(kDequantizedSuffix)) ||
+        held.empty() || bytes.empty() ||
+        bytes.data() + bytes.size() != held.end() || bytes.data() < held.data())
       continue;
     converted.erase(it);
     return;
@@ -275,8 +279,127 @@ static TensorBytes transpose2D(const TensorBytes &data, unsigned size) {
   return result;
 }
 
+/// The initializer whose MatMulNBits weight `name` is, as `suffix` says
+/// it is served, or "".
+static StringRef nbitsCodes(const OnnxModel &model, StringRef name,
+                            StringRef suffix) {
+  StringRef codes = name;
+  if (!codes.consume_back(suffix) || model.getInitializer(name) ||
+      !model.getInitializer(codes))
+    return "";
+  return codes;
+}
+
+bool OnnxModel::servesPacked(StringRef name) const {
+  return !nbitsCodes(*this, name, kNBitsSuffix).empty();
+}
+
+Expected<MatMulNBitsWeight> OnnxModel::getNBitsWeight(StringRef codes) const {
+  std::optional<MatMulNBitsWeight> weight;
+  for (const onnx::NodeProto &node : getGraph().node()) {
+    if (!isMatMulNBits(node) || node.input_size() < 2 || node.input(1) != codes)
+      continue;
+    auto w = readMatMulNBits(*this, node);
+    if (!w)
+      return fileError(path, "node '" + node.name() +
+                                 "' (com.microsoft::MatMulNBits): " +
+                                 toString(w.takeError()));
+    if (weight &&
+        (weight->scales != w->scales || weight->zeroPoints != w->zeroPoints ||
+         weight->shape.k != w->shape.k ||
+         weight->shape.block != w->shape.block))
+      return fileError(path, "node '" + node.name() +
+                                 "' (com.microsoft::MatMulNBits) reads B '" +
+                                 codes +
+                                 "' with other scales, zero points, "
+                                 "K or block_size than another");
+    weight = *w;
+  }
+  if (!weight)
+    return fileError(path, "no MatMulNBits node reads initializer '" + codes +
+                               "' as its B");
+  return *weight;
+}
+
+Expected<TensorBytes> OnnxModel::convertNBitsWeight(StringRef codes,
+                                                    bool dequantize) const {
+  auto weight = getNBitsWeight(codes);
+  if (!weight)
+    return weight.takeError();
+  const NBitsShape &shape = weight->shape;
+  auto read = [&](StringRef name, uint64_t bytes) -> Expected<TensorBytes> {
+    auto data = getData(*getInitializer(name));
+    if (!data)
+      return data.takeError();
+    if (data->bytes.size() != bytes)
+      return fileError(path, "initializer '" + name + "' holds " +
+                                 Twine(data->bytes.size()) +
+                                 " bytes, expected " + Twine(bytes));
+    return data;
+  };
+  auto b = read(weight->codes, shape.codeBytes());
+  if (!b)
+    return b.takeError();
+  auto scales = read(weight->scales, shape.scaleCount() * shape.scaleBytes);
+  if (!scales)
+    return scales.takeError();
+  std::optional<TensorBytes> zeros;
+  if (shape.zeroPoints) {
+    auto z = read(weight->zeroPoints, shape.zeroBytes());
+    if (!z)
+      return z.takeError();
+    zeros = std::move(*z);
+  }
+  const uint8_t *zeroBytes = zeros ? zeros->bytes.data() : nullptr;
+  TensorBytes result;
+  std::string error;
+  if (dequantize) {
+    // W^T [K, N] in f32, as x @ W^T reads it: (code - zero) * scale is
+    // exact in f32.
+    result.dataType = onnx::TensorProto::FLOAT;
+    result.shape = {shape.k, shape.n};
+    result.owned =
+        std::make_shared<std::vector<uint8_t>>(size_t(shape.k * shape.n * 4));
+    auto *out = reinterpret_cast<float *>(result.owned->data());
+    for (int64_t row = 0; row < shape.n && error.empty(); ++row)
+      for (int64_t col = 0; col < shape.k; ++col) {
+        float w = dequantizeNBits(shape, b->bytes.data(), scales->bytes.data(),
+                                  zeroBytes, row, col);
+        if (!std::isfinite(w)) {
+          error = "the scale of row " + std::to_string(row) + ", block " +
+                  std::to_string(col / shape.block) + " is not finite";
+          break;
+        }
+        out[col * shape.n + row] = w;
+      }
+  } else {
+    result.dataType = onnx::TensorProto::UINT8;
+    result.shape = {shape.n, shape.k};
+    result.owned = std::make_shared<std::vector<uint8_t>>(
+        size_t(shape.format().layout(shape.n, shape.k).total));
+    error = repackNBits(shape, b->bytes.data(), scales->bytes.data(), zeroBytes,
+                        result.owned->data());
+  }
+  release(b->bytes);
+  if (!error.empty())
+    return fileError(path, "MatMulNBits weight '" + codes + "': " + error);
+  result.bytes = *result.owned;
+  return result;
+}
+
 Expected<ArrayRef<uint8_t>> OnnxModel::getTensorBytes(StringRef name) const {
   auto it = converted.find(name);
+  if (it == converted.end()) {
+    StringRef packed = nbitsCodes(*this, name, kNBitsSuffix),
+              dequantized = nbitsCodes(*this, name, kDequantizedSuffix);
+    if (!packed.empty() || !dequantized.empty()) {
+      auto bytes = convertNBitsWeight(packed.empty() ? dequantized : packed,
+                                      packed.empty());
+      if (!bytes)
+        return bytes.takeError();
+      it = converted.insert({name, std::move(*bytes)}).first;
+    }
+  }
   if (it == converted.end() && name.ends_with(kTransposedSuffix) &&
       !getInitializer(name)) {
     StringRef base = name.drop_back(kTransposedSuffix.size());

@@ -12,6 +12,7 @@
 #define LLMC_COMPILER_ONNX_ONNXMODEL_H
 
 #include "compiler/WeightSource.h"
+#include "compiler/onnx/MatMulNBits.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -74,6 +75,15 @@ public:
 
   llvm::Expected<llvm::ArrayRef<uint8_t>>
   getTensorBytes(llvm::StringRef name) const override;
+  /// The weight of the MatMulNBits nodes reading initializer `codes` as B
+  /// (they must agree on its scales, zero points, K and block size).
+  llvm::Expected<MatMulNBitsWeight> getNBitsWeight(llvm::StringRef codes) const;
+  /// Names under which getTensorBytes serves a MatMulNBits weight whose
+  /// codes are initializer B: B@nbits in the int4 layout (servesPacked),
+  /// B@dequantized as W^T [K, N] in f32 for the generic MatMul.
+  static constexpr llvm::StringLiteral kNBitsSuffix = "@nbits";
+  static constexpr llvm::StringLiteral kDequantizedSuffix = "@dequantized";
+  bool servesPacked(llvm::StringRef name) const override;
   /// Releases pages of mapped external data files, and drops a transposed
   /// copy once its last bytes are released (the writer reads it again
   /// should it need to).
@@ -81,6 +91,10 @@ public:
 
 private:
   OnnxModel() = default;
+  /// The MatMulNBits weight whose codes are initializer `codes`, in the
+  /// int4 layout or dequantized.
+  llvm::Expected<TensorBytes> convertNBitsWeight(llvm::StringRef codes,
+                                                 bool dequantize) const;
 
   std::string path, dir;
   onnx::ModelProto model;

@@ -67,6 +67,9 @@ OUTDIR/
                             expected/<output>.npy from the numpy references
                             below (the layout check_onnx_exports.py reads).
                             Models named bad_* are refused at import.
+  nbits/                    com.microsoft.MatMulNBits (matmulnbits.test), in
+                            contrib/'s layout: random 4-bit codes, scales and
+                            zero points, against a numpy dequantization.
 
 Inputs and expectations (.npy):
   x_2x3x8.npy                        input of the shape chains
@@ -574,6 +577,7 @@ def main():
             @ np.arange(12, dtype=np.float32).reshape(3, 4))
 
     write_contrib(out, np.random.default_rng(11))
+    write_matmulnbits(out, np.random.default_rng(12))
 
 
 # ---------------------------------------------------------------------------
@@ -873,6 +877,111 @@ def write_contrib(out, rng):
                             name="norm", stash_type=11)],
           [("x", np.float32, [2, 8]), ("scale", np.float32, [8])],
           [("y", np.float32, [2, 8])])
+
+
+# ---------------------------------------------------------------------------
+# com.microsoft.MatMulNBits, 4 bits: B [N, blocks, block/2] uint8 with
+# element 2j of a block in the low nibble of byte j; scales [N * blocks];
+# zero points [N, ceil(blocks / 2)] uint8, block 2j in the low nibble, or 8.
+# Y = A @ W^T (+ bias), W[n, k] = (code - zero point) * scale.
+
+def ref_nbits_weight(codes, scales, zeros, n, k, block):
+    blocks = -(-k // block)
+    w = np.zeros((n, k), np.float64)
+    for row in range(n):
+        for col in range(k):
+            b, i = divmod(col, block)
+            byte = int(codes[row, b, i // 2])
+            q = byte >> 4 if i % 2 else byte & 15
+            z = 8
+            if zeros is not None:
+                zbyte = int(zeros[row * ((blocks + 1) // 2) + b // 2])
+                z = zbyte >> 4 if b % 2 else zbyte & 15
+            w[row, col] = (q - z) * float(scales[row * blocks + b])
+    return w
+
+
+def write_matmulnbits(out, rng):
+    """OUTDIR/nbits/: models, inputs and expectations (see the docstring)."""
+    root = os.path.join(out, "nbits")
+    os.makedirs(root, exist_ok=True)
+    ms = "com.microsoft"
+
+    def nbits(n, k, block, dtype, zero_points):
+        blocks = -(-k // block)
+        codes = rng.integers(0, 256, (n, blocks, block // 2)).astype(np.uint8)
+        scales = (rng.standard_normal(n * blocks) * 0.05).astype(dtype)
+        zeros = (rng.integers(0, 256, n * ((blocks + 1) // 2)).astype(np.uint8)
+                 if zero_points else None)
+        return codes, scales, zeros
+
+    def model(name, n, k, block, dtype, zero_points, bias=False, attrs=None,
+              a_dims=None, extra=None):
+        codes, scales, zeros = nbits(n, k, block, dtype, zero_points)
+        inits = [("B", codes), ("scales", scales)]
+        inputs = ["A", "B", "scales"]
+        if zeros is not None:
+            inits.append(("zero_points", zeros))
+            inputs.append("zero_points")
+        b = None
+        if bias:
+            b = rng.standard_normal(n).astype(dtype)
+            inputs += [""] * (5 - len(inputs)) + ["bias"]
+            inits.append(("bias", b))
+        node_attrs = dict(K=k, N=n, bits=4, block_size=block)
+        node_attrs.update(attrs or {})
+        if extra:
+            extra(inputs, inits)
+        node = helper.make_node("MatMulNBits", inputs, ["Y"], name="mm4",
+                                domain=ms, **node_attrs)
+        graph = helper.make_graph(
+            [node], name,
+            [helper.make_tensor_value_info("A", ONNX_TYPE[dtype], a_dims or ["b", "s", k])],
+            [helper.make_tensor_value_info("Y", ONNX_TYPE[dtype], ["b", "s", n])],
+            [onnx.numpy_helper.from_array(a, nm) for nm, a in inits])
+        save_unchecked(model_of(graph, extra_opsets=[(ms, 1)]),
+                       os.path.join(root, name + ".onnx"))
+        return ref_nbits_weight(codes, scales, zeros, n, k, block), b
+
+    def cases(name, w, b, k, dtype):
+        for label, shape in (("b1_s1", (1, 1, k)), ("b2_s3", (2, 3, k))):
+            a = rng.standard_normal(shape).astype(dtype)
+            y = a.astype(np.float64) @ w.T
+            if b is not None:
+                y = y + b.astype(np.float64)
+            d = os.path.join(root, name, label)
+            os.makedirs(os.path.join(d, "expected"), exist_ok=True)
+            np.save(os.path.join(d, "A.npy"), a)
+            np.save(os.path.join(d, "expected", "Y.npy"), y.astype(dtype))
+
+    # f32, K = 100 (a partial last block), zero points, 4 blocks per row.
+    w, b = model("nbits_f32_zp", 17, 100, 32, np.float32, True)
+    cases("nbits_f32_zp", w, b, 100, np.float32)
+    # f32, block 128 over K = 300: 3 blocks, so each row's zero points end
+    # in an unused high nibble.
+    w, b = model("nbits_f32_b128", 40, 300, 128, np.float32, True)
+    cases("nbits_f32_b128", w, b, 300, np.float32)
+    # f16 activations and scales, symmetric (no zero points), with a bias.
+    w, b = model("nbits_f16_bias", 24, 64, 64, np.float16, False, bias=True)
+    cases("nbits_f16_bias", w, b, 64, np.float16)
+
+    # Refused, each naming the node and what is wrong.
+    model("bad_block16", 8, 64, 16, np.float32, False)
+    model("bad_bits8", 8, 64, 32, np.float32, False, attrs=dict(bits=8))
+    model("bad_b_shape", 8, 64, 32, np.float32, False, attrs=dict(N=9))
+    model("bad_a_type", 8, 64, 32, np.float32, False, a_dims=None,
+          extra=lambda inputs, inits: inits.__setitem__(
+              1, ("scales", inits[1][1].astype(np.float16))))
+
+    def g_idx(inputs, inits):
+        inputs += [""] * (4 - len(inputs)) + ["g_idx"]
+        inits.append(("g_idx", np.arange(64, dtype=np.int32) // 32))
+    model("bad_g_idx", 8, 64, 32, np.float32, False, extra=g_idx)
+
+    def float_zeros(inputs, inits):
+        inputs.append("zero_points")
+        inits.append(("zero_points", np.full(16, 8, np.float32)))
+    model("bad_float_zeros", 8, 64, 32, np.float32, False, extra=float_zeros)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/onnx/MatMulNBits.h"
+#include "compiler/onnx/OnnxModel.h"
 #include "compiler/onnx/ops/OpBuilders.h"
+#include "dialects/llm/LLMOps.h"
 
 #include "llvm/Support/Format.h"
 
@@ -829,6 +832,71 @@ LogicalResult importMultiHeadAttention(NodeContext &ctx) {
   return success();
 }
 
+/// com.microsoft.MatMulNBits: Y = A @ W^T (+ bias), W dequantized from its
+/// 4-bit blocks by the model (OnnxModel::kDequantizedSuffix), exactly, in
+/// f32; f16/bf16 activations are widened and the result rounded once.
+LogicalResult importMatMulNBits(NodeContext &ctx) {
+  auto weight = readMatMulNBits(ctx.model(), ctx.node);
+  if (!weight)
+    return ctx.fail(toString(weight.takeError()));
+  if (ctx.numOutputs() != 1)
+    return ctx.fail("has " + Twine(ctx.numOutputs()) +
+                    " outputs; the operator has 1");
+  Type element = ctx.elementType(0);
+  Type scaleElement = getElementType(ctx.b.getContext(), weight->scaleType);
+  if (!isFloatElement(element) || element != scaleElement)
+    return ctx.fail("expects A of the scales' type (FLOAT or FLOAT16)");
+  RankedTensorType aType = ctx.type(0);
+  if (aType.getRank() < 1 ||
+      (!aType.isDynamicDim(aType.getRank() - 1) &&
+       aType.getDimSize(aType.getRank() - 1) != weight->shape.k))
+    return ctx.fail("expects A's last dim to be K = " + Twine(weight->shape.k));
+  Type f32 = ctx.b.getF32Type();
+  auto widen = [&](Value v) -> FailureOr<Value> {
+    if (cast<RankedTensorType>(v.getType()).getElementType() == f32)
+      return v;
+    return emitElementwise(ctx, {v}, f32,
+                           [&](OpBuilder &b, Location l, ValueRange a) {
+                             return castScalar(b, l, a[0], f32);
+                           });
+  };
+  auto a = widen(ctx.tensor(0));
+  if (failed(a))
+    return failure();
+  auto wType = RankedTensorType::get({weight->shape.k, weight->shape.n}, f32);
+  Value w = llm::WeightOp::create(
+      ctx.b, ctx.loc, wType,
+      ctx.b.getStringAttr(weight->codes + OnnxModel::kDequantizedSuffix.str()));
+  auto y = emitMatMul(ctx, *a, w);
+  if (failed(y))
+    return failure();
+  if (!weight->bias.empty()) {
+    RankedTensorType biasType = ctx.type(5);
+    if (biasType.getRank() != 1 || biasType.getElementType() != element ||
+        biasType.getDimSize(0) != weight->shape.n)
+      return ctx.fail("expects a bias of N = " + Twine(weight->shape.n) +
+                      " elements of A's type");
+    auto bias = widen(ctx.tensor(5));
+    if (failed(bias))
+      return failure();
+    y = emitElementwise(ctx, {*y, *bias}, f32,
+                        [](OpBuilder &b, Location l, ValueRange a) {
+                          return Value(arith::AddFOp::create(b, l, a[0], a[1]));
+                        });
+    if (failed(y))
+      return failure();
+  }
+  if (element != f32)
+    y = emitElementwise(ctx, {*y}, element,
+                        [&](OpBuilder &b, Location l, ValueRange a) {
+                          return castScalar(b, l, a[0], element);
+                        });
+  if (failed(y))
+    return failure();
+  ctx.set(0, *y);
+  return success();
+}
+
 } // namespace
 
 void registerContribOps(OpRegistry &r) {
@@ -838,6 +906,7 @@ void registerContribOps(OpRegistry &r) {
         importSkipSimplifiedLayerNormalization, "com.microsoft");
   r.add("RotaryEmbedding", 1, importRotaryEmbedding, "com.microsoft");
   r.add("MultiHeadAttention", 1, importMultiHeadAttention, "com.microsoft");
+  r.add("MatMulNBits", 1, importMatMulNBits, "com.microsoft");
 }
 
 } // namespace llmc::onnx_import

@@ -24,6 +24,8 @@ Value mul(OpBuilder &b, Location l, Value x, Value y) {
                                      : Value(arith::MulIOp::create(b, l, x, y));
 }
 
+} // namespace
+
 /// out = a @ b over broadcast batch dims; 1-D operands are promoted and the
 /// promoted dims dropped from the result, as numpy does.
 FailureOr<Value> emitMatMul(NodeContext &ctx, Value a, Value b) {
@@ -183,6 +185,8 @@ FailureOr<Value> emitMatMul(NodeContext &ctx, Value a, Value b) {
                            return castScalar(b, l, v[0], element);
                          });
 }
+
+namespace {
 
 LogicalResult importMatMul(NodeContext &ctx) {
   if (ctx.elementType(0) != ctx.elementType(1))

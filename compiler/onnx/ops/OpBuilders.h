@@ -46,6 +46,11 @@ mlir::FailureOr<mlir::Value> emitElementwise(NodeContext &ctx,
                                              mlir::Type resultElement,
                                              BodyFn body);
 
+/// out = a @ b over broadcast batch dims (numpy's matmul, 1-D operands
+/// included); f16 and bf16 products are summed in f32.
+mlir::FailureOr<mlir::Value> emitMatMul(NodeContext &ctx, mlir::Value a,
+                                        mlir::Value b);
+
 /// A tensor of `sizes` x `element`, empty or filled with `value`.
 mlir::Value emitEmpty(NodeContext &ctx,
                       llvm::ArrayRef<mlir::OpFoldResult> sizes,
