@@ -87,6 +87,9 @@ struct Attention {
   int64_t heads = 0, kvHeads = 0, headDim = 0;
   double theta = 0, scale = 0;
   std::string positions;
+  /// GroupQueryAttention with do_rotary: it rotates queries and keys by
+  /// the positions its sequence lengths imply, with these cos/sin caches.
+  const Node *rotaryCaches = nullptr;
 };
 
 class Recognizer {
@@ -130,7 +133,10 @@ private:
   matchWrittenRope(StringRef value, int64_t headDim,
                    std::string &positions) const;
   /// Theta of com.microsoft::RotaryEmbedding's cos/sin caches.
-  Expected<double> thetaOfCaches(const Node *node, int64_t rotaryDim) const;
+  /// Theta of the cos/sin caches `cosName` and `sinName` (inputs of
+  /// `node`).
+  Expected<double> thetaOfCaches(const Node *node, StringRef cosName,
+                                 StringRef sinName, int64_t rotaryDim) const;
   /// Heads of x through Reshape [.., .., heads, dim] and Transpose 0213.
   Expected<std::pair<std::string, std::array<int64_t, 2>>>
   matchSplitHeads(StringRef value) const;
@@ -631,11 +637,11 @@ Error Recognizer::checkCausal(StringRef mask, bool additive,
   return why.empty() ? Error::success() : fail(at, why);
 }
 
-Expected<double> Recognizer::thetaOfCaches(const Node *node,
+Expected<double> Recognizer::thetaOfCaches(const Node *node, StringRef cosInput,
+                                           StringRef sinInput,
                                            int64_t rotaryDim) const {
   // cos_cache[p, i] = cos(p * theta^(-2i / d)) for the rotary dim d.
-  std::string cosName = skipCasts(node->input(2)),
-              sinName = skipCasts(node->input(3));
+  std::string cosName = skipCasts(cosInput), sinName = skipCasts(sinInput);
   const onnx::TensorProto *cosT = initializer(cosName);
   if (!cosT || cosT->dims_size() != 2 || cosT->dims(1) * 2 != rotaryDim)
     return fail(node, "expected cos/sin caches of [positions, head_dim / 2]");
@@ -717,7 +723,17 @@ Expected<Attention> Recognizer::matchContribAttention(const Node *node) const {
       return fail(node, "a local window is not supported");
     if (attrFloat(node, "softcap").value_or(0) != 0)
       return fail(node, "softcap is not supported");
+    if (attrInt(node, "do_rotary").value_or(0) == 1) {
+      if (attrInt(node, "rotary_interleaved").value_or(0) != 0)
+        return fail(node, "interleaved rotary embedding is not supported");
+      if (node->input_size() < 9 || !initializer(skipCasts(node->input(7))) ||
+          !initializer(skipCasts(node->input(8))))
+        return fail(node, "expected cos/sin cache initializers for do_rotary");
+      a.rotaryCaches = node;
+    }
   }
+  // 0 (or absent): 1/sqrt(head_dim), checked once the head size is known.
+  a.scale = attrFloat(node, "scale").value_or(0);
   auto q = matchLinear(node->input(0));
   std::string qIn = node->input(0), kIn = node->input(1);
   // Rotary embedding: RotaryEmbedding nodes before, or GQA's do_rotary.
@@ -725,6 +741,9 @@ Expected<Attention> Recognizer::matchContribAttention(const Node *node) const {
     const Node *r = match(value, "RotaryEmbedding");
     if (!r)
       return Error::success();
+    if (a.rotaryCaches)
+      return fail(r, "a rotary embedding before GroupQueryAttention's own "
+                     "(do_rotary) rotates twice");
     if (attrInt(r, "interleaved").value_or(0) != 0)
       return fail(r, "interleaved rotary embedding is not supported");
     if (r->input_size() < 4 || !isGraphInput(skipCasts(r->input(1))))
@@ -1210,13 +1229,20 @@ Expected<RecognizedDecoder> Recognizer::run() {
     std::string prefix = "model.layers." + std::to_string(i);
     if (att.headDim == 0) // contrib ops: from the projection's width
       att.headDim = l.q.shape[1] / att.heads;
+    if (att.theta == 0 && att.rotaryCaches) {
+      const Node *g = att.rotaryCaches;
+      auto theta = thetaOfCaches(g, g->input(7), g->input(8), att.headDim);
+      if (!theta)
+        return theta.takeError();
+      att.theta = *theta;
+    }
     if (att.theta == 0) {
       // com.microsoft::RotaryEmbedding before the attention node.
       const Node *r =
           match(producer(skipCasts(l.o.input))->input(0), "RotaryEmbedding");
       if (!r)
         return fail(l.o.input, "expected a rotary embedding on the queries");
-      auto theta = thetaOfCaches(r, att.headDim);
+      auto theta = thetaOfCaches(r, r->input(2), r->input(3), att.headDim);
       if (!theta)
         return theta.takeError();
       att.theta = *theta;
@@ -1266,7 +1292,9 @@ Expected<RecognizedDecoder> Recognizer::run() {
     d.weights[prefix + ".post_attention_layernorm.weight"] = {l.post.weight,
                                                               false};
   }
-  if (d.positionIds.empty())
+  // GroupQueryAttention's do_rotary needs none: positions follow from
+  // the sequence lengths, as the session's do.
+  if (d.positionIds.empty() && !layers.front().attention.rotaryCaches)
     return createStringError(inconvertibleErrorCode(),
                              "no position ids input found");
   return d;

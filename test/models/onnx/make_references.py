@@ -69,6 +69,17 @@ def inputs_for(model, batch, past, rng):
                 inputs[f"past_key_values.{layer}.{kind}"] = normal(
                     batch, 1, past, 16).astype(np.float16)
         return inputs
+    if model == "random-llama-genai-int4":
+        # make_nbits_models.py's GroupQueryAttention export: a three-token
+        # prompt, or one new token after a past (onnxruntime's kernel takes
+        # no more at batch > 1); 2 layers of 2 KV heads x 16; no
+        # position_ids (GroupQueryAttention rotates by the positions
+        # attention_mask implies).
+        seq = 3 if past == 0 else 1
+        return {"input_ids": rng.integers(0, 512, (batch, seq)).astype(np.int64),
+                "attention_mask": np.ones((batch, past + seq), np.int64),
+                **{f"past_key_values.{l}.{k}": normal(batch, 2, past, 16)
+                   for l in range(2) for k in ("key", "value")}}
     # stories260K: two new tokens, 5 layers of 4 KV heads x 8.
     seq = 2
     positions = np.arange(past, past + seq, dtype=np.int64)
