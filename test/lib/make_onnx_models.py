@@ -57,6 +57,9 @@ OUTDIR/
   negative_dim.onnx         an input declared with a dim of -3.
   reshape_mismatch.onnx     Reshape of X f32[2, 3] to [4] (the fuzzer's:
                             invalid IR; now an import error).
+  squeeze_static_not_1.onnx, squeeze_runtime.onnx
+                            Squeeze by axes from an input, of X f32[5] and of
+                            X f32["a", "b"].
   reshape_runtime.onnx      Reshape of X f32["n", 3] to [2, -1]: only the run
                             time knows whether it fits.
   einsum_mismatch.onnx      Einsum bij,bjk->bik with j of sizes 3 and 37.
@@ -556,6 +559,21 @@ def main():
         save_unchecked(model_of(graph), p(name + ".onnx"))
     np.save(p("f32_3x3.npy"), np.arange(9, dtype=np.float32).reshape(3, 3))
     np.save(p("f32_4x3.npy"), np.arange(12, dtype=np.float32).reshape(4, 3))
+
+    # w: Squeeze with axes from an input (opset 13): of X f32[5], which
+    # has no dim of 1 (the fuzzer's: an invalid tensor.reshape), and of
+    # X f32["a", "b"], whose squeezed dim must be 1 at run time.
+    for name, dims in (("squeeze_static_not_1", [5]),
+                       ("squeeze_runtime", ["a", "b"])):
+        graph = helper.make_graph(
+            [helper.make_node("Squeeze", ["X", "axes"], ["Y"], name="squeeze")],
+            name,
+            [helper.make_tensor_value_info("X", TensorProto.FLOAT, dims),
+             helper.make_tensor_value_info("axes", TensorProto.INT64, [1])],
+            [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
+        save_unchecked(model_of(graph, opset=13), p(name + ".onnx"))
+    np.save(p("f32_1x3.npy"), np.arange(3, dtype=np.float32).reshape(1, 3))
+    np.save(p("axis_0.npy"), np.array([0], np.int64))
 
     # Einsum whose label j has two sizes: statically (the fuzzer's: invalid
     # IR) and at run time only.

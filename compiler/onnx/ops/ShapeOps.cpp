@@ -327,6 +327,11 @@ LogicalResult importSqueeze(NodeContext &ctx) {
     int64_t outRank = rank - int64_t(axes.size());
     if (outRank < 0)
       return ctx.fail("squeezes more axes than the input has");
+    // Dims known not to be 1 must all be kept.
+    if (llvm::count_if(type.getShape(), [](int64_t d) {
+          return !ShapedType::isDynamic(d) && d != 1;
+        }) > outRank)
+      return ctx.fail("squeezes a dimension that is not 1");
     Value x = ctx.tensor(0);
     SmallVector<Value> sizes(outRank, index(ctx.b, ctx.loc, 1));
     Value seen = index(ctx.b, ctx.loc, 0);
@@ -335,6 +340,12 @@ LogicalResult importSqueeze(NodeContext &ctx) {
           ctx.b, ctx.loc, isAxis(ctx, axes, d),
           arith::ConstantIntOp::create(ctx.b, ctx.loc, 1, 1));
       Value size = ctx.toIndex(ctx.dim(x, d));
+      ctx.check(
+          arith::OrIOp::create(
+              ctx.b, ctx.loc, kept,
+              arith::CmpIOp::create(ctx.b, ctx.loc, arith::CmpIPredicate::eq,
+                                    size, index(ctx.b, ctx.loc, 1))),
+          "squeezes dim " + Twine(d) + " of size {0}, which is not 1", {size});
       for (int64_t q = 0; q < outRank; ++q) {
         Value here = arith::AndIOp::create(
             ctx.b, ctx.loc, kept,
