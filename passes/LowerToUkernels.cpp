@@ -7,6 +7,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace llmc {
 #define GEN_PASS_DEF_LOWERTOUKERNELS
@@ -40,22 +41,71 @@ bool isContiguous(Type type) {
          strides[0] == 1;
 }
 
+/// Checks the llmc.ukernel tag of `op`: a kernel the runtime has, with the
+/// sizes its call passes and as many weight parts as it reads.
+LogicalResult verifyKernelTag(linalg::GenericOp op, DictionaryAttr info) {
+  auto kernel = info ? info.getAs<StringAttr>("kernel") : StringAttr();
+  if (!kernel)
+    return op.emitOpError() << "expects " << kUkernelAttrName
+                            << " to be a dictionary naming a kernel";
+  unsigned parts = llvm::StringSwitch<unsigned>(kernel.getValue())
+                       .Case("linear_f32", 1)
+                       .Case("linear_int8", 2)
+                       .Case("linear_int4", 3)
+                       .Default(0);
+  if (!parts)
+    return op.emitOpError() << "names kernel '" << kernel.getValue()
+                            << "', which the runtime does not have "
+                               "(linear_f32, linear_int8, linear_int4)";
+  for (StringRef field : {"n", "k", "group", "scale_bytes"})
+    if (!info.getAs<IntegerAttr>(field))
+      return op.emitOpError() << "expects an integer '" << field << "' in its "
+                              << kUkernelAttrName;
+  unsigned weights = op.getNumDpsInputs() - 1;
+  if (op.getNumDpsInits() != 1 || weights < 1 || weights > parts ||
+      (parts < 3 && weights != parts))
+    return op.emitOpError() << "reads " << weights << " weight parts, which "
+                            << kernel.getValue() << " does not take";
+  return success();
+}
+
+/// Why the kernel cannot be called on `op`'s operands, or "" when it can.
+std::string whyNotCallable(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics())
+    return "it is not on buffers";
+  if (!hasUnitStrideRows(op.getDpsInputs()[0].getType()) ||
+      !hasUnitStrideRows(op.getDpsInits()[0].getType()))
+    return "its activation rows are not unit-stride";
+  // The kernels read the weight's parts as contiguous arrays.
+  for (Value part : llvm::drop_begin(op.getDpsInputs()))
+    if (!isContiguous(part.getType()))
+      return "a weight part is not contiguous";
+  return "";
+}
+
 struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<linalg::GenericOp> ops;
-    module.walk([&](linalg::GenericOp op) {
-      if (!op->hasAttr(kUkernelAttrName) || !op.hasPureBufferSemantics() ||
-          !hasUnitStrideRows(op.getDpsInputs()[0].getType()) ||
-          !hasUnitStrideRows(op.getDpsInits()[0].getType()))
-        return;
-      // The kernels read the weight's parts as contiguous arrays.
-      SmallVector<Value> inputs = op.getDpsInputs();
-      for (Value part : llvm::drop_begin(inputs))
-        if (!isContiguous(part.getType()))
-          return;
+    WalkResult tags = module.walk([&](linalg::GenericOp op) {
+      if (!op->hasAttr(kUkernelAttrName))
+        return WalkResult::advance();
+      auto info = op->getAttrOfType<DictionaryAttr>(kUkernelAttrName);
+      if (failed(verifyKernelTag(op, info)))
+        return WalkResult::interrupt();
+      // Correct but slow loops: said, never silent.
+      std::string why = whyNotCallable(op);
+      if (!why.empty()) {
+        op.emitWarning() << "cannot call llmc_ukernel_"
+                         << info.getAs<StringAttr>("kernel").getValue() << ": "
+                         << why << "; it stays loops";
+        return WalkResult::advance();
+      }
       ops.push_back(op);
+      return WalkResult::advance();
     });
+    if (tags.wasInterrupted())
+      return signalPassFailure();
     SymbolTable symbols(module);
     for (linalg::GenericOp op : ops)
       lower(op, symbols);

@@ -207,7 +207,10 @@ def LowerToUkernels : Pass<"llmc-lower-to-ukernels", "::mlir::ModuleOp"> {
     runtime fills at load, where hand-written AVX-512/AVX2 code runs on the
     runtime's thread pool. The int8/int4 kernels quantize activations to
     int8 per 32 inputs, an approximation of the generic's exact semantics
-    (docs/kernels.md). A generic whose rows are not unit-stride stays loops.
+    (docs/kernels.md). A tag naming a kernel the runtime lacks, or without
+    the sizes its call passes, is an error; a generic whose operands the
+    kernel cannot take (rows that are not unit-stride) stays loops, with a
+    warning saying so.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -268,7 +268,8 @@ func.func @untagged(%x: memref<?x64xf32>, %w: memref<32x64xf32>, %y: memref<?x32
 
 // x's rows are not unit-stride (every other element of a wider buffer, as
 // a strided subview leaves them): the kernels cannot read them, so the
-// tagged generic stays, to become loops, and no kernel is declared.
+// tagged generic stays, to become loops (with a warning, see
+// lower_to_ukernels_invalid.mlir), and no kernel is declared.
 // CHECK-NOT: llmc_ukernel_linear
 // CHECK-LABEL: func @x_inner_stride_2(
 // CHECK-NOT: call
