@@ -158,8 +158,11 @@ static LogicalResult verifyProjection(Operation *op, RankedTensorType input,
   if (failed(expectMatrix(op, weightType, "a weight")))
     return failure();
   SmallVector<int64_t, 2> weight = matrixShape(weightType);
-  if (input.getRank() < 1)
-    return op->emitOpError("expects an input of rank at least 1");
+  // Rows are tokens: the lowering and the kernels take [tokens, features].
+  if (input.getRank() != 2)
+    return op->emitOpError() << "expects an input of rank 2 [tokens, "
+                                "in_features], got "
+                             << input;
   if (result.getRank() != input.getRank())
     return op->emitOpError() << "expects a result of rank " << input.getRank()
                              << " like the input, got " << result;
@@ -280,6 +283,14 @@ LogicalResult AttentionOp::verify() {
       failed(expectRank(*this, result, 3, "a result")) ||
       failed(expectRank(*this, positions, 1, "positions")))
     return failure();
+  Type element = query.getElementType();
+  for (auto [type, what] :
+       {std::pair{key, "the key"}, std::pair{value, "the value"},
+        std::pair{result, "the result"}})
+    if (type.getElementType() != element)
+      return emitOpError() << "expects " << what << " to have the query's "
+                           << "element type " << element << ", got "
+                           << type.getElementType();
   int64_t headDim = query.getDimSize(2);
   if (ShapedType::isDynamic(headDim))
     return emitOpError("expects a static head_dim");
@@ -315,6 +326,10 @@ LogicalResult AttentionOp::verify() {
   if (*layer < 0 || *layer >= cacheType.getLayers())
     return emitOpError() << "expects layer " << *layer << " to be in [0, "
                          << cacheType.getLayers() << ")";
+  // New keys and values are stored into the cache as they are.
+  if (cacheType.getElementType() != element)
+    return emitOpError() << "expects a cache of the query's element type "
+                         << element << ", got " << cacheType;
   if (cacheType.getKvHeads() != numKvHeads || cacheType.getHeadDim() != headDim)
     return emitOpError() << "expects a cache of " << numKvHeads
                          << " kv_heads x head_dim " << headDim << ", got "

@@ -122,8 +122,10 @@ def LLM_EmbeddingOp : LLM_Op<"embedding", [Pure]> {
 def LLM_LinearOp : LLM_Op<"linear", [Pure]> {
   let summary = "Applies a dense layer: x W^T (+ b)";
   let description = [{
-    `result[..., n] = sum_k input[..., k] * weight[n, k] (+ bias[n])`. The
-    weight has the `[out_features, in_features]` layout of PyTorch's
+    `result[t, n] = sum_k input[t, k] * weight[n, k] (+ bias[n])` for an
+    input of `[tokens, in_features]` (rank 2, the form the lowering and the
+    kernels take). The weight has the `[out_features, in_features]` layout
+    of PyTorch's
     `nn.Linear`, or is a `!llm.packed_weight` of that shape (the layout the
     kernels read, maybe quantized; see `llm-quantize-weights`).
 

@@ -324,3 +324,42 @@ func.func @assert_condition_type(%ok: i32) {
   "llm.assert"(%ok) {message = "m"} : (i32) -> ()
   return
 }
+
+// -----
+
+// The lowering and the kernels take [tokens, in_features]: a rank-3 input
+// would verify and then fail to legalize.
+func.func @linear_rank3(%x: tensor<2x?x64xf32>, %w: tensor<32x64xf32>) {
+  // expected-error @+1 {{expects an input of rank 2 [tokens, in_features], got 'tensor<2x?x64xf32>'}}
+  %0 = llm.linear %x, %w : (tensor<2x?x64xf32>, tensor<32x64xf32>) -> tensor<2x?x32xf32>
+  return
+}
+
+// -----
+
+func.func @lm_head_rank1(%x: tensor<64xf32>, %w: tensor<512x64xf32>) {
+  // expected-error @+1 {{expects an input of rank 2 [tokens, in_features], got 'tensor<64xf32>'}}
+  %0 = llm.lm_head %x, %w : (tensor<64xf32>, tensor<512x64xf32>) -> tensor<512xf32>
+  return
+}
+
+// -----
+
+// Query, keys, values and the result share an element type.
+func.func @attention_mixed_types(%q: tensor<?x8x8xf32>, %k: tensor<?x4x8xf16>, %p: tensor<?xi64>) {
+  // expected-error @+1 {{expects the key to have the query's element type 'f32', got 'f16'}}
+  %0 = llm.attention %q, %k, %k positions(%p) {causal, num_heads = 8 : i64, num_kv_heads = 4 : i64, scale = 1.0 : f64}
+      : (tensor<?x8x8xf32>, tensor<?x4x8xf16>, tensor<?x4x8xf16>, tensor<?xi64>) -> tensor<?x8x8xf32>
+  return
+}
+
+// -----
+
+// New keys are stored into the cache as they are: same element type.
+func.func @attention_cache_type(%q: tensor<?x8x8xf32>, %k: tensor<?x4x8xf32>, %p: tensor<?xi64>,
+    %c: !llm.kv_cache<layers = 2, kv_heads = 4, head_dim = 8, capacity = 16, f16>) {
+  // expected-error @+1 {{expects a cache of the query's element type 'f32', got '!llm.kv_cache<layers = 2, kv_heads = 4, head_dim = 8, capacity = 16, f16>'}}
+  %0, %1 = llm.attention %q, %k, %k positions(%p) cache(%c) {causal, layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, scale = 1.0 : f64}
+      : (tensor<?x8x8xf32>, tensor<?x4x8xf32>, tensor<?x4x8xf32>, tensor<?xi64>, !llm.kv_cache<layers = 2, kv_heads = 4, head_dim = 8, capacity = 16, f16>) -> (tensor<?x8x8xf32>, !llm.kv_cache<layers = 2, kv_heads = 4, head_dim = 8, capacity = 16, f16>)
+  return
+}

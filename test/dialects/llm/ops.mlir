@@ -24,14 +24,12 @@ func.func @embedding(%table: tensor<512x64xbf16>, %ids: tensor<?xi32>) -> tensor
 // CHECK-LABEL: func @linear
 // CHECK: llm.linear %{{.*}}, %{{.*}} : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
 // CHECK: llm.linear %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x64xf32>, tensor<32x64xf16>, tensor<32xf16>) -> tensor<?x32xf32>
-// CHECK: llm.linear %{{.*}}, %{{.*}} : (tensor<2x?x64xf32>, tensor<32x64xf32>) -> tensor<2x?x32xf32>
 func.func @linear(%x: tensor<?x64xf32>, %w: tensor<32x64xf32>, %w16: tensor<32x64xf16>,
-                  %b: tensor<32xf16>, %x3: tensor<2x?x64xf32>)
-    -> (tensor<?x32xf32>, tensor<?x32xf32>, tensor<2x?x32xf32>) {
+                  %b: tensor<32xf16>)
+    -> (tensor<?x32xf32>, tensor<?x32xf32>) {
   %0 = llm.linear %x, %w : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
   %1 = llm.linear %x, %w16, %b : (tensor<?x64xf32>, tensor<32x64xf16>, tensor<32xf16>) -> tensor<?x32xf32>
-  %2 = llm.linear %x3, %w : (tensor<2x?x64xf32>, tensor<32x64xf32>) -> tensor<2x?x32xf32>
-  return %0, %1, %2 : tensor<?x32xf32>, tensor<?x32xf32>, tensor<2x?x32xf32>
+  return %0, %1 : tensor<?x32xf32>, tensor<?x32xf32>
 }
 
 // CHECK-LABEL: func @lm_head

@@ -119,17 +119,17 @@ func.func @packed_view_generic(%d: tensor<1024xi8>, %s: tensor<64xf32>, %z: tens
 // CHECK-LABEL: func @linear_packed
 // CHECK: llm.linear %{{.*}}, %{{.*}} : (tensor<?x40xf32>, !llm.packed_weight<20x40, f32>) -> tensor<?x20xf32>
 // CHECK: llm.linear %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x40xf32>, !llm.packed_weight<20x40, i8, scale = f16>, tensor<20xf32>) -> tensor<?x20xf32>
-// CHECK: llm.linear %{{.*}}, %{{.*}} : (tensor<2x?x40xbf16>, !llm.packed_weight<20x40, i4, group = 32, scale = f16, zero_points>) -> tensor<2x?x20xbf16>
-func.func @linear_packed(%x: tensor<?x40xf32>, %x3: tensor<2x?x40xbf16>,
+// CHECK: llm.linear %{{.*}}, %{{.*}} : (tensor<?x40xbf16>, !llm.packed_weight<20x40, i4, group = 32, scale = f16, zero_points>) -> tensor<?x20xbf16>
+func.func @linear_packed(%x: tensor<?x40xf32>, %xb: tensor<?x40xbf16>,
                          %wf: !llm.packed_weight<20x40, f32>,
                          %w8: !llm.packed_weight<20x40, i8, scale = f16>,
                          %w4: !llm.packed_weight<20x40, i4, group = 32, scale = f16, zero_points>,
                          %b: tensor<20xf32>)
-    -> (tensor<?x20xf32>, tensor<?x20xf32>, tensor<2x?x20xbf16>) {
+    -> (tensor<?x20xf32>, tensor<?x20xf32>, tensor<?x20xbf16>) {
   %0 = llm.linear %x, %wf : (tensor<?x40xf32>, !llm.packed_weight<20x40, f32>) -> tensor<?x20xf32>
   %1 = llm.linear %x, %w8, %b : (tensor<?x40xf32>, !llm.packed_weight<20x40, i8, scale = f16>, tensor<20xf32>) -> tensor<?x20xf32>
-  %2 = llm.linear %x3, %w4 : (tensor<2x?x40xbf16>, !llm.packed_weight<20x40, i4, group = 32, scale = f16, zero_points>) -> tensor<2x?x20xbf16>
-  return %0, %1, %2 : tensor<?x20xf32>, tensor<?x20xf32>, tensor<2x?x20xbf16>
+  %2 = llm.linear %xb, %w4 : (tensor<?x40xbf16>, !llm.packed_weight<20x40, i4, group = 32, scale = f16, zero_points>) -> tensor<?x20xbf16>
+  return %0, %1, %2 : tensor<?x20xf32>, tensor<?x20xf32>, tensor<?x20xbf16>
 }
 
 // CHECK-LABEL: func @lm_head_packed
