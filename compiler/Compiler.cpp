@@ -294,7 +294,8 @@ constexpr int64_t kMaxContextLength = INT32_MAX;
 constexpr int64_t kMaxKVCacheBytes = int64_t(1) << 46;
 
 Error checkContextLength(mlir::ModuleOp module, const CompileOptions &options) {
-  auto facts = module->getAttrOfType<mlir::DictionaryAttr>("llm.model");
+  auto facts = module->getAttrOfType<mlir::DictionaryAttr>(
+      llm::LLMDialect::ModelAttrHelper::getNameStr());
   auto fact = [&](StringRef key) -> int64_t {
     auto attr = facts ? facts.getAs<mlir::IntegerAttr>(key) : nullptr;
     return attr ? attr.getInt() : 0;
@@ -337,7 +338,7 @@ Error checkContextLength(mlir::ModuleOp module, const CompileOptions &options) {
 void reportLifting(mlir::ModuleOp module, StringRef notLifted,
                    StringRef notImported, raw_ostream &os) {
   for (auto func : module.getOps<mlir::func::FuncOp>()) {
-    if (!func->hasAttr("llm.entry_point"))
+    if (!llm::LLMDialect::isEntryPoint(func))
       continue;
     std::map<std::string, int64_t> counts;
     int64_t generic = 0;
@@ -449,7 +450,8 @@ Error compileModel(const CompileOptions &options) {
     manifestInputs.descriptorSymbol = "llmc_model_" + options.modelSymbol;
   manifestInputs.generation = model->generation;
   manifestInputs.tokenizer = model->tokenizer;
-  if (auto facts = module->getAttrOfType<mlir::DictionaryAttr>("llm.model"))
+  if (auto facts = module->getAttrOfType<mlir::DictionaryAttr>(
+          llm::LLMDialect::ModelAttrHelper::getNameStr()))
     if (auto vocab = facts.getAs<mlir::IntegerAttr>("vocab_size"))
       if (model->tokenizer && model->tokenizer->vocabSize > vocab.getInt())
         return createStringError(

@@ -109,7 +109,7 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
     llvm::MapVector<SlotKey, Slot> slots;
     llvm::DenseMap<StringAttr, RankedTensorType> storedTypes;
     WalkResult walk = module.walk([&](llm::WeightOp op) -> WalkResult {
-      if (!op->getParentOfType<func::FuncOp>()->hasAttr("llm.entry_point"))
+      if (!llm::LLMDialect::isEntryPoint(op->getParentOfType<func::FuncOp>()))
         return op.emitOpError("expects weights only inside entry points");
       FailureOr<llm::PackedWeightType> packed = packedTypeOf(op);
       if (failed(packed))
@@ -133,8 +133,8 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
     // listed as graph inputs) need a slot too.
     for (auto func : module.getOps<func::FuncOp>())
       for (unsigned i = 0; i < func.getNumArguments(); ++i)
-        if (auto name =
-                func.getArgAttrOfType<StringAttr>(i, "llm.default_weight"))
+        if (auto name = func.getArgAttrOfType<StringAttr>(
+                i, llm::LLMDialect::kDefaultWeightAttr))
           slots.insert(
               {SlotKey{name, {}},
                Slot{cast<RankedTensorType>(func.getArgument(i).getType()),
@@ -170,16 +170,18 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
       table.push_back(builder.getDictionaryAttr(entry));
       size += bytes;
     }
-    module->setAttr("llm.weights", builder.getArrayAttr(table));
-    module->setAttr("llm.weights_size", builder.getI64IntegerAttr(size));
+    module->setAttr(llm::LLMDialect::WeightsAttrHelper::getNameStr(),
+                    builder.getArrayAttr(table));
+    module->setAttr(llm::LLMDialect::WeightsSizeAttrHelper::getNameStr(),
+                    builder.getI64IntegerAttr(size));
 
     auto blobType =
         MemRefType::get({ShapedType::kDynamic}, builder.getI8Type());
     for (auto func : module.getOps<func::FuncOp>()) {
-      if (!func->hasAttr("llm.entry_point") || func.isExternal())
+      if (!llm::LLMDialect::isEntryPoint(func) || func.isExternal())
         continue;
-      auto name = builder.getDictionaryAttr(
-          builder.getNamedAttr("llm.name", builder.getStringAttr("weights")));
+      auto name = builder.getDictionaryAttr(builder.getNamedAttr(
+          llm::LLMDialect::kNameAttr, builder.getStringAttr("weights")));
       if (failed(func.insertArgument(0, blobType, name, func.getLoc())))
         return signalPassFailure();
       Block &entry = func.getBody().front();

@@ -466,7 +466,7 @@ struct ConvertLLMToLinalgPass
       return signalPassFailure();
 
     for (auto func : module.getOps<func::FuncOp>())
-      if (func->hasAttr("llm.entry_point") &&
+      if (llm::LLMDialect::isEntryPoint(func) &&
           failed(makeCacheArgumentsInPlace(func, cacheTypes)))
         return signalPassFailure();
   }

@@ -1,5 +1,6 @@
 //===- OutlineKernels.cpp - One function per linalg op of an entry point --===//
 
+#include "dialects/llm/LLMDialect.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -23,7 +24,7 @@ struct OutlineKernelsPass : impl::OutlineKernelsBase<OutlineKernelsPass> {
     unsigned counter = 0;
     SmallVector<linalg::LinalgOp> ops;
     for (auto func : module.getOps<func::FuncOp>())
-      if (func->hasAttr("llm.entry_point"))
+      if (llm::LLMDialect::isEntryPoint(func))
         func.walk([&](linalg::LinalgOp op) {
           if (op.hasPureBufferSemantics() &&
               op->getParentOp() == func.getOperation())

@@ -1,6 +1,7 @@
 //===- Manifest.cpp - The FlatBuffers manifest of an artifact -------------===//
 
 #include "compiler/codegen/Manifest.h"
+#include "dialects/llm/LLMDialect.h"
 #include "runtime/schema/manifest_generated.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -44,7 +45,7 @@ llvm::Expected<std::vector<EntryPointSignature>>
 getEntryPoints(ModuleOp bufferized) {
   std::vector<EntryPointSignature> entries;
   for (auto func : bufferized.getOps<func::FuncOp>()) {
-    if (!func->hasAttr("llm.entry_point"))
+    if (!llm::LLMDialect::isEntryPoint(func))
       continue;
     EntryPointSignature entry;
     entry.name = func.getSymName().str();
@@ -58,14 +59,17 @@ getEntryPoints(ModuleOp bufferized) {
                                              "' has a non-memref argument");
         DictionaryAttr attrs = attrsOf(i);
         ArgumentSignature arg;
-        auto name = attrs ? attrs.getAs<StringAttr>("llm.name") : StringAttr();
+        auto name = attrs ? attrs.getAs<StringAttr>(llm::LLMDialect::kNameAttr)
+                          : StringAttr();
         arg.name = name ? name.str() : "arg" + std::to_string(i);
         arg.type = memref;
         if (auto dims =
-                attrs ? attrs.getAs<ArrayAttr>("llm.dim_names") : ArrayAttr())
+                attrs ? attrs.getAs<ArrayAttr>(llm::LLMDialect::kDimNamesAttr)
+                      : ArrayAttr())
           for (Attribute d : dims)
             arg.dimNames.push_back(cast<StringAttr>(d).str());
-        if (auto w = attrs ? attrs.getAs<StringAttr>("llm.default_weight")
+        if (auto w = attrs ? attrs.getAs<StringAttr>(
+                                 llm::LLMDialect::kDefaultWeightAttr)
                            : StringAttr())
           arg.defaultWeight = w.str();
         out.push_back(std::move(arg));
@@ -92,7 +96,8 @@ llvm::Expected<std::vector<uint8_t>>
 buildManifest(ModuleOp bufferized, const WeightsLayout &layout,
               const ManifestInputs &inputs) {
   flatbuffers::FlatBufferBuilder fbb(4096);
-  auto model = bufferized->getAttrOfType<DictionaryAttr>("llm.model");
+  auto model = bufferized->getAttrOfType<DictionaryAttr>(
+      llm::LLMDialect::ModelAttrHelper::getNameStr());
   auto getInt = [&](StringRef key) -> int64_t {
     if (!model)
       return 0;

@@ -23,8 +23,10 @@ using namespace llvm;
 namespace llmc {
 
 Expected<WeightsLayout> getWeightsLayout(mlir::ModuleOp module) {
-  auto table = module->getAttrOfType<mlir::ArrayAttr>("llm.weights");
-  auto size = module->getAttrOfType<mlir::IntegerAttr>("llm.weights_size");
+  auto table = module->getAttrOfType<mlir::ArrayAttr>(
+      llm::LLMDialect::WeightsAttrHelper::getNameStr());
+  auto size = module->getAttrOfType<mlir::IntegerAttr>(
+      llm::LLMDialect::WeightsSizeAttrHelper::getNameStr());
   if (!table || !size)
     return createStringError(inconvertibleErrorCode(),
                              "module has no weights layout (run "

@@ -226,7 +226,8 @@ llvm::Error DecoderBuilder::build() {
   if (config.bosTokenId)
     fact("bos_token_id", builder.getI64IntegerAttr(*config.bosTokenId));
   fact("eos_token_ids", builder.getI64ArrayAttr(config.eosTokenIds));
-  module->setAttr("llm.model", builder.getDictionaryAttr(facts));
+  module->setAttr(llm::LLMDialect::ModelAttrHelper::getNameStr(),
+                  builder.getDictionaryAttr(facts));
 
   auto cacheType = llm::KVCacheType::get(ctx, config.numLayers,
                                          config.numKvHeads, config.headDim,
@@ -241,13 +242,14 @@ llvm::Error DecoderBuilder::build() {
 
   builder.setInsertionPointToEnd(module.getBody());
   auto func = func::FuncOp::create(builder, loc, "forward", funcType);
-  func->setAttr("llm.entry_point", builder.getUnitAttr());
+  llm::LLMDialect::setEntryPoint(func);
   const char *argNames[] = {"tokens", "positions", "kv_cache"};
   for (auto [i, name] : llvm::enumerate(argNames))
-    func.setArgAttr(i, "llm.name", builder.getStringAttr(name));
+    func.setArgAttr(i, llm::LLMDialect::kNameAttr, builder.getStringAttr(name));
   const char *resultNames[] = {"logits", "kv_cache"};
   for (auto [i, name] : llvm::enumerate(resultNames))
-    func.setResultAttr(i, "llm.name", builder.getStringAttr(name));
+    func.setResultAttr(i, llm::LLMDialect::kNameAttr,
+                       builder.getStringAttr(name));
   Block *body = func.addEntryBlock();
   builder.setInsertionPointToStart(body);
   Value tokens = body->getArgument(0);

@@ -611,17 +611,19 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
       return fileError(model.getPath(), "input '" + input.name() + "' " + what);
     }
     SmallVector<NamedAttribute> attrs{
-        builder.getNamedAttr("llm.name", builder.getStringAttr(input.name())),
+        builder.getNamedAttr(llm::LLMDialect::kNameAttr,
+                             builder.getStringAttr(input.name())),
         builder.getNamedAttr("bufferization.writable",
                              builder.getBoolAttr(false))};
     SmallVector<Attribute> names;
     for (const std::string &n : dimNames)
       names.push_back(builder.getStringAttr(n));
-    attrs.push_back(
-        builder.getNamedAttr("llm.dim_names", builder.getArrayAttr(names)));
+    attrs.push_back(builder.getNamedAttr(llm::LLMDialect::kDimNamesAttr,
+                                         builder.getArrayAttr(names)));
     if (init)
-      attrs.push_back(builder.getNamedAttr(
-          "llm.default_weight", builder.getStringAttr(input.name())));
+      attrs.push_back(
+          builder.getNamedAttr(llm::LLMDialect::kDefaultWeightAttr,
+                               builder.getStringAttr(input.name())));
     argTypes.push_back(*type);
     argAttrs.push_back(builder.getDictionaryAttr(attrs));
     inputs.push_back(&input);
@@ -629,7 +631,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
 
   auto func = func::FuncOp::create(builder, builder.getUnknownLoc(), "graph",
                                    builder.getFunctionType(argTypes, {}));
-  func->setAttr("llm.entry_point", builder.getUnitAttr());
+  llm::LLMDialect::setEntryPoint(func);
   Block *body = func.addEntryBlock();
   builder.setInsertionPointToStart(body);
   for (auto [i, input] : llvm::enumerate(inputs)) {
@@ -752,14 +754,16 @@ llvm::Expected<OwningOpRef<ModuleOp>> GraphImporter::run() {
   func::ReturnOp::create(builder, builder.getUnknownLoc(), results);
   func.setType(builder.getFunctionType(argTypes, resultTypes));
   for (auto [i, output] : llvm::enumerate(graph.output()))
-    func.setResultAttr(i, "llm.name", builder.getStringAttr(output.name()));
+    func.setResultAttr(i, llm::LLMDialect::kNameAttr,
+                       builder.getStringAttr(output.name()));
 
   // Decoder facts for `llmc run`.
   SmallVector<NamedAttribute> facts{
       builder.getNamedAttr("architecture", builder.getStringAttr("onnx")),
       builder.getNamedAttr("context_length",
                            builder.getI64IntegerAttr(options.contextLength))};
-  (*module)->setAttr("llm.model", builder.getDictionaryAttr(facts));
+  (*module)->setAttr(llm::LLMDialect::ModelAttrHelper::getNameStr(),
+                     builder.getDictionaryAttr(facts));
   return std::move(module);
 }
 

@@ -25,6 +25,38 @@ def LLM_Dialect : Dialect {
   }];
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
+
+  // The attributes llmc's tools rely on, declared and verified: on a
+  // func.func, `llm.entry_point` (an entry point of the artifact); on the
+  // module, `llm.model` (the decoder's facts for the runtime) and, after
+  // llm-bind-weights, `llm.weights` / `llm.weights_size` (the blob's
+  // layout). Entry-point arguments and results carry `llm.name`,
+  // arguments also `llm.dim_names` and `llm.default_weight`.
+  let discardableAttrs = (ins
+    "::mlir::UnitAttr":$entry_point,
+    "::mlir::DictionaryAttr":$model,
+    "::mlir::ArrayAttr":$weights,
+    "::mlir::IntegerAttr":$weights_size
+  );
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// Argument and result attributes of entry points.
+    static constexpr ::llvm::StringLiteral kNameAttr = "llm.name";
+    static constexpr ::llvm::StringLiteral kDimNamesAttr = "llm.dim_names";
+    static constexpr ::llvm::StringLiteral kDefaultWeightAttr =
+        "llm.default_weight";
+
+    /// Whether `op` is an entry point of the artifact.
+    static bool isEntryPoint(::mlir::Operation *op) {
+      return op->hasAttr(EntryPointAttrHelper::getNameStr());
+    }
+    static void setEntryPoint(::mlir::Operation *op) {
+      op->setAttr(EntryPointAttrHelper::getNameStr(),
+                  ::mlir::UnitAttr::get(op->getContext()));
+    }
+  }];
 }
 
 class LLM_Op<string mnemonic, list<Trait> traits = []>

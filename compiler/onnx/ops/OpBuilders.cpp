@@ -1,6 +1,7 @@
 //===- OpBuilders.cpp - Helpers the ONNX op importers share ---------------===//
 
 #include "compiler/onnx/ops/OpBuilders.h"
+#include "dialects/llm/LLMDialect.h"
 
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
@@ -178,8 +179,8 @@ StringRef dimParam(Value v, int64_t d) {
                   : nullptr;
   if (!func || arg.getOwner() != &func.getFunctionBody().front())
     return "";
-  auto names =
-      func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "llm.dim_names");
+  auto names = func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(),
+                                                llm::LLMDialect::kDimNamesAttr);
   if (!names || d < 0 || d >= int64_t(names.size()))
     return "";
   auto name = dyn_cast<StringAttr>(names[d]);
