@@ -63,6 +63,9 @@ OUTDIR/
   reshape_runtime.onnx      Reshape of X f32["n", 3] to [2, -1]: only the run
                             time knows whether it fits.
   einsum_mismatch.onnx      Einsum bij,bjk->bik with j of sizes 3 and 37.
+  einsum_output_twice.onnx, einsum_output_unknown.onnx
+                            Einsum outputs bkk (a label twice) and biz (z in
+                            no operand).
   einsum_runtime.onnx       Einsum ij,jk->ik, j dynamic in both operands.
   contrib/                  onnxruntime contrib ops (contrib_ops.test): one
                             model per form, <model>.onnx, and beside it
@@ -577,9 +580,14 @@ def main():
 
     # Einsum whose label j has two sizes: statically (the fuzzer's: invalid
     # IR) and at run time only.
+    equations = {"einsum_mismatch": "bij,bjk->bik", "einsum_runtime": "ij,jk->ik",
+                 "einsum_output_twice": "bij, bjk -> bkk",
+                 "einsum_output_unknown": "bij,bjk->biz"}
     for name, x_dims, y_dims in (("einsum_mismatch", [5, 2, 3], [5, 37, 4]),
-                                 ("einsum_runtime", [2, "j"], ["k", 4])):
-        equation = "bij,bjk->bik" if name == "einsum_mismatch" else "ij,jk->ik"
+                                 ("einsum_runtime", [2, "j"], ["k", 4]),
+                                 ("einsum_output_twice", [5, 2, 3], [5, 3, 4]),
+                                 ("einsum_output_unknown", [5, 2, 3], [5, 3, 4])):
+        equation = equations[name]
         graph = helper.make_graph(
             [helper.make_node("Einsum", ["X", "Y"], ["Z"], name="einsum",
                               equation=equation)],

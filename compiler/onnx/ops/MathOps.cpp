@@ -272,6 +272,15 @@ LogicalResult importEinsum(NodeContext &ctx) {
       if (n == 1)
         out += c;
   }
+  // Each output letter once, and from some operand (numpy's rules).
+  for (auto [i, c] : llvm::enumerate(out)) {
+    if (out.find(c) != i)
+      return ctx.fail("output label '" + llvm::Twine(c) + "' appears twice");
+    if (llvm::none_of(terms, [c = c](const std::string &t) {
+          return t.find(c) != std::string::npos;
+        }))
+      return ctx.fail("output label '" + llvm::Twine(c) + "' is in no operand");
+  }
   // Loop order: output letters, then the summed ones.
   std::string letters = out;
   for (const std::string &t : terms)
