@@ -60,33 +60,31 @@ void f32Tile(const float *xp, const float *w, int64_t kc, float *y, int64_t ldy,
   }
 }
 
-/// M = 1: four independent accumulator pairs hide the FMA latency.
-void f32Row(const float *x, const float *w, int64_t k, float *y, __mmask16 m0,
-            __mmask16 m1) {
-  __m512 acc[4][2];
-  for (auto &a : acc)
-    a[0] = a[1] = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 4 <= k; i += 4)
-    for (int u = 0; u < 4; ++u) {
-      __m512 a = _mm512_set1_ps(x[i + u]);
-      const float *row = w + (i + u) * LLMC_F32_PANEL;
-      acc[u][0] = _mm512_fmadd_ps(a, _mm512_loadu_ps(row), acc[u][0]);
-      acc[u][1] = _mm512_fmadd_ps(a, _mm512_loadu_ps(row + 16), acc[u][1]);
-    }
-  for (; i < k; ++i) {
+/// M = 1, NP panels at once: their 2 x NP independent FMA chains hide the
+/// latency while each output still sums over k in order from its initial
+/// value, exactly as f32Tile does, so a row's result does not depend on how
+/// many rows its call has (batch invariance: one-token decode, prefill
+/// chunks and batched sequences give the same bits).
+template <int NP>
+void f32Row(const float *x, const float *w, int64_t k, float *y,
+            const __mmask16 (*masks)[2]) {
+  __m512 acc[NP][2];
+  for (int q = 0; q < NP; ++q)
+    for (int h = 0; h < 2; ++h)
+      acc[q][h] =
+          _mm512_maskz_loadu_ps(masks[q][h], y + q * LLMC_F32_PANEL + 16 * h);
+  for (int64_t i = 0; i < k; ++i) {
     __m512 a = _mm512_set1_ps(x[i]);
-    const float *row = w + i * LLMC_F32_PANEL;
-    acc[0][0] = _mm512_fmadd_ps(a, _mm512_loadu_ps(row), acc[0][0]);
-    acc[0][1] = _mm512_fmadd_ps(a, _mm512_loadu_ps(row + 16), acc[0][1]);
+    for (int q = 0; q < NP; ++q) {
+      const float *row = w + (q * k + i) * LLMC_F32_PANEL;
+      acc[q][0] = _mm512_fmadd_ps(a, _mm512_loadu_ps(row), acc[q][0]);
+      acc[q][1] = _mm512_fmadd_ps(a, _mm512_loadu_ps(row + 16), acc[q][1]);
+    }
   }
-  __m512 s0 = _mm512_add_ps(_mm512_add_ps(acc[0][0], acc[1][0]),
-                            _mm512_add_ps(acc[2][0], acc[3][0]));
-  __m512 s1 = _mm512_add_ps(_mm512_add_ps(acc[0][1], acc[1][1]),
-                            _mm512_add_ps(acc[2][1], acc[3][1]));
-  _mm512_mask_storeu_ps(y, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, y), s0));
-  _mm512_mask_storeu_ps(y + 16, m1,
-                        _mm512_add_ps(_mm512_maskz_loadu_ps(m1, y + 16), s1));
+  for (int q = 0; q < NP; ++q)
+    for (int h = 0; h < 2; ++h)
+      _mm512_mask_storeu_ps(y + q * LLMC_F32_PANEL + 16 * h, masks[q][h],
+                            acc[q][h]);
 }
 
 /// Rows per register tile: 12 x 2 zmm accumulators, 24 FMAs per two panel
@@ -115,10 +113,30 @@ void packActivations(const LinearF32Args &a, float *packed) {
 
 void linearF32(const LinearF32Args &a, int64_t p0, int64_t p1) {
   if (a.m == 1) {
-    for (int64_t p = p0; p < p1; ++p) {
-      int64_t rows = a.n - p * LLMC_F32_PANEL;
-      f32Row(a.x, a.w + p * a.k * LLMC_F32_PANEL, a.k, a.y + p * LLMC_F32_PANEL,
-             rowMask(rows), rowMask(rows - 16));
+    constexpr int kPanels = 4;
+    for (int64_t p = p0; p < p1; p += kPanels) {
+      __mmask16 masks[kPanels][2];
+      int np = int(std::min<int64_t>(kPanels, p1 - p));
+      for (int q = 0; q < np; ++q) {
+        int64_t rows = a.n - (p + q) * LLMC_F32_PANEL;
+        masks[q][0] = rowMask(rows);
+        masks[q][1] = rowMask(rows - 16);
+      }
+      const float *w = a.w + p * a.k * LLMC_F32_PANEL;
+      float *y = a.y + p * LLMC_F32_PANEL;
+      switch (np) {
+      case 4:
+        f32Row<4>(a.x, w, a.k, y, masks);
+        break;
+      case 3:
+        f32Row<3>(a.x, w, a.k, y, masks);
+        break;
+      case 2:
+        f32Row<2>(a.x, w, a.k, y, masks);
+        break;
+      default:
+        f32Row<1>(a.x, w, a.k, y, masks);
+      }
     }
     return;
   }

@@ -196,6 +196,47 @@ TEST(Kernels, VectorKernelsAgreeWithScalarAndThreads) {
   }
 }
 
+// Batch invariance: a row's outputs are the same bits whether the call
+// has that row alone (one-token decode), a few rows (a prefill chunk or a
+// verification step) or many, starting anywhere, with one thread or two.
+// Nonzero initial outputs (a bias) take part in the sum as in any call.
+TEST(Kernels, RowsDoNotDependOnTheirBatch) {
+  for (const KernelSet *set : availableKernels()) {
+    for (const PackedFormat &format : formats()) {
+      for (const Shape &s : kShapes) {
+        if (s.m < 2)
+          continue;
+        SCOPED_TRACE(describe(format, s, *set));
+        std::vector<float> w = randomVector(size_t(s.n * s.k), 6, 0.1f);
+        Packed p = pack(w, s.n, s.k, format);
+        std::vector<float> x = randomVector(size_t(s.m * s.k), 7);
+        std::vector<float> y0 = randomVector(size_t(s.m * s.n), 8);
+        std::vector<float> whole = y0;
+        {
+          ScopedKernelContext context(set, 1);
+          runKernel(p, x.data(), s.k, whole.data(), s.n, s);
+        }
+        for (int threads : {1, 2}) {
+          ScopedKernelContext context(set, threads);
+          // Rows one at a time, then in chunks of 2, 3 and 5.
+          for (int64_t chunk : {1, 2, 3, 5}) {
+            std::vector<float> split = y0;
+            for (int64_t m = 0; m < s.m; m += chunk) {
+              Shape part{std::min(chunk, s.m - m), s.n, s.k};
+              runKernel(p, x.data() + m * s.k, s.k, split.data() + m * s.n, s.n,
+                        part);
+            }
+            for (size_t i = 0; i < whole.size(); ++i)
+              ASSERT_EQ(split[i], whole[i])
+                  << "row " << i / s.n << ", output " << i % s.n << " in "
+                  << chunk << "-row calls on " << threads << " threads";
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(WeightPacking, QuantizationErrorIsBounded) {
   const int64_t n = 37, k = 150;
   std::vector<float> w = randomVector(size_t(n * k), 6, 0.05f);
