@@ -57,6 +57,9 @@ OUTDIR/
   negative_dim.onnx         an input declared with a dim of -3.
   reshape_mismatch.onnx     Reshape of X f32[2, 3] to [4] (the fuzzer's:
                             invalid IR; now an import error).
+  concat_empty.onnx, concat_no_axis.onnx
+                            Concat of X f32[2, 2, 0] with itself, on axis 0
+                            and without an axis.
   squeeze_static_not_1.onnx, squeeze_runtime.onnx
                             Squeeze by axes from an input, of X f32[5] and of
                             X f32["a", "b"].
@@ -577,6 +580,17 @@ def main():
         save_unchecked(model_of(graph, opset=13), p(name + ".onnx"))
     np.save(p("f32_1x3.npy"), np.arange(3, dtype=np.float32).reshape(1, 3))
     np.save(p("axis_0.npy"), np.array([0], np.int64))
+
+    # x: Concat of inputs with a dim of size 0 (axis 0), and a Concat with
+    # no axis attribute (required; the fuzzer's: it defaulted to 0).
+    for name, attrs in (("concat_empty", {"axis": 0}), ("concat_no_axis", {})):
+        graph = helper.make_graph(
+            [helper.make_node("Concat", ["X", "X"], ["Y"], name="concat", **attrs)],
+            name,
+            [helper.make_tensor_value_info("X", TensorProto.FLOAT, [2, 2, 0])],
+            [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
+        save_unchecked(model_of(graph, opset=13), p(name + ".onnx"))
+    np.save(p("f32_2x2x0.npy"), np.zeros((2, 2, 0), np.float32))
 
     # Einsum whose label j has two sizes: statically (the fuzzer's: invalid
     # IR) and at run time only.

@@ -458,6 +458,8 @@ LogicalResult importUnsqueeze(NodeContext &ctx) {
 
 LogicalResult importConcat(NodeContext &ctx) {
   int64_t rank = ctx.type(0).getRank();
+  if (!ctx.attr("axis"))
+    return ctx.fail("expects an 'axis' attribute (it has no default)");
   auto axis = normalizeAxis(ctx.getInt("axis", 0), rank);
   if (!axis)
     return ctx.fail("axis out of range");
@@ -502,6 +504,12 @@ LogicalResult importConcat(NodeContext &ctx) {
   Value result = emitEmpty(ctx, sizes, ctx.elementType(0));
   OpFoldResult offset = ctx.b.getIndexAttr(0);
   for (Value v : inputs) {
+    // An input with no elements adds none (and tensor.insert_slice refuses
+    // offsets into a dim of size 0).
+    if (llvm::is_contained(cast<RankedTensorType>(v.getType()).getShape(), 0)) {
+      offset = foldOrEmit(ctx, offset, ctx.dim(v, *axis), '+');
+      continue;
+    }
     SmallVector<OpFoldResult> offsets(rank, ctx.b.getIndexAttr(0));
     offsets[*axis] = offset;
     SmallVector<OpFoldResult> strides(rank, ctx.b.getIndexAttr(1));
