@@ -171,18 +171,7 @@ def greedy(path, kv, vocab_check, rng, steps=12, positions=True):
 
 def references(name, path, kind, kv, vocab, rng):
     root = os.path.join(HERE, "reference", name)
-    shutil.rmtree(root, ignore_errors=True)
-    for batch in ref.BATCHES:
-        for past in ref.PASTS:
-            inputs = ref.inputs_for(kind, batch, past, rng)
-            outputs = ref.run_onnxruntime(path, inputs)
-            case = os.path.join(root, f"b{batch}_p{past}")
-            os.makedirs(os.path.join(case, "expected"))
-            for key, value in inputs.items():
-                np.save(os.path.join(case, key + ".npy"), value)
-            for key, value in outputs.items():
-                np.save(os.path.join(case, "expected", key + ".npy"),
-                        ref.as_array(value))
+    ref.record_cases(root, path, kind, rng)
     with open(os.path.join(root, "greedy.json"), "w") as f:
         json.dump(greedy(path, kv, vocab, rng,
                          positions=kind != "random-llama-genai-int4"), f, indent=1)
@@ -237,6 +226,14 @@ def genai_int4(config, w, target, theta=10000.0, max_positions=128):
                                       domain=domain, **attrs))
         return outputs[0] if len(outputs) == 1 else outputs
 
+    def skip_norm(x, residual, gamma, name):
+        """RMSNorm of x + residual: (normed, the sum)."""
+        normed, _, _, total = node(
+            "SkipSimplifiedLayerNormalization", [x, residual, gamma],
+            [name + "/output_0", "", "", name + "/output_3"], name + "/SkipLayerNorm",
+            ms, epsilon=eps)
+        return normed, total
+
     def linear(x, weight, name):  # weight [out, in]
         codes, scales, zeros = quantize(weight, 32, True, np.float32)
         base = name + ".MatMul.weight_Q4"
@@ -279,11 +276,8 @@ def genai_int4(config, w, target, theta=10000.0, max_positions=128):
                           f"/model/layers.{l}/input_layernorm/LayerNorm", axis=-1,
                           epsilon=eps, stash_type=1)
         else:
-            normed, _, _, residual = node(
-                "SkipSimplifiedLayerNormalization", [down, residual, gamma],
-                [f"/model/layers.{l}/input_layernorm/output_0", "", "",
-                 f"/model/layers.{l}/input_layernorm/output_3"],
-                f"/model/layers.{l}/input_layernorm/SkipLayerNorm", ms, epsilon=eps)
+            normed, residual = skip_norm(down, residual, gamma,
+                                         f"/model/layers.{l}/input_layernorm")
         q = linear(normed, w[p + ".self_attn.q_proj.weight"], f"model/layers.{l}/attn/q_proj")
         k = linear(normed, w[p + ".self_attn.k_proj.weight"], f"model/layers.{l}/attn/k_proj")
         v = linear(normed, w[p + ".self_attn.v_proj.weight"], f"model/layers.{l}/attn/v_proj")
@@ -299,11 +293,8 @@ def genai_int4(config, w, target, theta=10000.0, max_positions=128):
         o = linear(attn, w[p + ".self_attn.o_proj.weight"], f"model/layers.{l}/attn/o_proj")
         gamma = init(p + ".post_attention_layernorm.weight",
                      w[p + ".post_attention_layernorm.weight"])
-        normed, _, _, residual = node(
-            "SkipSimplifiedLayerNormalization", [o, residual, gamma],
-            [f"/model/layers.{l}/post_attention_layernorm/output_0", "", "",
-             f"/model/layers.{l}/post_attention_layernorm/output_3"],
-            f"/model/layers.{l}/post_attention_layernorm/SkipLayerNorm", ms, epsilon=eps)
+        normed, residual = skip_norm(o, residual, gamma,
+                                     f"/model/layers.{l}/post_attention_layernorm")
         gate = linear(normed, w[p + ".mlp.gate_proj.weight"], f"model/layers.{l}/mlp/gate_proj")
         up = linear(normed, w[p + ".mlp.up_proj.weight"], f"model/layers.{l}/mlp/up_proj")
         sig = node("Sigmoid", [gate], [f"/model/layers.{l}/mlp/act_fn/Sigmoid/output_0"],

@@ -106,22 +106,27 @@ def run_onnxruntime(model_path, inputs):
             return json.load(f)
 
 
+def record_cases(root, path, kind, rng):
+    """Writes root/b<B>_p<P>/: inputs_for(kind) and onnxruntime's outputs
+    for model `path`, at every batch size and past length."""
+    shutil.rmtree(root, ignore_errors=True)
+    for batch in BATCHES:
+        for past in PASTS:
+            inputs = inputs_for(kind, batch, past, rng)
+            outputs = run_onnxruntime(path, inputs)
+            case = os.path.join(root, f"b{batch}_p{past}")
+            os.makedirs(os.path.join(case, "expected"))
+            for name, value in inputs.items():
+                np.save(os.path.join(case, name + ".npy"), value)
+            for name, value in outputs.items():
+                np.save(os.path.join(case, "expected", name + ".npy"),
+                        as_array(value))
+
+
 def main():
     rng = np.random.default_rng(2026)
     for model, path in MODELS.items():
-        root = os.path.join(HERE, "reference", model)
-        shutil.rmtree(root, ignore_errors=True)
-        for batch in BATCHES:
-            for past in PASTS:
-                inputs = inputs_for(model, batch, past, rng)
-                outputs = run_onnxruntime(path, inputs)
-                case = os.path.join(root, f"b{batch}_p{past}")
-                os.makedirs(os.path.join(case, "expected"))
-                for name, value in inputs.items():
-                    np.save(os.path.join(case, name + ".npy"), value)
-                for name, value in outputs.items():
-                    np.save(os.path.join(case, "expected", name + ".npy"),
-                            as_array(value))
+        record_cases(os.path.join(HERE, "reference", model), path, model, rng)
         print(f"{model}: {len(BATCHES) * len(PASTS)} cases")
     greedy_reference(rng)
 
