@@ -114,6 +114,12 @@ int64_t llmc_session_position(const llmc_session_t *session) {
 }
 void llmc_session_reset(llmc_session_t *session) { session->position = 0; }
 
+llmc_status_t llmc_session_truncate(llmc_session_t *session, int64_t position) {
+  if (!session)
+    return error("llmc_session_truncate: null session");
+  return truncate(*session, position);
+}
+
 llmc_status_t llmc_session_forward(llmc_session_t *session,
                                    const int32_t *tokens, size_t count,
                                    float *logits, int all_logits) {

@@ -105,6 +105,35 @@ OnnxDecoderState::~OnnxDecoderState() {
     llmc_tensor_free(&t);
 }
 
+void truncateOnnxDecoderState(const llmc_model &model, OnnxDecoderState &state,
+                              int64_t position) {
+  const OnnxDecoderBinding &b = *model.onnxDecoder;
+  size_t first = takesWeights(*b.entry) ? 1 : 0;
+  for (size_t i = 0; i < b.inputs.size(); ++i) {
+    const OnnxDecoderBinding::Input &in = b.inputs[i];
+    if (in.role != OnnxDecoderBinding::Role::Past ||
+        in.pastIndex >= state.pasts.size())
+      continue;
+    llmc_tensor &t = state.pasts[in.pastIndex];
+    int axis = b.pastSeqAxis[in.pastIndex];
+    // Row-major: `outer` blocks of [length][inner] become [position][inner],
+    // moved left in place.
+    size_t inner = elementSize(b.entry->inputs()->Get(first + i)->dtype());
+    size_t outer = 1;
+    for (int d = 0; d < t.rank; ++d)
+      if (d < axis)
+        outer *= size_t(t.shape[d]);
+      else if (d > axis)
+        inner *= size_t(t.shape[d]);
+    size_t length = size_t(t.shape[axis]), kept = size_t(position);
+    auto *data = static_cast<uint8_t *>(t.data);
+    for (size_t o = 0; o < outer; ++o)
+      std::memmove(data + o * kept * inner, data + o * length * inner,
+                   kept * inner);
+    t.shape[axis] = position;
+  }
+}
+
 llmc_status_t onnxDecoderForward(llmc_model &model, OnnxDecoderState &state,
                                  int64_t position, const int32_t *tokens,
                                  size_t count, float *logits, bool allLogits) {

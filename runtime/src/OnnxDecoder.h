@@ -43,6 +43,11 @@ struct OnnxDecoderState {
   ~OnnxDecoderState();
 };
 
+/// Keeps the first `position` entries of every past along its sequence
+/// axis (position <= the pasts' length).
+void truncateOnnxDecoderState(const llmc_model &model, OnnxDecoderState &state,
+                              int64_t position);
+
 llmc_status_t onnxDecoderForward(llmc_model &model, OnnxDecoderState &state,
                                  int64_t position, const int32_t *tokens,
                                  size_t count, float *logits, bool allLogits);

@@ -58,6 +58,19 @@ llmc_status_t createSession(llmc_model *model, llmc_session **out) {
   return ok();
 }
 
+llmc_status_t truncate(llmc_session &session, int64_t position) {
+  if (position < 0 || position > session.position)
+    return error("cannot truncate the session to position " +
+                 std::to_string(position) + ": it holds " +
+                 std::to_string(session.position) + " tokens");
+  // The KV cache past `position` is overwritten by the next tokens; an ONNX
+  // decoder's presents are cut to `position`.
+  if (session.onnx && position > 0)
+    truncateOnnxDecoderState(*session.model, *session.onnx, position);
+  session.position = position;
+  return ok();
+}
+
 llmc_status_t forward(llmc_session &session, const int32_t *tokens,
                       size_t count, float *logits, bool allLogits) {
   llmc_model &model = *session.model;

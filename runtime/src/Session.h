@@ -32,6 +32,9 @@ llmc_status_t createSession(llmc_model *model, llmc_session **out);
 llmc_status_t forward(llmc_session &session, const int32_t *tokens,
                       size_t count, float *logits, bool allLogits);
 
+/// Keeps the first `position` tokens of the session (llmc_session_truncate).
+llmc_status_t truncate(llmc_session &session, int64_t position);
+
 } // namespace llmc::rt
 
 #endif // LLMC_RUNTIME_SESSION_H

@@ -51,6 +51,10 @@ class Runtime:
         lib.llmc_session_create.argtypes = [p, ctypes.POINTER(p)]
         lib.llmc_session_free.argtypes = [p]
         lib.llmc_session_reset.argtypes = [p]
+        lib.llmc_session_position.restype = i64
+        lib.llmc_session_position.argtypes = [p]
+        lib.llmc_session_truncate.restype = p
+        lib.llmc_session_truncate.argtypes = [p, i64]
         lib.llmc_session_forward.restype = p
         lib.llmc_session_forward.argtypes = [p, p, sz, p, ctypes.c_int]
         lib.llmc_generate_params_init.argtypes = [p, ctypes.POINTER(GenerateParams)]
@@ -105,6 +109,13 @@ class Model:
 
     def reset(self):
         self.rt.lib.llmc_session_reset(self.session)
+
+    def position(self):
+        return self.rt.lib.llmc_session_position(self.session)
+
+    def truncate(self, position):
+        """Keeps the session's first `position` tokens."""
+        self.rt.check(self.rt.lib.llmc_session_truncate(self.session, position))
 
     def feed(self, tokens, all_logits=True):
         """Appends tokens to the session; returns their logits."""

@@ -165,6 +165,14 @@ void llmc_session_free(llmc_session_t *session);
 int64_t llmc_session_position(const llmc_session_t *session);
 /* Forgets every token (the cache is reused, not cleared). */
 void llmc_session_reset(llmc_session_t *session);
+/* Forgets the tokens from `position` on, keeping those before it: the next
+ * token goes at `position`, 0 <= position <= llmc_session_position(). The
+ * kept tokens are not recomputed, and logits after a truncation are the
+ * same bits as after feeding the kept tokens afresh (rolling back drafted
+ * tokens a verification rejected, or continuing a prompt differently).
+ * Fails without side effects on a position outside that range. */
+llmc_status_t llmc_session_truncate(llmc_session_t *session,
+                                    int64_t position);
 
 /* Appends `count` tokens at the session's position in one call (prefill
  * when count > 1, decode when 1). Writes logits for every token

@@ -128,6 +128,10 @@ public:
   llmc_session_t *get() const { return handle.get(); }
   int64_t position() const { return llmc_session_position(get()); }
   void reset() { llmc_session_reset(get()); }
+  /// Keeps the first `position` tokens (llmc_session_truncate).
+  void truncate(int64_t position) {
+    detail::check(llmc_session_truncate(get(), position));
+  }
 
   /// Appends `tokens`; returns the last token's logits, or all of them.
   std::vector<float> forward(const std::vector<int32_t> &tokens,
