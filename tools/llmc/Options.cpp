@@ -173,6 +173,11 @@ cl::opt<std::string> runStopIds(
     cl::desc("Comma-separated stop ids (default: the model's eos_token_id "
              "of generation_config.json and config.json)"),
     cl::sub(runCommand), cl::cat(runCategory));
+cl::opt<int64_t> runSamples(
+    "samples",
+    cl::desc("Continuations of the prompt that share its KV (default 1); "
+             "sample K uses seed + K"),
+    cl::init(1), cl::sub(runCommand), cl::cat(runCategory));
 cl::opt<bool> runIgnoreEos("ignore-eos",
                            cl::desc("Generate all --max-tokens tokens"),
                            cl::sub(runCommand), cl::cat(runCategory));

@@ -66,6 +66,7 @@ extern llvm::cl::opt<int32_t> runTopK;
 extern llvm::cl::opt<float> runTopP;
 extern llvm::cl::opt<uint64_t> runSeed;
 extern llvm::cl::opt<std::string> runStopIds;
+extern llvm::cl::opt<int64_t> runSamples;
 extern llvm::cl::opt<bool> runIgnoreEos;
 extern llvm::cl::opt<bool> runJson;
 extern llvm::cl::opt<int> runThreads;

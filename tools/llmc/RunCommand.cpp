@@ -186,65 +186,116 @@ Error runRun() {
     params.num_stop_ids = 0;
   }
 
-  Stream stream;
-  stream.json = runJson;
-  stream.stopIds = params.stop_ids;
-  stream.numStopIds = params.num_stop_ids;
-  if (tokenizer) {
-    if (Error err = toError(llmc_detokenizer_create(
-            tokenizer, prompt.data(), prompt.size(), &stream.detokenizer)))
+  if (runSamples < 1)
+    return usage("--samples must be at least 1");
+
+  // One sample: its stream (tokens, text) and how generation ended. The
+  // prompt is fed once: every later sample truncates the session to the
+  // prompt less its last token and feeds that token again, reusing the
+  // prompt's KV (with batch invariance, the same logits as a fresh run).
+  struct Sample {
+    Stream stream;
+    llmc_generate_result result;
+  };
+  std::vector<Sample> samples(static_cast<size_t>(runSamples.getValue()));
+  for (auto [k, sample] : llvm::enumerate(samples)) {
+    Stream &stream = sample.stream;
+    stream.json = runJson;
+    stream.stopIds = params.stop_ids;
+    stream.numStopIds = params.num_stop_ids;
+    if (tokenizer) {
+      if (Error err = toError(llmc_detokenizer_create(
+              tokenizer, prompt.data(), prompt.size(), &stream.detokenizer)))
+        return err;
+    }
+    scope_exit freeDetokenizer([&] {
+      if (stream.detokenizer)
+        llmc_detokenizer_free(stream.detokenizer);
+      stream.detokenizer = nullptr;
+    });
+    if (!runJson && samples.size() > 1) {
+      outs() << (k ? "\n" : "") << "--- sample " << k << " ---\n";
+      outs().flush();
+    }
+    llmc_generate_params sampleParams = params;
+    sampleParams.seed = runSeed + k;
+    const int32_t *feed = prompt.data();
+    size_t feedCount = prompt.size();
+    if (k) {
+      if (Error err = toError(llmc_session_truncate(
+              session->get(), int64_t(prompt.size()) - 1)))
+        return err;
+      feed = &prompt.back();
+      feedCount = 1;
+    }
+    if (Error err = toError(llmc_generate(session->get(), feed, feedCount,
+                                          &sampleParams, onToken, &stream,
+                                          &sample.result)))
       return err;
-  }
-  scope_exit freeDetokenizer([&] {
-    if (stream.detokenizer)
-      llmc_detokenizer_free(stream.detokenizer);
-  });
-  llmc_generate_result result;
-  if (Error err =
-          toError(llmc_generate(session->get(), prompt.data(), prompt.size(),
-                                &params, onToken, &stream, &result)))
-    return err;
-  if (!stream.error.empty())
-    return usage(stream.error);
-  if (stream.detokenizer) {
-    const char *rest;
-    size_t length;
-    if (Error err =
-            toError(llmc_detokenizer_flush(stream.detokenizer, &rest, &length)))
-      return err;
-    stream.emit(rest, length);
+    if (!stream.error.empty())
+      return usage(stream.error);
+    if (stream.detokenizer) {
+      const char *rest;
+      size_t length;
+      if (Error err = toError(
+              llmc_detokenizer_flush(stream.detokenizer, &rest, &length)))
+        return err;
+      stream.emit(rest, length);
+    }
   }
 
+  // Prefill is the first sample's; decode counts every sample's steps.
+  const llmc_generate_result &first = samples.front().result;
   double prefillRate =
-      result.prefill_seconds > 0 ? prompt.size() / result.prefill_seconds : 0;
-  double decodeRate = result.decode_seconds > 0
-                          ? result.decode_steps / result.decode_seconds
-                          : 0;
+      first.prefill_seconds > 0 ? prompt.size() / first.prefill_seconds : 0;
+  double decodeSeconds = 0;
+  int64_t decodeSteps = 0, generated = 0;
+  for (const Sample &sample : samples) {
+    decodeSeconds += sample.result.decode_seconds;
+    decodeSteps += sample.result.decode_steps;
+    generated += sample.result.num_tokens;
+  }
+  double decodeRate = decodeSeconds > 0 ? decodeSteps / decodeSeconds : 0;
   if (!runJson) {
     outs() << "\n";
     outs().flush();
-    errs() << "[" << prompt.size() << " prompt tokens, " << result.num_tokens
-           << " generated, " << stopReasonName(result.stop_reason) << "; "
+    errs() << "[" << prompt.size() << " prompt tokens, " << generated
+           << " generated";
+    if (samples.size() == 1)
+      errs() << ", " << stopReasonName(first.stop_reason);
+    else
+      errs() << " in " << samples.size() << " samples";
+    errs() << "; "
            << format("prefill %.1f tok/s, decode %.1f tok/s", prefillRate,
                      decodeRate)
            << "]\n";
     return Error::success();
   }
   json::OStream out(outs());
+  auto sampleFields = [&](const Sample &sample) {
+    out.attributeArray("tokens", [&] {
+      for (int32_t t : sample.stream.tokens)
+        out.value(t);
+    });
+    out.attribute("text", sample.stream.text);
+    out.attribute("stop_reason", stopReasonName(sample.result.stop_reason));
+  };
   out.object([&] {
     out.attributeArray("prompt_tokens", [&] {
       for (int32_t t : prompt)
         out.value(t);
     });
-    out.attributeArray("tokens", [&] {
-      for (int32_t t : stream.tokens)
-        out.value(t);
-    });
-    out.attribute("text", stream.text);
-    out.attribute("stop_reason", stopReasonName(result.stop_reason));
+    if (samples.size() == 1) {
+      sampleFields(samples.front());
+    } else {
+      out.attributeArray("samples", [&] {
+        for (const Sample &sample : samples)
+          out.object([&] { sampleFields(sample); });
+      });
+    }
     out.attributeObject("stats", [&] {
       out.attribute("prompt_tokens", int64_t(prompt.size()));
-      out.attribute("generated_tokens", int64_t(result.num_tokens));
+      out.attribute("generated_tokens", generated);
       out.attribute("prefill_tokens_per_s", prefillRate);
       out.attribute("decode_tokens_per_s", decodeRate);
     });
