@@ -144,7 +144,11 @@ def export(ckpt_dir, out_path):
         return b.op("Mul", b.op("Div", x, b.op("Sqrt", b.op("Add", mean, "eps"))), w_name)
 
     def linear(x, weight_name):
-        return b.op("MatMul", x, b.weight(weight_name, w[weight_name].T))
+        y = b.op("MatMul", x, b.weight(weight_name, w[weight_name].T))
+        bias_name = weight_name[:-len("weight")] + "bias"
+        if bias_name in w.header:  # Qwen2's q/k/v biases
+            y = b.op("Add", y, b.const(bias_name, np.asarray(w[bias_name], np.float32)))
+        return y
 
     def rope(x):  # x: [1, heads, T, hd]
         x1 = b.op("Slice", x, "half_start", "half_mid", "axis3")

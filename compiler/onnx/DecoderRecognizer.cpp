@@ -271,6 +271,14 @@ std::string Recognizer::skipCasts(StringRef value) const {
 
 bool Recognizer::isProjection(StringRef value) const {
   const Node *n = producer(skipCasts(value));
+  if (n && n->op_type() == "Add" && n->input_size() == 2) {
+    // With a bias: Add(projection, initializer).
+    for (int i : {0, 1})
+      if (initializer(skipCasts(n->input(1 - i))))
+        if (const Node *p = producer(skipCasts(n->input(i))))
+          return p->op_type() == "MatMul" || isMatMulNBits(*p);
+    return false;
+  }
   return n && (n->op_type() == "MatMul" || isMatMulNBits(*n));
 }
 
@@ -1267,14 +1275,30 @@ Expected<RecognizedDecoder> Recognizer::run() {
       return fail(l.q.input, "expected one RMSNorm epsilon");
     int64_t qDim = config.numHeads * att.headDim,
             kvDim = config.numKvHeads * att.headDim;
+    // Biases: on all of q, k and v or none (Qwen2, Llama's attention_bias),
+    // on o_proj or not (Llama's attention_bias), never on the MLP; the same
+    // in every layer.
+    bool qkvBias = !l.q.bias.empty();
+    if (!l.k.bias.empty() != qkvBias || !l.v.bias.empty() != qkvBias)
+      return fail(l.q.input, "expected biases on all of q, k and v, or none");
+    bool outputBias = !l.o.bias.empty();
+    if (i == 0) {
+      config.qkvBias = qkvBias;
+      config.outputBias = outputBias;
+    } else if (qkvBias != config.qkvBias || outputBias != config.outputBias) {
+      return fail(l.q.input,
+                  "layer " + Twine(i) + " differs from layer 0 in its biases");
+    }
     auto expect = [&](const Linear &lin, int64_t in, int64_t out,
                       StringRef role) -> Error {
       if (lin.shape != std::vector<int64_t>{in, out})
         return fail(lin.input, "expected " + role + " to map " + Twine(in) +
                                    " to " + Twine(out) + " features");
-      if (!lin.bias.empty())
+      if (!lin.bias.empty() && StringRef(role).starts_with("mlp."))
         return fail(lin.input, role + ": a bias is not supported");
       d.weights[prefix + "." + role.str() + ".weight"] = lin.weight;
+      if (!lin.bias.empty())
+        d.weights[prefix + "." + role.str() + ".bias"] = {lin.bias, false};
       return Error::success();
     };
     for (auto [lin, in, out, role] :
@@ -1294,6 +1318,10 @@ Expected<RecognizedDecoder> Recognizer::run() {
   }
   // GroupQueryAttention's do_rotary needs none: positions follow from
   // the sequence lengths, as the session's do.
+  // Biases on q, k and v alone are Qwen2's; with o_proj's too, Llama's
+  // attention_bias.
+  if (config.qkvBias && !config.outputBias)
+    config.architecture = "Qwen2ForCausalLM";
   if (d.positionIds.empty() && !layers.front().attention.rotaryCaches)
     return createStringError(inconvertibleErrorCode(),
                              "no position ids input found");
