@@ -3,6 +3,7 @@
 #include "Model.h"
 #include "Sampler.h"
 #include "Session.h"
+#include "Speculative.h"
 #include "Status.h"
 #include "kernels/Kernels.h"
 
@@ -210,6 +211,51 @@ llmc_status_t llmc_generate(llmc_session_t *session, const int32_t *prompt,
     ++result->decode_steps;
   }
   return ok();
+}
+
+llmc_status_t llmc_generate_speculative(
+    llmc_session_t *session, const int32_t *prompt, size_t prompt_count,
+    const llmc_generate_params *params,
+    const llmc_speculative_params *speculative, llmc_token_callback callback,
+    void *user_data, llmc_generate_result *result,
+    llmc_speculative_stats *stats) {
+  if (!session || !params || !speculative || !result || !stats ||
+      (prompt_count && !prompt))
+    return error("llmc_generate_speculative: null argument");
+  *result = llmc_generate_result{};
+  *stats = llmc_speculative_stats{};
+  result->prompt_tokens = prompt_count;
+  llmc_model &model = *session->model;
+  if (prompt_count == 0)
+    return error("the prompt is empty (it needs at least a BOS token)");
+  if (session->position + int64_t(prompt_count) > model.contextLength)
+    return error("the prompt of " + std::to_string(prompt_count) +
+                 " tokens does not fit the context length " +
+                 std::to_string(model.contextLength));
+  if (llmc_status_t status = llmc_generate_params_check(params)) {
+    status->message = "llmc_generate_speculative: " + status->message;
+    return status;
+  }
+  if (speculative->draft_tokens < 1 || speculative->draft_tokens > 64)
+    return error("draft_tokens " + std::to_string(speculative->draft_tokens) +
+                 ": expected 1 to 64");
+  if (speculative->kind == LLMC_SPECULATIVE_DRAFT) {
+    if (!speculative->draft)
+      return error("a draft speculation needs a draft session");
+    if (speculative->draft == session)
+      return error("the draft session is the target session");
+    const llmc_model &draft = *speculative->draft->model;
+    if (draft.vocabSize != model.vocabSize)
+      return error("the draft model's vocabulary has " +
+                   std::to_string(draft.vocabSize) + " tokens, the target's " +
+                   std::to_string(model.vocabSize));
+  } else if (speculative->kind != LLMC_SPECULATIVE_NGRAM) {
+    return error("unknown speculative kind " +
+                 std::to_string(int(speculative->kind)));
+  }
+  return generateSpeculative(*session, prompt, prompt_count, *params,
+                             *speculative, callback, user_data, *result,
+                             *stats);
 }
 
 } // extern "C"

@@ -68,6 +68,7 @@ llmc_status_t truncate(llmc_session &session, int64_t position) {
   if (session.onnx && position > 0)
     truncateOnnxDecoderState(*session.model, *session.onnx, position);
   session.position = position;
+  session.tokens.resize(size_t(position));
   return ok();
 }
 
@@ -95,6 +96,8 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
                                count, logits, allLogits))
       return status;
     session.position += int64_t(count);
+    session.tokens.resize(size_t(session.position - int64_t(count)));
+    session.tokens.insert(session.tokens.end(), tokens, tokens + count);
     return ok();
   }
 
@@ -129,6 +132,8 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
     std::memcpy(logits, out + (count - 1) * row, row * sizeof(float));
   std::free(result.allocated());
   session.position += n;
+  session.tokens.resize(size_t(session.position - n));
+  session.tokens.insert(session.tokens.end(), tokens, tokens + count);
   return ok();
 }
 

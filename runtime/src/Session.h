@@ -16,6 +16,8 @@ struct llmc_session {
   float *cache = nullptr;
   size_t cacheBytes = 0;
   int64_t position = 0;
+  /// The tokens at positions [0, position): what speculative drafts read.
+  std::vector<int32_t> tokens;
   std::vector<int64_t> positions;
   /// For ONNX decoder exports: the presents of the last call.
   std::unique_ptr<llmc::rt::OnnxDecoderState> onnx;

@@ -31,6 +31,19 @@ class GenerateResult(ctypes.Structure):
                 ("decode_seconds", ctypes.c_double), ("decode_steps", ctypes.c_size_t)]
 
 
+class SpeculativeParams(ctypes.Structure):
+    """llmc_speculative_params."""
+    NGRAM, DRAFT = 1, 2
+    _fields_ = [("kind", ctypes.c_int), ("draft_tokens", ctypes.c_int32),
+                ("draft", ctypes.c_void_p)]
+
+
+class SpeculativeStats(ctypes.Structure):
+    """llmc_speculative_stats."""
+    _fields_ = [("drafted_tokens", ctypes.c_size_t), ("accepted_tokens", ctypes.c_size_t),
+                ("target_steps", ctypes.c_size_t)]
+
+
 class Runtime:
     def __init__(self, library_path):
         lib = ctypes.CDLL(library_path)
@@ -63,6 +76,10 @@ class Runtime:
         lib.llmc_generate.restype = p
         lib.llmc_generate.argtypes = [p, p, sz, ctypes.POINTER(GenerateParams), p, p,
                                       ctypes.POINTER(GenerateResult)]
+        lib.llmc_generate_speculative.restype = p
+        lib.llmc_generate_speculative.argtypes = [
+            p, p, sz, ctypes.POINTER(GenerateParams), ctypes.POINTER(SpeculativeParams),
+            p, p, ctypes.POINTER(GenerateResult), ctypes.POINTER(SpeculativeStats)]
         self.lib = lib
 
     def message(self, status):
@@ -131,6 +148,33 @@ class Model:
         """Logits of `tokens` from position 0, in one prefill call."""
         self.reset()
         return self.feed(tokens)
+
+    def generate(self, prompt, count, temperature=0.0, top_k=0, seed=0,
+                 speculative=None):
+        """Generates `count` tokens after `prompt` (appended to the session)
+        with llmc_generate, or llmc_generate_speculative given
+        SpeculativeParams; returns the tokens (and the stats when
+        speculative)."""
+        params = GenerateParams()
+        self.rt.lib.llmc_generate_params_init(self.handle, ctypes.byref(params))
+        params.max_tokens, params.temperature, params.top_k = count, temperature, top_k
+        params.seed, params.stop_ids, params.num_stop_ids = seed, None, 0
+        ids = np.ascontiguousarray(prompt, dtype=np.int32)
+        tokens = []
+        callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int32)(
+            lambda _, token: tokens.append(token) or 0)
+        result = GenerateResult()
+        if speculative is None:
+            self.rt.check(self.rt.lib.llmc_generate(
+                self.session, ids.ctypes.data, len(ids), ctypes.byref(params),
+                ctypes.cast(callback, ctypes.c_void_p), None, ctypes.byref(result)))
+            return tokens
+        stats = SpeculativeStats()
+        self.rt.check(self.rt.lib.llmc_generate_speculative(
+            self.session, ids.ctypes.data, len(ids), ctypes.byref(params),
+            ctypes.byref(speculative), ctypes.cast(callback, ctypes.c_void_p), None,
+            ctypes.byref(result), ctypes.byref(stats)))
+        return tokens, stats
 
     def greedy(self, prompt, count):
         """`count` greedy tokens after `prompt`: prefill, then decode steps."""

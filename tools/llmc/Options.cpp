@@ -173,6 +173,21 @@ cl::opt<std::string> runStopIds(
     cl::desc("Comma-separated stop ids (default: the model's eos_token_id "
              "of generation_config.json and config.json)"),
     cl::sub(runCommand), cl::cat(runCategory));
+cl::opt<std::string> runSpeculative(
+    "speculative",
+    cl::desc("none, ngram (prompt lookup), draft (another model, --draft) or "
+             "self (an artifact's own draft); default none"),
+    cl::init("none"), cl::sub(runCommand), cl::cat(runCategory));
+cl::opt<std::string>
+    runDraft("draft",
+             cl::desc("A compiled draft model (same vocabulary); implies "
+                      "--speculative=draft"),
+             cl::sub(runCommand), cl::cat(runCategory));
+cl::opt<int32_t> runDraftTokens("draft-tokens",
+                                cl::desc("The most drafted per step (1-64, "
+                                         "default 4)"),
+                                cl::init(4), cl::sub(runCommand),
+                                cl::cat(runCategory));
 cl::opt<int64_t> runSamples(
     "samples",
     cl::desc("Continuations of the prompt that share its KV (default 1); "

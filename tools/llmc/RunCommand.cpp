@@ -11,6 +11,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 using namespace llvm;
@@ -189,6 +190,49 @@ Error runRun() {
   if (runSamples < 1)
     return usage("--samples must be at least 1");
 
+  // Speculative decoding: prompt lookup, or a draft model.
+  std::string kind = runSpeculative;
+  if (!runDraft.empty()) {
+    if (runSpeculative.getNumOccurrences() && kind != "draft")
+      return usage("--draft implies --speculative=draft, not --speculative=" +
+                   kind);
+    kind = "draft";
+  }
+  if (kind != "none" && kind != "ngram" && kind != "draft" && kind != "self")
+    return usage("--speculative=" + kind +
+                 ": expected none, ngram, draft or self");
+  if (kind == "self")
+    return usage(runModel + ": --speculative=self needs an artifact that "
+                            "carries its own draft, and this one does not");
+  if (kind == "draft" && runDraft.empty())
+    return usage("--speculative=draft needs --draft FILE");
+  if (runDraftTokens < 1 || runDraftTokens > 64)
+    return usage("--draft-tokens " + Twine(runDraftTokens) +
+                 ": expected 1 to 64");
+  std::optional<ModelHandle> draftModel;
+  std::optional<SessionHandle> draftSession;
+  llmc_speculative_params speculative{};
+  speculative.draft_tokens = runDraftTokens;
+  if (kind == "ngram")
+    speculative.kind = LLMC_SPECULATIVE_NGRAM;
+  if (kind == "draft") {
+    auto draft = loadModel(runDraft);
+    if (!draft)
+      return draft.takeError();
+    if (llmc_model_vocab_size(draft->get()) != llmc_model_vocab_size(m))
+      return usage("--draft " + runDraft + ": its vocabulary has " +
+                   Twine(llmc_model_vocab_size(draft->get())) +
+                   " tokens, the model's " + Twine(llmc_model_vocab_size(m)));
+    auto session = createSession(draft->get());
+    if (!session)
+      return session.takeError();
+    draftModel = std::move(*draft);
+    draftSession = std::move(*session);
+    speculative.kind = LLMC_SPECULATIVE_DRAFT;
+    speculative.draft = draftSession->get();
+  }
+  llmc_speculative_stats specStats{};
+
   // One sample: its stream (tokens, text) and how generation ended. The
   // prompt is fed once: every later sample truncates the session to the
   // prompt less its last token and feeds that token again, reusing the
@@ -228,10 +272,21 @@ Error runRun() {
       feed = &prompt.back();
       feedCount = 1;
     }
-    if (Error err = toError(llmc_generate(session->get(), feed, feedCount,
-                                          &sampleParams, onToken, &stream,
-                                          &sample.result)))
-      return err;
+    if (kind == "none") {
+      if (Error err = toError(llmc_generate(session->get(), feed, feedCount,
+                                            &sampleParams, onToken, &stream,
+                                            &sample.result)))
+        return err;
+    } else {
+      llmc_speculative_stats stats;
+      if (Error err = toError(llmc_generate_speculative(
+              session->get(), feed, feedCount, &sampleParams, &speculative,
+              onToken, &stream, &sample.result, &stats)))
+        return err;
+      specStats.drafted_tokens += stats.drafted_tokens;
+      specStats.accepted_tokens += stats.accepted_tokens;
+      specStats.target_steps += stats.target_steps;
+    }
     if (!stream.error.empty())
       return usage(stream.error);
     if (stream.detokenizer) {
@@ -248,14 +303,17 @@ Error runRun() {
   const llmc_generate_result &first = samples.front().result;
   double prefillRate =
       first.prefill_seconds > 0 ? prompt.size() / first.prefill_seconds : 0;
+  // Decode: the tokens after each sample's first (the prompt's logits give
+  // it), over the time of the steps that produced them (with speculation,
+  // a step may produce several).
   double decodeSeconds = 0;
-  int64_t decodeSteps = 0, generated = 0;
+  int64_t decoded = 0, generated = 0;
   for (const Sample &sample : samples) {
     decodeSeconds += sample.result.decode_seconds;
-    decodeSteps += sample.result.decode_steps;
+    decoded += std::max<int64_t>(0, int64_t(sample.result.num_tokens) - 1);
     generated += sample.result.num_tokens;
   }
-  double decodeRate = decodeSeconds > 0 ? decodeSteps / decodeSeconds : 0;
+  double decodeRate = decodeSeconds > 0 ? decoded / decodeSeconds : 0;
   if (!runJson) {
     outs() << "\n";
     outs().flush();
@@ -299,6 +357,21 @@ Error runRun() {
       out.attribute("prefill_tokens_per_s", prefillRate);
       out.attribute("decode_tokens_per_s", decodeRate);
     });
+    if (kind != "none")
+      out.attributeObject("speculative", [&] {
+        out.attribute("kind", kind);
+        out.attribute("drafted_tokens", int64_t(specStats.drafted_tokens));
+        out.attribute("accepted_tokens", int64_t(specStats.accepted_tokens));
+        out.attribute("acceptance_rate",
+                      specStats.drafted_tokens
+                          ? double(specStats.accepted_tokens) /
+                                double(specStats.drafted_tokens)
+                          : 0.0);
+        out.attribute("tokens_per_target_step",
+                      specStats.target_steps
+                          ? double(decoded) / double(specStats.target_steps)
+                          : 0.0);
+      });
   });
   outs() << "\n";
   return Error::success();

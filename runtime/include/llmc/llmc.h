@@ -280,6 +280,42 @@ llmc_status_t llmc_generate(llmc_session_t *session, const int32_t *prompt,
                             llmc_token_callback callback, void *user_data,
                             llmc_generate_result *result);
 
+/*===-- Speculative decoding ----------------------------------------------===*/
+
+typedef enum llmc_speculative_kind {
+  LLMC_SPECULATIVE_NGRAM = 1, /* prompt lookup: what followed the last
+                                 tokens earlier in the sequence */
+  LLMC_SPECULATIVE_DRAFT = 2  /* another model's greedy tokens */
+} llmc_speculative_kind;
+
+typedef struct llmc_speculative_params {
+  llmc_speculative_kind kind;
+  int32_t draft_tokens;  /* the most drafted per step, in [1, 64] */
+  llmc_session_t *draft; /* LLMC_SPECULATIVE_DRAFT: a session of the draft
+                            model (same vocabulary), reset and used by the
+                            call; another thread must not use it meanwhile */
+} llmc_speculative_params;
+
+typedef struct llmc_speculative_stats {
+  size_t drafted_tokens;  /* proposed by the draft */
+  size_t accepted_tokens; /* of those, emitted as they were */
+  size_t target_steps;    /* target forwards after the prompt */
+} llmc_speculative_stats;
+
+/* llmc_generate with speculative decoding: each target step scores the last
+ * token and up to draft_tokens drafted ones in one forward, and keeps the
+ * drafts the target agrees with. Greedy output is exactly llmc_generate's;
+ * sampled tokens follow the same distribution (not the same draws for a
+ * seed). The session ends as llmc_generate leaves it (the prompt and every
+ * generated token but the last). `result->decode_steps` counts target
+ * steps. */
+llmc_status_t llmc_generate_speculative(
+    llmc_session_t *session, const int32_t *prompt, size_t prompt_count,
+    const llmc_generate_params *params,
+    const llmc_speculative_params *speculative, llmc_token_callback callback,
+    void *user_data, llmc_generate_result *result,
+    llmc_speculative_stats *stats);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus
