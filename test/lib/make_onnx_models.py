@@ -60,6 +60,7 @@ OUTDIR/
   concat_empty.onnx, concat_no_axis.onnx
                             Concat of X f32[2, 2, 0] with itself, on axis 0
                             and without an axis.
+  concat_rows.onnx          Concat on axis 1 of A f32["n", 2], B f32[0, 2].
   squeeze_static_not_1.onnx, squeeze_runtime.onnx
                             Squeeze by axes from an input, of X f32[5] and of
                             X f32["a", "b"].
@@ -591,6 +592,15 @@ def main():
             [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
         save_unchecked(model_of(graph, opset=13), p(name + ".onnx"))
     np.save(p("f32_2x2x0.npy"), np.zeros((2, 2, 0), np.float32))
+    # Concat on axis 1 of A f32["n", 2] and B f32[0, 2] (the fuzzer's: the
+    # result has no rows whatever n is, and n must be 0 at run time).
+    graph = helper.make_graph(
+        [helper.make_node("Concat", ["A", "B"], ["Y"], name="concat", axis=1)],
+        "concat_rows", [helper.make_tensor_value_info("A", TensorProto.FLOAT, ["n", 2]),
+                        helper.make_tensor_value_info("B", TensorProto.FLOAT, [0, 2])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
+    save_unchecked(model_of(graph, opset=13), p("concat_rows.onnx"))
+    np.save(p("f32_0x2.npy"), np.zeros((0, 2), np.float32))
 
     # Einsum whose label j has two sizes: statically (the fuzzer's: invalid
     # IR) and at run time only.

@@ -501,11 +501,30 @@ LogicalResult importConcat(NodeContext &ctx) {
   sizes[*axis] = ctx.b.getIndexAttr(0);
   for (Value v : inputs)
     sizes[*axis] = foldOrEmit(ctx, sizes[*axis], ctx.dim(v, *axis), '+');
+  // Dims off the axis must agree; the run time checks those only it knows.
+  for (auto [i, v] : llvm::enumerate(inputs))
+    for (int64_t d = 0; d < rank; ++d) {
+      OpFoldResult size = ctx.dim(v, d);
+      if (d == *axis || sameSize(size, sizes[d]))
+        continue;
+      Value have = ctx.toIndex(size), want = ctx.toIndex(sizes[d]);
+      ctx.check(arith::CmpIOp::create(ctx.b, ctx.loc, arith::CmpIPredicate::eq,
+                                      have, want),
+                "input " + Twine(i) + " has size {0} in dimension " + Twine(d) +
+                    ", input 0 has {1}",
+                {have, want});
+    }
   Value result = emitEmpty(ctx, sizes, ctx.elementType(0));
+  // A result without elements is complete as it is (tensor.insert_slice
+  // refuses offsets into a dim of size 0).
+  if (llvm::is_contained(cast<RankedTensorType>(result.getType()).getShape(),
+                         0)) {
+    ctx.set(0, result);
+    return success();
+  }
   OpFoldResult offset = ctx.b.getIndexAttr(0);
   for (Value v : inputs) {
-    // An input with no elements adds none (and tensor.insert_slice refuses
-    // offsets into a dim of size 0).
+    // An input with no elements adds none.
     if (llvm::is_contained(cast<RankedTensorType>(v.getType()).getShape(), 0)) {
       offset = foldOrEmit(ctx, offset, ctx.dim(v, *axis), '+');
       continue;
