@@ -150,6 +150,30 @@ llmc_status_t llmc_generate_params_check(const llmc_generate_params *params) {
   return problem.empty() ? ok() : error(problem);
 }
 
+} // extern "C"
+
+/// What llmc_generate and llmc_generate_speculative refuse before feeding
+/// anything: an empty prompt, one that does not fit, bad parameters.
+static llmc_status_t checkGenerate(const llmc_session &session,
+                                   size_t promptCount,
+                                   const llmc_generate_params *params,
+                                   const char *caller) {
+  const llmc_model &model = *session.model;
+  if (promptCount == 0)
+    return error("the prompt is empty (it needs at least a BOS token)");
+  if (session.position + int64_t(promptCount) > model.contextLength)
+    return error("the prompt of " + std::to_string(promptCount) +
+                 " tokens does not fit the context length " +
+                 std::to_string(model.contextLength));
+  if (llmc_status_t status = llmc_generate_params_check(params)) {
+    status->message = std::string(caller) + ": " + status->message;
+    return status;
+  }
+  return ok();
+}
+
+extern "C" {
+
 llmc_status_t llmc_generate(llmc_session_t *session, const int32_t *prompt,
                             size_t prompt_count,
                             const llmc_generate_params *params,
@@ -159,16 +183,9 @@ llmc_status_t llmc_generate(llmc_session_t *session, const int32_t *prompt,
   llmc_model &model = *session->model;
   *result = llmc_generate_result{};
   result->prompt_tokens = prompt_count;
-  if (prompt_count == 0)
-    return error("the prompt is empty (it needs at least a BOS token)");
-  if (session->position + int64_t(prompt_count) > model.contextLength)
-    return error("the prompt of " + std::to_string(prompt_count) +
-                 " tokens does not fit the context length " +
-                 std::to_string(model.contextLength));
-  if (llmc_status_t status = llmc_generate_params_check(params)) {
-    status->message = "llmc_generate: " + status->message;
+  if (llmc_status_t status =
+          checkGenerate(*session, prompt_count, params, "llmc_generate"))
     return status;
-  }
 
   std::vector<float> logits(model.vocabSize);
   auto start = Clock::now();
@@ -226,16 +243,9 @@ llmc_status_t llmc_generate_speculative(
   *stats = llmc_speculative_stats{};
   result->prompt_tokens = prompt_count;
   llmc_model &model = *session->model;
-  if (prompt_count == 0)
-    return error("the prompt is empty (it needs at least a BOS token)");
-  if (session->position + int64_t(prompt_count) > model.contextLength)
-    return error("the prompt of " + std::to_string(prompt_count) +
-                 " tokens does not fit the context length " +
-                 std::to_string(model.contextLength));
-  if (llmc_status_t status = llmc_generate_params_check(params)) {
-    status->message = "llmc_generate_speculative: " + status->message;
+  if (llmc_status_t status = checkGenerate(*session, prompt_count, params,
+                                           "llmc_generate_speculative"))
     return status;
-  }
   if (speculative->draft_tokens < 1 || speculative->draft_tokens > 64)
     return error("draft_tokens " + std::to_string(speculative->draft_tokens) +
                  ": expected 1 to 64");
