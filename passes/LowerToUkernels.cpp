@@ -76,8 +76,10 @@ std::string whyNotCallable(linalg::GenericOp op) {
   if (!hasUnitStrideRows(op.getDpsInputs()[0].getType()) ||
       !hasUnitStrideRows(op.getDpsInits()[0].getType()))
     return "its activation rows are not unit-stride";
-  // The kernels read the weight's parts as contiguous arrays.
-  for (Value part : llvm::drop_begin(op.getDpsInputs()))
+  // The kernels read the weight's parts as contiguous arrays. (The inputs
+  // are a temporary vector: kept alive for the loop.)
+  SmallVector<Value> inputs = op.getDpsInputs();
+  for (Value part : llvm::drop_begin(inputs))
     if (!isContiguous(part.getType()))
       return "a weight part is not contiguous";
   return "";
