@@ -13,6 +13,9 @@ if [ ! -f build-asan/build.ninja ]; then
 fi
 cmake --build build-asan -j "$(nproc)"
 export UBSAN_OPTIONS=print_stacktrace=1
+# LLVM's allocators poison memory from inline code only where it is
+# instrumented; uninstrumented libMLIR then trips on it (test/lit.cfg.py).
+export ASAN_OPTIONS=allow_user_poisoning=0
 # Unit tests and the lit suite; the whole-suite reruns (conformance, the
 # x86-64-v3 lit pass, the benchmark, the README job) stay in build/.
 (cd build-asan && ctest --output-on-failure -j "$(nproc)" \

@@ -21,12 +21,19 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 # runtime through ctypes: the ASan runtime must be preloaded, and Python's
 # own leaks are not ours. Allocations too large to make are refused (a
 # test asks for 4 TiB) rather than reported.
+# allow_user_poisoning=0: LLVM's BumpPtrAllocator poisons fresh slabs from
+# its inline code when that is compiled with ASan (ours) and unpoisons what
+# it hands out only there, so Debian's uninstrumented libMLIR allocating from
+# a slab our code started wrote into "poisoned" memory (a false
+# use-after-poison, seen parsing tensor<20x40xi4>).
 python = config.python_executable
 if config.llmc_asan_runtime:
-    config.environment["ASAN_OPTIONS"] = "allocator_may_return_null=1"
+    config.environment["ASAN_OPTIONS"] = (
+        "allocator_may_return_null=1:allow_user_poisoning=0")
     config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1"
     python = (f"env LD_PRELOAD={config.llmc_asan_runtime} "
-              f"ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0 {python}")
+              f"ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0:"
+              f"allow_user_poisoning=0 {python}")
 # A program the test links against the instrumented runtime must itself link
 # the ASan runtime, first in its library list.
 app_link = ""
