@@ -169,6 +169,11 @@ llmc_status_t generateSpeculative(llmc_session &session, const int32_t *prompt,
       params.max_tokens <= 0 || emit(sampler.sample(logits.data(), vocab));
   std::vector<int32_t> drafts, feed;
   std::vector<float> rows;
+  // The draft length adapts to how much of the last proposal was kept:
+  // one more after a step that kept every draft, one more than were kept
+  // after a rejection (a wasted verification row costs as much as a kept
+  // one), within [1, draft_tokens].
+  int64_t length = speculative.draft_tokens;
   while (!done) {
     if (session.position >= model.contextLength) {
       result.stop_reason = LLMC_STOP_CONTEXT_FULL;
@@ -177,10 +182,9 @@ llmc_status_t generateSpeculative(llmc_session &session, const int32_t *prompt,
     auto step = Clock::now();
     // At most as many drafts as can be emitted (one more token, the bonus
     // or a replacement, always comes) and as fit the context.
-    int64_t count =
-        std::min<int64_t>({int64_t(speculative.draft_tokens),
-                           params.max_tokens - int64_t(result.num_tokens) - 1,
-                           model.contextLength - session.position - 1});
+    int64_t count = std::min<int64_t>(
+        {length, params.max_tokens - int64_t(result.num_tokens) - 1,
+         model.contextLength - session.position - 1});
     drafts.clear();
     if (count > 0) {
       if (draftModel) {
@@ -218,6 +222,10 @@ llmc_status_t generateSpeculative(llmc_session &session, const int32_t *prompt,
     if (!done && kept == drafts.size())
       done = emit(
           sampler.sample(rows.data() + drafts.size() * size_t(vocab), vocab));
+    if (!drafts.empty())
+      length = kept == drafts.size()
+                   ? std::min<int64_t>(length + 1, speculative.draft_tokens)
+                   : std::max<int64_t>(1, int64_t(kept) + 1);
     // The session keeps the last token fed and the accepted drafts.
     if (llmc_status_t status = truncate(session, before + 1 + int64_t(kept)))
       return status;
