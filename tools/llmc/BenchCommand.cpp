@@ -11,6 +11,7 @@
 #include "tools/llmc/Options.h"
 #include "tools/llmc/Progress.h"
 #include "tools/llmc/RuntimeHandles.h"
+#include "tools/llmc/Speculation.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
@@ -29,6 +30,9 @@ namespace {
 struct Measurement {
   int64_t threads, promptTokens, genTokens;
   double prefillTokensPerS, decodeTokensPerS;
+  // With --speculative: greedy decode of the same tokens with speculation.
+  double speculativeDecodeTokensPerS = 0;
+  llmc_speculative_stats speculative{};
 };
 
 double seconds() {
@@ -43,8 +47,11 @@ int32_t argmax(const std::vector<float> &logits) {
 }
 
 Expected<Measurement> measure(llmc_model_t *model, int64_t threads,
-                              int64_t promptTokens, int64_t genTokens) {
+                              int64_t promptTokens, int64_t genTokens,
+                              const Speculation &speculation) {
   llmc_model_set_threads(model, int(threads));
+  if (speculation.draftModel)
+    llmc_model_set_threads(speculation.draftModel->get(), int(threads));
   int64_t vocab = llmc_model_vocab_size(model);
   std::mt19937_64 rng{static_cast<uint64_t>(benchSeed)};
   std::uniform_int_distribution<int32_t> pick(0, int32_t(vocab - 1));
@@ -80,9 +87,36 @@ Expected<Measurement> measure(llmc_model_t *model, int64_t threads,
       return std::move(err);
   }
   double decode = seconds() - start;
-  return Measurement{threads, promptTokens, genTokens,
+  Measurement result{threads, promptTokens, genTokens,
                      double(promptTokens) / prefill,
                      genTokens ? double(genTokens) / decode : 0.0};
+  if (!speculation.enabled() || genTokens == 0)
+    return result;
+  // The same greedy decode with speculation: the prompt's first token, then
+  // genTokens more, timed over the target steps (and their drafting).
+  llmc_session_reset(s);
+  llmc_generate_params params;
+  llmc_generate_params_init(model, &params);
+  params.max_tokens = genTokens + 1;
+  params.stop_ids = nullptr;
+  params.num_stop_ids = 0;
+  llmc_generate_result generated;
+  // Warm-up: maps the draft model's weights.
+  params.max_tokens = std::min<int64_t>(genTokens + 1, 4);
+  if (Error err = toError(llmc_generate_speculative(
+          s, prompt.data(), warm, &params, &speculation.params, nullptr,
+          nullptr, &generated, &result.speculative)))
+    return std::move(err);
+  llmc_session_reset(s);
+  params.max_tokens = genTokens + 1;
+  if (Error err = toError(llmc_generate_speculative(
+          s, prompt.data(), prompt.size(), &params, &speculation.params,
+          nullptr, nullptr, &generated, &result.speculative)))
+    return std::move(err);
+  if (generated.decode_seconds > 0)
+    result.speculativeDecodeTokensPerS =
+        double(generated.num_tokens - 1) / generated.decode_seconds;
+  return result;
 }
 
 } // namespace
@@ -125,6 +159,12 @@ Error runBench() {
                                "--threads: " + Twine(t) +
                                    " is not a positive count");
 
+  auto speculation = setUpSpeculation(
+      benchSpeculative, benchSpeculative.getNumOccurrences() > 0, benchDraft,
+      benchDraftTokens, m, benchModel);
+  if (!speculation)
+    return speculation.takeError();
+
   uint64_t bytesPerToken = llmc_model_weight_bytes_per_token(m);
   std::vector<Measurement> results;
   Progress progress(!benchQuiet);
@@ -135,7 +175,7 @@ Error runBench() {
                        Twine(total) + ": " + Twine(t) + " threads, prompt " +
                        Twine(p))
                           .str());
-      auto result = measure(m, t, p, benchGenTokens);
+      auto result = measure(m, t, p, benchGenTokens, *speculation);
       if (!result)
         return result.takeError();
       results.push_back(*result);
@@ -156,6 +196,15 @@ Error runBench() {
           out.attribute("decode_weight_gb_per_s",
                         r.decodeTokensPerS * double(bytesPerToken) / 1e9);
           out.attribute("kernels", llmc_model_kernels(m));
+          if (speculation->enabled()) {
+            writeSpeculativeStats(out, *speculation, r.speculative,
+                                  r.genTokens);
+            out.attribute("speculative_speedup",
+                          r.decodeTokensPerS > 0
+                              ? r.speculativeDecodeTokensPerS /
+                                    r.decodeTokensPerS
+                              : 0.0);
+          }
         });
     });
     outs() << "\n";
@@ -164,12 +213,21 @@ Error runBench() {
   outs() << benchModel << ": " << bytesPerToken
          << " weight bytes per decode step, " << llmc_model_kernels(m)
          << " kernels\n";
-  outs() << "threads  prompt  gen  prefill tok/s  decode tok/s  decode GB/s\n";
-  for (const Measurement &r : results)
+  outs() << "threads  prompt  gen  prefill tok/s  decode tok/s  decode GB/s"
+         << (speculation->enabled() ? "  speculative tok/s  speed-up" : "")
+         << "\n";
+  for (const Measurement &r : results) {
     outs() << format(
-        "%7lld  %6lld  %3lld  %13.1f  %12.1f  %11.2f\n", (long long)r.threads,
+        "%7lld  %6lld  %3lld  %13.1f  %12.1f  %11.2f", (long long)r.threads,
         (long long)r.promptTokens, (long long)r.genTokens, r.prefillTokensPerS,
         r.decodeTokensPerS, r.decodeTokensPerS * double(bytesPerToken) / 1e9);
+    if (speculation->enabled())
+      outs() << format("  %17.1f  %7.2fx", r.speculativeDecodeTokensPerS,
+                       r.decodeTokensPerS > 0
+                           ? r.speculativeDecodeTokensPerS / r.decodeTokensPerS
+                           : 0.0);
+    outs() << "\n";
+  }
   return Error::success();
 }
 

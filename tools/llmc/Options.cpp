@@ -274,6 +274,17 @@ cl::opt<int64_t> benchSeed("seed",
                            cl::cat(benchCategory));
 cl::opt<bool> benchJson("json", cl::desc("One JSON array on stdout"),
                         cl::sub(benchCommand), cl::cat(benchCategory));
+cl::opt<std::string> benchSpeculative(
+    "speculative",
+    cl::desc("Also measure decode with speculation: ngram, draft or self "
+             "(as for llmc run)"),
+    cl::init("none"), cl::sub(benchCommand), cl::cat(benchCategory));
+cl::opt<std::string>
+    benchDraft("draft", cl::desc("A draft model; implies --speculative=draft"),
+               cl::sub(benchCommand), cl::cat(benchCategory));
+cl::opt<int32_t> benchDraftTokens(
+    "draft-tokens", cl::desc("The most drafted per step (1-64, default 4)"),
+    cl::init(4), cl::sub(benchCommand), cl::cat(benchCategory));
 cl::opt<bool> benchQuiet("quiet",
                          cl::desc("No progress display (none is shown when "
                                   "stderr is not a terminal)"),

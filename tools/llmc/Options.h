@@ -49,6 +49,9 @@ extern llvm::cl::opt<std::string> benchThreads;
 extern llvm::cl::opt<int64_t> benchSeed;
 extern llvm::cl::opt<bool> benchJson;
 extern llvm::cl::opt<bool> benchQuiet;
+extern llvm::cl::opt<std::string> benchSpeculative;
+extern llvm::cl::opt<std::string> benchDraft;
+extern llvm::cl::opt<int32_t> benchDraftTokens;
 
 extern llvm::cl::SubCommand evalCommand;
 extern llvm::cl::opt<std::string> evalModel;

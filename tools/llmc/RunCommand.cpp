@@ -3,6 +3,7 @@
 #include "tools/llmc/Commands.h"
 #include "tools/llmc/Options.h"
 #include "tools/llmc/RuntimeHandles.h"
+#include "tools/llmc/Speculation.h"
 
 #include "runtime/schema/manifest_generated.h"
 
@@ -191,46 +192,13 @@ Error runRun() {
     return usage("--samples must be at least 1");
 
   // Speculative decoding: prompt lookup, or a draft model.
-  std::string kind = runSpeculative;
-  if (!runDraft.empty()) {
-    if (runSpeculative.getNumOccurrences() && kind != "draft")
-      return usage("--draft implies --speculative=draft, not --speculative=" +
-                   kind);
-    kind = "draft";
-  }
-  if (kind != "none" && kind != "ngram" && kind != "draft" && kind != "self")
-    return usage("--speculative=" + kind +
-                 ": expected none, ngram, draft or self");
-  if (kind == "self")
-    return usage(runModel + ": --speculative=self needs an artifact that "
-                            "carries its own draft, and this one does not");
-  if (kind == "draft" && runDraft.empty())
-    return usage("--speculative=draft needs --draft FILE");
-  if (runDraftTokens < 1 || runDraftTokens > 64)
-    return usage("--draft-tokens " + Twine(runDraftTokens) +
-                 ": expected 1 to 64");
-  std::optional<ModelHandle> draftModel;
-  std::optional<SessionHandle> draftSession;
-  llmc_speculative_params speculative{};
-  speculative.draft_tokens = runDraftTokens;
-  if (kind == "ngram")
-    speculative.kind = LLMC_SPECULATIVE_NGRAM;
-  if (kind == "draft") {
-    auto draft = loadModel(runDraft);
-    if (!draft)
-      return draft.takeError();
-    if (llmc_model_vocab_size(draft->get()) != llmc_model_vocab_size(m))
-      return usage("--draft " + runDraft + ": its vocabulary has " +
-                   Twine(llmc_model_vocab_size(draft->get())) +
-                   " tokens, the model's " + Twine(llmc_model_vocab_size(m)));
-    auto session = createSession(draft->get());
-    if (!session)
-      return session.takeError();
-    draftModel = std::move(*draft);
-    draftSession = std::move(*session);
-    speculative.kind = LLMC_SPECULATIVE_DRAFT;
-    speculative.draft = draftSession->get();
-  }
+  auto speculation =
+      setUpSpeculation(runSpeculative, runSpeculative.getNumOccurrences() > 0,
+                       runDraft, runDraftTokens, m, runModel);
+  if (!speculation)
+    return speculation.takeError();
+  const std::string &kind = speculation->kind;
+  llmc_speculative_params &speculative = speculation->params;
   llmc_speculative_stats specStats{};
 
   // One sample: its stream (tokens, text) and how generation ended. The
@@ -357,21 +325,8 @@ Error runRun() {
       out.attribute("prefill_tokens_per_s", prefillRate);
       out.attribute("decode_tokens_per_s", decodeRate);
     });
-    if (kind != "none")
-      out.attributeObject("speculative", [&] {
-        out.attribute("kind", kind);
-        out.attribute("drafted_tokens", int64_t(specStats.drafted_tokens));
-        out.attribute("accepted_tokens", int64_t(specStats.accepted_tokens));
-        out.attribute("acceptance_rate",
-                      specStats.drafted_tokens
-                          ? double(specStats.accepted_tokens) /
-                                double(specStats.drafted_tokens)
-                          : 0.0);
-        out.attribute("tokens_per_target_step",
-                      specStats.target_steps
-                          ? double(decoded) / double(specStats.target_steps)
-                          : 0.0);
-      });
+    if (speculation->enabled())
+      writeSpeculativeStats(out, *speculation, specStats, decoded);
   });
   outs() << "\n";
   return Error::success();
