@@ -61,6 +61,7 @@ OUTDIR/
                             Concat of X f32[2, 2, 0] with itself, on axis 0
                             and without an axis.
   concat_rows.onnx          Concat on axis 1 of A f32["n", 2], B f32[0, 2].
+  transpose_scalar.onnx     Transpose of X f32[] (the identity).
   squeeze_static_not_1.onnx, squeeze_runtime.onnx
                             Squeeze by axes from an input, of X f32[5] and of
                             X f32["a", "b"].
@@ -601,6 +602,14 @@ def main():
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)])
     save_unchecked(model_of(graph, opset=13), p("concat_rows.onnx"))
     np.save(p("f32_0x2.npy"), np.zeros((0, 2), np.float32))
+    # y: Transpose of a scalar (the fuzzer's: an empty permutation built a
+    # linalg.transpose that crashed MLIR's verifier).
+    graph = helper.make_graph(
+        [helper.make_node("Transpose", ["X"], ["Y"], name="transpose")],
+        "transpose_scalar", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [])])
+    save_unchecked(model_of(graph, opset=13), p("transpose_scalar.onnx"))
+    np.save(p("f32_scalar.npy"), np.array(2.5, np.float32))
 
     # Einsum whose label j has two sizes: statically (the fuzzer's: invalid
     # IR) and at run time only.

@@ -879,6 +879,12 @@ LogicalResult importTranspose(NodeContext &ctx) {
                       " input axes");
     seen[p] = true;
   }
+  // The identity (every rank-0 and rank-1 transpose) is the input itself:
+  // linalg.transpose of a scalar does not verify.
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, rank))) {
+    ctx.set(0, OnnxValue(ctx.in(0)));
+    return success();
+  }
   ctx.set(0, emitTranspose(ctx, ctx.tensor(0), perm));
   return success();
 }
