@@ -430,6 +430,16 @@ def main():
         [onnx.numpy_helper.from_array(
             np.array([-1, 7956016859884839277], dtype=np.int64), "shape")])
     save_unchecked(model_of(graph), p("absurd_dim.onnx"))
+    # ... and to dims each below 2^40 whose product overflows int64 (the
+    # fuzzer's: UBSan caught the multiplication).
+    graph = helper.make_graph(
+        [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+        "absurd_product",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [onnx.numpy_helper.from_array(
+            np.array([0, 268435455, 68719476735], dtype=np.int64), "shape")])
+    save_unchecked(model_of(graph), p("absurd_product.onnx"))
 
     # p: a reshape whose source ends in a unit dim after the last block
     # ([n, 3, 4, 1] -> [n, 12]; the fuzzer found it dropped from the

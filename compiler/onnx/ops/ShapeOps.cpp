@@ -156,9 +156,10 @@ LogicalResult checkShapeOperand(NodeContext &ctx,
     if (*v > kMaxDim)
       return ctx.fail("shape has a dimension of " + Twine(*v) +
                       ", more than 2^40");
-    product *= *v;
-    if (product > kMaxElements)
+    // Compared before multiplying: product * v could overflow int64.
+    if (product > kMaxElements / *v)
       return ctx.fail("shape has more than 2^48 elements");
+    product *= *v;
   }
   return success();
 }
