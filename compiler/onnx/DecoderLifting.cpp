@@ -8,6 +8,7 @@
 #include "dialects/llm/LLMOps.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 using namespace llvm;
 
@@ -39,10 +40,14 @@ public:
     if (lifted.transposed)
       std::reverse(stored.begin(), stored.end());
     // A norm weight may be stored [1, 1, hidden]: the same elements.
-    auto product = [](ArrayRef<int64_t> s) {
+    auto product = [](ArrayRef<int64_t> s) -> int64_t {
       int64_t n = 1;
-      for (int64_t d : s)
-        n *= d;
+      for (int64_t d : s) {
+        std::optional<int64_t> next = checkedMul(n, d);
+        if (!next)
+          return -1; // no shape of that many elements matches
+        n = *next;
+      }
       return n;
     };
     bool sameElements =

@@ -440,6 +440,16 @@ def main():
         [onnx.numpy_helper.from_array(
             np.array([0, 268435455, 68719476735], dtype=np.int64), "shape")])
     save_unchecked(model_of(graph), p("absurd_product.onnx"))
+    # ... and a Flatten of declared dims whose product overflows int64
+    # (folding it was undefined behavior; now the generated code computes
+    # it and its size checks refuse it).
+    graph = helper.make_graph(
+        [helper.make_node("Flatten", ["x"], ["y"], name="flatten", axis=2)],
+        "huge_dims_flatten",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                       [1 << 32, 1 << 32, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    save_unchecked(model_of(graph), p("huge_dims_flatten.onnx"))
 
     # p: a reshape whose source ends in a unit dim after the last block
     # ([n, 3, 4, 1] -> [n, 12]; the fuzzer found it dropped from the

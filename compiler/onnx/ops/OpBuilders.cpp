@@ -3,6 +3,8 @@
 #include "compiler/onnx/ops/OpBuilders.h"
 #include "dialects/llm/LLMDialect.h"
 
+#include "llvm/Support/CheckedArithmetic.h"
+
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
@@ -478,11 +480,17 @@ Value emitReshape(NodeContext &ctx, Value value, ArrayRef<OpFoldResult> sizes) {
   bool ok = true;
   while (ok && i < from.size() && j < sizes.size()) {
     ReassociationIndices src{int64_t(i)}, dst{int64_t(j)};
+    // A product past int64 gives up the static grouping (two unknowns).
     auto account = [](OpFoldResult s, int64_t &prod, int &dyn) {
-      if (auto v = staticValue(s))
-        prod *= *v;
-      else
+      std::optional<int64_t> v = staticValue(s);
+      if (!v) {
         ++dyn;
+        return;
+      }
+      if (std::optional<int64_t> next = llvm::checkedMul(prod, *v))
+        prod = *next;
+      else
+        dyn += 2;
     };
     int64_t prodS = 1, prodT = 1;
     int dynS = 0, dynT = 0;
@@ -529,10 +537,12 @@ Value emitReshape(NodeContext &ctx, Value value, ArrayRef<OpFoldResult> sizes) {
       int64_t prod = 1;
       OpFoldResult dynamic;
       for (int64_t d : group) {
-        if (auto v = staticValue(from[d]))
-          prod *= *v;
+        std::optional<int64_t> v = staticValue(from[d]);
+        std::optional<int64_t> next = v ? llvm::checkedMul(prod, *v) : v;
+        if (next)
+          prod = *next;
         else
-          dynamic = from[d];
+          dynamic = from[d]; // unknown, or too large to be a static size
       }
       middleShape.push_back(dynamic ? ShapedType::kDynamic : prod);
     }

@@ -11,6 +11,8 @@
 
 #include "compiler/onnx/ops/OpBuilders.h"
 
+#include "llvm/Support/CheckedArithmetic.h"
+
 using namespace mlir;
 
 namespace llmc::onnx_import {
@@ -40,15 +42,23 @@ Value clampIndex(OpBuilder &b, Location l, Value v, Value lo, Value hi) {
 OpFoldResult foldOrEmit(NodeContext &ctx, OpFoldResult a, OpFoldResult b,
                         char op) {
   auto x = staticValue(a), y = staticValue(b);
+  // Folded only when exact: a product or sum past int64 is left to the
+  // generated code, whose size checks refuse it at run time.
   if (x && y) {
+    std::optional<int64_t> folded;
     switch (op) {
     case '*':
-      return ctx.b.getIndexAttr(*x * *y);
+      folded = llvm::checkedMul(*x, *y);
+      break;
     case '/':
-      return ctx.b.getIndexAttr(*y ? *x / *y : 0);
+      folded = *y ? *x / *y : 0;
+      break;
     case '+':
-      return ctx.b.getIndexAttr(*x + *y);
+      folded = llvm::checkedAdd(*x, *y);
+      break;
     }
+    if (folded)
+      return ctx.b.getIndexAttr(*folded);
   }
   Value va = ctx.toIndex(a), vb = ctx.toIndex(b);
   switch (op) {
