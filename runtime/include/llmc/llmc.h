@@ -171,8 +171,7 @@ void llmc_session_reset(llmc_session_t *session);
  * same bits as after feeding the kept tokens afresh (rolling back drafted
  * tokens a verification rejected, or continuing a prompt differently).
  * Fails without side effects on a position outside that range. */
-llmc_status_t llmc_session_truncate(llmc_session_t *session,
-                                    int64_t position);
+llmc_status_t llmc_session_truncate(llmc_session_t *session, int64_t position);
 
 /* Appends `count` tokens at the session's position in one call (prefill
  * when count > 1, decode when 1). Writes logits for every token
