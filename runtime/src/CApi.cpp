@@ -113,7 +113,9 @@ void llmc_session_free(llmc_session_t *session) { delete session; }
 int64_t llmc_session_position(const llmc_session_t *session) {
   return session->position;
 }
-void llmc_session_reset(llmc_session_t *session) { session->position = 0; }
+void llmc_session_reset(llmc_session_t *session) {
+  llmc_status_free(truncate(*session, 0));
+}
 
 llmc_status_t llmc_session_truncate(llmc_session_t *session, int64_t position) {
   if (!session)

@@ -58,6 +58,13 @@ llmc_status_t createSession(llmc_model *model, llmc_session **out) {
   return ok();
 }
 
+/// Records `count` tokens fed at the session's position.
+static void advance(llmc_session &session, const int32_t *tokens,
+                    size_t count) {
+  session.position += int64_t(count);
+  session.tokens.insert(session.tokens.end(), tokens, tokens + count);
+}
+
 llmc_status_t truncate(llmc_session &session, int64_t position) {
   if (position < 0 || position > session.position)
     return error("cannot truncate the session to position " +
@@ -95,9 +102,7 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
             onnxDecoderForward(model, *session.onnx, session.position, tokens,
                                count, logits, allLogits))
       return status;
-    session.position += int64_t(count);
-    session.tokens.resize(size_t(session.position - int64_t(count)));
-    session.tokens.insert(session.tokens.end(), tokens, tokens + count);
+    advance(session, tokens, count);
     return ok();
   }
 
@@ -131,9 +136,7 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
   else
     std::memcpy(logits, out + (count - 1) * row, row * sizeof(float));
   std::free(result.allocated());
-  session.position += n;
-  session.tokens.resize(size_t(session.position - n));
-  session.tokens.insert(session.tokens.end(), tokens, tokens + count);
+  advance(session, tokens, count);
   return ok();
 }
 

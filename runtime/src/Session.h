@@ -17,6 +17,7 @@ struct llmc_session {
   size_t cacheBytes = 0;
   int64_t position = 0;
   /// The tokens at positions [0, position): what speculative drafts read.
+  /// Kept in step by forward() and truncate(), the only ways to move.
   std::vector<int32_t> tokens;
   std::vector<int64_t> positions;
   /// For ONNX decoder exports: the presents of the last call.

@@ -65,26 +65,26 @@ double secondsSince(Clock::time_point start) {
 }
 
 /// Another model's greedy continuation, its session kept in step with the
-/// sequence: what it was fed is truncated to the part the sequence still
-/// shares, then the rest is fed.
+/// sequence: truncated to the tokens the sequence still shares (the
+/// session records what it was fed), then fed the rest.
 class ModelDraft {
 public:
   explicit ModelDraft(llmc_session &session) : session(session) {
-    session.position = 0;
     logits.resize(size_t(session.model->vocabSize));
   }
 
   llmc_status_t propose(const std::vector<int32_t> &history, int64_t count,
                         std::vector<int32_t> &out) {
     out.clear();
-    size_t common = 0;
-    while (common < fed.size() && common < history.size() &&
-           fed[common] == history[common])
-      ++common;
+    const std::vector<int32_t> &fed = session.tokens;
+    size_t common =
+        std::mismatch(fed.begin(), fed.end(), history.begin(), history.end())
+            .first -
+        fed.begin();
     // Keep the last history token unfed here, so there are logits to read.
     common = std::min(common, history.size() - 1);
-    fed.resize(common);
-    session.position = int64_t(common);
+    if (llmc_status_t status = truncate(session, int64_t(common)))
+      return status;
     int64_t room = session.model->contextLength - int64_t(history.size());
     count = std::min(count, room);
     if (count <= 0)
@@ -93,7 +93,6 @@ public:
             forward(session, history.data() + common, history.size() - common,
                     logits.data(), /*allLogits=*/false))
       return status;
-    fed.assign(history.begin(), history.end());
     for (int64_t i = 0; i < count; ++i) {
       int32_t token = argmax(logits.data(), session.model->vocabSize);
       out.push_back(token);
@@ -102,14 +101,12 @@ public:
       if (llmc_status_t status = forward(session, &token, 1, logits.data(),
                                          /*allLogits=*/false))
         return status;
-      fed.push_back(token);
     }
     return ok();
   }
 
 private:
   llmc_session &session;
-  std::vector<int32_t> fed;
   std::vector<float> logits;
 };
 

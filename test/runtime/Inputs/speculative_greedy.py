@@ -1,7 +1,8 @@
 """Greedy speculative decoding gives exactly plain greedy decoding's tokens,
 in process through the C API: for each prompt, `count` tokens with
 llmc_generate, then with llmc_generate_speculative for prompt lookup and
-for each draft model given.
+for each draft model given (the target itself among them must accept every
+draft).
 
   speculative_greedy.py RUNTIME_LIB TARGET.so COUNT PROMPTS [DRAFT.so ...]
 
@@ -37,6 +38,11 @@ with rt.load(target_path) as target:
                   f"{len(tokens)} tokens {'as' if same else 'differ from'} plain greedy; "
                   f"accepted {stats.accepted_tokens} of {stats.drafted_tokens}, "
                   f"{stats.target_steps} target steps")
+            # The model as its own draft agrees with itself on every token.
+            if name == os.path.basename(target_path) and \
+                    stats.accepted_tokens != stats.drafted_tokens:
+                print(f"FAIL: {name} as its own draft rejected its own tokens")
+                failed = True
             # The session ends as llmc_generate leaves it.
             if target.position() != len(prompt) + count - 1:
                 print(f"FAIL: session at {target.position()} after generating")
