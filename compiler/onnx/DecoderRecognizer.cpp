@@ -110,6 +110,13 @@ private:
   std::optional<double> scalar(StringRef value) const;
   /// `value` after Cast and Identity nodes.
   std::string skipCasts(StringRef value) const;
+  /// Whether two streams are one value (through casts) or one
+  /// SkipSimplifiedLayerNormalization's sum.
+  bool sameStream(const Stream &a, const Stream &b) const {
+    if (a.skip || b.skip)
+      return a.skip == b.skip;
+    return skipCasts(a.value) == skipCasts(b.value);
+  }
   /// Whether `value` (through casts) is a MatMul's or a MatMulNBits'.
   bool isProjection(StringRef value) const;
   /// The node producing `value` (through casts) if it is `opType`.
@@ -1141,10 +1148,7 @@ Expected<RecognizedDecoder> Recognizer::run() {
     // The post-attention norm reads the stream after attention: its input
     // must be what the MLP residual adds to.
     Stream mid = mlp->first;
-    bool sameMid = (mid.skip && post->input.skip == mid.skip) ||
-                   (!mid.skip && !post->input.skip &&
-                    skipCasts(post->input.value) == skipCasts(mid.value));
-    if (!sameMid)
+    if (!sameStream(post->input, mid))
       return fail(gate, "expected the MLP to read the post-attention "
                         "residual stream");
     // mid = prev + o_proj(attention(...))
@@ -1179,10 +1183,7 @@ Expected<RecognizedDecoder> Recognizer::run() {
       return in.takeError();
     layer.in = *in;
     Stream prev = attn->first;
-    bool samePrev = (prev.skip && in->input.skip == prev.skip) ||
-                    (!prev.skip && !in->input.skip &&
-                     skipCasts(in->input.value) == skipCasts(prev.value));
-    if (!samePrev)
+    if (!sameStream(in->input, prev))
       return fail(attention->q, "expected attention to read the layer's "
                                 "input residual stream");
     layers.push_back(std::move(layer));
