@@ -82,7 +82,7 @@ std::set<std::string> rolesOf(llm::WeightOp op) {
       roles.insert("lm_head");
     else if (isa<llm::EmbeddingOp>(owner))
       roles.insert("embedding");
-    else if (isa<llm::RmsNormOp>(owner))
+    else if (isa<llm::RmsNormOp, llm::LayerNormOp>(owner))
       roles.insert("norm");
     else
       roles.insert("other");

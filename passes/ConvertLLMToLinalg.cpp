@@ -156,6 +156,93 @@ struct RmsNormLowering : OpConversionPattern<llm::RmsNormOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// LayerNorm: (x - mean) / sqrt(var + eps) * w + b over the last dimension
+//===----------------------------------------------------------------------===//
+
+struct LayerNormLowering : OpConversionPattern<llm::LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(llm::LayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    Value x = adaptor.getInput();
+    auto type = op.getType();
+    Type f = type.getElementType();
+    int64_t rank = type.getRank();
+    RowMaps maps(ctx, rank);
+    auto fm = getReductionFastMath(ctx);
+    int64_t width = type.getDimSize(rank - 1);
+    double eps = op.getEpsilon().convertToDouble();
+
+    SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, x);
+    SmallVector<OpFoldResult> rowSizes(sizes.begin(), sizes.end() - 1);
+    SmallVector<utils::IteratorType> iters = parallelIterators(rank);
+    iters.back() = utils::IteratorType::reduction;
+    auto constant = [&](OpBuilder &b, Location l, double c) -> Value {
+      return arith::ConstantOp::create(b, l, b.getFloatAttr(f, c));
+    };
+    // Two passes, as PyTorch does: the mean, then the mean of squared
+    // deviations from it (no cancellation when the mean is large).
+    Value zero = makeFilled(rewriter, loc, rowSizes, f, 0.0);
+    auto sum = linalg::GenericOp::create(
+        rewriter, loc, zero.getType(), x, zero, {maps.all, maps.row}, iters,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(
+              b, l,
+              Value(arith::AddFOp::create(b, l, args[1],
+                                          castFloat(b, l, args[0], f), fm)));
+        });
+    Value meanInit = makeEmpty(rewriter, loc, rowSizes, f);
+    AffineMap rowId = AffineMap::getMultiDimIdentityMap(rank - 1, ctx);
+    auto mean = linalg::GenericOp::create(
+        rewriter, loc, meanInit.getType(), sum.getResult(0), meanInit,
+        {rowId, rowId}, parallelIterators(rank - 1),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(
+              b, l,
+              Value(arith::DivFOp::create(b, l, args[0],
+                                          constant(b, l, double(width)))));
+        });
+    Value zero2 = makeFilled(rewriter, loc, rowSizes, f, 0.0);
+    auto sumSq = linalg::GenericOp::create(
+        rewriter, loc, zero2.getType(), ValueRange{x, mean.getResult(0)}, zero2,
+        {maps.all, maps.row, maps.row}, iters,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value d =
+              arith::SubFOp::create(b, l, castFloat(b, l, args[0], f), args[1]);
+          Value sq = arith::MulFOp::create(b, l, d, d, fm);
+          linalg::YieldOp::create(
+              b, l, Value(arith::AddFOp::create(b, l, args[2], sq, fm)));
+        });
+    Value init = makeEmpty(rewriter, loc, sizes, f);
+    auto normed = linalg::GenericOp::create(
+        rewriter, loc, init.getType(),
+        ValueRange{x, mean.getResult(0), sumSq.getResult(0),
+                   adaptor.getWeight(), adaptor.getBias()},
+        init, {maps.all, maps.row, maps.row, maps.last, maps.last, maps.all},
+        parallelIterators(rank),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value var = arith::DivFOp::create(b, l, args[2],
+                                            constant(b, l, double(width)));
+          Value root = math::SqrtOp::create(
+              b, l, arith::AddFOp::create(b, l, var, constant(b, l, eps)));
+          Value inv = arith::DivFOp::create(b, l, constant(b, l, 1.0), root);
+          Value d =
+              arith::SubFOp::create(b, l, castFloat(b, l, args[0], f), args[1]);
+          Value v =
+              arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, d, inv),
+                                    castFloat(b, l, args[3], f));
+          linalg::YieldOp::create(b, l,
+                                  Value(arith::AddFOp::create(
+                                      b, l, v, castFloat(b, l, args[4], f))));
+        });
+    rewriter.replaceOp(op, normed.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // Linear and LM head: result[m, n] = sum_k x[m, k] * w[n, k] (+ b[n])
 //===----------------------------------------------------------------------===//
 
@@ -256,9 +343,35 @@ static Value buildSilu(OpBuilder &b, Location l, Value x) {
   return arith::DivFOp::create(b, l, x, arith::AddFOp::create(b, l, one, e));
 }
 
+/// x * Phi(x), Phi the Gaussian CDF: exact with erf, or GPT-2's tanh form.
+static Value buildGelu(OpBuilder &b, Location l, Value x,
+                       llm::GeluApproximation approximation) {
+  Type f = x.getType();
+  auto constant = [&](double c) -> Value {
+    return arith::ConstantOp::create(b, l, b.getFloatAttr(f, c));
+  };
+  Value inner;
+  if (approximation == llm::GeluApproximation::Tanh) {
+    // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
+    Value cube =
+        arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, x, x), x);
+    Value poly = arith::AddFOp::create(
+        b, l, x, arith::MulFOp::create(b, l, constant(0.044715), cube));
+    inner = math::TanhOp::create(
+        b, l,
+        arith::MulFOp::create(b, l, constant(std::sqrt(2.0 / M_PI)), poly));
+  } else {
+    inner = math::ErfOp::create(
+        b, l, arith::MulFOp::create(b, l, x, constant(M_SQRT1_2)));
+  }
+  Value half = arith::MulFOp::create(b, l, constant(0.5), x);
+  return arith::MulFOp::create(
+      b, l, half, arith::AddFOp::create(b, l, constant(1.0), inner));
+}
+
 /// Lowers an elementwise op on same-typed operands with `body`.
 template <typename Op> struct ElementwiseLowering : OpConversionPattern<Op> {
-  using Body = Value (*)(OpBuilder &, Location, ValueRange);
+  using Body = Value (*)(OpBuilder &, Location, Op, ValueRange);
   ElementwiseLowering(TypeConverter &converter, MLIRContext *ctx, Body body)
       : OpConversionPattern<Op>(converter, ctx), body(body) {}
 
@@ -277,7 +390,8 @@ template <typename Op> struct ElementwiseLowering : OpConversionPattern<Op> {
         rewriter, loc, type, inputs, init, maps,
         parallelIterators(type.getRank()),
         [&](OpBuilder &b, Location l, ValueRange args) {
-          linalg::YieldOp::create(b, l, Value(body(b, l, args.drop_back())));
+          linalg::YieldOp::create(b, l,
+                                  Value(body(b, l, op, args.drop_back())));
         });
     rewriter.replaceOp(op, generic.getResult(0));
     return success();
@@ -478,18 +592,26 @@ void populateLLMToLinalgConversionPatterns(TypeConverter &converter,
                                            RewritePatternSet &patterns,
                                            bool attentionKernel) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<EmbeddingLowering, RmsNormLowering, LinearLowering,
-               LMHeadLowering, RotaryEmbeddingLowering>(converter, ctx);
+  patterns.add<EmbeddingLowering, RmsNormLowering, LayerNormLowering,
+               LinearLowering, LMHeadLowering, RotaryEmbeddingLowering>(
+      converter, ctx);
   patterns.add<ElementwiseLowering<llm::SiluOp>>(
-      converter, ctx, [](OpBuilder &b, Location l, ValueRange v) {
+      converter, ctx, [](OpBuilder &b, Location l, llm::SiluOp, ValueRange v) {
         return buildSilu(b, l, v[0]);
       });
   patterns.add<ElementwiseLowering<llm::SwiGLUOp>>(
-      converter, ctx, [](OpBuilder &b, Location l, ValueRange v) -> Value {
+      converter, ctx,
+      [](OpBuilder &b, Location l, llm::SwiGLUOp, ValueRange v) -> Value {
         return arith::MulFOp::create(b, l, buildSilu(b, l, v[0]), v[1]);
       });
+  patterns.add<ElementwiseLowering<llm::GeluOp>>(
+      converter, ctx,
+      [](OpBuilder &b, Location l, llm::GeluOp op, ValueRange v) -> Value {
+        return buildGelu(b, l, v[0], op.getApproximation());
+      });
   patterns.add<ElementwiseLowering<llm::AddOp>>(
-      converter, ctx, [](OpBuilder &b, Location l, ValueRange v) -> Value {
+      converter, ctx,
+      [](OpBuilder &b, Location l, llm::AddOp, ValueRange v) -> Value {
         return arith::AddFOp::create(b, l, v[0], v[1]);
       });
   populateAttentionLoweringPatterns(converter, patterns, attentionKernel);

@@ -13,6 +13,17 @@
 // Hugging Face stores q/k rows in rotate_half order, so rotary embeddings use
 // that convention (a lifted ONNX export is checked to use it too).
 //
+// GPT-2 differs in every part but the attention itself:
+//
+//   h = wte[tokens] + wpe[positions]
+//   for each layer:
+//     q, k, v = split(c_attn(ln_1(h)))                 ; one fused projection
+//     h = h + c_proj(attention(q, k, v))
+//     h = h + mlp.c_proj(gelu(c_fc(ln_2(h))))
+//   logits = lm_head(ln_f(h))                          ; tied: wte
+//
+// with LayerNorm (weight and bias) and a bias on every projection.
+//
 //===----------------------------------------------------------------------===//
 
 #include "compiler/hf/DecoderBuilder.h"
@@ -54,7 +65,15 @@ private:
   llvm::Expected<Value> linear(Value x, const Twine &prefix, int64_t out,
                                int64_t in, bool bias);
   llvm::Expected<Value> rmsNorm(Value x, const Twine &name);
+  /// LayerNorm with `prefix`.weight and `prefix`.bias.
+  llvm::Expected<Value> layerNorm(Value x, const Twine &prefix);
+  /// Columns [offset, offset + width) of [tokens, n] `x`.
+  Value columns(Value x, int64_t offset, int64_t width);
+  llvm::Expected<Value> attention(int64_t layer, Value q, Value k, Value v,
+                                  Value &cache);
   llvm::Error buildLayer(int64_t layer, Value &hidden, Value &cache);
+  llvm::Error buildGPT2Layer(int64_t layer, Value &hidden, Value &cache);
+  bool isGPT2() const { return config.family == DecoderFamily::GPT2; }
 
   RankedTensorType activations(ArrayRef<int64_t> trailing) {
     SmallVector<int64_t> shape{ShapedType::kDynamic};
@@ -124,8 +143,89 @@ llvm::Expected<Value> DecoderBuilder::rmsNorm(Value x, const Twine &name) {
   if (!w)
     return w.takeError();
   return llm::RmsNormOp::create(builder, loc, x.getType(), x, *w,
-                                builder.getF64FloatAttr(config.rmsNormEps))
+                                builder.getF64FloatAttr(config.normEps))
       .getResult();
+}
+
+llvm::Expected<Value> DecoderBuilder::layerNorm(Value x, const Twine &prefix) {
+  auto w = weight(prefix + ".weight", {config.hiddenSize});
+  if (!w)
+    return w.takeError();
+  auto b = weight(prefix + ".bias", {config.hiddenSize});
+  if (!b)
+    return b.takeError();
+  return llm::LayerNormOp::create(builder, loc, x.getType(), x, *w, *b,
+                                  builder.getF64FloatAttr(config.normEps))
+      .getResult();
+}
+
+Value DecoderBuilder::columns(Value x, int64_t offset, int64_t width) {
+  SmallVector<OpFoldResult> offsets{builder.getIndexAttr(0),
+                                    builder.getIndexAttr(offset)};
+  SmallVector<OpFoldResult> sizes{numTokens, builder.getIndexAttr(width)};
+  SmallVector<OpFoldResult> strides(2, builder.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(builder, loc, activations({width}), x,
+                                        offsets, sizes, strides);
+}
+
+llvm::Expected<Value> DecoderBuilder::attention(int64_t layer, Value q, Value k,
+                                                Value v, Value &cache) {
+  IntegerAttr window;
+  if (config.slidingWindow && *config.slidingWindow < contextLength)
+    window = builder.getI64IntegerAttr(*config.slidingWindow);
+  auto attention = llm::AttentionOp::create(
+      builder, loc, q.getType(), cache.getType(), q, k, v, positions, cache,
+      builder.getI64IntegerAttr(config.numHeads),
+      builder.getI64IntegerAttr(config.numKvHeads),
+      builder.getF64FloatAttr(1.0 / std::sqrt(double(config.headDim))),
+      builder.getUnitAttr(), window, builder.getI64IntegerAttr(layer));
+  cache = attention.getUpdatedCache();
+  return mergeHeads(attention.getResult());
+}
+
+llvm::Error DecoderBuilder::buildGPT2Layer(int64_t layer, Value &hidden,
+                                           Value &cache) {
+  std::string prefix = "transformer.h." + std::to_string(layer);
+  int64_t hiddenSize = config.hiddenSize;
+
+  auto normed = layerNorm(hidden, prefix + ".ln_1");
+  if (!normed)
+    return normed.takeError();
+  // One projection for q, k and v, split by columns.
+  auto qkv = linear(*normed, prefix + ".attn.c_attn", 3 * hiddenSize,
+                    hiddenSize, /*bias=*/true);
+  if (!qkv)
+    return qkv.takeError();
+  Value q = splitHeads(columns(*qkv, 0, hiddenSize), config.numHeads);
+  Value k = splitHeads(columns(*qkv, hiddenSize, hiddenSize), config.numHeads);
+  Value v =
+      splitHeads(columns(*qkv, 2 * hiddenSize, hiddenSize), config.numHeads);
+  auto attended = attention(layer, q, k, v, cache);
+  if (!attended)
+    return attended.takeError();
+  auto o = linear(*attended, prefix + ".attn.c_proj", hiddenSize, hiddenSize,
+                  /*bias=*/true);
+  if (!o)
+    return o.takeError();
+  hidden = llm::AddOp::create(builder, loc, hidden, *o);
+
+  auto normed2 = layerNorm(hidden, prefix + ".ln_2");
+  if (!normed2)
+    return normed2.takeError();
+  int64_t inner = config.intermediateSize;
+  auto up = linear(*normed2, prefix + ".mlp.c_fc", inner, hiddenSize, true);
+  if (!up)
+    return up.takeError();
+  auto approximation = config.geluTanh ? llm::GeluApproximation::Tanh
+                                       : llm::GeluApproximation::None;
+  Value act = llm::GeluOp::create(
+      builder, loc, *up,
+      llm::GeluApproximationAttr::get(builder.getContext(), approximation));
+  auto down = linear(act, prefix + ".mlp.c_proj", hiddenSize, inner, true);
+  if (!down)
+    return down.takeError();
+  hidden = llm::AddOp::create(builder, loc, hidden, *down);
+  return llvm::Error::success();
 }
 
 llvm::Error DecoderBuilder::buildLayer(int64_t layer, Value &hidden,
@@ -162,20 +262,11 @@ llvm::Error DecoderBuilder::buildLayer(int64_t layer, Value &hidden,
   Value kRot = llm::RotaryEmbeddingOp::create(builder, loc, kHeads.getType(),
                                               kHeads, positions, theta, style);
 
-  IntegerAttr window;
-  if (config.slidingWindow && *config.slidingWindow < contextLength)
-    window = builder.getI64IntegerAttr(*config.slidingWindow);
-  auto attention = llm::AttentionOp::create(
-      builder, loc, qHeads.getType(), cache.getType(), qRot, kRot, vHeads,
-      positions, cache, builder.getI64IntegerAttr(config.numHeads),
-      builder.getI64IntegerAttr(config.numKvHeads),
-      builder.getF64FloatAttr(1.0 / std::sqrt(double(config.headDim))),
-      builder.getUnitAttr(), window, builder.getI64IntegerAttr(layer));
-  cache = attention.getUpdatedCache();
-
-  auto o =
-      linear(mergeHeads(attention.getResult()), prefix + ".self_attn.o_proj",
-             hiddenSize, qDim, config.outputBias);
+  auto attended = attention(layer, qRot, kRot, vHeads, cache);
+  if (!attended)
+    return attended.takeError();
+  auto o = linear(*attended, prefix + ".self_attn.o_proj", hiddenSize, qDim,
+                  config.outputBias);
   if (!o)
     return o.takeError();
   hidden = llm::AddOp::create(builder, loc, hidden, *o);
@@ -218,8 +309,11 @@ llvm::Error DecoderBuilder::build() {
   fact("context_length", builder.getI64IntegerAttr(contextLength));
   fact("max_position_embeddings",
        builder.getI64IntegerAttr(config.maxPositionEmbeddings));
-  fact("rope_theta", builder.getF64FloatAttr(config.ropeTheta));
-  fact("rms_norm_eps", builder.getF64FloatAttr(config.rmsNormEps));
+  // GPT-2 has neither; its LayerNorm epsilon is in the ops.
+  if (!isGPT2()) {
+    fact("rope_theta", builder.getF64FloatAttr(config.ropeTheta));
+    fact("rms_norm_eps", builder.getF64FloatAttr(config.normEps));
+  }
   fact("tie_word_embeddings", builder.getBoolAttr(config.tieWordEmbeddings));
   if (config.slidingWindow)
     fact("sliding_window", builder.getI64IntegerAttr(*config.slidingWindow));
@@ -257,18 +351,37 @@ llvm::Error DecoderBuilder::build() {
   Value cache = body->getArgument(2);
   numTokens = tensor::DimOp::create(builder, loc, tokens, 0);
 
-  auto table = weight("model.embed_tokens.weight",
-                      {config.vocabSize, config.hiddenSize});
+  auto table =
+      weight(isGPT2() ? "transformer.wte.weight" : "model.embed_tokens.weight",
+             {config.vocabSize, config.hiddenSize});
   if (!table)
     return table.takeError();
   Value hidden = llm::EmbeddingOp::create(
       builder, loc, activations({config.hiddenSize}), *table, tokens);
+  if (isGPT2()) {
+    // Learned positions: the runtime keeps positions below the context
+    // length, which must then have a row of the table.
+    if (contextLength > config.maxPositionEmbeddings)
+      return llvm::createStringError(
+          "--context-length=" + Twine(contextLength) + " exceeds the " +
+          Twine(config.maxPositionEmbeddings) +
+          " learned positions of this GPT-2 (n_positions)");
+    auto wpe = weight("transformer.wpe.weight",
+                      {config.maxPositionEmbeddings, config.hiddenSize});
+    if (!wpe)
+      return wpe.takeError();
+    Value placed = llm::EmbeddingOp::create(
+        builder, loc, activations({config.hiddenSize}), *wpe, positions);
+    hidden = llm::AddOp::create(builder, loc, hidden, placed);
+  }
 
   for (int64_t layer = 0; layer < config.numLayers; ++layer)
-    if (llvm::Error err = buildLayer(layer, hidden, cache))
+    if (llvm::Error err = isGPT2() ? buildGPT2Layer(layer, hidden, cache)
+                                   : buildLayer(layer, hidden, cache))
       return err;
 
-  auto normed = rmsNorm(hidden, "model.norm.weight");
+  auto normed = isGPT2() ? layerNorm(hidden, "transformer.ln_f")
+                         : rmsNorm(hidden, "model.norm.weight");
   if (!normed)
     return normed.takeError();
   Value head = *table;

@@ -9,6 +9,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <cstring>
+
 using namespace llvm;
 
 namespace llmc {
@@ -106,7 +108,31 @@ const SafetensorsTensor *HFCheckpoint::lookup(StringRef name) const {
 Expected<ArrayRef<uint8_t>> HFCheckpoint::getTensorBytes(StringRef name) const {
   if (const SafetensorsTensor *tensor = lookup(name))
     return tensor->data;
-  return fileError(weightsPath, "missing tensor '" + name + "'");
+  StringRef base = name;
+  const SafetensorsTensor *tensor = nullptr;
+  if (base.consume_back(kTransposedSuffix))
+    tensor = lookup(base);
+  if (!tensor)
+    return fileError(weightsPath, "missing tensor '" + name + "'");
+  auto it = transposes.find(name);
+  if (it != transposes.end())
+    return ArrayRef<uint8_t>(it->second);
+  uint64_t size = getElementSize(tensor->dtype);
+  if (tensor->shape.size() != 2 || !size ||
+      uint64_t(tensor->shape[0]) * uint64_t(tensor->shape[1]) * size !=
+          tensor->data.size())
+    return fileError(getFileOf(base),
+                     "tensor '" + base + "' cannot be transposed");
+  uint64_t rows = tensor->shape[0], cols = tensor->shape[1];
+  std::vector<uint8_t> out(tensor->data.size());
+  const uint8_t *in = tensor->data.data();
+  for (uint64_t r = 0; r < rows; ++r)
+    for (uint64_t c = 0; c < cols; ++c)
+      std::memcpy(out.data() + (c * rows + r) * size,
+                  in + (r * cols + c) * size, size);
+  release(tensor->data);
+  return ArrayRef<uint8_t>(
+      transposes.insert({name, std::move(out)}).first->second);
 }
 
 void HFCheckpoint::release(ArrayRef<uint8_t> bytes) const {

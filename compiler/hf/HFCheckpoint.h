@@ -38,6 +38,13 @@ public:
   /// Where tensors are looked up, for "missing tensor" messages.
   llvm::StringRef getWeightsPath() const { return weightsPath; }
 
+  /// The name under which getTensorBytes serves the transpose of 2-D
+  /// tensor `name` (GPT-2 stores its projections as [in, out]).
+  static std::string getTransposedName(llvm::StringRef name) {
+    return (name + kTransposedSuffix).str();
+  }
+  static constexpr llvm::StringLiteral kTransposedSuffix = "@transposed";
+
   llvm::Expected<llvm::ArrayRef<uint8_t>>
   getTensorBytes(llvm::StringRef name) const override;
   void release(llvm::ArrayRef<uint8_t> bytes) const override;
@@ -50,6 +57,8 @@ private:
   HFConfig config;
   std::vector<std::unique_ptr<SafetensorsFile>> shards;
   llvm::StringMap<const SafetensorsFile *> owner;
+  /// Transposes served so far, by their served name.
+  mutable llvm::StringMap<std::vector<uint8_t>> transposes;
 };
 
 } // namespace llmc

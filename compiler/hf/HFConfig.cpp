@@ -7,12 +7,15 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <limits>
+
 using namespace llvm;
 
 namespace llmc {
 
 StringRef getSupportedHFArchitectures() {
-  return "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM";
+  return "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, "
+         "GPT2LMHeadModel";
 }
 
 namespace {
@@ -87,6 +90,16 @@ public:
     return Error::success();
   }
 
+  Error string(StringRef key, std::string &out) {
+    if (!has(key))
+      return Error::success();
+    std::optional<StringRef> v = object.get(key)->getAsString();
+    if (!v)
+      return fileError(path, "'" + key + "' must be a string");
+    out = v->str();
+    return Error::success();
+  }
+
   bool has(StringRef key) const {
     const json::Value *value = object.get(key);
     return value && value->kind() != json::Value::Null;
@@ -97,6 +110,94 @@ private:
   const json::Object &object;
 };
 } // namespace
+
+/// Every size positive.
+static Error checkPositive(StringRef path,
+                           ArrayRef<std::pair<const char *, int64_t>> sizes) {
+  for (const auto &[key, value] : sizes)
+    if (value <= 0)
+      return fileError(path, "'" + Twine(key) + "' must be positive, got " +
+                                 Twine(value));
+  return Error::success();
+}
+
+/// GPT-2's config.json (transformers' GPT2Config names and defaults).
+static Expected<HFConfig> parseGPT2(StringRef path, ConfigReader &read,
+                                    HFConfig config) {
+  config.family = DecoderFamily::GPT2;
+  config.tieWordEmbeddings = true;
+  config.qkvBias = config.outputBias = true;
+  config.ropeTheta = 0;
+  config.normEps = 1e-5;
+  if (Error err = read.integer("vocab_size", config.vocabSize, true))
+    return std::move(err);
+  if (Error err = read.integer("n_embd", config.hiddenSize, true))
+    return std::move(err);
+  if (Error err = read.integer("n_layer", config.numLayers, true))
+    return std::move(err);
+  if (Error err = read.integer("n_head", config.numHeads, true))
+    return std::move(err);
+  if (Error err =
+          read.integer("n_positions", config.maxPositionEmbeddings, true))
+    return std::move(err);
+  config.intermediateSize = 4 * config.hiddenSize;
+  if (Error err = read.integer("n_inner", config.intermediateSize, false))
+    return std::move(err);
+  if (Error err = read.number("layer_norm_epsilon", config.normEps))
+    return std::move(err);
+  if (Error err = read.boolean("tie_word_embeddings", config.tieWordEmbeddings))
+    return std::move(err);
+  if (Error err = read.optionalInteger("bos_token_id", config.bosTokenId))
+    return std::move(err);
+  if (Error err = read.integerList("eos_token_id", config.eosTokenIds))
+    return std::move(err);
+  std::string activation = "gelu_new";
+  if (Error err = read.string("activation_function", activation))
+    return std::move(err);
+  if (activation == "gelu_new" || activation == "gelu_pytorch_tanh" ||
+      activation == "gelu_fast")
+    config.geluTanh = true;
+  else if (activation == "gelu")
+    config.geluTanh = false;
+  else
+    return fileError(path, "unsupported 'activation_function' \"" + activation +
+                               "\" (expected gelu_new, gelu_pytorch_tanh, "
+                               "gelu_fast or gelu)");
+  // Variants of the attention the builder does not write.
+  bool scaleWeights = true;
+  if (Error err = read.boolean("scale_attn_weights", scaleWeights))
+    return std::move(err);
+  if (!scaleWeights)
+    return fileError(path, "'scale_attn_weights': false is not supported");
+  for (const char *key : {"scale_attn_by_inverse_layer_idx",
+                          "reorder_and_upcast_attn", "add_cross_attention"}) {
+    bool on = false;
+    if (Error err = read.boolean(key, on))
+      return std::move(err);
+    if (on)
+      return fileError(path, "'" + Twine(key) + "': true is not supported");
+  }
+  if (Error err =
+          checkPositive(path, {{"vocab_size", config.vocabSize},
+                               {"n_embd", config.hiddenSize},
+                               {"n_inner", config.intermediateSize},
+                               {"n_layer", config.numLayers},
+                               {"n_head", config.numHeads},
+                               {"n_positions", config.maxPositionEmbeddings}}))
+    return std::move(err);
+  if (config.hiddenSize % config.numHeads != 0)
+    return fileError(path, "n_embd (" + Twine(config.hiddenSize) +
+                               ") must be a multiple of n_head (" +
+                               Twine(config.numHeads) + ")");
+  // The fused projection is 3 * n_embd wide.
+  if (config.hiddenSize > std::numeric_limits<int64_t>::max() / 4)
+    return fileError(path, "'n_embd' is too large");
+  config.numKvHeads = config.numHeads;
+  config.headDim = config.hiddenSize / config.numHeads;
+  if (!(config.normEps > 0))
+    return fileError(path, "'layer_norm_epsilon' must be positive");
+  return config;
+}
 
 Expected<HFConfig> parseHFConfig(StringRef path) {
   if (Error err = checkRegularFile(path))
@@ -126,12 +227,14 @@ Expected<HFConfig> parseHFConfigText(StringRef path, StringRef text) {
   bool isLlama = arch == "LlamaForCausalLM";
   bool isMistral = arch == "MistralForCausalLM";
   bool isQwen2 = arch == "Qwen2ForCausalLM";
+  ConfigReader read(path, *object);
+  if (arch == "GPT2LMHeadModel")
+    return parseGPT2(path, read, std::move(config));
   if (!isLlama && !isMistral && !isQwen2)
     return fileError(
         path, "unsupported architecture '" + arch +
                   "' (supported: " + getSupportedHFArchitectures() + ")");
 
-  ConfigReader read(path, *object);
   if (Error err = read.integer("vocab_size", config.vocabSize, true))
     return std::move(err);
   if (Error err = read.integer("hidden_size", config.hiddenSize, true))
@@ -153,7 +256,7 @@ Expected<HFConfig> parseHFConfigText(StringRef path, StringRef text) {
     config.headDim = config.hiddenSize / config.numHeads;
   if (Error err = read.integer("head_dim", config.headDim, false))
     return std::move(err);
-  if (Error err = read.number("rms_norm_eps", config.rmsNormEps))
+  if (Error err = read.number("rms_norm_eps", config.normEps))
     return std::move(err);
   if (Error err = read.number("rope_theta", config.ropeTheta))
     return std::move(err);
@@ -225,7 +328,7 @@ Expected<HFConfig> parseHFConfigText(StringRef path, StringRef text) {
   if (config.headDim % 2 != 0)
     return fileError(path, "head_dim (" + Twine(config.headDim) +
                                ") must be even for rotary embeddings");
-  if (config.rmsNormEps <= 0 || config.ropeTheta <= 0)
+  if (config.normEps <= 0 || config.ropeTheta <= 0)
     return fileError(path, "'rms_norm_eps' and 'rope_theta' must be positive");
   if (config.slidingWindow && *config.slidingWindow <= 0)
     return fileError(path, "'sliding_window' must be positive");

@@ -18,9 +18,20 @@
 
 namespace llmc {
 
+/// The two decoder layouts the builder knows.
+enum class DecoderFamily {
+  /// Llama, Mistral, Qwen2: RMSNorm, rotary positions, separate q/k/v
+  /// projections, a SwiGLU MLP.
+  Llama,
+  /// GPT-2: LayerNorm with biases, learned position embeddings, one fused
+  /// q/k/v projection, a GELU MLP, biases on every projection, a tied head.
+  GPT2,
+};
+
 struct HFConfig {
   /// `architectures[0]`, e.g. "LlamaForCausalLM".
   std::string architecture;
+  DecoderFamily family = DecoderFamily::Llama;
   int64_t vocabSize = 0;
   int64_t hiddenSize = 0;
   int64_t intermediateSize = 0;
@@ -29,7 +40,10 @@ struct HFConfig {
   int64_t numKvHeads = 0;
   int64_t headDim = 0;
   int64_t maxPositionEmbeddings = 0;
-  double rmsNormEps = 1e-6;
+  /// The norms' epsilon (RMSNorm's for Llama, LayerNorm's for GPT-2).
+  double normEps = 1e-6;
+  /// GPT-2: GELU with the tanh approximation ("gelu_new") or exact ("gelu").
+  bool geluTanh = true;
   double ropeTheta = 10000.0;
   bool tieWordEmbeddings = false;
   /// Biases on the q/k/v projections (Qwen2 always, Llama's attention_bias).

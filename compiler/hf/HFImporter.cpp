@@ -12,6 +12,8 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cstring>
+
 using namespace mlir;
 using llvm::Twine;
 
@@ -43,16 +45,35 @@ llvm::Expected<DecoderWeight> CheckpointWeights::lookup(llvm::StringRef role,
                                                         MLIRContext *context) {
   std::string name = role.str();
   Builder builder(context);
-  used.insert(name);
   const SafetensorsTensor *tensor = checkpoint.lookup(name);
+  // OpenAI's GPT-2 checkpoints name the transformer's tensors without the
+  // "transformer." of GPT2LMHeadModel.
+  if (!tensor && config.family == DecoderFamily::GPT2 &&
+      role.starts_with("transformer.")) {
+    if (const SafetensorsTensor *bare =
+            checkpoint.lookup(role.drop_front(strlen("transformer.")))) {
+      tensor = bare;
+      name = role.drop_front(strlen("transformer.")).str();
+    }
+  }
+  used.insert(name);
   if (!tensor)
     return fileError(checkpoint.getWeightsPath(), "missing tensor '" + name +
                                                       "' required by " +
                                                       config.architecture);
   StringRef file = checkpoint.getFileOf(name);
-  if (ArrayRef<int64_t>(tensor->shape) != shape) {
+  // GPT-2's projections are Conv1D layers, stored [in, out]: served
+  // transposed, as the [out, in] of llm.linear.
+  bool conv1D =
+      config.family == DecoderFamily::GPT2 &&
+      (role.ends_with(".c_attn.weight") || role.ends_with(".c_proj.weight") ||
+       role.ends_with(".c_fc.weight"));
+  SmallVector<int64_t> stored(shape);
+  if (conv1D)
+    std::reverse(stored.begin(), stored.end());
+  if (ArrayRef<int64_t>(tensor->shape) != ArrayRef<int64_t>(stored)) {
     std::string expected, got;
-    for (int64_t d : shape)
+    for (int64_t d : stored)
       expected += (expected.empty() ? "" : ", ") + std::to_string(d);
     for (int64_t d : tensor->shape)
       got += (got.empty() ? "" : ", ") + std::to_string(d);
@@ -76,6 +97,8 @@ llvm::Expected<DecoderWeight> CheckpointWeights::lookup(llvm::StringRef role,
                                toString(tensor->dtype) +
                                ", expected F32, F16 or BF16");
   }
+  if (conv1D)
+    name = HFCheckpoint::getTransposedName(name);
   return DecoderWeight{name, elementType};
 }
 
@@ -84,7 +107,11 @@ llvm::Error CheckpointWeights::checkAllTensorsUsed() const {
   for (const std::string &name : checkpoint.getTensorNames()) {
     // Buffers older exports saved (recomputed from rope_theta), and the LM
     // head a tied model takes from the embedding, as transformers does.
-    if (used.contains(name) ||
+    // GPT-2's causal-mask buffers likewise.
+    bool gpt2Buffer = config.family == DecoderFamily::GPT2 &&
+                      (StringRef(name).ends_with(".attn.bias") ||
+                       StringRef(name).ends_with(".attn.masked_bias"));
+    if (used.contains(name) || gpt2Buffer ||
         StringRef(name).ends_with(".rotary_emb.inv_freq") ||
         (name == "lm_head.weight" && config.tieWordEmbeddings))
       continue;

@@ -1105,7 +1105,7 @@ Expected<RecognizedDecoder> Recognizer::run() {
   auto finalNorm = matchNorm(head->input);
   if (!finalNorm)
     return finalNorm.takeError();
-  config.rmsNormEps = shortestDecimal(float(finalNorm->epsilon));
+  config.normEps = shortestDecimal(float(finalNorm->epsilon));
   d.weights["model.norm.weight"] = {finalNorm->weight, false};
   int64_t vocab = head->shape[1], hidden = head->shape[0];
 
@@ -1269,10 +1269,10 @@ Expected<RecognizedDecoder> Recognizer::run() {
     config.ropeTheta = roundFigure(att.theta, 1e-6);
     if (std::fabs(att.scale * std::sqrt(double(att.headDim)) - 1) > 1e-5)
       return fail(l.o.input, "expected the attention scale 1/sqrt(head_dim)");
-    if (std::fabs(l.in.epsilon - config.rmsNormEps) >
-            1e-3 * config.rmsNormEps ||
-        std::fabs(l.post.epsilon - config.rmsNormEps) >
-            1e-3 * config.rmsNormEps)
+    if (std::fabs(l.in.epsilon - config.normEps) >
+            1e-3 * config.normEps ||
+        std::fabs(l.post.epsilon - config.normEps) >
+            1e-3 * config.normEps)
       return fail(l.q.input, "expected one RMSNorm epsilon");
     int64_t qDim = config.numHeads * att.headDim,
             kvDim = config.numKvHeads * att.headDim;

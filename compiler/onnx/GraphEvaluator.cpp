@@ -98,6 +98,10 @@ Expected<Tensor> decode(const OnnxModel &model,
   t.shape = data->shape;
   auto count = countOf(t.shape);
   unsigned size = getOnnxElementSize(t.dataType);
+  // Too large to hold as doubles: its shape still serves Shape and the
+  // shape propagation below.
+  if (!count && size && llvm::all_of(t.shape, [](int64_t d) { return d >= 0; }))
+    return t;
   if (!count || !size || data->bytes.size() != uint64_t(*count) * size)
     return createStringError(inconvertibleErrorCode(),
                              "tensor '" + proto.name() + "' is too large");
@@ -259,6 +263,239 @@ GraphEvaluator::GraphEvaluator(const OnnxModel &model) : model(model) {
       producers[node.output(i)] = {&node, i};
 }
 
+/// Whether `t` holds its values (not only its shape).
+bool hasValues(const Tensor &t) {
+  return countOf(t.shape) == int64_t(t.values.size());
+}
+
+/// Numpy broadcasting of two shapes.
+std::optional<std::vector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
+                                                    ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  std::vector<int64_t> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (x != y && x != 1 && y != 1)
+      return std::nullopt;
+    out[i] = x == 1 ? y : x;
+  }
+  return out;
+}
+
+/// The result shape of `node` (output `output`) when some input is known
+/// by its shape alone: the values a mask reads are shapes of activations
+/// (scores, hidden states), whose values only the run time knows. Values
+/// that shapes depend on (a Reshape's target, Gather's indices, Split's
+/// sizes) must be known.
+std::optional<Tensor> propagateShape(const Node &node, int output,
+                                     const std::vector<Tensor> &in) {
+  const std::string &op = node.op_type();
+  Tensor t;
+  t.dataType = in.empty() ? 0 : in[0].dataType;
+  auto valued = [&](size_t i) { return i < in.size() && hasValues(in[i]); };
+  auto axisOf = [&](int64_t axis, int64_t rank) -> std::optional<int64_t> {
+    axis = axis < 0 ? axis + rank : axis;
+    if (axis < 0 || axis >= rank)
+      return std::nullopt;
+    return axis;
+  };
+  if (output != 0 && op != "Split")
+    return std::nullopt;
+  static const char *sameShape[] = {
+      "Identity", "Cast",    "Relu",       "Tanh",
+      "Erf",      "Sqrt",    "Sigmoid",    "Exp",
+      "Neg",      "Softmax", "Reciprocal", "LayerNormalization"};
+  if (llvm::is_contained(sameShape, StringRef(op)) && !in.empty()) {
+    t.shape = in[0].shape;
+    if (op == "Cast")
+      t.dataType = int32_t(attrInt(node, "to").value_or(0));
+    return t;
+  }
+  static const char *broadcasting[] = {"Add", "Sub", "Mul",   "Div",  "Pow",
+                                       "Max", "Min", "Where", "Equal"};
+  if (llvm::is_contained(broadcasting, StringRef(op)) && !in.empty()) {
+    std::vector<int64_t> shape = in[0].shape;
+    for (size_t i = 1; i < in.size(); ++i) {
+      auto b = broadcastShapes(shape, in[i].shape);
+      if (!b)
+        return std::nullopt;
+      shape = *b;
+    }
+    t.shape = shape;
+    if (op == "Where" && in.size() > 1)
+      t.dataType = in[1].dataType;
+    if (op == "Equal")
+      t.dataType = onnx::TensorProto::BOOL;
+    return t;
+  }
+  if ((op == "ReduceMean" || op == "ReduceSum") && !in.empty()) {
+    std::vector<int64_t> axes;
+    if (auto a = attrInts(node, "axes"))
+      axes = *a;
+    else if (valued(1))
+      for (double v : in[1].values)
+        axes.push_back(int64_t(v));
+    int64_t rank = in[0].rank();
+    std::vector<bool> reduced(rank, axes.empty());
+    for (int64_t a : axes) {
+      auto axis = axisOf(a, rank);
+      if (!axis)
+        return std::nullopt;
+      reduced[*axis] = true;
+    }
+    bool keep = attrInt(node, "keepdims").value_or(1);
+    for (int64_t i = 0; i < rank; ++i)
+      if (!reduced[i])
+        t.shape.push_back(in[0].shape[i]);
+      else if (keep)
+        t.shape.push_back(1);
+    return t;
+  }
+  if (op == "MatMul" && in.size() == 2 && in[0].rank() >= 2 &&
+      in[1].rank() >= 2) {
+    ArrayRef<int64_t> a = in[0].shape, b = in[1].shape;
+    if (a.back() != b[b.size() - 2])
+      return std::nullopt;
+    auto batch = broadcastShapes(a.drop_back(2), b.drop_back(2));
+    if (!batch)
+      return std::nullopt;
+    t.shape = *batch;
+    t.shape.push_back(a[a.size() - 2]);
+    t.shape.push_back(b.back());
+    return t;
+  }
+  if (op == "Gemm" && in.size() >= 2 && in[0].rank() == 2 &&
+      in[1].rank() == 2) {
+    bool ta = attrInt(node, "transA").value_or(0),
+         tb = attrInt(node, "transB").value_or(0);
+    t.shape = {in[0].shape[ta ? 1 : 0], in[1].shape[tb ? 0 : 1]};
+    return t;
+  }
+  if (op == "Transpose" && in.size() == 1) {
+    int64_t rank = in[0].rank();
+    std::vector<int64_t> perm;
+    if (auto p = attrInts(node, "perm"))
+      perm = *p;
+    else
+      for (int64_t i = rank - 1; i >= 0; --i)
+        perm.push_back(i);
+    if (int64_t(perm.size()) != rank)
+      return std::nullopt;
+    for (int64_t p : perm) {
+      if (p < 0 || p >= rank)
+        return std::nullopt;
+      t.shape.push_back(in[0].shape[p]);
+    }
+    return t;
+  }
+  if (op == "Gather" && in.size() == 2) {
+    auto axis = axisOf(attrInt(node, "axis").value_or(0), in[0].rank());
+    if (!axis)
+      return std::nullopt;
+    ArrayRef<int64_t> data = in[0].shape;
+    t.shape.assign(data.begin(), data.begin() + *axis);
+    t.shape.insert(t.shape.end(), in[1].shape.begin(), in[1].shape.end());
+    t.shape.insert(t.shape.end(), data.begin() + *axis + 1, data.end());
+    return t;
+  }
+  if (op == "Concat" && !in.empty()) {
+    auto axis = axisOf(attrInt(node, "axis").value_or(0), in[0].rank());
+    if (!axis)
+      return std::nullopt;
+    t.shape = in[0].shape;
+    for (size_t i = 1; i < in.size(); ++i) {
+      if (in[i].rank() != in[0].rank())
+        return std::nullopt;
+      t.shape[*axis] += in[i].shape[*axis];
+    }
+    return t;
+  }
+  if (op == "Split" && !in.empty()) {
+    auto axis = axisOf(attrInt(node, "axis").value_or(0), in[0].rank());
+    if (!axis)
+      return std::nullopt;
+    std::vector<int64_t> sizes;
+    if (auto split = attrInts(node, "split"))
+      sizes = *split;
+    else if (valued(1))
+      for (double v : in[1].values)
+        sizes.push_back(int64_t(v));
+    else if (node.output_size() > 0 &&
+             in[0].shape[*axis] % node.output_size() == 0)
+      sizes.assign(node.output_size(), in[0].shape[*axis] / node.output_size());
+    if (output >= int(sizes.size()))
+      return std::nullopt;
+    t.shape = in[0].shape;
+    t.shape[*axis] = sizes[output];
+    return t;
+  }
+  if (op == "Reshape" && in.size() == 2 && valued(1)) {
+    int64_t known = 1, infer = -1;
+    for (size_t i = 0; i < in[1].values.size(); ++i) {
+      int64_t d = int64_t(in[1].values[i]);
+      if (d == 0 && !attrInt(node, "allowzero").value_or(0)) {
+        if (i >= in[0].shape.size())
+          return std::nullopt;
+        d = in[0].shape[i];
+      }
+      if (d == -1) {
+        if (infer >= 0)
+          return std::nullopt;
+        infer = int64_t(i);
+      } else if (d < 0) {
+        return std::nullopt;
+      } else {
+        known *= d;
+      }
+      t.shape.push_back(d);
+    }
+    int64_t total = 1;
+    for (int64_t d : in[0].shape)
+      total *= d;
+    if (infer >= 0) {
+      if (known == 0 || total % known)
+        return std::nullopt;
+      t.shape[infer] = total / known;
+    }
+    return t;
+  }
+  if ((op == "Unsqueeze" || op == "Squeeze") && !in.empty()) {
+    std::vector<int64_t> axes;
+    if (auto a = attrInts(node, "axes"))
+      axes = *a;
+    else if (valued(1))
+      for (double v : in[1].values)
+        axes.push_back(int64_t(v));
+    if (op == "Unsqueeze") {
+      int64_t rank = in[0].rank() + int64_t(axes.size());
+      std::vector<bool> inserted(rank);
+      for (int64_t a : axes) {
+        auto axis = axisOf(a, rank);
+        if (!axis)
+          return std::nullopt;
+        inserted[*axis] = true;
+      }
+      size_t next = 0;
+      for (int64_t i = 0; i < rank; ++i)
+        t.shape.push_back(inserted[i] ? 1 : in[0].shape[next++]);
+      return t;
+    }
+    std::vector<bool> removed(in[0].rank());
+    for (int64_t a : axes) {
+      auto axis = axisOf(a, in[0].rank());
+      if (!axis || in[0].shape[*axis] != 1)
+        return std::nullopt;
+      removed[*axis] = true;
+    }
+    for (int64_t i = 0; i < in[0].rank(); ++i)
+      if (axes.empty() ? in[0].shape[i] != 1 : !removed[i])
+        t.shape.push_back(in[0].shape[i]);
+    return t;
+  }
+  return std::nullopt;
+}
+
 void GraphEvaluator::bind(StringRef name, EvaluatedTensor tensor) {
   known[name] = std::move(tensor);
 }
@@ -298,7 +535,7 @@ GraphEvaluator::evaluateNode(const Node &node, int output, unsigned depth) {
   };
   if (!node.domain().empty() && node.domain() != "ai.onnx")
     return fail("not evaluated (a " + node.domain() + " op)");
-  if (output != 0)
+  if (output != 0 && op != "Split")
     return fail("only first outputs are evaluated");
   std::vector<Tensor> in;
   std::vector<bool> present;
@@ -311,12 +548,20 @@ GraphEvaluator::evaluateNode(const Node &node, int output, unsigned depth) {
     auto t = evaluate(name, depth + 1);
     if (!t)
       return t.takeError();
-    // Inputs bound by shape alone (past keys) serve Shape only.
-    if (op != "Shape" && countOf(t->shape) != int64_t(t->values.size()))
-      return fail("reads the values of '" + name +
-                  "', which only the run time knows");
     in.push_back(std::move(*t));
   }
+  // Inputs known by their shape alone (past keys, activations) serve Shape
+  // and ops whose result shape follows from theirs.
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (!present[i] || op == "Shape" || hasValues(in[i]))
+      continue;
+    if (std::optional<Tensor> shaped = propagateShape(node, output, in))
+      return std::move(*shaped);
+    return fail("reads the values of '" + node.input(i) +
+                "', which only the run time knows");
+  }
+  if (output != 0 && op != "Split")
+    return fail("only first outputs are evaluated");
   auto need = [&](size_t n) -> Error {
     if (in.size() < n)
       return fail("expected " + Twine(n) + " inputs");
@@ -410,6 +655,8 @@ GraphEvaluator::evaluateNode(const Node &node, int output, unsigned depth) {
         },
         false);
   }
+  if (op == "Pow")
+    return binary([](double a, double b) { return std::pow(a, b); }, false);
   if (op == "Max")
     return binary([](double a, double b) { return std::max(a, b); }, false);
   if (op == "Min")
@@ -430,6 +677,23 @@ GraphEvaluator::evaluateNode(const Node &node, int output, unsigned depth) {
     return binary([](double a, double b) { return double(a || b); }, true);
   if (op == "Xor")
     return binary([](double a, double b) { return double(!a != !b); }, true);
+  // Activations written out (GELU's tanh or erf form), in doubles.
+  if (op == "Tanh" || op == "Erf" || op == "Sqrt" || op == "Sigmoid" ||
+      op == "Exp" || op == "Reciprocal") {
+    if (Error err = need(1))
+      return std::move(err);
+    if (isInteger(in[0].dataType))
+      return fail("expected a floating-point input");
+    Tensor t = in[0];
+    for (double &v : t.values)
+      v = op == "Tanh"      ? std::tanh(v)
+          : op == "Erf"     ? std::erf(v)
+          : op == "Sqrt"    ? std::sqrt(v)
+          : op == "Sigmoid" ? 1.0 / (1.0 + std::exp(-v))
+          : op == "Exp"     ? std::exp(v)
+                            : 1.0 / v;
+    return t;
+  }
   if (op == "Not" || op == "Neg") {
     if (Error err = need(1))
       return std::move(err);
@@ -752,6 +1016,10 @@ GraphEvaluator::evaluateNode(const Node &node, int output, unsigned depth) {
     }
     return t;
   }
+  // An op whose values are not computed here (MatMul, ReduceMean, ...):
+  // its shape may still be all a mask needs.
+  if (std::optional<Tensor> shaped = propagateShape(node, output, in))
+    return std::move(*shaped);
   return fail("not evaluated at compile time");
 }
 

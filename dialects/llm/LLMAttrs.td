@@ -23,4 +23,20 @@ def LLM_RopeStyleAttr : EnumAttr<LLM_Dialect, LLM_RopeStyle, "rope_style"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+// How llm.gelu computes the Gaussian CDF.
+def LLM_GeluApproximationNone : I32EnumAttrCase<"None", 0, "none">;
+def LLM_GeluApproximationTanh : I32EnumAttrCase<"Tanh", 1, "tanh">;
+def LLM_GeluApproximation : I32EnumAttr<"GeluApproximation",
+    "GELU approximation", [LLM_GeluApproximationNone,
+                           LLM_GeluApproximationTanh]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::llmc::llm";
+}
+def LLM_GeluApproximationAttr
+    : EnumAttr<LLM_Dialect, LLM_GeluApproximation, "gelu_approximation"> {
+  let summary = "none (exact, with erf; PyTorch's default) or tanh (GPT-2's "
+                "gelu_new)";
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // LLMC_DIALECTS_LLM_LLMATTRS_TD

@@ -221,6 +221,31 @@ LogicalResult RmsNormOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// LayerNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LayerNormOp::verify() {
+  auto input = getInput().getType();
+  if (getEpsilon().convertToDouble() <= 0.0)
+    return emitOpError() << "expects a positive epsilon, got "
+                         << getEpsilon().convertToDouble();
+  if (input.getRank() < 1)
+    return emitOpError("expects an input of rank at least 1");
+  if (input.getShape() != getResult().getType().getShape())
+    return emitOpError() << "expects the result shape to match the input, got "
+                         << getResult().getType() << " for " << input;
+  int64_t width = input.getDimSize(input.getRank() - 1);
+  for (auto [value, what] : {std::pair{getWeight(), "the weight"},
+                             std::pair{getBias(), "the bias"}}) {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (failed(expectRank(*this, type, 1, what)) ||
+        failed(expectDim(*this, type, 0, width, what)))
+      return failure();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // RotaryEmbeddingOp
 //===----------------------------------------------------------------------===//
 

@@ -190,6 +190,46 @@ def LLM_RmsNormOp : LLM_Op<"rms_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
+def LLM_LayerNormOp : LLM_Op<"layer_norm", [Pure]> {
+  let summary = "Layer normalization with a weight and a bias";
+  let description = [{
+    `result = (input - mean) / sqrt(var + epsilon) * weight + bias`, the
+    mean and the (biased) variance taken over the last dimension: GPT-2's
+    and PyTorch's `nn.LayerNorm`.
+
+    Example:
+    ```mlir
+    %n = llm.layer_norm %x, %w, %b {epsilon = 1.0e-05 : f64}
+        : (tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$input, LLM_FloatTensor:$weight,
+                       LLM_FloatTensor:$bias, F64Attr:$epsilon);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_GeluOp : LLM_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+  let summary = "x * Phi(x), elementwise: the MLP activation of GPT-2";
+  let description = [{
+    `none`: `0.5 * x * (1 + erf(x / sqrt(2)))`; `tanh`:
+    `0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))`.
+
+    Example:
+    ```mlir
+    %g = llm.gelu %x {approximation = #llm.gelu_approximation<tanh>}
+        : tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$input,
+                       LLM_GeluApproximationAttr:$approximation);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
 def LLM_SiluOp : LLM_Op<"silu", [Pure, SameOperandsAndResultType]> {
   let summary = "x * sigmoid(x), elementwise";
   let arguments = (ins LLM_FloatTensor:$input);

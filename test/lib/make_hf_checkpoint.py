@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Writes a random-weight Hugging Face checkpoint (config.json + safetensors).
 
-Covers the layouts the HF frontend must read: Llama, Mistral (sliding window)
-and Qwen2 (q/k/v biases); MHA, GQA and MQA head counts; f32, f16 and bf16
+Covers the layouts the HF frontend must read: Llama, Mistral (sliding window),
+Qwen2 (q/k/v biases) and GPT-2 (--arch gpt2: LayerNorm, learned positions,
+Conv1D projections, GELU; --hidden/--intermediate/--heads/--layers/--context
+as n_embd/n_inner/n_head/n_layer/n_positions); MHA, GQA and MQA head counts; f32, f16 and bf16
 storage; one model.safetensors or shards with model.safetensors.index.json.
 Weights are drawn from a fixed seed, so a checkpoint is reproducible and a
 reference implementation can recompute its logits.
@@ -24,6 +26,7 @@ ARCHITECTURES = {
     "llama": ("LlamaForCausalLM", "llama"),
     "mistral": ("MistralForCausalLM", "mistral"),
     "qwen2": ("Qwen2ForCausalLM", "qwen2"),
+    "gpt2": ("GPT2LMHeadModel", "gpt2"),
 }
 
 
@@ -97,6 +100,38 @@ def make_weights(cfg, rng, tied):
     return w
 
 
+def make_gpt2_weights(cfg, rng, bare):
+    """GPT-2's tensors: Conv1D projections stored [in, out]; the causal-mask
+    buffers old checkpoints carry. `bare`: OpenAI's names, without the
+    "transformer." prefix."""
+    h, inner, v = cfg["n_embd"], cfg["n_inner"], cfg["vocab_size"]
+    pre = "" if bare else "transformer."
+
+    def conv(in_dim, out_dim):
+        return rng.standard_normal((in_dim, out_dim)).astype(np.float32) / np.sqrt(in_dim)
+
+    def vec(n, base):
+        return (base + 0.1 * rng.standard_normal(n)).astype(np.float32)
+
+    w = {pre + "wte.weight": rng.standard_normal((v, h)).astype(np.float32),
+         pre + "wpe.weight": (0.5 * rng.standard_normal((cfg["n_positions"], h))).astype(np.float32)}
+    for i in range(cfg["n_layer"]):
+        p = f"{pre}h.{i}."
+        w[p + "ln_1.weight"], w[p + "ln_1.bias"] = vec(h, 1.0), vec(h, 0.0)
+        w[p + "attn.c_attn.weight"], w[p + "attn.c_attn.bias"] = conv(h, 3 * h), vec(3 * h, 0)
+        w[p + "attn.c_proj.weight"], w[p + "attn.c_proj.bias"] = conv(h, h), vec(h, 0)
+        w[p + "ln_2.weight"], w[p + "ln_2.bias"] = vec(h, 1.0), vec(h, 0.0)
+        w[p + "mlp.c_fc.weight"], w[p + "mlp.c_fc.bias"] = conv(h, inner), vec(inner, 0)
+        w[p + "mlp.c_proj.weight"], w[p + "mlp.c_proj.bias"] = conv(inner, h), vec(h, 0)
+        if bare:  # the causal-mask buffer old checkpoints saved
+            n = cfg["n_positions"]
+            w[p + "attn.bias"] = np.tril(np.ones((n, n), np.float32)).reshape(1, 1, n, n)
+    w[pre + "ln_f.weight"], w[pre + "ln_f.bias"] = vec(h, 1.0), vec(h, 0.0)
+    if not cfg["tie_word_embeddings"]:
+        w["lm_head.weight"] = rng.standard_normal((v, h)).astype(np.float32) / np.sqrt(h)
+    return w
+
+
 def parse_value(text):
     try:
         return json.loads(text)
@@ -120,6 +155,9 @@ def main():
     ap.add_argument("--rope-theta", type=float, default=10000.0)
     ap.add_argument("--sliding-window", type=int, default=0)
     ap.add_argument("--tied", action="store_true")
+    ap.add_argument("--gelu", default="gelu_new", help="GPT-2's activation_function")
+    ap.add_argument("--bare-names", action="store_true",
+                    help="GPT-2: OpenAI's tensor names (no 'transformer.')")
     ap.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32")
     ap.add_argument("--shards", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
@@ -158,8 +196,18 @@ def main():
     if args.arch == "qwen2":
         cfg["use_sliding_window"] = False
         cfg["sliding_window"] = args.context
+    if args.arch == "gpt2":
+        cfg = {"architectures": [arch], "model_type": model_type,
+               "vocab_size": args.vocab, "n_embd": args.hidden, "n_inner": args.intermediate,
+               "n_layer": args.layers, "n_head": args.heads, "n_positions": args.context,
+               "layer_norm_epsilon": 1e-5, "activation_function": args.gelu,
+               "tie_word_embeddings": True, "bos_token_id": 1, "eos_token_id": 2,
+               "torch_dtype": cfg["torch_dtype"]}
     rng = np.random.default_rng(args.seed)
-    weights = make_weights(cfg, rng, args.tied)
+    if args.arch == "gpt2":
+        weights = make_gpt2_weights(cfg, rng, args.bare_names)
+    else:
+        weights = make_weights(cfg, rng, args.tied)
     for item in args.set:
         key, value = item.split("=", 1)
         cfg[key] = parse_value(value)

@@ -19,6 +19,8 @@ RoPE uses the rotate_half convention; GQA maps query head h to kv head
 h // (num_attention_heads / num_key_value_heads); Mistral's sliding window
 lets query i see key j iff i - window < j <= i; Qwen2 adds q/k/v biases.
 
+GPT-2 (model_type "gpt2") follows modeling_gpt2 in gpt2_forward below.
+
 Usage from a test:
   import torch_reference
   model = torch_reference.load("path/to/checkpoint")
@@ -79,7 +81,7 @@ def load(checkpoint_dir):
         weights.update(read_safetensors(os.path.join(checkpoint_dir, name)))
     if config.get("rope_scaling"):
         raise NotImplementedError("rope_scaling is not supported")
-    if config.get("hidden_act", "silu") != "silu":
+    if config.get("model_type") != "gpt2" and config.get("hidden_act", "silu") != "silu":
         raise NotImplementedError(f"hidden_act {config['hidden_act']}")
     return {"config": config, "weights": weights}
 
@@ -135,9 +137,51 @@ def linear(x, weights, name, bias_required=False):
     return y + b if b is not None else y
 
 
+def gpt2_forward(model, token_ids):
+    """GPT-2 (modeling_gpt2): learned positions, pre-LayerNorm blocks, one
+    Conv1D ([in, out]) for q/k/v, GELU MLP, tied head."""
+    config, w = model["config"], model["weights"]
+    w = {(k if k.startswith("transformer.") or k.startswith("lm_head") else
+          "transformer." + k): v for k, v in w.items()}
+    hidden, n_heads = config["n_embd"], config["n_head"]
+    head_dim = hidden // n_heads
+    eps = config.get("layer_norm_epsilon", 1e-5)
+    act = config.get("activation_function", "gelu_new")
+    approximate = "none" if act == "gelu" else "tanh"
+    ids = torch.tensor(list(token_ids), dtype=torch.int64)
+    n = ids.shape[0]
+    x = w["transformer.wte.weight"][ids] + w["transformer.wpe.weight"][torch.arange(n)]
+    causal = torch.arange(n)[None, :] <= torch.arange(n)[:, None]
+
+    def ln(x, name):
+        return torch.nn.functional.layer_norm(x, (hidden,), w[name + ".weight"],
+                                              w[name + ".bias"], eps)
+
+    def conv1d(x, name):  # x @ W + b, W stored [in, out]
+        return x @ w[name + ".weight"] + w[name + ".bias"]
+
+    for layer in range(config["n_layer"]):
+        p = f"transformer.h.{layer}."
+        q, k, v = conv1d(ln(x, p + "ln_1"), p + "attn.c_attn").split(hidden, dim=1)
+        q, k, v = (t.view(n, n_heads, head_dim).transpose(0, 1) for t in (q, k, v))
+        scores = (q @ k.transpose(1, 2)) / (head_dim ** 0.5)
+        scores = scores.masked_fill(~causal, float("-inf"))
+        attn = (torch.softmax(scores, dim=-1) @ v).transpose(0, 1).reshape(n, hidden)
+        x = x + conv1d(attn, p + "attn.c_proj")
+        m = torch.nn.functional.gelu(conv1d(ln(x, p + "ln_2"), p + "mlp.c_fc"),
+                                     approximate=approximate)
+        x = x + conv1d(m, p + "mlp.c_proj")
+    x = ln(x, "transformer.ln_f")
+    head = w.get("lm_head.weight") if not config.get("tie_word_embeddings", True) \
+        else w["transformer.wte.weight"]
+    return (x @ head.T).numpy().astype(np.float32)
+
+
 @torch.no_grad()
 def forward(model, token_ids):
     """Logits (numpy float32 [len(token_ids), vocab]) from position 0."""
+    if model["config"].get("model_type") == "gpt2":
+        return gpt2_forward(model, token_ids)
     config, w = model["config"], model["weights"]
     hidden = config["hidden_size"]
     n_heads = config["num_attention_heads"]

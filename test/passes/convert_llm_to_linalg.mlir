@@ -32,6 +32,44 @@ func.func @rms_norm(%x: tensor<?x8xf32>, %w: tensor<8xf16>) -> tensor<?x8xf32> {
 
 // -----
 
+// LayerNorm in two passes: the row sums (then the mean), the sums of
+// squared deviations from it, then (x - mean) / sqrt(var + eps) * w + b.
+// CHECK-LABEL: func @layer_norm
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<?x8xf32>) outs(%{{.*}} : tensor<?xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<?xf32>)
+// CHECK: arith.divf
+// CHECK: %[[DEV:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}}, %[[MEAN]] : tensor<?x8xf32>, tensor<?xf32>)
+// CHECK: arith.subf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.*}}, %[[MEAN]], %[[DEV]], %{{.*}}, %{{.*}} : tensor<?x8xf32>, tensor<?xf32>, tensor<?xf32>, tensor<8xf32>, tensor<8xf16>)
+// CHECK: math.sqrt
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: arith.addf
+func.func @layer_norm(%x: tensor<?x8xf32>, %w: tensor<8xf32>, %b: tensor<8xf16>) -> tensor<?x8xf32> {
+  %0 = llm.layer_norm %x, %w, %b {epsilon = 1.0e-05 : f64} : (tensor<?x8xf32>, tensor<8xf32>, tensor<8xf16>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// GELU: tanh(sqrt(2/pi) (x + 0.044715 x^3)) or erf(x / sqrt(2)).
+// CHECK-LABEL: func @gelu
+// CHECK: linalg.generic
+// CHECK: arith.constant 4.471500e-02 : f32
+// CHECK: arith.constant 0.797884583 : f32
+// CHECK: math.tanh
+// CHECK: arith.constant 5.000000e-01 : f32
+// CHECK: linalg.generic
+// CHECK: arith.constant 0.707106769 : f32
+// CHECK: math.erf
+// CHECK-NOT: math.tanh
+func.func @gelu(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = llm.gelu %x {approximation = #llm.gelu_approximation<tanh>} : tensor<?x8xf32>
+  %1 = llm.gelu %0 {approximation = #llm.gelu_approximation<none>} : tensor<?x8xf32>
+  return %1 : tensor<?x8xf32>
+}
+
+// -----
+
 // x W^T + b: the accumulator starts at the broadcast bias, then a (m, n, k)
 // contraction with k innermost (a dot product over rows of W).
 // CHECK-DAG: #[[MK:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>

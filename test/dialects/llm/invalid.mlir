@@ -363,3 +363,44 @@ func.func @attention_cache_type(%q: tensor<?x8x8xf32>, %k: tensor<?x4x8xf32>, %p
       : (tensor<?x8x8xf32>, tensor<?x4x8xf32>, tensor<?x4x8xf32>, tensor<?xi64>, !llm.kv_cache<layers = 2, kv_heads = 4, head_dim = 8, capacity = 16, f16>) -> (tensor<?x8x8xf32>, !llm.kv_cache<layers = 2, kv_heads = 4, head_dim = 8, capacity = 16, f16>)
   return
 }
+
+// -----
+
+func.func @layer_norm_bias(%x: tensor<?x64xf32>, %w: tensor<64xf32>, %b: tensor<32xf32>) {
+  // expected-error @+1 {{expects dimension 0 of the bias to be 64, got 32}}
+  %0 = llm.layer_norm %x, %w, %b {epsilon = 1.0e-05 : f64} : (tensor<?x64xf32>, tensor<64xf32>, tensor<32xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_weight_rank(%x: tensor<?x64xf32>, %w: tensor<1x64xf32>, %b: tensor<64xf32>) {
+  // expected-error @+1 {{expects the weight of rank 1, got 'tensor<1x64xf32>'}}
+  %0 = llm.layer_norm %x, %w, %b {epsilon = 1.0e-05 : f64} : (tensor<?x64xf32>, tensor<1x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_epsilon(%x: tensor<?x64xf32>, %w: tensor<64xf32>, %b: tensor<64xf32>) {
+  // expected-error @+1 {{expects a positive epsilon, got -1}}
+  %0 = llm.layer_norm %x, %w, %b {epsilon = -1.0 : f64} : (tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_result(%x: tensor<?x64xf32>, %w: tensor<64xf32>, %b: tensor<64xf32>) {
+  // expected-error @+1 {{expects the result shape to match the input}}
+  %0 = llm.layer_norm %x, %w, %b {epsilon = 1.0e-05 : f64} : (tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<2x64xf32>
+  return
+}
+
+// -----
+
+func.func @gelu_approximation(%x: tensor<?x64xf32>) {
+  // expected-error @+2 {{expected ::llmc::llm::GeluApproximation to be one of: none, tanh}}
+  // expected-error @+1 {{failed to parse LLM_GeluApproximationAttr parameter 'value'}}
+  %0 = llm.gelu %x {approximation = #llm.gelu_approximation<sigmoid>} : tensor<?x64xf32>
+  return
+}

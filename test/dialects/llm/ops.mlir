@@ -46,6 +46,22 @@ func.func @rms_norm(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?x64xf32
   return %0 : tensor<?x64xf32>
 }
 
+// CHECK-LABEL: func @layer_norm
+// CHECK: llm.layer_norm %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 1.000000e-05 : f64} : (tensor<?x64xf32>, tensor<64xf32>, tensor<64xf16>) -> tensor<?x64xf32>
+func.func @layer_norm(%x: tensor<?x64xf32>, %w: tensor<64xf32>, %b: tensor<64xf16>) -> tensor<?x64xf32> {
+  %0 = llm.layer_norm %x, %w, %b {epsilon = 1.0e-05 : f64} : (tensor<?x64xf32>, tensor<64xf32>, tensor<64xf16>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// CHECK-LABEL: func @gelu
+// CHECK: llm.gelu %{{.*}} {approximation = #llm.gelu_approximation<tanh>} : tensor<?x256xf32>
+// CHECK: llm.gelu %{{.*}} {approximation = #llm.gelu_approximation<none>} : tensor<?x256xf32>
+func.func @gelu(%x: tensor<?x256xf32>) -> tensor<?x256xf32> {
+  %0 = llm.gelu %x {approximation = #llm.gelu_approximation<tanh>} : tensor<?x256xf32>
+  %1 = llm.gelu %0 {approximation = #llm.gelu_approximation<none>} : tensor<?x256xf32>
+  return %1 : tensor<?x256xf32>
+}
+
 // CHECK-LABEL: func @activations
 // CHECK: llm.silu %{{.*}} : tensor<?x172xf32>
 // CHECK: llm.swiglu %{{.*}}, %{{.*}} : tensor<?x172xf32>
