@@ -233,6 +233,9 @@ Expected<ImportedModel> importModel(mlir::MLIRContext &context,
     // A decoder the recognizer understands also gets `forward`, built from
     // llm ops as a checkpoint's is; `graph` stays for `llmc exec`.
     auto decoder = recognizeDecoder(**onnx);
+    // Learned positions (GPT-2) bound the context themselves.
+    if (decoder && contextLength <= 0)
+      contextLength = decoder->config.maxPositionEmbeddings;
     bool lift = false;
     if (!decoder)
       model.notLifted = toString(decoder.takeError());
@@ -261,7 +264,8 @@ Expected<ImportedModel> importModel(mlir::MLIRContext &context,
       // Facts the graph cannot hold come from the files beside the
       // tokenizer, as a checkpoint's config.json gives them.
       HFConfig &config = decoder->config;
-      config.maxPositionEmbeddings = model.generation.maxPositionEmbeddings;
+      if (config.family != DecoderFamily::GPT2)
+        config.maxPositionEmbeddings = model.generation.maxPositionEmbeddings;
       config.bosTokenId = model.generation.bosId;
       config.eosTokenIds.assign(model.generation.stopIds.begin(),
                                 model.generation.stopIds.end());

@@ -73,6 +73,12 @@ struct Norm {
   double epsilon = 0;
 };
 
+/// A matched LayerNorm: its input, weight, bias and epsilon.
+struct LayerNorm {
+  std::string input, weight, bias;
+  double epsilon = 0;
+};
+
 /// A matched projection x W^T (+ b).
 struct Linear {
   std::string input;
@@ -128,13 +134,31 @@ private:
 
   // Building blocks.
   Expected<Norm> matchNorm(StringRef value) const;
+  Expected<LayerNorm> matchLayerNorm(StringRef value) const;
+  /// GELU of a projection's output: that output, and whether the tanh
+  /// approximation is what the graph computes.
+  Expected<std::pair<std::string, bool>> matchGelu(StringRef value) const;
+  /// The GPT-2 decoder whose LM head is `head` and final norm `finalNorm`.
+  Expected<RecognizedDecoder> runGPT2(const Linear &head,
+                                      const LayerNorm &finalNorm);
   Expected<Linear> matchLinear(StringRef value) const;
   Expected<std::pair<Stream, std::string>> splitResidual(Stream s) const;
   Expected<std::string> matchSwiGLU(StringRef value, std::string &gate,
                                     std::string &up) const;
   Expected<Attention> matchAttention(StringRef value) const;
   Expected<Attention> matchContribAttention(const Node *node) const;
-  Expected<Attention> matchWrittenAttention(StringRef value) const;
+  /// `rotary`: queries and keys are rotated (Llama); GPT-2's are not.
+  Expected<Attention> matchWrittenAttention(StringRef value,
+                                            bool rotary = true) const;
+  /// `value` without a scaling by a constant (Mul or Div), whose factor
+  /// multiplies `scale`.
+  std::string peelScale(StringRef value, double &scale) const;
+  /// The past input (or the half of a stacked [2, ...] one) `value` reads,
+  /// or "".
+  std::string pastOf(StringRef value) const;
+  /// Whether `value` reaches a graph output (as it is, or stacked with
+  /// Unsqueeze and Concat).
+  bool isPresent(StringRef value) const;
   /// `x` with rotary embedding applied (written out): x and theta.
   Expected<std::pair<std::string, double>>
   matchWrittenRope(StringRef value, int64_t headDim,
@@ -158,6 +182,9 @@ private:
   StringSet<> graphInputs, graphOutputs;
   /// checkCausal's verdicts by mask value: empty when causal, else why not.
   mutable StringMap<std::string> causalMasks;
+  /// Positions the model has (learned position embeddings); checkCausal
+  /// tries decoder steps below it.
+  int64_t positionLimit = 8192;
 };
 
 Recognizer::Recognizer(const OnnxModel &model)
@@ -598,8 +625,21 @@ static void bindDecoderStep(GraphEvaluator &evaluator,
         value.values.push_back(mask                        ? 1.0
                                : name.contains("position") ? double(past + i)
                                                            : 0.0);
+    } else if (!integer && rank == 4 && name.contains("attention_mask")) {
+      // A float mask the caller passes (Megatron's GPT-2: 1 = may attend),
+      // causal as the session's decoding is: the model must slice the
+      // rows and columns of this step from it.
+      int64_t n =
+          t.shape().dim(3).has_dim_value() ? declared(3) : past + tokens;
+      value.shape = {1, 1, n, n};
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t c = 0; c < n; ++c)
+          value.values.push_back(c <= r ? 1.0 : 0.0);
     } else if (!integer && rank == 4) {
       value.shape = {1, declared(1), past, declared(3)}; // the shape alone
+    } else if (!integer && rank == 5) {
+      // Keys and values stacked: [2, batch, heads, past, head_dim].
+      value.shape = {2, 1, declared(2), past, declared(4)};
     } else {
       continue;
     }
@@ -617,7 +657,9 @@ Error Recognizer::checkCausal(StringRef mask, bool additive,
   // query t (at position past + t) exactly when j <= past + t.
   std::string why;
   for (auto [tokens, past] :
-       {std::pair<int64_t, int64_t>{3, 0}, {1, 4}, {1, 8191}}) {
+       {std::pair<int64_t, int64_t>{3, 0},
+        {1, 4},
+        {1, std::min<int64_t>(8191, positionLimit - 1)}}) {
     GraphEvaluator evaluator(model);
     bindDecoderStep(evaluator, graph, tokens, past);
     auto value = evaluator.evaluate(mask);
@@ -787,6 +829,16 @@ Recognizer::matchSplitHeads(StringRef value) const {
     return fail(value, "expected heads split by Reshape and Transpose 0213");
   const Node *r = match(t->input(0), "Reshape");
   auto shape = r && r->input_size() == 2 ? numbers(r->input(1)) : std::nullopt;
+  if (r && r->input_size() == 2 && !shape) {
+    // [batch, tokens] from the input's shape, heads and dim constants
+    // (PyTorch's view(*x.size()[:-1], heads, dim)): evaluated for a step.
+    GraphEvaluator evaluator(model);
+    bindDecoderStep(evaluator, graph, 3, 0);
+    if (auto v = evaluator.evaluate(r->input(1)))
+      shape = v->values;
+    else
+      consumeError(v.takeError());
+  }
   if (!shape || shape->size() != 4 || (*shape)[2] <= 0 || (*shape)[3] <= 0)
     return fail(t, "expected a Reshape to [batch, tokens, heads, head_dim]");
   return std::make_pair(
@@ -900,7 +952,63 @@ Recognizer::matchWrittenRope(StringRef value, int64_t headDim,
   return std::make_pair(x, theta);
 }
 
-Expected<Attention> Recognizer::matchWrittenAttention(StringRef value) const {
+std::string Recognizer::peelScale(StringRef value, double &scale) const {
+  std::string v = skipCasts(value);
+  const Node *n = producer(v);
+  if (!n || n->input_size() != 2 ||
+      (n->op_type() != "Mul" && n->op_type() != "Div"))
+    return v;
+  bool div = n->op_type() == "Div";
+  for (int i : {1, 0}) {
+    if (div && i == 0)
+      break; // c / x is no scaling
+    if (auto c = scalar(n->input(i)); c && *c != 0) {
+      scale *= div ? 1.0 / *c : *c;
+      return skipCasts(n->input(1 - i));
+    }
+  }
+  return v;
+}
+
+std::string Recognizer::pastOf(StringRef value) const {
+  std::string v = skipCasts(value);
+  if (isGraphInput(v))
+    return v;
+  // Squeeze(Split(past, axis 0)[i]) or Gather(past, i, axis 0) of a
+  // stacked [2, batch, heads, past, dim] input.
+  if (const Node *sq = match(v, "Squeeze"))
+    if (const Node *split = match(sq->input(0), "Split");
+        split && attrInt(split, "axis").value_or(0) == 0 &&
+        isGraphInput(skipCasts(split->input(0))))
+      return skipCasts(split->input(0)) + "#" +
+             std::to_string(outputIndex(skipCasts(sq->input(0))));
+  if (const Node *g = match(v, "Gather");
+      g && attrInt(g, "axis").value_or(0) == 0 &&
+      isGraphInput(skipCasts(g->input(0))) && scalar(g->input(1)))
+    return skipCasts(g->input(0)) + "#" +
+           std::to_string(int64_t(*scalar(g->input(1))));
+  return "";
+}
+
+bool Recognizer::isPresent(StringRef value) const {
+  if (isGraphOutput(value))
+    return true;
+  // Unsqueeze(value, 0) concatenated along axis 0 into a graph output.
+  for (const Node &n : graph.node()) {
+    if (n.op_type() != "Unsqueeze" || n.input_size() < 1 ||
+        skipCasts(n.input(0)) != value)
+      continue;
+    for (const Node &c : graph.node())
+      if (c.op_type() == "Concat" && c.output_size() == 1 &&
+          isGraphOutput(c.output(0)) && attrInt(&c, "axis").value_or(-1) == 0 &&
+          llvm::is_contained(c.input(), n.output(0)))
+        return true;
+  }
+  return false;
+}
+
+Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
+                                                      bool rotary) const {
   // out = Reshape(Transpose(Reshape(P, [0, heads, -1, dim]), 0213),
   //               [0, 0, heads*dim]),
   // P = Softmax(mask(scale * Q K^T)) V over the presents.
@@ -916,8 +1024,10 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value) const {
   const Node *pv = match(p, "MatMul");
   if (!pv)
     return fail(p, "expected softmax(scores) @ values");
+  // P is 4-D (its Transpose has four axes): axis 3 is the last too.
   const Node *softmax = match(pv->input(0), "Softmax");
-  if (!softmax || attrInt(softmax, "axis").value_or(-1) != -1)
+  int64_t softmaxAxis = softmax ? attrInt(softmax, "axis").value_or(-1) : 0;
+  if (!softmax || (softmaxAxis != -1 && softmaxAxis != 3))
     return fail(pv, "expected a softmax over the last axis");
   // The mask: Where(cond, scores, very negative) or scores + additive mask.
   std::string scores = softmax->input(0);
@@ -938,6 +1048,23 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value) const {
     scores = parts->first;
     mask = parts->second;
     additive = true;
+  } else if (const Node *sub = match(scores, "Sub")) {
+    // scores * m - c * (1 - m), m a 0/1 mask (Megatron): m is the mask.
+    const Node *kept = match(sub->input(0), "Mul");
+    const Node *dropped = match(sub->input(1), "Mul");
+    auto droppedParts = ordered(
+        dropped, [&](const std::string &v) { return scalar(v).has_value(); });
+    const Node *complement =
+        droppedParts ? match(droppedParts->second, "Sub") : nullptr;
+    if (!kept || !droppedParts || *scalar(droppedParts->first) < 1e4 ||
+        !complement || scalar(complement->input(0)) != 1.0)
+      return fail(sub, "expected scores * mask - c * (1 - mask), c >= 1e4");
+    mask = skipCasts(complement->input(1));
+    auto keptParts = ordered(
+        kept, [&](const std::string &v) { return skipCasts(v) == mask; });
+    if (!keptParts)
+      return fail(kept, "expected scores times the mask");
+    scores = keptParts->second;
   } else {
     return fail(softmax, "expected masked scores");
   }
@@ -960,8 +1087,10 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value) const {
     a.scale = scaled->op_type() == "Mul" ? c : 1.0 / c;
     qk = match(parts->first, "MatMul");
   }
-  // Keys: Transpose(Unsqueeze?(present_k)) swapping the last two axes.
-  const Node *kt = match(qk->input(1), "Transpose");
+  // Keys: Transpose(Unsqueeze?(present_k)) swapping the last two axes,
+  // maybe scaled (Megatron scales queries and keys by 1/sqrt(sqrt(d))).
+  double keyScale = 1.0;
+  const Node *kt = match(peelScale(qk->input(1), keyScale), "Transpose");
   auto perm = kt ? attrInts(kt, "perm") : std::nullopt;
   if (!perm || perm->size() < 4 ||
       (*perm)[perm->size() - 1] != int64_t(perm->size()) - 2)
@@ -975,12 +1104,17 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value) const {
   std::string presentK = present(kt->input(0));
   std::string presentV = present(pv->input(1));
   const Node *catK = producer(presentK), *catV = producer(presentV);
+  auto sequenceAxis = [&](const Node *cat) {
+    int64_t axis = attrInt(cat, "axis").value_or(0);
+    return axis == 2 || axis == -2;
+  };
   if (!catK || catK->op_type() != "Concat" || !catV ||
       catV->op_type() != "Concat" || catK->input_size() != 2 ||
-      catV->input_size() != 2 || !isGraphInput(catK->input(0)) ||
-      !isGraphInput(catV->input(0)) || !isGraphOutput(presentK) ||
-      !isGraphOutput(presentV) || attrInt(catK, "axis").value_or(0) != 2 ||
-      attrInt(catV, "axis").value_or(0) != 2)
+      catV->input_size() != 2 || pastOf(catK->input(0)).empty() ||
+      pastOf(catV->input(0)).empty() ||
+      pastOf(catK->input(0)) == pastOf(catV->input(0)) ||
+      !isPresent(presentK) || !isPresent(presentV) || !sequenceAxis(catK) ||
+      !sequenceAxis(catV))
     return fail(qk, "expected keys and values: past inputs concatenated "
                     "with the new ones along axis 2, as present outputs");
   // Queries: maybe stacked per KV head by a Reshape, [0, kv, group, -1,
@@ -996,16 +1130,14 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value) const {
     qValue = skipCasts(r->input(0));
   }
   if (scaleOnQueries) {
-    const Node *scaled = match(qValue, "Mul");
-    auto parts = scaled ? ordered(scaled,
-                                  [&](const std::string &v) {
-                                    return !scalar(v).has_value();
-                                  })
-                        : std::nullopt;
-    if (!parts || !scalar(parts->second))
+    double queryScale = 1.0;
+    std::string unscaled = peelScale(qValue, queryScale);
+    if (unscaled == qValue && keyScale == 1.0)
       return fail(qk, "expected scores or queries scaled by a constant");
-    a.scale = *scalar(parts->second);
-    qValue = skipCasts(parts->first);
+    a.scale = queryScale * keyScale;
+    qValue = unscaled;
+  } else if (keyScale != 1.0) {
+    a.scale *= keyScale;
   }
   // Rotary embedding on the split heads of q and k.
   int64_t headDim = 0;
@@ -1057,9 +1189,9 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value) const {
     headDim = split->second[1];
     return Error::success();
   };
-  if (Error err = headsOf(qValue, true, a.q, a.heads))
+  if (Error err = headsOf(qValue, rotary, a.q, a.heads))
     return std::move(err);
-  if (Error err = headsOf(catK->input(1), true, a.k, a.kvHeads))
+  if (Error err = headsOf(catK->input(1), rotary, a.k, a.kvHeads))
     return std::move(err);
   int64_t vHeads = 0;
   if (Error err = headsOf(catV->input(1), false, a.v, vHeads))
@@ -1086,6 +1218,366 @@ Expected<Attention> Recognizer::matchAttention(StringRef value) const {
 }
 
 //===----------------------------------------------------------------------===//
+// GPT-2: LayerNorm, GELU, learned positions, one fused q/k/v projection
+//===----------------------------------------------------------------------===//
+
+Expected<LayerNorm> Recognizer::matchLayerNorm(StringRef value) const {
+  const Node *node = producer(skipCasts(value));
+  if (!node)
+    return fail(value, "expected a LayerNorm");
+  LayerNorm norm;
+  if (node->op_type() == "LayerNormalization") {
+    if (outputIndex(skipCasts(value)) != 0 ||
+        attrInt(node, "axis").value_or(-1) != -1 || node->input_size() < 3 ||
+        !initializer(skipCasts(node->input(1))) ||
+        !initializer(skipCasts(node->input(2))))
+      return fail(node, "expected a LayerNormalization over the last axis "
+                        "with weight and bias initializers");
+    norm.input = skipCasts(node->input(0));
+    norm.weight = skipCasts(node->input(1));
+    norm.bias = skipCasts(node->input(2));
+    norm.epsilon = attrFloat(node, "epsilon").value_or(1e-5);
+    return norm;
+  }
+  // Written out: (x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps) * w + b.
+  auto isInit = [&](const std::string &v) {
+    return initializer(skipCasts(v)) != nullptr;
+  };
+  auto shifted =
+      node->op_type() == "Add" ? ordered(node, isInit) : std::nullopt;
+  if (!shifted)
+    return fail(node, "expected a LayerNorm (x - mean) / sqrt(var + eps) * "
+                      "w + b");
+  norm.bias = skipCasts(shifted->first);
+  const Node *scaled = match(shifted->second, "Mul");
+  auto scaledParts = ordered(scaled, isInit);
+  if (!scaledParts)
+    return fail(node, "expected a LayerNorm's scale by a weight initializer");
+  norm.weight = skipCasts(scaledParts->first);
+  const Node *div = match(scaledParts->second, "Div");
+  if (!div || div->input_size() != 2)
+    return fail(scaled, "expected (x - mean) / sqrt(var + eps)");
+  // x - mean(x), maybe written twice (numerator and variance).
+  auto centered = [&](StringRef v, std::string &x) {
+    const Node *sub = match(v, "Sub");
+    if (!sub || sub->input_size() != 2)
+      return false;
+    const Node *mean = match(sub->input(1), "ReduceMean");
+    std::optional<std::vector<int64_t>> axes =
+        mean ? attrInts(mean, "axes") : std::nullopt;
+    if (!axes && mean && mean->input_size() > 1)
+      if (auto n = numbers(mean->input(1)); n && n->size() == 1)
+        axes = std::vector<int64_t>{int64_t((*n)[0])};
+    if (!mean || axes != std::vector<int64_t>{-1} ||
+        attrInt(mean, "keepdims").value_or(1) != 1 ||
+        skipCasts(mean->input(0)) != skipCasts(sub->input(0)))
+      return false;
+    x = skipCasts(sub->input(0));
+    return true;
+  };
+  std::string x, x2;
+  if (!centered(div->input(0), x))
+    return fail(div, "expected x - mean(x) over the last axis");
+  const Node *root = match(div->input(1), "Sqrt");
+  const Node *plus = root ? match(root->input(0), "Add") : nullptr;
+  auto varAndEps = ordered(plus, [&](const std::string &v) {
+    return match(v, "ReduceMean") != nullptr;
+  });
+  if (!varAndEps || !scalar(varAndEps->second))
+    return fail(div, "expected sqrt(variance + a constant epsilon)");
+  norm.epsilon = *scalar(varAndEps->second);
+  const Node *var = match(varAndEps->first, "ReduceMean");
+  auto varAxes = attrInts(var, "axes");
+  if (!varAxes && var->input_size() > 1)
+    if (auto n = numbers(var->input(1)); n && n->size() == 1)
+      varAxes = std::vector<int64_t>{int64_t((*n)[0])};
+  const Node *square = producer(skipCasts(var->input(0)));
+  bool squares =
+      varAxes == std::vector<int64_t>{-1} && square &&
+      square->input_size() == 2 &&
+      ((square->op_type() == "Pow" && scalar(square->input(1)) == 2.0 &&
+        centered(skipCasts(square->input(0)), x2)) ||
+       (square->op_type() == "Mul" &&
+        skipCasts(square->input(0)) == skipCasts(square->input(1)) &&
+        centered(skipCasts(square->input(0)), x2)));
+  if (!squares || x2 != x)
+    return fail(var, "expected the variance of the normalized value");
+  norm.input = x;
+  return norm;
+}
+
+Expected<std::pair<std::string, bool>>
+Recognizer::matchGelu(StringRef value) const {
+  std::string v = skipCasts(value);
+  if (const Node *n = producer(v)) {
+    // One node: ai.onnx Gelu (opset 20), com.microsoft Gelu / FastGelu.
+    if (n->op_type() == "Gelu" || n->op_type() == "FastGelu") {
+      if (n->input_size() > 1 && !n->input(1).empty())
+        return fail(n, "a bias input is not supported");
+      bool tanh = n->op_type() == "FastGelu";
+      for (const onnx::AttributeProto &a : n->attribute())
+        if (a.name() == "approximate")
+          tanh = a.s() == "tanh";
+      return std::make_pair(skipCasts(n->input(0)), tanh);
+    }
+  }
+  // Written out: find the one projection output the elementwise subgraph
+  // reads, then check what the subgraph computes from it.
+  static const char *elementwise[] = {"Mul",  "Add",      "Sub",    "Div",
+                                      "Pow",  "Tanh",     "Erf",    "Sqrt",
+                                      "Cast", "Identity", "Sigmoid"};
+  std::set<std::string> leaves, seen;
+  std::vector<std::string> work{v};
+  while (!work.empty() && seen.size() < 64) {
+    std::string w = work.back();
+    work.pop_back();
+    if (!seen.insert(w).second)
+      continue;
+    if (initializer(w))
+      continue;
+    if (w != v && isProjection(w)) {
+      leaves.insert(skipCasts(w));
+      continue;
+    }
+    const Node *n = producer(w);
+    if (!n || !llvm::is_contained(elementwise, StringRef(n->op_type())))
+      return fail(value, "expected gelu(x) of a projection x");
+    for (const std::string &in : n->input())
+      work.push_back(in);
+  }
+  if (leaves.size() != 1 || !work.empty())
+    return fail(value, "expected gelu(x) of one projection x");
+  std::string x = *leaves.begin();
+  GraphEvaluator evaluator(model);
+  EvaluatedTensor samples;
+  samples.dataType = onnx::TensorProto::FLOAT;
+  std::vector<double> points;
+  for (int i = 0; i <= 96; ++i)
+    points.push_back(-6.0 + i * 0.125);
+  samples.shape = {1, int64_t(points.size())};
+  samples.values = points;
+  evaluator.bind(x, samples);
+  auto result = evaluator.evaluate(v);
+  if (!result)
+    return fail(value, "expected gelu(x); it cannot be evaluated: " +
+                           toString(result.takeError()));
+  if (result->values.size() != points.size())
+    return fail(value, "expected gelu(x), elementwise");
+  double tanhError = 0, erfError = 0;
+  for (size_t i = 0; i < points.size(); ++i) {
+    double p = points[i], got = result->values[i];
+    double tanhForm =
+        0.5 * p *
+        (1 + std::tanh(std::sqrt(2 / M_PI) * (p + 0.044715 * p * p * p)));
+    double erfForm = 0.5 * p * (1 + std::erf(p / std::sqrt(2.0)));
+    tanhError = std::max(tanhError, std::fabs(got - tanhForm));
+    erfError = std::max(erfError, std::fabs(got - erfForm));
+  }
+  // The two forms differ by up to 5e-4; f32 constants by ~1e-7.
+  if (std::min(tanhError, erfError) > 2e-5)
+    return fail(value, "expected gelu(x): it differs from both GELU forms by "
+                       "at least " +
+                           std::to_string(std::min(tanhError, erfError)));
+  return std::make_pair(x, tanhError < erfError);
+}
+
+Expected<RecognizedDecoder> Recognizer::runGPT2(const Linear &head,
+                                                const LayerNorm &finalNorm) {
+  RecognizedDecoder d;
+  HFConfig &config = d.config;
+  config.architecture = "GPT2LMHeadModel";
+  config.family = DecoderFamily::GPT2;
+  config.qkvBias = config.outputBias = true;
+  config.ropeTheta = 0;
+  config.normEps = shortestDecimal(float(finalNorm.epsilon));
+  int64_t vocab = head.shape[1], hidden = head.shape[0];
+  d.weights["transformer.ln_f.weight"] = {finalNorm.weight, false};
+  d.weights["transformer.ln_f.bias"] = {finalNorm.bias, false};
+  // Masks are checked at positions the learned table has.
+  for (const Node &n : graph.node())
+    if (n.op_type() == "Gather" && n.input_size() == 2 &&
+        isGraphInput(skipCasts(n.input(1))) &&
+        StringRef(skipCasts(n.input(1))).contains("position"))
+      if (const onnx::TensorProto *t = initializer(skipCasts(n.input(0)));
+          t && t->dims_size() == 2 && t->dims(0) > 1)
+        positionLimit = std::min(positionLimit, t->dims(0));
+
+  struct Layer {
+    LayerNorm ln1, ln2;
+    Linear qkv, proj, fc, out;
+    Attention attention;
+    bool geluTanh = true;
+  };
+  std::vector<Layer> layers;
+  std::string stream = finalNorm.input, embedded;
+  auto residual = [&](StringRef s) { return splitResidual(Stream{s.str()}); };
+  for (int guard = 0; guard < 4096; ++guard) {
+    Layer layer;
+    // h = mid + mlp.c_proj(gelu(c_fc(ln_2(mid))))
+    auto mlp = residual(stream);
+    if (!mlp)
+      return mlp.takeError();
+    auto out = matchLinear(mlp->second);
+    if (!out)
+      return out.takeError();
+    auto gelu = matchGelu(out->input);
+    if (!gelu)
+      return gelu.takeError();
+    layer.geluTanh = gelu->second;
+    auto fc = matchLinear(gelu->first);
+    if (!fc)
+      return fc.takeError();
+    auto ln2 = matchLayerNorm(fc->input);
+    if (!ln2)
+      return ln2.takeError();
+    std::string mid = skipCasts(mlp->first.value);
+    if (skipCasts(ln2->input) != mid)
+      return fail(fc->input, "expected the MLP to read the post-attention "
+                             "residual stream");
+    // mid = prev + c_proj(attention(split(c_attn(ln_1(prev)))))
+    auto attn = residual(mid);
+    if (!attn)
+      return attn.takeError();
+    auto proj = matchLinear(attn->second);
+    if (!proj)
+      return proj.takeError();
+    auto attention = matchWrittenAttention(proj->input, /*rotary=*/false);
+    if (!attention)
+      return attention.takeError();
+    // q, k and v: the three equal parts of one projection, in order.
+    const Node *split = match(attention->q, "Split");
+    if (!split || split->output_size() != 3 ||
+        skipCasts(attention->q) != split->output(0) ||
+        skipCasts(attention->k) != split->output(1) ||
+        skipCasts(attention->v) != split->output(2))
+      return fail(attention->q, "expected q, k and v split from one "
+                                "projection");
+    int64_t axis = attrInt(split, "axis").value_or(0);
+    auto sizes = attrInts(split, "split");
+    if (!sizes && split->input_size() > 1)
+      if (auto n = numbers(split->input(1))) {
+        sizes.emplace();
+        for (double x : *n)
+          sizes->push_back(int64_t(x));
+      }
+    if ((axis != -1 && axis != 2) ||
+        (sizes && *sizes != std::vector<int64_t>(3, hidden)))
+      return fail(split, "expected three equal parts of the last axis");
+    auto qkv = matchLinear(split->input(0));
+    if (!qkv)
+      return qkv.takeError();
+    auto ln1 = matchLayerNorm(qkv->input);
+    if (!ln1)
+      return ln1.takeError();
+    std::string prev = skipCasts(attn->first.value);
+    if (skipCasts(ln1->input) != prev)
+      return fail(qkv->input, "expected attention to read the layer's input "
+                              "residual stream");
+    layer.ln1 = *ln1;
+    layer.ln2 = *ln2;
+    layer.qkv = *qkv;
+    layer.proj = *proj;
+    layer.fc = *fc;
+    layer.out = *out;
+    layer.attention = *attention;
+    layers.push_back(std::move(layer));
+    // The first layer reads wte[ids] + wpe[positions].
+    if (const Node *add = match(prev, "Add"); add && add->input_size() == 2 &&
+                                              match(add->input(0), "Gather") &&
+                                              match(add->input(1), "Gather")) {
+      embedded = prev;
+      break;
+    }
+    stream = prev;
+  }
+  if (embedded.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "no token and position embeddings found");
+  const Node *add = match(embedded, "Add");
+  const Node *tokenGather = nullptr, *positionGather = nullptr;
+  for (int i : {0, 1}) {
+    const Node *g = match(add->input(i), "Gather");
+    const onnx::TensorProto *t = initializer(skipCasts(g->input(0)));
+    if (!t || t->dims_size() != 2 || attrInt(g, "axis").value_or(0) != 0 ||
+        !isGraphInput(skipCasts(g->input(1))))
+      return fail(g, "expected an embedding table gathered by a graph input");
+    std::string ids = skipCasts(g->input(1));
+    (StringRef(ids).contains("position") ? positionGather : tokenGather) = g;
+  }
+  if (!tokenGather || !positionGather)
+    return fail(add, "expected token ids and position ids inputs");
+  std::string wte = skipCasts(tokenGather->input(0));
+  std::string wpe = skipCasts(positionGather->input(0));
+  const onnx::TensorProto *wteT = initializer(wte), *wpeT = initializer(wpe);
+  if (wteT->dims(0) != vocab || wteT->dims(1) != hidden ||
+      wpeT->dims(1) != hidden)
+    return fail(add, "expected embeddings of [vocab, hidden] = [" +
+                         Twine(vocab) + ", " + Twine(hidden) + "]");
+  d.inputIds = skipCasts(tokenGather->input(1));
+  d.positionIds = skipCasts(positionGather->input(1));
+  d.weights["transformer.wte.weight"] = {wte, false};
+  d.weights["transformer.wpe.weight"] = {wpe, false};
+  config.tieWordEmbeddings =
+      head.weight.initializer == wte && !head.weight.transposed;
+  if (!config.tieWordEmbeddings)
+    d.weights["lm_head.weight"] = head.weight;
+
+  std::reverse(layers.begin(), layers.end());
+  config.numLayers = layers.size();
+  config.vocabSize = vocab;
+  config.hiddenSize = hidden;
+  config.maxPositionEmbeddings = wpeT->dims(0);
+  const Layer &first = layers.front();
+  config.numHeads = config.numKvHeads = first.attention.heads;
+  config.headDim = first.attention.headDim;
+  config.intermediateSize = first.fc.shape[1];
+  config.geluTanh = first.geluTanh;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    Layer &l = layers[i];
+    const Attention &att = l.attention;
+    std::string prefix = "transformer.h." + std::to_string(i);
+    if (att.heads != config.numHeads || att.kvHeads != att.heads ||
+        att.headDim != config.headDim || att.heads * att.headDim != hidden ||
+        l.geluTanh != config.geluTanh)
+      return fail(l.proj.input, "layer " + Twine(i) +
+                                    " differs from layer 0, or its heads do "
+                                    "not make up the hidden size");
+    double scale =
+        att.scale == 0 ? 1.0 / std::sqrt(double(att.headDim)) : att.scale;
+    if (std::fabs(scale * std::sqrt(double(att.headDim)) - 1) > 1e-5)
+      return fail(l.proj.input, "expected the attention scale "
+                                "1/sqrt(head_dim)");
+    for (const LayerNorm *ln : {&l.ln1, &l.ln2})
+      if (std::fabs(ln->epsilon - config.normEps) > 1e-3 * config.normEps)
+        return fail(l.qkv.input, "expected one LayerNorm epsilon");
+    auto expect = [&](const Linear &lin, int64_t in, int64_t out,
+                      StringRef role) -> Error {
+      if (lin.shape != std::vector<int64_t>{in, out})
+        return fail(lin.input, "expected " + role + " to map " + Twine(in) +
+                                   " to " + Twine(out) + " features");
+      if (lin.bias.empty() || lin.weight.nbits)
+        return fail(lin.input, role + ": expected a float weight and a bias");
+      d.weights[prefix + "." + role.str() + ".weight"] = lin.weight;
+      d.weights[prefix + "." + role.str() + ".bias"] = {lin.bias, false};
+      return Error::success();
+    };
+    int64_t inner = config.intermediateSize;
+    for (auto [lin, in, out, role] :
+         {std::tuple{&l.qkv, hidden, 3 * hidden, "attn.c_attn"},
+          std::tuple{&l.proj, hidden, hidden, "attn.c_proj"},
+          std::tuple{&l.fc, hidden, inner, "mlp.c_fc"},
+          std::tuple{&l.out, inner, hidden, "mlp.c_proj"}})
+      if (Error err = expect(*lin, in, out, role))
+        return std::move(err);
+    for (auto [ln, name] : {std::pair{&l.ln1, "ln_1"}, {&l.ln2, "ln_2"}}) {
+      d.weights[prefix + "." + name + ".weight"] = {ln->weight, false};
+      d.weights[prefix + "." + name + ".bias"] = {ln->bias, false};
+    }
+  }
+  return d;
+}
+
+//===----------------------------------------------------------------------===//
 // The whole decoder
 //===----------------------------------------------------------------------===//
 
@@ -1103,8 +1595,16 @@ Expected<RecognizedDecoder> Recognizer::run() {
   if (!head)
     return head.takeError();
   auto finalNorm = matchNorm(head->input);
-  if (!finalNorm)
+  if (!finalNorm) {
+    // GPT-2 style: a LayerNorm (with a bias) before the head.
+    auto layerNorm = matchLayerNorm(head->input);
+    if (layerNorm) {
+      consumeError(finalNorm.takeError());
+      return runGPT2(*head, *layerNorm);
+    }
+    consumeError(layerNorm.takeError());
     return finalNorm.takeError();
+  }
   config.normEps = shortestDecimal(float(finalNorm->epsilon));
   d.weights["model.norm.weight"] = {finalNorm->weight, false};
   int64_t vocab = head->shape[1], hidden = head->shape[0];
@@ -1269,10 +1769,8 @@ Expected<RecognizedDecoder> Recognizer::run() {
     config.ropeTheta = roundFigure(att.theta, 1e-6);
     if (std::fabs(att.scale * std::sqrt(double(att.headDim)) - 1) > 1e-5)
       return fail(l.o.input, "expected the attention scale 1/sqrt(head_dim)");
-    if (std::fabs(l.in.epsilon - config.normEps) >
-            1e-3 * config.normEps ||
-        std::fabs(l.post.epsilon - config.normEps) >
-            1e-3 * config.normEps)
+    if (std::fabs(l.in.epsilon - config.normEps) > 1e-3 * config.normEps ||
+        std::fabs(l.post.epsilon - config.normEps) > 1e-3 * config.normEps)
       return fail(l.q.input, "expected one RMSNorm epsilon");
     int64_t qDim = config.numHeads * att.headDim,
             kvDim = config.numKvHeads * att.headDim;

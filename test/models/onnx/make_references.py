@@ -17,11 +17,14 @@ scripts/setup.sh installs into .cache/bench-node):
   cd test/models/onnx
   ln -s ../../../.cache/bench-node/node_modules node_modules
   /usr/bin/python3 make_references.py && rm node_modules
+(`make_references.py --megatron-greedy` writes only gpt2_megatron's
+greedy.json, which was added later.)
 """
 import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import numpy as np
@@ -124,11 +127,13 @@ def record_cases(root, path, kind, rng):
 
 
 def main():
-    rng = np.random.default_rng(2026)
-    for model, path in MODELS.items():
-        record_cases(os.path.join(HERE, "reference", model), path, model, rng)
-        print(f"{model}: {len(BATCHES) * len(PASTS)} cases")
-    greedy_reference(rng)
+    if "--megatron-greedy" not in sys.argv:
+        rng = np.random.default_rng(2026)
+        for model, path in MODELS.items():
+            record_cases(os.path.join(HERE, "reference", model), path, model, rng)
+            print(f"{model}: {len(BATCHES) * len(PASTS)} cases")
+        greedy_reference(rng)
+    megatron_greedy_reference(np.random.default_rng(2027))
 
 
 def as_array(output):
@@ -161,6 +166,31 @@ def greedy_reference(rng, steps=12):
     with open(os.path.join(HERE, "reference", GENAI, "greedy.json"), "w") as f:
         json.dump({"prompt": prompt, "tokens": tokens, "margins": margins}, f, indent=1)
     print(f"{GENAI}: greedy continuation of {len(prompt)} prompt ids")
+
+
+def megatron_greedy_reference(rng, steps=24):
+    """gpt2_megatron's greedy continuation of a prompt through past/present,
+    with the causal 64x64 float mask its callers pass (added later, with
+    its own seed: `make_references.py --megatron-greedy` writes only it)."""
+    prompt = [int(t) for t in rng.integers(0, 10, 5)]
+    tokens, margins, ids, past = [], [], list(prompt), 0
+    cache = np.zeros((2, 1, 2, 0, 4), np.float32)
+    mask = np.tril(np.ones((64, 64), np.float32))[None, None]
+    for _ in range(steps):
+        inputs = {"input_ids": np.array([ids], np.int64),
+                  "position_ids": np.arange(past, past + len(ids), dtype=np.int64)[None],
+                  "attention_mask": mask, "past_0": cache}
+        outputs = run_onnxruntime(MODELS["gpt2_megatron"], inputs)
+        logits = as_array(outputs["logits"])[0, -1].astype(np.float64)
+        top = np.argsort(logits)[::-1][:2]
+        tokens.append(int(top[0]))
+        margins.append(float(logits[top[0]] - logits[top[1]]))
+        past += len(ids)
+        ids = [int(top[0])]
+        cache = as_array(outputs["present_0"])
+    with open(os.path.join(HERE, "reference", "gpt2_megatron", "greedy.json"), "w") as f:
+        json.dump({"prompt": prompt, "tokens": tokens, "margins": margins}, f, indent=1)
+    print(f"gpt2_megatron: greedy continuation of {len(prompt)} prompt ids")
 
 
 if __name__ == "__main__":

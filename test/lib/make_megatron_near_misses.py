@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Copies of gpt2_megatron.onnx edited so that one part of its layer is no
+longer what the GPT-2 lifting expects:
+
+  softmax_rows  the softmax over the query rows (axis 2), not the keys
+  not_gelu      the MLP activation's sqrt(2/pi) constant changed to 0.9
+  mask_rows     the mask's rows sliced from row 0, not from past: for a
+                step after a past, queries see the rows of the first
+                positions (not causal)
+  qkv_swapped   queries read the projection's second third, keys its first
+
+  make_megatron_near_misses.py MODEL.onnx OUT_DIR
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+
+def edit(model, name):
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    nodes = m.graph.node
+    if name == "softmax_rows":
+        node = next(n for n in nodes if n.op_type == "Softmax")
+        node.attribute[0].i = 2
+    elif name == "not_gelu":
+        for n in nodes:
+            if n.op_type == "Constant":
+                value = numpy_helper.to_array(n.attribute[0].t)
+                if value.size == 1 and abs(float(value) - 0.7978845834732056) < 1e-7:
+                    n.attribute[0].t.CopyFrom(
+                        numpy_helper.from_array(np.array(0.9, value.dtype), n.output[0]))
+    elif name == "mask_rows":
+        zero = helper.make_node("Constant", [], ["mask_rows_zero"],
+                                value=numpy_helper.from_array(np.array([0], np.int64)))
+        nodes.insert(0, zero)
+        first = next(n for n in nodes if n.op_type == "Slice" and n.input[0] == "attention_mask")
+        first.input[1] = "mask_rows_zero"
+    elif name == "qkv_swapped":
+        split = next(n for n in nodes if n.op_type == "Split" and n.input[0] != "past_0")
+        split.output[0], split.output[1] = split.output[1], split.output[0]
+    return m
+
+
+def main():
+    model = onnx.load(sys.argv[1])
+    os.makedirs(sys.argv[2], exist_ok=True)
+    for name in ("softmax_rows", "not_gelu", "mask_rows", "qkv_swapped"):
+        edited = edit(model, name)
+        onnx.checker.check_model(edited)
+        onnx.save(edited, os.path.join(sys.argv[2], name + ".onnx"))
+
+
+if __name__ == "__main__":
+    main()
