@@ -330,7 +330,9 @@ llvm::Error DecoderBuilder::build() {
       RankedTensorType::get({ShapedType::kDynamic}, builder.getI32Type());
   auto positionsType =
       RankedTensorType::get({ShapedType::kDynamic}, builder.getI64Type());
-  auto logitsType = activations({config.vocabSize});
+  // Without an LM head, forward returns the final hidden states.
+  auto logitsType =
+      activations({config.hasLMHead ? config.vocabSize : config.hiddenSize});
   auto funcType = builder.getFunctionType(
       {tokensType, positionsType, cacheType}, {logitsType, cacheType});
 
@@ -340,7 +342,8 @@ llvm::Error DecoderBuilder::build() {
   const char *argNames[] = {"tokens", "positions", "kv_cache"};
   for (auto [i, name] : llvm::enumerate(argNames))
     func.setArgAttr(i, llm::LLMDialect::kNameAttr, builder.getStringAttr(name));
-  const char *resultNames[] = {"logits", "kv_cache"};
+  const char *resultNames[] = {config.hasLMHead ? "logits" : "hidden_states",
+                               "kv_cache"};
   for (auto [i, name] : llvm::enumerate(resultNames))
     func.setResultAttr(i, llm::LLMDialect::kNameAttr,
                        builder.getStringAttr(name));
@@ -384,6 +387,10 @@ llvm::Error DecoderBuilder::build() {
                          : rmsNorm(hidden, "model.norm.weight");
   if (!normed)
     return normed.takeError();
+  if (!config.hasLMHead) {
+    func::ReturnOp::create(builder, loc, ValueRange{*normed, cache});
+    return llvm::Error::success();
+  }
   Value head = *table;
   if (!config.tieWordEmbeddings) {
     auto untied =

@@ -46,6 +46,9 @@ struct HFConfig {
   bool geluTanh = true;
   double ropeTheta = 10000.0;
   bool tieWordEmbeddings = false;
+  /// False for a decoder that ends in its hidden states (GPT2Model, an
+  /// ONNX export without an LM head): `forward` returns those.
+  bool hasLMHead = true;
   /// Biases on the q/k/v projections (Qwen2 always, Llama's attention_bias).
   bool qkvBias = false;
   /// Biases on the attention output projection (Llama's attention_bias).

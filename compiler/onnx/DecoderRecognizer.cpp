@@ -98,6 +98,10 @@ struct Attention {
   const Node *rotaryCaches = nullptr;
 };
 
+static void bindDecoderStep(GraphEvaluator &evaluator,
+                            const onnx::GraphProto &graph, int64_t tokens,
+                            int64_t past);
+
 class Recognizer {
 public:
   explicit Recognizer(const OnnxModel &model);
@@ -138,9 +142,20 @@ private:
   /// GELU of a projection's output: that output, and whether the tanh
   /// approximation is what the graph computes.
   Expected<std::pair<std::string, bool>> matchGelu(StringRef value) const;
-  /// The GPT-2 decoder whose LM head is `head` and final norm `finalNorm`.
-  Expected<RecognizedDecoder> runGPT2(const Linear &head,
-                                      const LayerNorm &finalNorm);
+  /// The GPT-2 decoder whose LM head is `head` (null: the export ends in
+  /// hidden states) and final norm `finalNorm`, read from graph output
+  /// `output`.
+  Expected<RecognizedDecoder>
+  runGPT2(const Linear *head, const LayerNorm &finalNorm, StringRef output);
+  /// GPT-2's embedding sum wte[ids] + wpe[positions]: the Add, the token
+  /// and position Gathers, checked by evaluating their indices for decoder
+  /// steps (they must be the token ids and past + i).
+  struct Embeddings {
+    std::string sum;
+    const Node *tokens = nullptr, *positions = nullptr;
+    std::string idsInput, positionsInput;
+  };
+  Expected<Embeddings> findEmbeddings() const;
   Expected<Linear> matchLinear(StringRef value) const;
   Expected<std::pair<Stream, std::string>> splitResidual(Stream s) const;
   Expected<std::string> matchSwiGLU(StringRef value, std::string &gate,
@@ -169,8 +184,9 @@ private:
   Expected<double> thetaOfCaches(const Node *node, StringRef cosName,
                                  StringRef sinName, int64_t rotaryDim) const;
   /// Heads of x through Reshape [.., .., heads, dim] and Transpose 0213.
+  /// `transposed`: keys split as [batch, heads, dim, tokens] (perm 0231).
   Expected<std::pair<std::string, std::array<int64_t, 2>>>
-  matchSplitHeads(StringRef value) const;
+  matchSplitHeads(StringRef value, bool transposed = false) const;
   /// Whether `mask` (additive: 0 or very negative; else a condition,
   /// true where visible) is causal, evaluated for a few decoder steps.
   Error checkCausal(StringRef mask, bool additive, const Node *at) const;
@@ -185,6 +201,9 @@ private:
   /// Positions the model has (learned position embeddings); checkCausal
   /// tries decoder steps below it.
   int64_t positionLimit = 8192;
+  /// New tokens per evaluated prompt step: 1 for an export whose token ids
+  /// are declared [batch, 1] (one token at a time after a past).
+  int64_t promptTokens = 3;
 };
 
 Recognizer::Recognizer(const OnnxModel &model)
@@ -202,6 +221,13 @@ Recognizer::Recognizer(const OnnxModel &model)
       graphInputs.insert(input.name());
   for (const onnx::ValueInfoProto &output : graph.output())
     graphOutputs.insert(output.name());
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    const auto &shape = input.type().tensor_type().shape();
+    if (StringRef(input.name()).contains("input_ids") &&
+        shape.dim_size() == 2 && shape.dim(1).has_dim_value() &&
+        shape.dim(1).dim_value() == 1)
+      promptTokens = 1;
+  }
 }
 
 const Node *Recognizer::producer(StringRef value) const {
@@ -303,8 +329,19 @@ std::string Recognizer::skipCasts(StringRef value) const {
   return v;
 }
 
+/// Gemm(Reshape(x, [-1, in]), W, b) reshaped back: PyTorch's export of
+/// Conv1D / Linear on 3-D activations.
+static bool isGemmProjection(const Node *n) {
+  return n && n->op_type() == "Gemm" && n->input_size() >= 2;
+}
+
 bool Recognizer::isProjection(StringRef value) const {
   const Node *n = producer(skipCasts(value));
+  if (n && n->op_type() == "Reshape")
+    if (const Node *g = producer(skipCasts(n->input(0))); isGemmProjection(g))
+      return true;
+  if (isGemmProjection(n))
+    return true;
   if (n && n->op_type() == "Add" && n->input_size() == 2) {
     // With a bias: Add(projection, initializer).
     for (int i : {0, 1})
@@ -474,6 +511,57 @@ Expected<Linear> Recognizer::matchLinear(StringRef value) const {
   std::string v = skipCasts(value);
   const Node *node = producer(v);
   Linear linear;
+  const Node *unflatten = nullptr;
+  if (node && node->op_type() == "Reshape")
+    if (const Node *g = producer(skipCasts(node->input(0)));
+        isGemmProjection(g)) {
+      unflatten = node;
+      node = g;
+    }
+  if (isGemmProjection(node)) {
+    // Gemm(x, W, b): alpha = beta = 1, x not transposed; W [in, out], or
+    // [out, in] with transB. x may be the activation flattened to 2-D.
+    if (attrInt(node, "transA").value_or(0) != 0 ||
+        attrFloat(node, "alpha").value_or(1) != 1 ||
+        attrFloat(node, "beta").value_or(1) != 1)
+      return fail(node, "expected a Gemm with alpha = beta = 1 and A as is");
+    std::string b = skipCasts(node->input(1));
+    const onnx::TensorProto *w = initializer(b);
+    if (!w || w->dims_size() != 2)
+      return fail(node, "expected a weight initializer as B");
+    bool transB = attrInt(node, "transB").value_or(0);
+    linear.weight = {b, /*transposed=*/!transB};
+    linear.shape = transB ? std::vector<int64_t>{w->dims(1), w->dims(0)}
+                          : std::vector<int64_t>{w->dims(0), w->dims(1)};
+    if (node->input_size() > 2 && !node->input(2).empty()) {
+      const onnx::TensorProto *bias = initializer(skipCasts(node->input(2)));
+      if (!bias || bias->dims_size() != 1)
+        return fail(node, "expected a 1-D bias initializer as C");
+      linear.bias = skipCasts(node->input(2));
+    }
+    linear.input = skipCasts(node->input(0));
+    // Reshapes that only flatten and restore the leading axes: their
+    // target's last dim is the features'.
+    auto keepsFeatures = [&](const Node *reshape, int64_t features) {
+      GraphEvaluator evaluator(model);
+      bindDecoderStep(evaluator, graph, promptTokens, 0);
+      auto target = evaluator.evaluate(reshape->input(1));
+      if (!target) {
+        consumeError(target.takeError());
+        return false;
+      }
+      return !target->values.empty() &&
+             int64_t(target->values.back()) == features;
+    };
+    if (const Node *flat = match(linear.input, "Reshape")) {
+      if (!keepsFeatures(flat, linear.shape[0]))
+        return fail(flat, "expected a Reshape to [-1, in_features]");
+      linear.input = skipCasts(flat->input(0));
+    }
+    if (unflatten && !keepsFeatures(unflatten, linear.shape[1]))
+      return fail(unflatten, "expected a Reshape to [.., out_features]");
+    return linear;
+  }
   if (node && isMatMulNBits(*node)) {
     // Pre-quantized: B holds W [out, in] in 4-bit blocks.
     auto w = readMatMulNBits(model, *node);
@@ -657,7 +745,7 @@ Error Recognizer::checkCausal(StringRef mask, bool additive,
   // query t (at position past + t) exactly when j <= past + t.
   std::string why;
   for (auto [tokens, past] :
-       {std::pair<int64_t, int64_t>{3, 0},
+       {std::pair<int64_t, int64_t>{promptTokens, 0},
         {1, 4},
         {1, std::min<int64_t>(8191, positionLimit - 1)}}) {
     GraphEvaluator evaluator(model);
@@ -822,10 +910,12 @@ Expected<Attention> Recognizer::matchContribAttention(const Node *node) const {
 }
 
 Expected<std::pair<std::string, std::array<int64_t, 2>>>
-Recognizer::matchSplitHeads(StringRef value) const {
+Recognizer::matchSplitHeads(StringRef value, bool transposed) const {
   // Transpose(Reshape(x, [0, 0, heads, dim]), perm [0, 2, 1, 3]).
   const Node *t = match(value, "Transpose");
-  if (!t || attrInts(t, "perm") != std::vector<int64_t>{0, 2, 1, 3})
+  std::vector<int64_t> perm = transposed ? std::vector<int64_t>{0, 2, 3, 1}
+                                         : std::vector<int64_t>{0, 2, 1, 3};
+  if (!t || attrInts(t, "perm") != perm)
     return fail(value, "expected heads split by Reshape and Transpose 0213");
   const Node *r = match(t->input(0), "Reshape");
   auto shape = r && r->input_size() == 2 ? numbers(r->input(1)) : std::nullopt;
@@ -833,7 +923,7 @@ Recognizer::matchSplitHeads(StringRef value) const {
     // [batch, tokens] from the input's shape, heads and dim constants
     // (PyTorch's view(*x.size()[:-1], heads, dim)): evaluated for a step.
     GraphEvaluator evaluator(model);
-    bindDecoderStep(evaluator, graph, 3, 0);
+    bindDecoderStep(evaluator, graph, promptTokens, 0);
     if (auto v = evaluator.evaluate(r->input(1)))
       shape = v->values;
     else
@@ -1090,31 +1180,63 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
   // Keys: Transpose(Unsqueeze?(present_k)) swapping the last two axes,
   // maybe scaled (Megatron scales queries and keys by 1/sqrt(sqrt(d))).
   double keyScale = 1.0;
-  const Node *kt = match(peelScale(qk->input(1), keyScale), "Transpose");
-  auto perm = kt ? attrInts(kt, "perm") : std::nullopt;
-  if (!perm || perm->size() < 4 ||
-      (*perm)[perm->size() - 1] != int64_t(perm->size()) - 2)
-    return fail(qk, "expected queries @ transposed keys");
+  std::string keys = peelScale(qk->input(1), keyScale);
+  // The keys' past and new parts, and whether the new ones are split into
+  // heads already transposed ([batch, heads, dim, tokens]).
+  std::string pastK, newK;
+  bool keysTransposed = false;
+  auto sequenceAxis = [&](const Node *cat, bool last) {
+    int64_t axis = attrInt(cat, "axis").value_or(0);
+    return last ? axis == 3 || axis == -1 : axis == 2 || axis == -2;
+  };
   auto present = [&](StringRef v) -> std::string {
     std::string w = skipCasts(v);
     if (const Node *u = producer(w); u && u->op_type() == "Unsqueeze")
       w = skipCasts(u->input(0));
     return w;
   };
-  std::string presentK = present(kt->input(0));
+  if (const Node *catKT = match(keys, "Concat");
+      catKT && catKT->input_size() == 2 && sequenceAxis(catKT, true)) {
+    // Keys concatenated transposed (PyTorch 1.6's GPT-2): Concat(past^T,
+    // k^T) along the last axis, the present its transpose back.
+    const Node *pastT = match(catKT->input(0), "Transpose");
+    bool presentBack = false;
+    for (const Node &n : graph.node())
+      if (n.op_type() == "Transpose" && n.input_size() == 1 &&
+          skipCasts(n.input(0)) == keys &&
+          attrInts(&n, "perm") == std::vector<int64_t>{0, 1, 3, 2} &&
+          isPresent(n.output(0)))
+        presentBack = true;
+    if (!pastT || attrInts(pastT, "perm") != std::vector<int64_t>{0, 1, 3, 2} ||
+        !presentBack)
+      return fail(qk, "expected transposed keys: the past's transpose and "
+                      "the new keys', their transpose a present output");
+    pastK = pastT->input(0);
+    newK = catKT->input(1);
+    keysTransposed = true;
+  } else {
+    // Keys: Transpose(Unsqueeze?(present_k)) swapping the last two axes,
+    // maybe scaled (Megatron scales queries and keys by 1/sqrt(sqrt(d))).
+    const Node *kt = match(keys, "Transpose");
+    auto perm = kt ? attrInts(kt, "perm") : std::nullopt;
+    if (!perm || perm->size() < 4 ||
+        (*perm)[perm->size() - 1] != int64_t(perm->size()) - 2)
+      return fail(qk, "expected queries @ transposed keys");
+    std::string presentK = present(kt->input(0));
+    const Node *catK = producer(presentK);
+    if (!catK || catK->op_type() != "Concat" || catK->input_size() != 2 ||
+        !sequenceAxis(catK, false) || !isPresent(presentK))
+      return fail(qk, "expected keys and values: past inputs concatenated "
+                      "with the new ones along axis 2, as present outputs");
+    pastK = catK->input(0);
+    newK = catK->input(1);
+  }
   std::string presentV = present(pv->input(1));
-  const Node *catK = producer(presentK), *catV = producer(presentV);
-  auto sequenceAxis = [&](const Node *cat) {
-    int64_t axis = attrInt(cat, "axis").value_or(0);
-    return axis == 2 || axis == -2;
-  };
-  if (!catK || catK->op_type() != "Concat" || !catV ||
-      catV->op_type() != "Concat" || catK->input_size() != 2 ||
-      catV->input_size() != 2 || pastOf(catK->input(0)).empty() ||
-      pastOf(catV->input(0)).empty() ||
-      pastOf(catK->input(0)) == pastOf(catV->input(0)) ||
-      !isPresent(presentK) || !isPresent(presentV) || !sequenceAxis(catK) ||
-      !sequenceAxis(catV))
+  const Node *catV = producer(presentV);
+  if (!catV || catV->op_type() != "Concat" || catV->input_size() != 2 ||
+      pastOf(pastK).empty() || pastOf(catV->input(0)).empty() ||
+      pastOf(pastK) == pastOf(catV->input(0)) || !isPresent(presentV) ||
+      !sequenceAxis(catV, false))
     return fail(qk, "expected keys and values: past inputs concatenated "
                     "with the new ones along axis 2, as present outputs");
   // Queries: maybe stacked per KV head by a Reshape, [0, kv, group, -1,
@@ -1143,7 +1265,7 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
   int64_t headDim = 0;
   std::string positions;
   auto headsOf = [&](StringRef v, bool rotated, std::string &projection,
-                     int64_t &count) -> Error {
+                     int64_t &count, bool transposed = false) -> Error {
     std::string heads = skipCasts(v);
     if (rotated) {
       // Find head_dim from the split first: rope's pattern needs it.
@@ -1179,7 +1301,7 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
       a.theta = r->second;
       heads = r->first;
     }
-    auto split = matchSplitHeads(heads);
+    auto split = matchSplitHeads(heads, transposed);
     if (!split)
       return split.takeError();
     projection = split->first;
@@ -1191,7 +1313,7 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
   };
   if (Error err = headsOf(qValue, rotary, a.q, a.heads))
     return std::move(err);
-  if (Error err = headsOf(catK->input(1), rotary, a.k, a.kvHeads))
+  if (Error err = headsOf(newK, rotary, a.k, a.kvHeads, keysTransposed))
     return std::move(err);
   int64_t vHeads = 0;
   if (Error err = headsOf(catV->input(1), false, a.v, vHeads))
@@ -1381,8 +1503,89 @@ Recognizer::matchGelu(StringRef value) const {
   return std::make_pair(x, tanhError < erfError);
 }
 
-Expected<RecognizedDecoder> Recognizer::runGPT2(const Linear &head,
-                                                const LayerNorm &finalNorm) {
+Expected<Recognizer::Embeddings> Recognizer::findEmbeddings() const {
+  // The token ids input: integer, rank 2, neither positions nor a mask.
+  std::string ids;
+  int64_t steps = 3;
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    const auto &t = input.type().tensor_type();
+    StringRef name = input.name();
+    if (isGraphInput(name) && t.shape().dim_size() == 2 &&
+        (t.elem_type() == onnx::TensorProto::INT64 ||
+         t.elem_type() == onnx::TensorProto::INT32) &&
+        !name.contains("position") && !name.contains("mask")) {
+      ids = name.str();
+      // An export declared for one new token at a time is checked so.
+      if (t.shape().dim(1).has_dim_value() && t.shape().dim(1).dim_value() == 1)
+        steps = 1;
+    }
+  }
+  if (ids.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "no token ids input found");
+  auto gatherOfTable = [&](StringRef v) -> const Node * {
+    const Node *g = match(v, "Gather");
+    if (!g || attrInt(g, "axis").value_or(0) != 0)
+      return nullptr;
+    const onnx::TensorProto *t = initializer(skipCasts(g->input(0)));
+    return t && t->dims_size() == 2 ? g : nullptr;
+  };
+  for (const Node &n : graph.node()) {
+    if (n.op_type() != "Add" || n.input_size() != 2)
+      continue;
+    const Node *a = gatherOfTable(n.input(0)), *b = gatherOfTable(n.input(1));
+    if (!a || !b)
+      continue;
+    // Which Gather reads what, for a prompt and for a step after a past.
+    Embeddings e;
+    e.sum = n.output(0);
+    e.idsInput = ids;
+    for (int64_t past : {int64_t(0), int64_t(2)}) {
+      GraphEvaluator evaluator(model);
+      bindDecoderStep(evaluator, graph, steps, past);
+      EvaluatedTensor idValues;
+      idValues.dataType = onnx::TensorProto::INT64;
+      idValues.shape = {1, steps};
+      for (int64_t i = 0; i < steps; ++i)
+        idValues.values.push_back(double(i + 1));
+      evaluator.bind(ids, idValues);
+      for (const Node *g : {a, b}) {
+        auto v = evaluator.evaluate(g->input(1));
+        if (!v) {
+          consumeError(v.takeError());
+          return fail(g, "expected token ids or positions whose values "
+                         "follow from the inputs");
+        }
+        bool isIds = true, isPositions = true;
+        if (int64_t(v->values.size()) != steps)
+          isIds = isPositions = false;
+        for (size_t i = 0; i < v->values.size(); ++i) {
+          isIds &= v->values[i] == double(i + 1);
+          isPositions &= v->values[i] == double(past + int64_t(i));
+        }
+        if (isIds && (!e.tokens || e.tokens == g))
+          e.tokens = g;
+        else if (isPositions && (!e.positions || e.positions == g))
+          e.positions = g;
+        else
+          return fail(g, "expected the token ids or positions past + i as "
+                         "its indices");
+      }
+    }
+    if (!e.tokens || !e.positions)
+      return fail(&n, "expected a token and a position embedding");
+    std::string pos = skipCasts(e.positions->input(1));
+    if (isGraphInput(pos))
+      e.positionsInput = pos;
+    return e;
+  }
+  return createStringError(inconvertibleErrorCode(),
+                           "no token and position embeddings found");
+}
+
+Expected<RecognizedDecoder> Recognizer::runGPT2(const Linear *head,
+                                                const LayerNorm &finalNorm,
+                                                StringRef output) {
   RecognizedDecoder d;
   HFConfig &config = d.config;
   config.architecture = "GPT2LMHeadModel";
@@ -1390,17 +1593,19 @@ Expected<RecognizedDecoder> Recognizer::runGPT2(const Linear &head,
   config.qkvBias = config.outputBias = true;
   config.ropeTheta = 0;
   config.normEps = shortestDecimal(float(finalNorm.epsilon));
-  int64_t vocab = head.shape[1], hidden = head.shape[0];
+  auto embeddings = findEmbeddings();
+  if (!embeddings)
+    return embeddings.takeError();
+  std::string wte = skipCasts(embeddings->tokens->input(0));
+  std::string wpe = skipCasts(embeddings->positions->input(0));
+  const onnx::TensorProto *wteT = initializer(wte), *wpeT = initializer(wpe);
+  int64_t vocab = head ? head->shape[1] : wteT->dims(0);
+  int64_t hidden = head ? head->shape[0] : wteT->dims(1);
+  d.logits = output.str();
   d.weights["transformer.ln_f.weight"] = {finalNorm.weight, false};
   d.weights["transformer.ln_f.bias"] = {finalNorm.bias, false};
   // Masks are checked at positions the learned table has.
-  for (const Node &n : graph.node())
-    if (n.op_type() == "Gather" && n.input_size() == 2 &&
-        isGraphInput(skipCasts(n.input(1))) &&
-        StringRef(skipCasts(n.input(1))).contains("position"))
-      if (const onnx::TensorProto *t = initializer(skipCasts(n.input(0)));
-          t && t->dims_size() == 2 && t->dims(0) > 1)
-        positionLimit = std::min(positionLimit, t->dims(0));
+  positionLimit = std::min(positionLimit, wpeT->dims(0));
 
   struct Layer {
     LayerNorm ln1, ln2;
@@ -1481,46 +1686,42 @@ Expected<RecognizedDecoder> Recognizer::runGPT2(const Linear &head,
     layer.out = *out;
     layer.attention = *attention;
     layers.push_back(std::move(layer));
-    // The first layer reads wte[ids] + wpe[positions].
-    if (const Node *add = match(prev, "Add"); add && add->input_size() == 2 &&
-                                              match(add->input(0), "Gather") &&
-                                              match(add->input(1), "Gather")) {
-      embedded = prev;
+    // The first layer reads wte[ids] + wpe[positions] (maybe + 0, a
+    // token type embedding the export folded).
+    std::string start = prev;
+    if (const Node *add = match(prev, "Add"))
+      if (auto zero = ordered(add, [&](const std::string &v) {
+            auto n = numbers(v);
+            return n && llvm::all_of(*n, [](double x) { return x == 0; });
+          }))
+        start = skipCasts(zero->second);
+    if (start == embeddings->sum) {
+      embedded = start;
       break;
     }
     stream = prev;
   }
   if (embedded.empty())
     return createStringError(inconvertibleErrorCode(),
-                             "no token and position embeddings found");
-  const Node *add = match(embedded, "Add");
-  const Node *tokenGather = nullptr, *positionGather = nullptr;
-  for (int i : {0, 1}) {
-    const Node *g = match(add->input(i), "Gather");
-    const onnx::TensorProto *t = initializer(skipCasts(g->input(0)));
-    if (!t || t->dims_size() != 2 || attrInt(g, "axis").value_or(0) != 0 ||
-        !isGraphInput(skipCasts(g->input(1))))
-      return fail(g, "expected an embedding table gathered by a graph input");
-    std::string ids = skipCasts(g->input(1));
-    (StringRef(ids).contains("position") ? positionGather : tokenGather) = g;
-  }
-  if (!tokenGather || !positionGather)
-    return fail(add, "expected token ids and position ids inputs");
-  std::string wte = skipCasts(tokenGather->input(0));
-  std::string wpe = skipCasts(positionGather->input(0));
-  const onnx::TensorProto *wteT = initializer(wte), *wpeT = initializer(wpe);
+                             "the layers do not start at the embeddings");
   if (wteT->dims(0) != vocab || wteT->dims(1) != hidden ||
       wpeT->dims(1) != hidden)
-    return fail(add, "expected embeddings of [vocab, hidden] = [" +
-                         Twine(vocab) + ", " + Twine(hidden) + "]");
-  d.inputIds = skipCasts(tokenGather->input(1));
-  d.positionIds = skipCasts(positionGather->input(1));
+    return fail(embedded, "expected embeddings of [vocab, hidden] = [" +
+                              Twine(vocab) + ", " + Twine(hidden) + "]");
+  d.inputIds = embeddings->idsInput;
+  d.positionIds = embeddings->positionsInput;
   d.weights["transformer.wte.weight"] = {wte, false};
   d.weights["transformer.wpe.weight"] = {wpe, false};
-  config.tieWordEmbeddings =
-      head.weight.initializer == wte && !head.weight.transposed;
-  if (!config.tieWordEmbeddings)
-    d.weights["lm_head.weight"] = head.weight;
+  if (!head) {
+    // GPT2Model: no LM head; `forward` returns the final hidden states.
+    config.architecture = "GPT2Model";
+    config.hasLMHead = false;
+  } else {
+    config.tieWordEmbeddings =
+        head->weight.initializer == wte && !head->weight.transposed;
+    if (!config.tieWordEmbeddings)
+      d.weights["lm_head.weight"] = head->weight;
+  }
 
   std::reverse(layers.begin(), layers.end());
   config.numLayers = layers.size();
@@ -1585,9 +1786,22 @@ Expected<RecognizedDecoder> Recognizer::run() {
   RecognizedDecoder d;
   HFConfig &config = d.config;
   config.architecture = "LlamaForCausalLM";
-  if (!graphOutputs.count("logits"))
+  if (!graphOutputs.count("logits")) {
+    // An export that ends in hidden states (GPT2Model): its first output
+    // is the final LayerNorm's, maybe reshaped.
+    std::string out = graph.output_size() ? graph.output(0).name() : "";
+    std::string normed = out;
+    if (const Node *r = match(out, "Reshape"))
+      normed = skipCasts(r->input(0));
+    if (!normed.empty()) {
+      auto ln = matchLayerNorm(normed);
+      if (ln)
+        return runGPT2(nullptr, *ln, out);
+      consumeError(ln.takeError());
+    }
     return createStringError(inconvertibleErrorCode(),
                              "no graph output named 'logits'");
+  }
   d.logits = "logits";
 
   // LM head and the final norm.
@@ -1600,7 +1814,7 @@ Expected<RecognizedDecoder> Recognizer::run() {
     auto layerNorm = matchLayerNorm(head->input);
     if (layerNorm) {
       consumeError(finalNorm.takeError());
-      return runGPT2(*head, *layerNorm);
+      return runGPT2(&*head, *layerNorm, "logits");
     }
     consumeError(layerNorm.takeError());
     return finalNorm.takeError();

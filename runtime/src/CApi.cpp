@@ -93,6 +93,12 @@ uint64_t llmc_model_weight_bytes_per_token(const llmc_model_t *model) {
 int64_t llmc_model_vocab_size(const llmc_model_t *model) {
   return model->vocabSize;
 }
+int64_t llmc_model_output_size(const llmc_model_t *model) {
+  return model->outputSize;
+}
+int llmc_model_has_lm_head(const llmc_model_t *model) {
+  return model->hasLMHead;
+}
 int64_t llmc_model_context_length(const llmc_model_t *model) {
   return model->contextLength;
 }
@@ -161,6 +167,10 @@ static llmc_status_t checkGenerate(const llmc_session &session,
                                    const llmc_generate_params *params,
                                    const char *caller) {
   const llmc_model &model = *session.model;
+  if (!model.hasLMHead)
+    return error(model.path + ": the model has no LM head (its forward "
+                              "returns hidden states): nothing to generate "
+                              "from");
   if (promptCount == 0)
     return error("the prompt is empty (it needs at least a BOS token)");
   if (session.position + int64_t(promptCount) > model.contextLength)
@@ -257,6 +267,8 @@ llmc_status_t llmc_generate_speculative(
     if (speculative->draft == session)
       return error("the draft session is the target session");
     const llmc_model &draft = *speculative->draft->model;
+    if (!draft.hasLMHead)
+      return error(draft.path + ": the draft model has no LM head");
     if (draft.vocabSize != model.vocabSize)
       return error("the draft model's vocabulary has " +
                    std::to_string(draft.vocabSize) + " tokens, the target's " +

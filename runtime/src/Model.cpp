@@ -118,7 +118,8 @@ llmc_status_t mapWeightsFile(llmc_model &model, const std::string &name) {
 
 /// Checks that `entry` has the decoder signature the session relies on:
 /// (weights i8[?], tokens i32[?], positions i64[?], kv_cache f32[5 dims])
-/// -> logits f32[?, vocab].
+/// -> logits f32[?, vocab], or hidden_states f32[?, hidden] for a model
+/// without an LM head (its vocabulary from the manifest's architecture).
 llmc_status_t checkDecoder(llmc_model &model, const fb::EntryPoint *entry) {
   auto fail = [&](const std::string &what) {
     return error(model.path + ": entry point 'forward' " + what);
@@ -145,7 +146,17 @@ llmc_status_t checkDecoder(llmc_model &model, const fb::EntryPoint *entry) {
   if (logits->dtype() != fb::DType::f32 || !logits->shape() ||
       logits->shape()->size() != 2 || logits->shape()->Get(1) <= 0)
     return fail("does not return f32 logits [tokens, vocab]");
-  model.vocabSize = logits->shape()->Get(1);
+  model.outputSize = logits->shape()->Get(1);
+  model.vocabSize = model.outputSize;
+  if (logits->name() && logits->name()->str() == "hidden_states") {
+    const fb::Architecture *arch = model.manifest->architecture();
+    if (!arch || arch->vocab_size() <= 0)
+      return fail("returns hidden states but the manifest has no vocabulary");
+    model.hasLMHead = false;
+    model.vocabSize = arch->vocab_size();
+  } else if (!logits->name() || logits->name()->str() != "logits") {
+    return fail("returns neither logits nor hidden_states");
+  }
   model.contextLength = model.kvShape[2];
   return ok();
 }
@@ -309,6 +320,7 @@ llmc_status_t readDecoderFacts(llmc_model &model) {
     if (model.notDecoder.empty()) {
       model.vocabSize =
           binding->entry->outputs()->Get(binding->logits)->shape()->Get(2);
+      model.outputSize = model.vocabSize;
       model.contextLength = manifest->context_length();
       model.onnxDecoder = std::move(binding);
     }

@@ -41,7 +41,12 @@ struct llmc_model {
   std::unique_ptr<llmc::rt::OnnxDecoderBinding> onnxDecoder;
   /// Why the graph is not a decoder `llmc run` can drive, when it is not.
   std::string notDecoder;
+  /// Token ids are below vocabSize.
   int64_t vocabSize = 0;
+  /// Floats `forward` returns per token: vocabSize logits, or the hidden
+  /// size for a model without an LM head (it returns hidden states).
+  int64_t outputSize = 0;
+  bool hasLMHead = true;
   int64_t contextLength = 0;
   std::vector<int64_t> kvShape; // [layers, 2, capacity, kv_heads, head_dim]
   int64_t bosId = -1;

@@ -125,12 +125,12 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
   }
 
   const float *out = static_cast<const float *>(result.aligned());
-  if (!out || result.size(0) != n || result.size(1) != model.vocabSize) {
+  if (!out || result.size(0) != n || result.size(1) != model.outputSize) {
     std::free(result.allocated());
     return error(model.path + ": the decoder returned logits of an "
                               "unexpected shape");
   }
-  size_t row = static_cast<size_t>(model.vocabSize);
+  size_t row = static_cast<size_t>(model.outputSize);
   if (allLogits)
     std::memcpy(logits, out, count * row * sizeof(float));
   else

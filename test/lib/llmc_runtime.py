@@ -56,6 +56,10 @@ class Runtime:
         lib.llmc_model_free.argtypes = [p]
         lib.llmc_model_vocab_size.restype = i64
         lib.llmc_model_vocab_size.argtypes = [p]
+        lib.llmc_model_output_size.restype = i64
+        lib.llmc_model_output_size.argtypes = [p]
+        lib.llmc_model_has_lm_head.restype = ctypes.c_int
+        lib.llmc_model_has_lm_head.argtypes = [p]
         lib.llmc_model_context_length.restype = i64
         lib.llmc_model_context_length.argtypes = [p]
         lib.llmc_model_weights.restype = p
@@ -105,6 +109,9 @@ class Model:
     def __init__(self, runtime, handle):
         self.rt, self.handle = runtime, handle
         self.vocab_size = runtime.lib.llmc_model_vocab_size(handle)
+        # Logits per token, or hidden states for a model without an LM head.
+        self.output_size = runtime.lib.llmc_model_output_size(handle)
+        self.has_lm_head = bool(runtime.lib.llmc_model_has_lm_head(handle))
         self.context_length = runtime.lib.llmc_model_context_length(handle)
         session = ctypes.c_void_p()
         runtime.check(runtime.lib.llmc_session_create(handle, ctypes.byref(session)))
@@ -138,7 +145,7 @@ class Model:
         """Appends tokens to the session; returns their logits."""
         ids = np.ascontiguousarray(tokens, dtype=np.int32)
         rows = len(ids) if all_logits else 1
-        out = np.empty((rows, self.vocab_size), dtype=np.float32)
+        out = np.empty((rows, self.output_size), dtype=np.float32)
         self.rt.check(self.rt.lib.llmc_session_forward(
             self.session, ids.ctypes.data, len(ids), out.ctypes.data,
             int(all_logits)))

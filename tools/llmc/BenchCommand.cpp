@@ -58,7 +58,8 @@ Expected<Measurement> measure(llmc_model_t *model, int64_t threads,
   std::vector<int32_t> prompt(static_cast<size_t>(promptTokens));
   for (int32_t &id : prompt)
     id = pick(rng);
-  std::vector<float> logits(static_cast<size_t>(vocab));
+  // Logits, or hidden states for a model without an LM head.
+  std::vector<float> logits(static_cast<size_t>(llmc_model_output_size(model)));
 
   auto session = createSession(model);
   if (!session)

@@ -42,6 +42,10 @@ std::vector<double> logSoftmax(const float *logits, int64_t vocab) {
 /// Logits for every position of `tokens` from a fresh session.
 Expected<std::vector<float>> allLogits(llmc_model_t *model,
                                        const std::vector<int32_t> &tokens) {
+  if (!llmc_model_has_lm_head(model))
+    return createStringError(
+        "the model has no LM head (its forward returns hidden states): it "
+        "gives no perplexity");
   auto session = createSession(model);
   if (!session)
     return session.takeError();

@@ -82,9 +82,9 @@ Expected<HostArray> readNpy(StringRef path, StringRef bytes) {
       descr->drop_front().take_until([](char c) { return c == '\''; });
   // '<' and '|' (no byte order) are fine; '>' (big-endian) is not.
   bool found = false;
-  for (const DtypeName &entry : {kDtypes[0], kDtypes[1], kDtypes[2], kDtypes[3],
-                                 kDtypes[4], kDtypes[5], kDtypes[6], kDtypes[7],
-                                 kDtypes[8], kBf16})
+  for (const DtypeName &entry :
+       {kDtypes[0], kDtypes[1], kDtypes[2], kDtypes[3], kDtypes[4], kDtypes[5],
+        kDtypes[6], kDtypes[7], kDtypes[8], kBf16})
     if ((d.starts_with("<") || d.starts_with("|")) &&
         d.drop_front() == StringRef(entry.npy).drop_front())
       array.dtype = entry.dtype, found = true;

@@ -106,7 +106,15 @@ const char *llmc_model_kernels(const llmc_model_t *model);
  * one row of the embedding table; from the manifest's tensor roles. */
 uint64_t llmc_model_weight_bytes_per_token(const llmc_model_t *model);
 
+/* Token ids are below the vocabulary size. */
 int64_t llmc_model_vocab_size(const llmc_model_t *model);
+/* Whether the model ends in an LM head (nonzero) or in its hidden states,
+ * as an ONNX export without one (GPT2Model) does; only a model with an LM
+ * head can generate. */
+int llmc_model_has_lm_head(const llmc_model_t *model);
+/* Floats llmc_session_forward writes per token: the vocabulary size, or
+ * the hidden size for a model without an LM head. */
+int64_t llmc_model_output_size(const llmc_model_t *model);
 int64_t llmc_model_context_length(const llmc_model_t *model);
 /* -1 when the model has none. */
 int64_t llmc_model_bos_id(const llmc_model_t *model);
@@ -176,8 +184,9 @@ llmc_status_t llmc_session_truncate(llmc_session_t *session, int64_t position);
 /* Appends `count` tokens at the session's position in one call (prefill
  * when count > 1, decode when 1). Writes logits for every token
  * ([count][vocab]) when `all_logits`, else for the last token only
- * ([vocab]). Fails without side effects on an id outside the vocabulary or
- * when the tokens do not fit in the context. */
+ * ([vocab]); for a model without an LM head, hidden states in their place
+ * (llmc_model_output_size floats per token). Fails without side effects on an
+ * id outside the vocabulary or when the tokens do not fit in the context. */
 llmc_status_t llmc_session_forward(llmc_session_t *session,
                                    const int32_t *tokens, size_t count,
                                    float *logits, int all_logits);

@@ -73,6 +73,8 @@ public:
 
   llmc_model_t *get() const { return handle.get(); }
   int64_t vocabSize() const { return llmc_model_vocab_size(get()); }
+  bool hasLMHead() const { return llmc_model_has_lm_head(get()) != 0; }
+  int64_t outputSize() const { return llmc_model_output_size(get()); }
   int64_t contextLength() const { return llmc_model_context_length(get()); }
   void setThreads(int threads) { llmc_model_set_threads(get(), threads); }
 

@@ -17,8 +17,9 @@ scripts/setup.sh installs into .cache/bench-node):
   cd test/models/onnx
   ln -s ../../../.cache/bench-node/node_modules node_modules
   /usr/bin/python3 make_references.py && rm node_modules
-(`make_references.py --megatron-greedy` writes only gpt2_megatron's
-greedy.json, which was added later.)
+(`make_references.py --later` writes only the files added later, each
+from its own seed: gpt2_megatron's greedy.json and gpt2_past's
+sequence/.)
 """
 import json
 import os
@@ -127,13 +128,14 @@ def record_cases(root, path, kind, rng):
 
 
 def main():
-    if "--megatron-greedy" not in sys.argv:
+    if "--later" not in sys.argv:
         rng = np.random.default_rng(2026)
         for model, path in MODELS.items():
             record_cases(os.path.join(HERE, "reference", model), path, model, rng)
             print(f"{model}: {len(BATCHES) * len(PASTS)} cases")
         greedy_reference(rng)
     megatron_greedy_reference(np.random.default_rng(2027))
+    gpt2_past_sequence_reference(np.random.default_rng(2028))
 
 
 def as_array(output):
@@ -191,6 +193,26 @@ def megatron_greedy_reference(rng, steps=24):
     with open(os.path.join(HERE, "reference", "gpt2_megatron", "greedy.json"), "w") as f:
         json.dump({"prompt": prompt, "tokens": tokens, "margins": margins}, f, indent=1)
     print(f"gpt2_megatron: greedy continuation of {len(prompt)} prompt ids")
+
+
+def gpt2_past_sequence_reference(rng, length=8):
+    """gpt2_past fed a sequence one token at a time through past/present
+    (its input_ids are declared [batch, 1]): each step's last_state, for
+    the lifted `forward`, which returns the same hidden states."""
+    ids = rng.integers(0, 20, length).astype(np.int64)
+    cache = {f"past_{l}": np.zeros((2, 1, 2, 0, 2), np.float32) for l in range(12)}
+    states = []
+    for token in ids:
+        outputs = run_onnxruntime(MODELS["gpt2_past"],
+                                  {"input_ids": np.array([[token]], np.int64), **cache})
+        states.append(as_array(outputs["last_state"])[0, 0])
+        cache = {name.replace("present", "past"): as_array(value)
+                 for name, value in outputs.items() if name.startswith("present")}
+    out = os.path.join(HERE, "reference", "gpt2_past", "sequence")
+    os.makedirs(out, exist_ok=True)
+    np.save(os.path.join(out, "input_ids.npy"), ids)
+    np.save(os.path.join(out, "last_state.npy"), np.stack(states))
+    print(f"gpt2_past: {length} steps of one token")
 
 
 if __name__ == "__main__":
