@@ -17,9 +17,12 @@ onnx/        not written here: past findings (matmul_vector_3d,
              reshape_product_overflow,
              squeeze_runtime_axes_not_1), two MatMulNBits models of
              test/lib/make_onnx_models.py (nbits/nbits_f32_zp.onnx,
-             nbits_f16_bias.onnx) and the onnxruntime-genai export's graph
+             nbits_f16_bias.onnx), cumsum_runtime_axis.onnx of the same
+             script, the onnxruntime-genai export's graph
              (its weights are external, so it exercises the decoder
-             recognizer's refusals); scripts/fuzz-smoke.sh adds
+             recognizer's refusals) and gpt2_megatron.onnx (the GPT-2
+             lifting: LayerNorm, GELU evaluation, the float mask);
+             scripts/fuzz-smoke.sh adds
              libonnx-testdata's node models
 """
 import argparse

@@ -655,6 +655,26 @@ def main():
             np.arange(6, dtype=np.float32).reshape(2, 3)
             @ np.arange(12, dtype=np.float32).reshape(3, 4))
 
+    # CumSum whose axis is an input (as the node tests pass it), exclusive
+    # and reversed, on i64 [2, 3, 4] (position ids from a mask are i64).
+    graph = helper.make_graph(
+        [helper.make_node("CumSum", ["X", "axis"], ["Y"], name="cumsum",
+                          exclusive=1, reverse=1)],
+        "cumsum_runtime_axis",
+        [helper.make_tensor_value_info("X", TensorProto.INT64, [2, 3, "n"]),
+         helper.make_tensor_value_info("axis", TensorProto.INT32, [])],
+        [helper.make_tensor_value_info("Y", TensorProto.INT64, [2, 3, "n"])])
+    save(model_of(graph, opset=14), p("cumsum_runtime_axis.onnx"))
+    x = np.arange(24, dtype=np.int64).reshape(2, 3, 4) * 7 % 11
+    np.save(p("i64_2x3x4.npy"), x)
+    for axis in (0, 1, -1, 3):
+        np.save(p(f"i32_axis_{axis}.npy".replace("-", "m")), np.array(axis, np.int32))
+    for axis in (0, 1, -1):
+        # exclusive, reversed: y[i] = sum of x[j] for j > i along the axis.
+        flipped = np.flip(x, axis)
+        inclusive = np.flip(np.cumsum(flipped, axis=axis), axis)
+        np.save(p(f"expected_cumsum_{axis}.npy".replace("-", "m")), inclusive - x)
+
     write_contrib(out, np.random.default_rng(11))
     write_matmulnbits(out, np.random.default_rng(12))
 

@@ -1369,17 +1369,99 @@ LogicalResult importTrilu(NodeContext &ctx) {
   return success();
 }
 
+/// CumSum whose axis only the run time knows (the node tests pass it as
+/// an input): one generic over x's dims plus j in [0, dim(x, axis)), whose
+/// body reads x at the index with the axis coordinate replaced by j.
+static LogicalResult importCumSumRuntimeAxis(NodeContext &ctx, bool exclusive,
+                                             bool reverse) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Value x = ctx.tensor(0);
+  int64_t rank = ctx.type(0).getRank();
+  if (rank == 0)
+    return ctx.fail("expects an input of rank at least 1");
+  auto axisType = ctx.type(1);
+  if (axisType.getRank() > 1 ||
+      (axisType.getRank() == 1 && axisType.getDimSize(0) != 1))
+    return ctx.fail("expects one axis");
+  if (!isa<IntegerType>(axisType.getElementType()))
+    return ctx.fail("expects an integer axis");
+  SmallVector<Value> zeros(axisType.getRank(),
+                           arith::ConstantIndexOp::create(b, loc, 0));
+  Value raw = tensor::ExtractOp::create(b, loc, ctx.tensor(1), zeros);
+  raw = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
+  Value rankV = arith::ConstantIndexOp::create(b, loc, rank);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, raw, zero);
+  Value axis = arith::SelectOp::create(
+      b, loc, negative, arith::AddIOp::create(b, loc, raw, rankV), raw);
+  Value inRange = arith::AndIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, axis, zero),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, axis, rankV));
+  ctx.check(inRange, "axis {0} is out of range for rank " + Twine(rank),
+            {arith::IndexCastOp::create(b, loc, b.getI64Type(), raw)});
+  // A safe index for tensor.dim when the check fails (the call ends).
+  Value safeAxis = arith::SelectOp::create(b, loc, inRange, axis, zero);
+  Value length = tensor::DimOp::create(b, loc, x, safeAxis);
+  Type element = ctx.elementType(0);
+  MLIRContext *mctx = b.getContext();
+  Value acc =
+      emitFilled(ctx, sizesOf(ctx, x), element, scalarAttr(b, element, 0));
+  // The reduction dim's extent comes from an operand of shape [length].
+  Value js = tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{length},
+                                     b.getI1Type());
+  SmallVector<IT> iters(rank, IT::parallel);
+  iters.push_back(IT::reduction);
+  AffineMap jMap = AffineMap::get(rank + 1, 0, getAffineDimExpr(rank, mctx));
+  AffineMap outMap = AffineMap::getMultiDimIdentityMap(rank + 1, mctx)
+                         .getMajorSubMap(rank);
+  ctx.set(0, linalg::GenericOp::create(
+                 b, loc, acc.getType(), js, acc, {jMap, outMap}, iters,
+                 [&](OpBuilder &nb, Location l, ValueRange a) {
+                   Value j = linalg::IndexOp::create(nb, l, rank);
+                   Value i = arith::ConstantIndexOp::create(nb, l, 0);
+                   SmallVector<Value> at;
+                   for (int64_t d = 0; d < rank; ++d) {
+                     Value dv = arith::ConstantIndexOp::create(nb, l, d);
+                     Value here = arith::CmpIOp::create(
+                         nb, l, arith::CmpIPredicate::eq, axis, dv);
+                     Value idx = linalg::IndexOp::create(nb, l, d);
+                     i = arith::SelectOp::create(nb, l, here, idx, i);
+                     at.push_back(arith::SelectOp::create(nb, l, here, j, idx));
+                   }
+                   auto pred = reverse ? (exclusive ? arith::CmpIPredicate::ugt
+                                                    : arith::CmpIPredicate::uge)
+                                       : (exclusive ? arith::CmpIPredicate::ult
+                                                    : arith::CmpIPredicate::ule);
+                   Value take = arith::CmpIOp::create(nb, l, pred, j, i);
+                   Value v = tensor::ExtractOp::create(nb, l, x, at);
+                   Value sum =
+                       isa<FloatType>(element)
+                           ? Value(arith::AddFOp::create(nb, l, a[1], v))
+                           : Value(arith::AddIOp::create(nb, l, a[1], v));
+                   linalg::YieldOp::create(
+                       nb, l,
+                       Value(arith::SelectOp::create(nb, l, take, sum, a[1])));
+                 })
+                 .getResult(0));
+  return success();
+}
+
 LogicalResult importCumSum(NodeContext &ctx) {
   Value x = ctx.tensor(0);
   int64_t rank = ctx.type(0).getRank();
+  bool exclusive = ctx.getInt("exclusive", 0),
+       reverse = ctx.getInt("reverse", 0);
   auto axisValue = ctx.constantInts(1);
-  if (!axisValue || axisValue->size() != 1)
-    return ctx.fail("expects a constant axis");
+  if (!axisValue)
+    return importCumSumRuntimeAxis(ctx, exclusive, reverse);
+  if (axisValue->size() != 1)
+    return ctx.fail("expects one axis");
   auto axis = normalizeAxis((*axisValue)[0], rank);
   if (!axis)
     return ctx.fail("axis out of range");
-  bool exclusive = ctx.getInt("exclusive", 0),
-       reverse = ctx.getInt("reverse", 0);
   Type element = ctx.elementType(0);
   // out[.., i, ..] = sum_j x[.., j, ..] over j <= i (>= when reversed),
   // j != i when exclusive: one extra reduction dimension j.
