@@ -107,14 +107,14 @@ if bad missing "llmc_add_model(m MODEL $work/nowhere)"; then
 fi
 grep -q "llmc_add_model(m): MODEL $work/nowhere does not exist" "$work/missing.log"
 echo "PASS: a missing model folder fails at configure time, naming it"
-cp -r "$work/model" "$work/gpt2"
-sed -i 's/LlamaForCausalLM/GPT2LMHeadModel/' "$work/gpt2/config.json"
-bad refused "llmc_add_model(m MODEL $work/gpt2)
+cp -r "$work/model" "$work/falcon"
+sed -i 's/LlamaForCausalLM/FalconForCausalLM/' "$work/falcon/config.json"
+bad refused "llmc_add_model(m MODEL $work/falcon)
 target_link_libraries(app PRIVATE m)"
 if cmake --build "$work/refused/build" > "$work/refused-build.log" 2>&1; then
   echo "FAIL: a model the compiler refuses built"; exit 1
 fi
-grep -q "^llmc: error: .*gpt2/config.json: unsupported architecture 'GPT2LMHeadModel'" \
+grep -q "^llmc: error: .*falcon/config.json: unsupported architecture 'FalconForCausalLM'" \
   "$work/refused-build.log"
 echo "PASS: a model llmc refuses fails the build with llmc's one-line error"
 

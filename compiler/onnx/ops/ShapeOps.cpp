@@ -1415,37 +1415,37 @@ static LogicalResult importCumSumRuntimeAxis(NodeContext &ctx, bool exclusive,
   SmallVector<IT> iters(rank, IT::parallel);
   iters.push_back(IT::reduction);
   AffineMap jMap = AffineMap::get(rank + 1, 0, getAffineDimExpr(rank, mctx));
-  AffineMap outMap = AffineMap::getMultiDimIdentityMap(rank + 1, mctx)
-                         .getMajorSubMap(rank);
-  ctx.set(0, linalg::GenericOp::create(
-                 b, loc, acc.getType(), js, acc, {jMap, outMap}, iters,
-                 [&](OpBuilder &nb, Location l, ValueRange a) {
-                   Value j = linalg::IndexOp::create(nb, l, rank);
-                   Value i = arith::ConstantIndexOp::create(nb, l, 0);
-                   SmallVector<Value> at;
-                   for (int64_t d = 0; d < rank; ++d) {
-                     Value dv = arith::ConstantIndexOp::create(nb, l, d);
-                     Value here = arith::CmpIOp::create(
-                         nb, l, arith::CmpIPredicate::eq, axis, dv);
-                     Value idx = linalg::IndexOp::create(nb, l, d);
-                     i = arith::SelectOp::create(nb, l, here, idx, i);
-                     at.push_back(arith::SelectOp::create(nb, l, here, j, idx));
-                   }
-                   auto pred = reverse ? (exclusive ? arith::CmpIPredicate::ugt
-                                                    : arith::CmpIPredicate::uge)
-                                       : (exclusive ? arith::CmpIPredicate::ult
-                                                    : arith::CmpIPredicate::ule);
-                   Value take = arith::CmpIOp::create(nb, l, pred, j, i);
-                   Value v = tensor::ExtractOp::create(nb, l, x, at);
-                   Value sum =
-                       isa<FloatType>(element)
-                           ? Value(arith::AddFOp::create(nb, l, a[1], v))
-                           : Value(arith::AddIOp::create(nb, l, a[1], v));
-                   linalg::YieldOp::create(
-                       nb, l,
-                       Value(arith::SelectOp::create(nb, l, take, sum, a[1])));
-                 })
-                 .getResult(0));
+  AffineMap outMap =
+      AffineMap::getMultiDimIdentityMap(rank + 1, mctx).getMajorSubMap(rank);
+  ctx.set(0,
+          linalg::GenericOp::create(
+              b, loc, acc.getType(), js, acc, {jMap, outMap}, iters,
+              [&](OpBuilder &nb, Location l, ValueRange a) {
+                Value j = linalg::IndexOp::create(nb, l, rank);
+                Value i = arith::ConstantIndexOp::create(nb, l, 0);
+                SmallVector<Value> at;
+                for (int64_t d = 0; d < rank; ++d) {
+                  Value dv = arith::ConstantIndexOp::create(nb, l, d);
+                  Value here = arith::CmpIOp::create(
+                      nb, l, arith::CmpIPredicate::eq, axis, dv);
+                  Value idx = linalg::IndexOp::create(nb, l, d);
+                  i = arith::SelectOp::create(nb, l, here, idx, i);
+                  at.push_back(arith::SelectOp::create(nb, l, here, j, idx));
+                }
+                auto pred = reverse ? (exclusive ? arith::CmpIPredicate::ugt
+                                                 : arith::CmpIPredicate::uge)
+                                    : (exclusive ? arith::CmpIPredicate::ult
+                                                 : arith::CmpIPredicate::ule);
+                Value take = arith::CmpIOp::create(nb, l, pred, j, i);
+                Value v = tensor::ExtractOp::create(nb, l, x, at);
+                Value sum = isa<FloatType>(element)
+                                ? Value(arith::AddFOp::create(nb, l, a[1], v))
+                                : Value(arith::AddIOp::create(nb, l, a[1], v));
+                linalg::YieldOp::create(
+                    nb, l,
+                    Value(arith::SelectOp::create(nb, l, take, sum, a[1])));
+              })
+              .getResult(0));
   return success();
 }
 

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <cmath>
 #include <initializer_list>
 #include <string>
 
@@ -36,16 +37,36 @@ public:
       t->add_int64_data(v);
   }
 
+  void floatConstant(const std::string &name, std::vector<int64_t> dims,
+                     float value) {
+    onnx::TensorProto *t = model.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    int64_t n = 1;
+    for (int64_t d : dims) {
+      t->add_dims(d);
+      n *= d;
+    }
+    for (int64_t i = 0; i < n; ++i)
+      t->add_float_data(value);
+  }
+
   onnx::NodeProto &node(const std::string &op,
                         std::initializer_list<std::string> inputs,
-                        const std::string &output) {
+                        std::initializer_list<std::string> outputs) {
     onnx::NodeProto *n = model.mutable_graph()->add_node();
-    n->set_name(output);
+    n->set_name(*outputs.begin());
     n->set_op_type(op);
     for (const std::string &in : inputs)
       n->add_input(in);
-    n->add_output(output);
+    for (const std::string &out : outputs)
+      n->add_output(out);
     return *n;
+  }
+  onnx::NodeProto &node(const std::string &op,
+                        std::initializer_list<std::string> inputs,
+                        const std::string &output) {
+    return node(op, inputs, {output});
   }
 
   static void attr(onnx::NodeProto &node, const std::string &name,
@@ -166,6 +187,38 @@ TEST(GraphEvaluatorTest, SliceTransposeTriluReshapeConcat) {
   EXPECT_EQ(c.values, values({1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6}));
 }
 
+// Activations are known by their shapes alone; ops whose result shape
+// follows from those carry it, so Shape of a MatMul's result (an attention
+// score) evaluates.
+TEST(GraphEvaluatorTest, ShapesOfRunTimeValues) {
+  GraphBuilder g;
+  EvaluatedTensor x;
+  x.dataType = onnx::TensorProto::FLOAT;
+  x.shape = {1, 3, 8};
+  g.bound.push_back({"x", x});
+  g.floatConstant("w", {8, 6}, 0.5f);
+  g.constant("split", {3}, {2, 2, 2});
+  g.node("MatMul", {"x", "w"}, "y");
+  g.node("Neg", {"y"}, "negated");
+  GraphBuilder::attr(g.node("Split", {"y", "split"}, {"a", "b", "c"}), "axis",
+                     int64_t(2));
+  GraphBuilder::attr(g.node("Transpose", {"b"}, "bt"), "perm",
+                     std::vector<int64_t>{0, 2, 1});
+  g.node("MatMul", {"a", "bt"}, "scores");
+  g.node("Shape", {"scores"}, "shape");
+  GraphBuilder::attr(g.node("ReduceMean", {"x"}, "mean"), "axes",
+                     std::vector<int64_t>{-1});
+  g.node("Shape", {"mean"}, "meanShape");
+  EXPECT_EQ(g.evaluate("negated").shape, (std::vector<int64_t>{1, 3, 6}));
+  EXPECT_TRUE(g.evaluate("negated").values.empty());
+  EXPECT_EQ(g.evaluate("c").shape, (std::vector<int64_t>{1, 3, 2}));
+  EXPECT_EQ(g.evaluate("shape").values, values({1, 3, 3}));
+  EXPECT_EQ(g.evaluate("meanShape").values, values({1, 3, 1}));
+  // GELU's tanh form, evaluated in doubles.
+  g.node("Tanh", {"w"}, "t");
+  EXPECT_NEAR(g.evaluate("t").values[0], std::tanh(0.5), 1e-15);
+}
+
 TEST(GraphEvaluatorTest, Refusals) {
   GraphBuilder g;
   EvaluatedTensor past;
@@ -173,11 +226,12 @@ TEST(GraphEvaluatorTest, Refusals) {
   past.shape = {2, 2}; // the shape alone: its values are the run time's
   g.bound.push_back({"past", past});
   g.constant("huge", {2}, {1 << 20, 2});
-  g.node("Neg", {"past"}, "negated");
+  g.node("Trilu", {"past"}, "masked");
   g.node("ConstantOfShape", {"huge"}, "big");
-  g.node("Softmax", {"huge"}, "unknown");
+  g.node("Hardmax", {"huge"}, "unknown");
   std::string error;
-  g.evaluate("negated", &error);
+  // Trilu's values are its input's: a shape alone does not give them.
+  g.evaluate("masked", &error);
   EXPECT_NE(error.find("only the run time knows"), std::string::npos) << error;
   g.evaluate("big", &error);
   EXPECT_NE(error.find("too large"), std::string::npos) << error;
