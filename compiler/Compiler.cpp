@@ -214,6 +214,17 @@ Error readModelFolderFacts(const CompileOptions &options, StringRef modelDir,
   return Error::success();
 }
 
+/// The self-draft entry point --draft-quantize asks for, if any.
+std::optional<DecoderEntry> draftEntry(const CompileOptions &options) {
+  if (options.draftQuantize.empty())
+    return std::nullopt;
+  DecoderEntry entry;
+  entry.name = "draft";
+  entry.layers = options.draftLayers;
+  entry.draftQuantization = options.draftQuantize;
+  return entry;
+}
+
 Expected<ImportedModel> importModel(mlir::MLIRContext &context,
                                     const CompileOptions &options) {
   ImportedModel model;
@@ -260,6 +271,11 @@ Expected<ImportedModel> importModel(mlir::MLIRContext &context,
         outs() << "not lifted: " << model.notLifted << "\n", outs().flush();
       return module.takeError();
     }
+    if (!lift && !options.draftQuantize.empty())
+      return fileError(options.modelPath,
+                       "--draft-quantize needs a lifted decoder, and this "
+                       "graph was not lifted: " +
+                           model.notLifted);
     if (lift) {
       // Facts the graph cannot hold come from the files beside the
       // tokenizer, as a checkpoint's config.json gives them.
@@ -269,8 +285,9 @@ Expected<ImportedModel> importModel(mlir::MLIRContext &context,
       config.bosTokenId = model.generation.bosId;
       config.eosTokenIds.assign(model.generation.stopIds.begin(),
                                 model.generation.stopIds.end());
-      if (Error err =
-              liftDecoder(*model.module, **onnx, *decoder, contextLength))
+      std::optional<DecoderEntry> draft = draftEntry(options);
+      if (Error err = liftDecoder(*model.module, **onnx, *decoder,
+                                  contextLength, draft ? &*draft : nullptr))
         return std::move(err);
     }
     model.weights = std::move(*onnx);
@@ -281,6 +298,7 @@ Expected<ImportedModel> importModel(mlir::MLIRContext &context,
     return checkpoint.takeError();
   HFImportOptions importOptions;
   importOptions.contextLength = options.contextLength;
+  importOptions.draft = draftEntry(options);
   auto module = importHFCheckpoint(context, **checkpoint, importOptions);
   if (!module)
     return module.takeError();

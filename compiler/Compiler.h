@@ -47,6 +47,11 @@ struct CompileOptions {
   /// The symbol that returns the descriptor: llmc_model_<modelSymbol>, or
   /// llmc_model_get when empty (what llmc_model_load looks for by default).
   std::string modelSymbol;
+  /// A self-draft inside the artifact (--draft-quantize): the quantization
+  /// of its linear layers ("" for none), and the layers it keeps (0: all;
+  /// --draft-layers).
+  std::string draftQuantize;
+  int64_t draftLayers = 0;
   /// Print, for an ONNX model, what each entry point holds in llm ops and
   /// why the export was not lifted, if it was not (--report-lifting).
   bool reportLifting = false;

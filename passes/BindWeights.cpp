@@ -76,6 +76,13 @@ std::set<std::string> rolesOf(llm::WeightOp op) {
   }
   for (OpOperand *use : readers) {
     Operation *owner = use->getOwner();
+    // What a self-draft reads counts toward no role of the model: a decode
+    // step of the model does not read it.
+    if (auto func = owner->getParentOfType<func::FuncOp>();
+        func && !llm::LLMDialect::getDraftQuantization(func).empty()) {
+      roles.insert("draft");
+      continue;
+    }
     if (auto linear = dyn_cast<llm::LinearOp>(owner))
       roles.insert(use->getOperandNumber() == 1 ? "linear" : "bias");
     else if (isa<llm::LMHeadOp>(owner))

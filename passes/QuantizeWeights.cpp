@@ -2,13 +2,16 @@
 //
 // The policy lives here, the arithmetic in compiler/quant/WeightPacking.cpp
 // (run when the artifact is written): this pass only says, in the IR, which
-// weight becomes which `!llm.packed_weight`.
+// weight becomes which `!llm.packed_weight`. A self-draft entry point
+// (`llm.draft = "int4"`) quantizes its linear layers its own way; its
+// embedding and LM head follow the model's policy, so they are shared.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/llm/LLMOps.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/MapVector.h"
 
@@ -31,6 +34,8 @@ enum class Width { Keep, Int4, Int8, F32 };
 struct Use {
   OpOperand *operand;
   Role role;
+  /// The self-draft's mode for a linear layer of the draft, else "".
+  StringRef draftMode;
 };
 
 struct QuantizeWeightsPass : impl::QuantizeWeightsBase<QuantizeWeightsPass> {
@@ -51,7 +56,11 @@ struct QuantizeWeightsPass : impl::QuantizeWeightsBase<QuantizeWeightsPass> {
       if (c != "embeddings" && c != "lm_head")
         return module.emitError() << "unknown --keep-precision class '" << c
                                   << "' (expected embeddings or lm_head)";
-    if (zeroPoints && mode != "int4")
+    bool int4Draft = false;
+    module.walk([&](func::FuncOp func) {
+      int4Draft |= llm::LLMDialect::getDraftQuantization(func) == "int4";
+    });
+    if (zeroPoints && mode != "int4" && !int4Draft)
       return module.emitError() << "zero points apply to int4 only";
     return success();
   }
@@ -60,12 +69,13 @@ struct QuantizeWeightsPass : impl::QuantizeWeightsBase<QuantizeWeightsPass> {
     return llvm::is_contained(keepPrecision, cls.str());
   }
 
-  Width widthFor(Role role) const {
+  Width widthFor(Role role, StringRef draftMode = "") const {
+    StringRef linearMode = draftMode.empty() ? StringRef(mode) : draftMode;
     switch (role) {
     case Role::Linear:
-      return mode == "int4"   ? Width::Int4
-             : mode == "int8" ? Width::Int8
-                              : Width::F32;
+      return linearMode == "int4"   ? Width::Int4
+             : linearMode == "int8" ? Width::Int8
+                                    : Width::F32;
     case Role::LMHead:
       if (keeps("lm_head"))
         return Width::F32;
@@ -83,12 +93,21 @@ struct QuantizeWeightsPass : impl::QuantizeWeightsBase<QuantizeWeightsPass> {
     MLIRContext *ctx = module.getContext();
 
     // Who reads each weight, and as what, by name: the same weight may be
-    // several llm.weight ops (in several functions), stored once.
-    llvm::MapVector<StringAttr, SmallVector<Use>> uses;
+    // several llm.weight ops (in several functions), stored once. A
+    // self-draft's linear layers are their own group: the same tensor in
+    // another layout.
+    llvm::MapVector<std::pair<StringAttr, StringRef>, SmallVector<Use>> uses;
     module.walk([&](Operation *op) {
       auto record = [&](OpOperand &operand, Role role) {
-        if (auto weight = operand.get().getDefiningOp<llm::WeightOp>())
-          uses[weight.getNameAttr()].push_back({&operand, role});
+        auto weight = operand.get().getDefiningOp<llm::WeightOp>();
+        if (!weight)
+          return;
+        StringRef draftMode;
+        if (role == Role::Linear)
+          if (auto func = op->getParentOfType<func::FuncOp>())
+            draftMode = llm::LLMDialect::getDraftQuantization(func);
+        uses[{weight.getNameAttr(), draftMode}].push_back(
+            {&operand, role, draftMode});
       };
       if (auto linear = dyn_cast<llm::LinearOp>(op))
         record(linear.getWeightMutable(), Role::Linear);
@@ -100,11 +119,11 @@ struct QuantizeWeightsPass : impl::QuantizeWeightsBase<QuantizeWeightsPass> {
 
     Type f32 = Float32Type::get(ctx);
     Type scale = scaleType == "f16" ? Type(Float16Type::get(ctx)) : f32;
-    for (auto &[name, readers] : uses) {
+    for (auto &[key, readers] : uses) {
       Width width = Width::Keep;
       bool tied = false, kept = false;
       for (const Use &use : readers) {
-        width = std::max(width, widthFor(use.role));
+        width = std::max(width, widthFor(use.role, use.draftMode));
         tied |= use.role == Role::Embedding;
         kept |= (use.role == Role::Embedding && keeps("embeddings")) ||
                 (use.role == Role::LMHead && keeps("lm_head"));

@@ -48,10 +48,12 @@ namespace {
 class DecoderBuilder {
 public:
   DecoderBuilder(ModuleOp module, const HFConfig &config,
-                 DecoderWeights &weights, int64_t contextLength)
+                 DecoderWeights &weights, int64_t contextLength,
+                 const DecoderEntry &entry)
       : module(module), config(config), weights(weights),
         builder(module.getContext()), loc(module.getLoc()),
-        contextLength(contextLength) {}
+        contextLength(contextLength), entry(entry),
+        numLayers(entry.layers > 0 ? entry.layers : config.numLayers) {}
 
   llvm::Error build();
 
@@ -87,6 +89,9 @@ private:
   OpBuilder builder;
   Location loc;
   int64_t contextLength;
+  const DecoderEntry &entry;
+  /// The layers this entry point runs.
+  int64_t numLayers;
   Value positions;
   Value numTokens;
 };
@@ -320,12 +325,14 @@ llvm::Error DecoderBuilder::build() {
   if (config.bosTokenId)
     fact("bos_token_id", builder.getI64IntegerAttr(*config.bosTokenId));
   fact("eos_token_ids", builder.getI64ArrayAttr(config.eosTokenIds));
-  module->setAttr(llm::LLMDialect::ModelAttrHelper::getNameStr(),
-                  builder.getDictionaryAttr(facts));
+  bool draft = !entry.draftQuantization.empty();
+  if (!draft)
+    module->setAttr(llm::LLMDialect::ModelAttrHelper::getNameStr(),
+                    builder.getDictionaryAttr(facts));
 
-  auto cacheType = llm::KVCacheType::get(ctx, config.numLayers,
-                                         config.numKvHeads, config.headDim,
-                                         contextLength, builder.getF32Type());
+  auto cacheType =
+      llm::KVCacheType::get(ctx, numLayers, config.numKvHeads, config.headDim,
+                            contextLength, builder.getF32Type());
   auto tokensType =
       RankedTensorType::get({ShapedType::kDynamic}, builder.getI32Type());
   auto positionsType =
@@ -337,8 +344,11 @@ llvm::Error DecoderBuilder::build() {
       {tokensType, positionsType, cacheType}, {logitsType, cacheType});
 
   builder.setInsertionPointToEnd(module.getBody());
-  auto func = func::FuncOp::create(builder, loc, "forward", funcType);
+  auto func = func::FuncOp::create(builder, loc, entry.name, funcType);
   llm::LLMDialect::setEntryPoint(func);
+  if (draft)
+    func->setAttr(llm::LLMDialect::DraftAttrHelper::getNameStr(),
+                  builder.getStringAttr(entry.draftQuantization));
   const char *argNames[] = {"tokens", "positions", "kv_cache"};
   for (auto [i, name] : llvm::enumerate(argNames))
     func.setArgAttr(i, llm::LLMDialect::kNameAttr, builder.getStringAttr(name));
@@ -378,7 +388,7 @@ llvm::Error DecoderBuilder::build() {
     hidden = llm::AddOp::create(builder, loc, hidden, placed);
   }
 
-  for (int64_t layer = 0; layer < config.numLayers; ++layer)
+  for (int64_t layer = 0; layer < numLayers; ++layer)
     if (llvm::Error err = isGPT2() ? buildGPT2Layer(layer, hidden, cache)
                                    : buildLayer(layer, hidden, cache))
       return err;
@@ -407,11 +417,20 @@ llvm::Error DecoderBuilder::build() {
 } // namespace
 
 llvm::Error buildDecoder(ModuleOp module, const HFConfig &config,
-                         DecoderWeights &weights, int64_t contextLength) {
+                         DecoderWeights &weights, int64_t contextLength,
+                         const DecoderEntry &entry) {
   module.getContext()
       ->loadDialect<llm::LLMDialect, func::FuncDialect, tensor::TensorDialect,
                     arith::ArithDialect>();
-  return DecoderBuilder(module, config, weights, contextLength).build();
+  if (!entry.draftQuantization.empty() && !config.hasLMHead)
+    return llvm::createStringError(
+        "--draft-quantize: the model has no LM head, so no draft of it can "
+        "propose tokens");
+  if (entry.layers < 0 || entry.layers > config.numLayers)
+    return llvm::createStringError(
+        "--draft-layers=" + Twine(entry.layers) + ": expected 1 to the " +
+        Twine(config.numLayers) + " layers of the model");
+  return DecoderBuilder(module, config, weights, contextLength, entry).build();
 }
 
 } // namespace llmc

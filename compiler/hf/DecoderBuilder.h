@@ -41,12 +41,26 @@ public:
                                                mlir::MLIRContext *context) = 0;
 };
 
+/// The entry point buildDecoder adds: the model's `forward`, or a
+/// self-draft (`llmc compile --draft-quantize`): the same decoder, maybe
+/// cut after its first layers (an early exit through the final norm and
+/// the LM head), whose linear layers are quantized its own way.
+struct DecoderEntry {
+  std::string name = "forward";
+  /// The layers it runs; 0 for all.
+  int64_t layers = 0;
+  /// For a self-draft, the quantization of its linear layers (none, int8
+  /// or int4); empty for the model's own entry point.
+  std::string draftQuantization;
+};
+
 /// Adds `func.func @forward(tokens, positions, kv_cache) -> (logits,
-/// kv_cache)` of the decoder `config` describes to `module`, with its facts
-/// as the module's `llm.model`. Weights become `llm.weight` ops named as
-/// `weights` serves them.
+/// kv_cache)` of the decoder `config` describes to `module` (or the entry
+/// `entry` names), with its facts as the module's `llm.model` (not for a
+/// draft). Weights become `llm.weight` ops named as `weights` serves them.
 llvm::Error buildDecoder(mlir::ModuleOp module, const HFConfig &config,
-                         DecoderWeights &weights, int64_t contextLength);
+                         DecoderWeights &weights, int64_t contextLength,
+                         const DecoderEntry &entry = {});
 
 } // namespace llmc
 

@@ -142,6 +142,10 @@ importHFCheckpoint(MLIRContext &context, const HFCheckpoint &checkpoint,
   CheckpointWeights weights(checkpoint);
   if (llvm::Error err = buildDecoder(*module, config, weights, contextLength))
     return std::move(err);
+  if (options.draft)
+    if (llvm::Error err = buildDecoder(*module, config, weights, contextLength,
+                                       *options.draft))
+      return std::move(err);
   if (llvm::Error err = weights.checkAllTensorsUsed())
     return std::move(err);
   return std::move(module);

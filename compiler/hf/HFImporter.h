@@ -4,16 +4,21 @@
 #ifndef LLMC_COMPILER_HF_HFIMPORTER_H
 #define LLMC_COMPILER_HF_HFIMPORTER_H
 
+#include "compiler/hf/DecoderBuilder.h"
 #include "compiler/hf/HFCheckpoint.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+
+#include <optional>
 
 namespace llmc {
 
 struct HFImportOptions {
   /// KV-cache capacity and largest position; 0 means max_position_embeddings.
   int64_t contextLength = 0;
+  /// A self-draft entry point to add beside `forward`, if any.
+  std::optional<DecoderEntry> draft;
 };
 
 /// Builds `func.func @forward(tokens, positions, cache) -> (logits, cache)`

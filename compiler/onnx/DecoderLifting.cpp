@@ -119,9 +119,14 @@ private:
 } // namespace
 
 Error liftDecoder(mlir::ModuleOp module, const OnnxModel &model,
-                  const RecognizedDecoder &decoder, int64_t contextLength) {
+                  const RecognizedDecoder &decoder, int64_t contextLength,
+                  const DecoderEntry *draft) {
   InitializerWeights weights(model, decoder);
-  return buildDecoder(module, decoder.config, weights, contextLength);
+  if (Error err = buildDecoder(module, decoder.config, weights, contextLength))
+    return err;
+  if (!draft)
+    return Error::success();
+  return buildDecoder(module, decoder.config, weights, contextLength, *draft);
 }
 
 } // namespace llmc

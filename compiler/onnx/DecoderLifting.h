@@ -13,6 +13,8 @@
 
 #include "compiler/onnx/DecoderRecognizer.h"
 
+#include "compiler/hf/DecoderBuilder.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
@@ -21,9 +23,10 @@ namespace llmc {
 /// Adds `forward` for `decoder` to `module`. Weights are the initializers
 /// themselves, or their transposes (OnnxModel::getTransposedName) where the
 /// export stores a linear layer's weight as [in, out].
+/// With `draft`, also adds that self-draft entry point.
 llvm::Error liftDecoder(mlir::ModuleOp module, const OnnxModel &model,
-                        const RecognizedDecoder &decoder,
-                        int64_t contextLength);
+                        const RecognizedDecoder &decoder, int64_t contextLength,
+                        const DecoderEntry *draft = nullptr);
 
 } // namespace llmc
 

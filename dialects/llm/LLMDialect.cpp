@@ -51,6 +51,13 @@ LogicalResult LLMDialect::verifyOperationAttribute(Operation *op,
     return expect(isa<UnitAttr>(attr.getValue()) &&
                       isa<FunctionOpInterface>(op),
                   "a unit attribute of a function");
+  if (name == DraftAttrHelper::getNameStr()) {
+    auto mode = dyn_cast<StringAttr>(attr.getValue());
+    return expect(
+        mode && isa<FunctionOpInterface>(op) && isEntryPoint(op) &&
+            llvm::is_contained({"none", "int8", "int4"}, mode.getValue()),
+        "none, int8 or int4 on an entry point");
+  }
   if (name == ModelAttrHelper::getNameStr())
     return expect(isa<DictionaryAttr>(attr.getValue()) && isa<ModuleOp>(op),
                   "a dictionary on the module");

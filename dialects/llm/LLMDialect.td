@@ -27,13 +27,16 @@ def LLM_Dialect : Dialect {
   let useDefaultAttributePrinterParser = 1;
 
   // The attributes llmc's tools rely on, declared and verified: on a
-  // func.func, `llm.entry_point` (an entry point of the artifact); on the
+  // func.func, `llm.entry_point` (an entry point of the artifact) and
+  // `llm.draft` (the entry point is the model's self-draft; its value, the
+  // quantization of its linear layers: none, int8 or int4); on the
   // module, `llm.model` (the decoder's facts for the runtime) and, after
   // llm-bind-weights, `llm.weights` / `llm.weights_size` (the blob's
   // layout). Entry-point arguments and results carry `llm.name`,
   // arguments also `llm.dim_names` and `llm.default_weight`.
   let discardableAttrs = (ins
     "::mlir::UnitAttr":$entry_point,
+    "::mlir::StringAttr":$draft,
     "::mlir::DictionaryAttr":$model,
     "::mlir::ArrayAttr":$weights,
     "::mlir::IntegerAttr":$weights_size
@@ -55,6 +58,13 @@ def LLM_Dialect : Dialect {
     static void setEntryPoint(::mlir::Operation *op) {
       op->setAttr(EntryPointAttrHelper::getNameStr(),
                   ::mlir::UnitAttr::get(op->getContext()));
+    }
+    /// The quantization of a self-draft's linear layers, or "" when `op`
+    /// is not a self-draft.
+    static ::llvm::StringRef getDraftQuantization(::mlir::Operation *op) {
+      auto mode = op->getAttrOfType<::mlir::StringAttr>(
+          DraftAttrHelper::getNameStr());
+      return mode ? mode.getValue() : ::llvm::StringRef();
     }
   }];
 }

@@ -115,6 +115,16 @@ llmc_status_t llmc_session_create(llmc_model_t *model,
   *session = nullptr;
   return createSession(model, session);
 }
+llmc_status_t llmc_session_create_draft(llmc_model_t *model,
+                                        llmc_session_t **session) {
+  if (!model || !session)
+    return error("llmc_session_create_draft: null argument");
+  *session = nullptr;
+  return createSession(model, session, /*draft=*/true);
+}
+int llmc_model_has_draft(const llmc_model_t *model) {
+  return model->draft.function != nullptr;
+}
 void llmc_session_free(llmc_session_t *session) { delete session; }
 int64_t llmc_session_position(const llmc_session_t *session) {
   return session->position;

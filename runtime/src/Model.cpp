@@ -120,9 +120,11 @@ llmc_status_t mapWeightsFile(llmc_model &model, const std::string &name) {
 /// (weights i8[?], tokens i32[?], positions i64[?], kv_cache f32[5 dims])
 /// -> logits f32[?, vocab], or hidden_states f32[?, hidden] for a model
 /// without an LM head (its vocabulary from the manifest's architecture).
-llmc_status_t checkDecoder(llmc_model &model, const fb::EntryPoint *entry) {
+llmc_status_t checkDecoder(const llmc_model &model, const fb::EntryPoint *entry,
+                           DecoderEntry &out) {
+  std::string name = entry->name() ? entry->name()->str() : "";
   auto fail = [&](const std::string &what) {
-    return error(model.path + ": entry point 'forward' " + what);
+    return error(model.path + ": entry point '" + name + "' " + what);
   };
   if (!entry->inputs() || entry->inputs()->size() != 4 || !entry->outputs() ||
       entry->outputs()->size() != 1)
@@ -140,24 +142,24 @@ llmc_status_t checkDecoder(llmc_model &model, const fb::EntryPoint *entry) {
   for (int64_t d : *entry->inputs()->Get(3)->shape()) {
     if (d <= 0)
       return fail("has a KV cache with a non-positive dimension");
-    model.kvShape.push_back(d);
+    out.kvShape.push_back(d);
   }
   const fb::Argument *logits = entry->outputs()->Get(0);
   if (logits->dtype() != fb::DType::f32 || !logits->shape() ||
       logits->shape()->size() != 2 || logits->shape()->Get(1) <= 0)
     return fail("does not return f32 logits [tokens, vocab]");
-  model.outputSize = logits->shape()->Get(1);
-  model.vocabSize = model.outputSize;
+  out.outputSize = logits->shape()->Get(1);
+  out.vocabSize = out.outputSize;
   if (logits->name() && logits->name()->str() == "hidden_states") {
     const fb::Architecture *arch = model.manifest->architecture();
     if (!arch || arch->vocab_size() <= 0)
       return fail("returns hidden states but the manifest has no vocabulary");
-    model.hasLMHead = false;
-    model.vocabSize = arch->vocab_size();
+    out.hasLMHead = false;
+    out.vocabSize = arch->vocab_size();
   } else if (!logits->name() || logits->name()->str() != "logits") {
     return fail("returns neither logits nor hidden_states");
   }
-  model.contextLength = model.kvShape[2];
+  out.contextLength = out.kvShape[2];
   return ok();
 }
 
@@ -311,8 +313,29 @@ llmc_status_t readDecoderFacts(llmc_model &model) {
     for (const fb::EntryPoint *entry : *manifest->entry_points())
       if (entry->name() && entry->name()->str() == "forward")
         forward = entry;
-  if (forward)
-    return checkDecoder(model, forward);
+  if (forward) {
+    DecoderEntry facts;
+    if (llmc_status_t status = checkDecoder(model, forward, facts))
+      return status;
+    model.kvShape = facts.kvShape;
+    model.outputSize = facts.outputSize;
+    model.vocabSize = facts.vocabSize;
+    model.hasLMHead = facts.hasLMHead;
+    model.contextLength = facts.contextLength;
+    // A self-draft (llmc compile --draft-quantize): the same signature, the
+    // same vocabulary and context, and logits.
+    for (const fb::EntryPoint *entry : *manifest->entry_points()) {
+      if (!entry->name() || entry->name()->str() != "draft")
+        continue;
+      if (llmc_status_t status = checkDecoder(model, entry, model.draft))
+        return status;
+      if (!model.draft.hasLMHead || model.draft.vocabSize != model.vocabSize ||
+          model.draft.contextLength != model.contextLength)
+        return error(model.path + ": entry point 'draft' does not share the "
+                                  "model's vocabulary and context");
+    }
+    return ok();
+  }
   if (manifest->entry_points() && manifest->entry_points()->size() == 1) {
     auto binding = std::make_unique<OnnxDecoderBinding>();
     model.notDecoder =
@@ -338,6 +361,14 @@ llmc_status_t bindForward(llmc_model &model) {
   if (!model.forward)
     return error(model.path + ": the manifest lists 'forward' but the "
                               "library does not export it");
+  if (!model.draft.kvShape.empty()) {
+    for (uint32_t i = 0; i < model.descriptor->num_entry_points; ++i)
+      if (std::strcmp(model.descriptor->entry_points[i].name, "draft") == 0)
+        model.draft.function = model.descriptor->entry_points[i].function;
+    if (!model.draft.function)
+      return error(model.path + ": the manifest lists 'draft' but the "
+                                "library does not export it");
+  }
   return ok();
 }
 

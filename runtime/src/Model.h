@@ -9,15 +9,25 @@
 
 #include "tokenizer/Tokenizer.h"
 
-namespace llmc::rt {
-struct OnnxDecoderBinding;
-struct KernelSet;
-} // namespace llmc::rt
-
 #include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace llmc::rt {
+struct OnnxDecoderBinding;
+struct KernelSet;
+
+/// A decoder entry point's facts, from its manifest signature.
+struct DecoderEntry {
+  llmc_packed_fn function = nullptr;
+  std::vector<int64_t> kvShape; // [layers, 2, capacity, kv_heads, head_dim]
+  int64_t outputSize = 0;
+  int64_t vocabSize = 0;
+  int64_t contextLength = 0;
+  bool hasLMHead = true;
+};
+} // namespace llmc::rt
 
 struct llmc_model {
   std::string path;
@@ -37,6 +47,9 @@ struct llmc_model {
 
   /// The decoder entry point and the facts a session needs.
   llmc_packed_fn forward = nullptr;
+  /// The artifact's self-draft (entry point `draft`), when it has one:
+  /// kvShape empty when not.
+  llmc::rt::DecoderEntry draft;
   /// Or, for an ONNX decoder export, how to drive its KV inputs.
   std::unique_ptr<llmc::rt::OnnxDecoderBinding> onnxDecoder;
   /// Why the graph is not a decoder `llmc run` can drive, when it is not.

@@ -21,7 +21,7 @@ llmc_session::~llmc_session() {
 
 namespace llmc::rt {
 
-llmc_status_t createSession(llmc_model *model, llmc_session **out) {
+llmc_status_t createSession(llmc_model *model, llmc_session **out, bool draft) {
   if (model->manifestOnly)
     return error(model->path + ": opened to read its manifest only; load it "
                                "to run it");
@@ -41,9 +41,13 @@ llmc_status_t createSession(llmc_model *model, llmc_session **out) {
         model->path + ": not a decoder llmc can run" +
         (model->notDecoder.empty() ? "" : " (" + model->notDecoder + ")") +
         "; use llmc exec");
+  if (draft && !model->draft.function)
+    return error(model->path + ": the model carries no self-draft (compile "
+                               "it with --draft-quantize)");
+  session->draft = draft;
   // The geometry comes from the artifact: checked, not trusted.
   uint64_t bytes = sizeof(float);
-  for (int64_t d : model->kvShape)
+  for (int64_t d : draft ? model->draft.kvShape : model->kvShape)
     if (d <= 0 || __builtin_mul_overflow(bytes, uint64_t(d), &bytes))
       return error(model->path + ": the KV cache geometry overflows 64 bits");
   session->cacheBytes = bytes;
@@ -113,13 +117,15 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
   MemRefDescriptor weights(model.weights, {int64_t(model.weightsSize)});
   MemRefDescriptor ids(tokens, {n});
   MemRefDescriptor positions(session.positions.data(), {n});
-  MemRefDescriptor cache(session.cache, model.kvShape);
+  MemRefDescriptor cache(session.cache,
+                         session.draft ? model.draft.kvShape : model.kvShape);
   MemRefDescriptor result = MemRefDescriptor::result(2);
   void *args[] = {result.get(), weights.get(), ids.get(), positions.get(),
                   cache.get()};
   {
     ScopedKernelContext kernels(model.kernels, model.threads);
-    std::string failure = invokeEntryPoint(model.forward, args);
+    std::string failure = invokeEntryPoint(
+        session.draft ? model.draft.function : model.forward, args);
     if (!failure.empty())
       return error(model.path + ": " + failure);
   }

@@ -11,6 +11,8 @@
 
 struct llmc_session {
   llmc_model *model = nullptr;
+  /// Runs the model's self-draft (entry point `draft`) instead of forward.
+  bool draft = false;
   /// [layers][2][capacity][kv_heads][head_dim] floats, mapped anonymously
   /// so that pages past the sequence cost nothing.
   float *cache = nullptr;
@@ -28,7 +30,9 @@ struct llmc_session {
 
 namespace llmc::rt {
 
-llmc_status_t createSession(llmc_model *model, llmc_session **out);
+/// A session of `model`, or (`draft`) of its self-draft.
+llmc_status_t createSession(llmc_model *model, llmc_session **out,
+                            bool draft = false);
 
 /// Runs the decoder on `count` tokens at the session's position. `logits`
 /// receives [count][vocab] when `allLogits`, else the last row.

@@ -66,6 +66,10 @@ class Runtime:
         lib.llmc_model_weights.argtypes = [p, ctypes.POINTER(sz)]
         lib.llmc_session_create.restype = p
         lib.llmc_session_create.argtypes = [p, ctypes.POINTER(p)]
+        lib.llmc_session_create_draft.restype = p
+        lib.llmc_session_create_draft.argtypes = [p, ctypes.POINTER(p)]
+        lib.llmc_model_has_draft.restype = ctypes.c_int
+        lib.llmc_model_has_draft.argtypes = [p]
         lib.llmc_session_free.argtypes = [p]
         lib.llmc_session_reset.argtypes = [p]
         lib.llmc_session_position.restype = i64
@@ -116,6 +120,17 @@ class Model:
         session = ctypes.c_void_p()
         runtime.check(runtime.lib.llmc_session_create(handle, ctypes.byref(session)))
         self.session = session
+        self.has_draft = bool(runtime.lib.llmc_model_has_draft(handle))
+        self.draft_sessions = []
+
+    def self_draft(self):
+        """A session over the artifact's self-draft (a draft for
+        SpeculativeParams), freed with the model."""
+        session = ctypes.c_void_p()
+        self.rt.check(self.rt.lib.llmc_session_create_draft(self.handle,
+                                                            ctypes.byref(session)))
+        self.draft_sessions.append(session)
+        return session
 
     def __enter__(self):
         return self
@@ -124,6 +139,9 @@ class Model:
         self.close()
 
     def close(self):
+        for session in self.draft_sessions:
+            self.rt.lib.llmc_session_free(session)
+        self.draft_sessions = []
         if self.session:
             self.rt.lib.llmc_session_free(self.session)
             self.session = None

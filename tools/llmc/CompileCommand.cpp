@@ -60,12 +60,30 @@ Error runCompile() {
       return createStringError(inconvertibleErrorCode(),
                                "--keep-precision=" + c +
                                    ": expected embeddings or lm_head");
-  if (compileGroupSize.getNumOccurrences() && compileQuantize != "int4")
+  if (compileDraftQuantize.getNumOccurrences() &&
+      compileDraftQuantize != "int8" && compileDraftQuantize != "int4")
     return createStringError(inconvertibleErrorCode(),
-                             "--group-size applies to --quantize=int4");
-  if (compileZeroPoints && compileQuantize != "int4")
+                             "--draft-quantize=" + compileDraftQuantize +
+                                 ": expected int8 or int4");
+  if (compileDraftLayers.getNumOccurrences() && compileDraftQuantize.empty())
     return createStringError(inconvertibleErrorCode(),
-                             "--zero-points applies to --quantize=int4");
+                             "--draft-layers applies to a self-draft: add "
+                             "--draft-quantize=int4 or int8");
+  if (compileDraftLayers.getNumOccurrences() && compileDraftLayers < 1)
+    return createStringError(inconvertibleErrorCode(),
+                             "--draft-layers=" + Twine(compileDraftLayers) +
+                                 ": expected at least 1");
+  bool int4 = compileQuantize == "int4" || compileDraftQuantize == "int4";
+  if (compileGroupSize.getNumOccurrences() && !int4)
+    return createStringError(
+        inconvertibleErrorCode(),
+        "--group-size applies to --quantize=int4 or --draft-quantize=int4");
+  if (compileZeroPoints && !int4)
+    return createStringError(
+        inconvertibleErrorCode(),
+        "--zero-points applies to --quantize=int4 or --draft-quantize=int4");
+  options.draftQuantize = compileDraftQuantize;
+  options.draftLayers = compileDraftLayers;
   options.pipeline.quantize = compileQuantize;
   options.pipeline.groupSize = compileGroupSize;
   options.pipeline.scaleType = compileScaleType;

@@ -108,6 +108,17 @@ cl::list<std::string> compileKeepPrecision(
     cl::desc("Classes left unquantized: embeddings, lm_head (for a tied "
              "table, naming either keeps it)"),
     cl::CommaSeparated, cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<std::string> compileDraftQuantize(
+    "draft-quantize",
+    cl::desc("Put a self-draft into the artifact for --speculative=self: the "
+             "same decoder with its linear layers at int4 or int8 (the "
+             "embedding and LM head shared with the model)"),
+    cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<int64_t> compileDraftLayers(
+    "draft-layers",
+    cl::desc("The self-draft runs only the first N layers, then the final "
+             "norm and the LM head (default: all)"),
+    cl::init(0), cl::sub(compileCommand), cl::cat(compileCategory));
 cl::opt<std::string> compileModelSymbol(
     "model-symbol",
     cl::desc("Export the descriptor as llmc_model_<name> instead of "

@@ -26,9 +26,10 @@ setUpSpeculation(const std::string &kindFlag, bool kindGiven,
   if (kind != "none" && kind != "ngram" && kind != "draft" && kind != "self")
     return usage("--speculative=" + kind +
                  ": expected none, ngram, draft or self");
-  if (kind == "self")
+  if (kind == "self" && !llmc_model_has_draft(target))
     return usage(targetPath + ": --speculative=self needs an artifact that "
-                              "carries its own draft, and this one does not");
+                              "carries its own draft (llmc compile "
+                              "--draft-quantize), and this one does not");
   if (kind == "draft" && draftPath.empty())
     return usage("--speculative=draft needs --draft FILE");
   if (draftTokens < 1 || draftTokens > 64)
@@ -36,6 +37,15 @@ setUpSpeculation(const std::string &kindFlag, bool kindGiven,
   spec.params.draft_tokens = draftTokens;
   if (kind == "ngram")
     spec.params.kind = LLMC_SPECULATIVE_NGRAM;
+  if (kind == "self") {
+    // The artifact's own draft: a second session over the same model.
+    llmc_session_t *raw = nullptr;
+    if (Error err = toError(llmc_session_create_draft(target, &raw)))
+      return std::move(err);
+    spec.draftSession.emplace(raw);
+    spec.params.kind = LLMC_SPECULATIVE_DRAFT;
+    spec.params.draft = spec.draftSession->get();
+  }
   if (kind == "draft") {
     auto draft = loadModel(draftPath);
     if (!draft)

@@ -167,6 +167,15 @@ typedef struct llmc_session llmc_session_t;
 /* A session owns a KV cache of the model's context length. */
 llmc_status_t llmc_session_create(llmc_model_t *model,
                                   llmc_session_t **session);
+/* Whether the artifact carries a self-draft (llmc compile --draft-quantize:
+ * the model with its linear layers quantized further, maybe fewer layers;
+ * same vocabulary and context). */
+int llmc_model_has_draft(const llmc_model_t *model);
+/* A session that runs the model's self-draft, with its own KV cache: pass
+ * it as the draft of llmc_generate_speculative (LLMC_SPECULATIVE_DRAFT).
+ * Fails on a model without one. */
+llmc_status_t llmc_session_create_draft(llmc_model_t *model,
+                                        llmc_session_t **session);
 void llmc_session_free(llmc_session_t *session);
 
 /* Tokens fed so far: the position of the next token. */

@@ -1,7 +1,7 @@
 // RUN: llmc-opt %s --split-input-file --verify-diagnostics | FileCheck %s
 
 // The attributes llmc's tools rely on are declared by the dialect and
-// verified: llm.entry_point on functions; llm.model, llm.weights and
+// verified: llm.entry_point and llm.draft on functions; llm.model, llm.weights and
 // llm.weights_size on the module; llm.name, llm.dim_names and
 // llm.default_weight on entry-point arguments (llm.name on results).
 
@@ -13,6 +13,28 @@ module attributes {llm.model = {architecture = "onnx", context_length = 0 : i64}
       -> (tensor<?x4xf32> {llm.name = "y"}) attributes {llm.entry_point} {
     return %x : tensor<?x4xf32>
   }
+}
+
+// -----
+
+// A self-draft entry point and the quantization of its linear layers.
+// CHECK: func.func @draft() attributes {llm.draft = "int4", llm.entry_point}
+func.func @draft() attributes {llm.entry_point, llm.draft = "int4"} {
+  return
+}
+
+// -----
+
+func.func @draft() attributes {llm.entry_point, llm.draft = "int3"} {
+  // expected-error @-1 {{expects 'llm.draft' to be none, int8 or int4 on an entry point}}
+  return
+}
+
+// -----
+
+func.func @draft() attributes {llm.draft = "int4"} {
+  // expected-error @-1 {{expects 'llm.draft' to be none, int8 or int4 on an entry point}}
+  return
 }
 
 // -----

@@ -4,7 +4,9 @@ llmc_generate, then with llmc_generate_speculative for prompt lookup and
 for each draft model given (the target itself among them must accept every
 draft).
 
-  speculative_greedy.py RUNTIME_LIB TARGET.so COUNT PROMPTS [DRAFT.so ...]
+  speculative_greedy.py RUNTIME_LIB TARGET.so COUNT PROMPTS [DRAFT.so|self ...]
+
+("self": the target artifact's own draft, llmc compile --draft-quantize.)
 
 PROMPTS: prompts separated by ';', each comma-separated token ids.
 """
@@ -23,6 +25,10 @@ failed = False
 with rt.load(target_path) as target:
     kinds = [("ngram", SpeculativeParams(SpeculativeParams.NGRAM, 4, None), None)]
     for path in drafts:
+        if path == "self":  # the artifact's own draft
+            kinds.append(("self", SpeculativeParams(SpeculativeParams.DRAFT, 4,
+                                                    target.self_draft()), None))
+            continue
         draft = rt.load(path)
         kinds.append((os.path.basename(path),
                       SpeculativeParams(SpeculativeParams.DRAFT, 4, draft.session), draft))
