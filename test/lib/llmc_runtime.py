@@ -70,6 +70,7 @@ class Runtime:
         lib.llmc_session_create_draft.argtypes = [p, ctypes.POINTER(p)]
         lib.llmc_model_has_draft.restype = ctypes.c_int
         lib.llmc_model_has_draft.argtypes = [p]
+        lib.llmc_model_set_threads.argtypes = [p, ctypes.c_int]
         lib.llmc_session_free.argtypes = [p]
         lib.llmc_session_reset.argtypes = [p]
         lib.llmc_session_position.restype = i64
