@@ -35,6 +35,13 @@ namespace {
 
 using Node = onnx::NodeProto;
 
+/// Input `i` of `node`, or "" when it has fewer: a malformed graph then
+/// fails to match, by name, instead of being read out of bounds.
+static const std::string &inputOf(const Node *node, int i) {
+  static const std::string none;
+  return node && i >= 0 && i < node->input_size() ? node->input(i) : none;
+}
+
 /// Configs give rope theta in round figures (10000, 500000, 1e6): the
 /// value with two significant digits when within `tolerance` (relative) of
 /// `value`, which an export's f32 or fp16 constants only approximate.
@@ -112,6 +119,10 @@ private:
   const Node *producer(StringRef value) const;
   int outputIndex(StringRef value) const;
   bool isGraphInput(StringRef value) const { return graphInputs.count(value); }
+  ArrayRef<const Node *> consumersOf(StringRef value) const {
+    auto it = consumers.find(value);
+    return it == consumers.end() ? ArrayRef<const Node *>() : it->second;
+  }
   bool isGraphOutput(StringRef value) const {
     return graphOutputs.count(value);
   }
@@ -194,6 +205,8 @@ private:
   const OnnxModel &model;
   const onnx::GraphProto &graph;
   StringMap<std::pair<const Node *, int>> producers;
+  /// The nodes reading each value.
+  StringMap<SmallVector<const Node *, 2>> consumers;
   StringMap<const onnx::TensorProto *> constants;
   StringSet<> graphInputs, graphOutputs;
   /// checkCausal's verdicts by mask value: empty when causal, else why not.
@@ -211,6 +224,10 @@ Recognizer::Recognizer(const OnnxModel &model)
   for (const Node &node : graph.node()) {
     for (int i = 0; i < node.output_size(); ++i)
       producers[node.output(i)] = {&node, i};
+    for (const std::string &input : node.input())
+      if (!input.empty() &&
+          (consumers[input].empty() || consumers[input].back() != &node))
+        consumers[input].push_back(&node);
     if (node.op_type() == "Constant" && node.output_size() == 1)
       for (const onnx::AttributeProto &a : node.attribute())
         if (a.name() == "value" && a.has_t())
@@ -324,7 +341,7 @@ std::string Recognizer::skipCasts(StringRef value) const {
     if (!n || (n->op_type() != "Cast" && n->op_type() != "Identity") ||
         n->input_size() < 1)
       break;
-    v = n->input(0);
+    v = inputOf(n, 0);
   }
   return v;
 }
@@ -338,15 +355,15 @@ static bool isGemmProjection(const Node *n) {
 bool Recognizer::isProjection(StringRef value) const {
   const Node *n = producer(skipCasts(value));
   if (n && n->op_type() == "Reshape")
-    if (const Node *g = producer(skipCasts(n->input(0))); isGemmProjection(g))
+    if (const Node *g = producer(skipCasts(inputOf(n, 0))); isGemmProjection(g))
       return true;
   if (isGemmProjection(n))
     return true;
   if (n && n->op_type() == "Add" && n->input_size() == 2) {
     // With a bias: Add(projection, initializer).
     for (int i : {0, 1})
-      if (initializer(skipCasts(n->input(1 - i))))
-        if (const Node *p = producer(skipCasts(n->input(i))))
+      if (initializer(skipCasts(inputOf(n, 1 - i))))
+        if (const Node *p = producer(skipCasts(inputOf(n, i))))
           return p->op_type() == "MatMul" || isMatMulNBits(*p);
     return false;
   }
@@ -404,10 +421,10 @@ static std::optional<std::pair<std::string, std::string>>
 ordered(const Node *node, Pred first) {
   if (!node || node->input_size() != 2)
     return std::nullopt;
-  if (first(node->input(0)))
-    return std::make_pair(node->input(0), node->input(1));
-  if (first(node->input(1)))
-    return std::make_pair(node->input(1), node->input(0));
+  if (first(inputOf(node, 0)))
+    return std::make_pair(inputOf(node, 0), inputOf(node, 1));
+  if (first(inputOf(node, 1)))
+    return std::make_pair(inputOf(node, 1), inputOf(node, 0));
   return std::nullopt;
 }
 
@@ -429,14 +446,14 @@ Expected<Norm> Recognizer::matchNorm(StringRef value) const {
       return fail(node, "expected normalization over the last axis");
     unsigned weightInput = skip ? 2 : 1;
     if (node->input_size() <= int(weightInput) ||
-        !initializer(skipCasts(node->input(weightInput))))
+        !initializer(skipCasts(inputOf(node, weightInput))))
       return fail(node, "expected a weight initializer");
-    if (skip && node->input_size() > 3 && !node->input(3).empty())
+    if (skip && node->input_size() > 3 && !inputOf(node, 3).empty())
       return fail(node, "a bias is not supported");
     Norm norm;
-    norm.weight = skipCasts(node->input(weightInput));
+    norm.weight = skipCasts(inputOf(node, weightInput));
     norm.epsilon = attrFloat(node, "epsilon").value_or(1e-5);
-    norm.input = skip ? Stream{"", node} : Stream{node->input(0), nullptr};
+    norm.input = skip ? Stream{"", node} : Stream{inputOf(node, 0), nullptr};
     return norm;
   }
   // Written out: x / sqrt(mean(x * x) + eps) * w (or * rsqrt, or Pow).
@@ -455,8 +472,8 @@ Expected<Norm> Recognizer::matchNorm(StringRef value) const {
   std::string x, denominator;
   bool reciprocal = false;
   if (scaled->op_type() == "Div" && scaled->input_size() == 2) {
-    x = skipCasts(scaled->input(0));
-    denominator = scaled->input(1);
+    x = skipCasts(inputOf(scaled, 0));
+    denominator = inputOf(scaled, 1);
   } else if (scaled->op_type() == "Mul" && scaled->input_size() == 2) {
     // x * Reciprocal(Sqrt(..)).
     auto r = ordered(scaled, [&](const std::string &v) {
@@ -465,7 +482,7 @@ Expected<Norm> Recognizer::matchNorm(StringRef value) const {
     if (!r)
       return fail(scaled, "expected x / sqrt(mean(x^2) + eps)");
     x = skipCasts(r->second);
-    denominator = match(r->first, "Reciprocal")->input(0);
+    denominator = inputOf(match(r->first, "Reciprocal"), 0);
     reciprocal = true;
   } else {
     return fail(scaled, "expected x / sqrt(mean(x^2) + eps)");
@@ -474,7 +491,7 @@ Expected<Norm> Recognizer::matchNorm(StringRef value) const {
   const Node *root = match(denominator, "Sqrt");
   if (!root)
     return fail(denominator, "expected sqrt(mean(x^2) + eps)");
-  const Node *plus = match(root->input(0), "Add");
+  const Node *plus = match(inputOf(root, 0), "Add");
   auto meanAndEps = ordered(plus, [&](const std::string &v) {
     return match(v, "ReduceMean") != nullptr;
   });
@@ -484,18 +501,18 @@ Expected<Norm> Recognizer::matchNorm(StringRef value) const {
   const Node *mean = match(meanAndEps->first, "ReduceMean");
   std::optional<std::vector<int64_t>> axes = attrInts(mean, "axes");
   if (!axes && mean->input_size() > 1)
-    if (auto v = numbers(mean->input(1)); v && v->size() == 1)
+    if (auto v = numbers(inputOf(mean, 1)); v && v->size() == 1)
       axes = std::vector<int64_t>{int64_t((*v)[0])};
   if (!axes || axes->size() != 1 || (*axes)[0] != -1 ||
       attrInt(mean, "keepdims").value_or(1) != 1)
     return fail(mean, "expected a mean over the last axis, kept");
-  const Node *square = producer(skipCasts(mean->input(0)));
+  const Node *square = producer(skipCasts(inputOf(mean, 0)));
   bool squares =
       square && square->input_size() == 2 &&
-      ((square->op_type() == "Mul" && skipCasts(square->input(0)) == x &&
-        skipCasts(square->input(1)) == x) ||
-       (square->op_type() == "Pow" && skipCasts(square->input(0)) == x &&
-        scalar(square->input(1)) == 2.0));
+      ((square->op_type() == "Mul" && skipCasts(inputOf(square, 0)) == x &&
+        skipCasts(inputOf(square, 1)) == x) ||
+       (square->op_type() == "Pow" && skipCasts(inputOf(square, 0)) == x &&
+        scalar(inputOf(square, 1)) == 2.0));
   if (!squares)
     return fail(mean, "expected the mean of the normalized value squared");
   norm.input = Stream{x, nullptr};
@@ -513,7 +530,7 @@ Expected<Linear> Recognizer::matchLinear(StringRef value) const {
   Linear linear;
   const Node *unflatten = nullptr;
   if (node && node->op_type() == "Reshape")
-    if (const Node *g = producer(skipCasts(node->input(0)));
+    if (const Node *g = producer(skipCasts(inputOf(node, 0)));
         isGemmProjection(g)) {
       unflatten = node;
       node = g;
@@ -525,7 +542,7 @@ Expected<Linear> Recognizer::matchLinear(StringRef value) const {
         attrFloat(node, "alpha").value_or(1) != 1 ||
         attrFloat(node, "beta").value_or(1) != 1)
       return fail(node, "expected a Gemm with alpha = beta = 1 and A as is");
-    std::string b = skipCasts(node->input(1));
+    std::string b = skipCasts(inputOf(node, 1));
     const onnx::TensorProto *w = initializer(b);
     if (!w || w->dims_size() != 2)
       return fail(node, "expected a weight initializer as B");
@@ -533,19 +550,19 @@ Expected<Linear> Recognizer::matchLinear(StringRef value) const {
     linear.weight = {b, /*transposed=*/!transB};
     linear.shape = transB ? std::vector<int64_t>{w->dims(1), w->dims(0)}
                           : std::vector<int64_t>{w->dims(0), w->dims(1)};
-    if (node->input_size() > 2 && !node->input(2).empty()) {
-      const onnx::TensorProto *bias = initializer(skipCasts(node->input(2)));
+    if (node->input_size() > 2 && !inputOf(node, 2).empty()) {
+      const onnx::TensorProto *bias = initializer(skipCasts(inputOf(node, 2)));
       if (!bias || bias->dims_size() != 1)
         return fail(node, "expected a 1-D bias initializer as C");
-      linear.bias = skipCasts(node->input(2));
+      linear.bias = skipCasts(inputOf(node, 2));
     }
-    linear.input = skipCasts(node->input(0));
+    linear.input = skipCasts(inputOf(node, 0));
     // Reshapes that only flatten and restore the leading axes: their
     // target's last dim is the features'.
     auto keepsFeatures = [&](const Node *reshape, int64_t features) {
-      GraphEvaluator evaluator(model);
+      GraphEvaluator evaluator(model, producers);
       bindDecoderStep(evaluator, graph, promptTokens, 0);
-      auto target = evaluator.evaluate(reshape->input(1));
+      auto target = evaluator.evaluate(inputOf(reshape, 1));
       if (!target) {
         consumeError(target.takeError());
         return false;
@@ -556,7 +573,7 @@ Expected<Linear> Recognizer::matchLinear(StringRef value) const {
     if (const Node *flat = match(linear.input, "Reshape")) {
       if (!keepsFeatures(flat, linear.shape[0]))
         return fail(flat, "expected a Reshape to [-1, in_features]");
-      linear.input = skipCasts(flat->input(0));
+      linear.input = skipCasts(inputOf(flat, 0));
     }
     if (unflatten && !keepsFeatures(unflatten, linear.shape[1]))
       return fail(unflatten, "expected a Reshape to [.., out_features]");
@@ -567,7 +584,7 @@ Expected<Linear> Recognizer::matchLinear(StringRef value) const {
     auto w = readMatMulNBits(model, *node);
     if (!w)
       return fail(node, toString(w.takeError()));
-    linear.input = node->input(0);
+    linear.input = inputOf(node, 0);
     linear.weight = {w->codes, /*transposed=*/false, node};
     linear.bias = w->bias;
     linear.shape = {w->shape.k, w->shape.n};
@@ -593,8 +610,8 @@ Expected<Linear> Recognizer::matchLinear(StringRef value) const {
   }
   if (!node || node->op_type() != "MatMul" || node->input_size() != 2)
     return fail(value, "expected a projection (MatMul by a weight)");
-  linear.input = node->input(0);
-  std::string b = skipCasts(node->input(1));
+  linear.input = inputOf(node, 0);
+  std::string b = skipCasts(inputOf(node, 1));
   if (const onnx::TensorProto *w = initializer(b); w && w->dims_size() == 2) {
     linear.weight = {b, /*transposed=*/true};
     linear.shape = {w->dims(0), w->dims(1)};
@@ -603,7 +620,7 @@ Expected<Linear> Recognizer::matchLinear(StringRef value) const {
   if (const Node *t = producer(b);
       t && t->op_type() == "Transpose" &&
       attrInts(t, "perm") == std::vector<int64_t>{1, 0}) {
-    std::string source = skipCasts(t->input(0));
+    std::string source = skipCasts(inputOf(t, 0));
     if (const onnx::TensorProto *w = initializer(source);
         w && w->dims_size() == 2) {
       linear.weight = {source, /*transposed=*/false};
@@ -619,14 +636,14 @@ Recognizer::splitResidual(Stream s) const {
   std::string a, b;
   const Node *at = s.skip;
   if (s.skip) {
-    a = s.skip->input(0);
-    b = s.skip->input(1);
+    a = inputOf(s.skip, 0);
+    b = inputOf(s.skip, 1);
   } else {
     const Node *add = match(s.value, "Add");
     if (!add || add->input_size() != 2)
       return fail(s.value, "expected a residual addition");
-    a = add->input(0);
-    b = add->input(1);
+    a = inputOf(add, 0);
+    b = inputOf(add, 1);
     at = add;
   }
   // The branch is the projection; the other term continues the stream.
@@ -665,7 +682,7 @@ Expected<std::string> Recognizer::matchSwiGLU(StringRef value,
     auto parts = ordered(m, [&](const std::string &in) {
       return match(in, "Sigmoid") != nullptr;
     });
-    return parts && skipCasts(match(parts->first, "Sigmoid")->input(0)) ==
+    return parts && skipCasts(inputOf(match(parts->first, "Sigmoid"), 0)) ==
                         skipCasts(parts->second);
   };
   auto parts = ordered(mul, isSilu);
@@ -748,7 +765,7 @@ Error Recognizer::checkCausal(StringRef mask, bool additive,
        {std::pair<int64_t, int64_t>{promptTokens, 0},
         {1, 4},
         {1, std::min<int64_t>(8191, positionLimit - 1)}}) {
-    GraphEvaluator evaluator(model);
+    GraphEvaluator evaluator(model, producers);
     bindDecoderStep(evaluator, graph, tokens, past);
     auto value = evaluator.evaluate(mask);
     if (!value) {
@@ -835,32 +852,32 @@ Expected<Attention> Recognizer::matchContribAttention(const Node *node) const {
   a.kvHeads = gqa ? attrInt(node, "kv_num_heads").value_or(0) : a.heads;
   if (a.heads <= 0 || a.kvHeads <= 0 || a.heads % a.kvHeads)
     return fail(node, "expected num_heads a multiple of the KV heads");
-  if (node->input_size() < 3 || node->input(1).empty() ||
-      node->input(2).empty())
+  if (node->input_size() < 3 || inputOf(node, 1).empty() ||
+      inputOf(node, 2).empty())
     return fail(node, "expected separate query, key and value inputs");
   if (!gqa) {
     // MultiHeadAttention: q, k, v, bias, key_padding_mask, attention_bias,
     // past_key, past_value. The causal mask comes in attention_bias.
-    if (node->input_size() > 3 && !node->input(3).empty())
+    if (node->input_size() > 3 && !inputOf(node, 3).empty())
       return fail(node, "a packed bias is not supported");
-    if (node->input_size() > 4 && !node->input(4).empty())
+    if (node->input_size() > 4 && !inputOf(node, 4).empty())
       return fail(node, "a key padding mask is not supported");
-    if (node->input_size() > 5 && !node->input(5).empty()) {
-      if (Error err = checkCausal(node->input(5), /*additive=*/true, node))
+    if (node->input_size() > 5 && !inputOf(node, 5).empty()) {
+      if (Error err = checkCausal(inputOf(node, 5), /*additive=*/true, node))
         return std::move(err);
     } else if (attrInt(node, "unidirectional").value_or(0) != 1) {
       return fail(node, "expected causal attention");
     }
-    if (node->input_size() < 8 || !isGraphInput(node->input(6)) ||
-        !isGraphInput(node->input(7)) || node->output_size() < 3 ||
+    if (node->input_size() < 8 || !isGraphInput(inputOf(node, 6)) ||
+        !isGraphInput(inputOf(node, 7)) || node->output_size() < 3 ||
         !isGraphOutput(node->output(1)) || !isGraphOutput(node->output(2)))
       return fail(node, "expected past keys and values from graph inputs "
                         "and presents to graph outputs");
   } else {
     // GroupQueryAttention: q, k, v, past_key, past_value, seqlens_k,
     // total_sequence_length[, cos_cache, sin_cache]; always causal.
-    if (node->input_size() < 7 || !isGraphInput(node->input(3)) ||
-        !isGraphInput(node->input(4)) || node->output_size() < 3 ||
+    if (node->input_size() < 7 || !isGraphInput(inputOf(node, 3)) ||
+        !isGraphInput(inputOf(node, 4)) || node->output_size() < 3 ||
         !isGraphOutput(node->output(1)) || !isGraphOutput(node->output(2)))
       return fail(node, "expected past keys and values from graph inputs "
                         "and presents to graph outputs");
@@ -871,16 +888,16 @@ Expected<Attention> Recognizer::matchContribAttention(const Node *node) const {
     if (attrInt(node, "do_rotary").value_or(0) == 1) {
       if (attrInt(node, "rotary_interleaved").value_or(0) != 0)
         return fail(node, "interleaved rotary embedding is not supported");
-      if (node->input_size() < 9 || !initializer(skipCasts(node->input(7))) ||
-          !initializer(skipCasts(node->input(8))))
+      if (node->input_size() < 9 || !initializer(skipCasts(inputOf(node, 7))) ||
+          !initializer(skipCasts(inputOf(node, 8))))
         return fail(node, "expected cos/sin cache initializers for do_rotary");
       a.rotaryCaches = node;
     }
   }
   // 0 (or absent): 1/sqrt(head_dim), checked once the head size is known.
   a.scale = attrFloat(node, "scale").value_or(0);
-  auto q = matchLinear(node->input(0));
-  std::string qIn = node->input(0), kIn = node->input(1);
+  auto q = matchLinear(inputOf(node, 0));
+  std::string qIn = inputOf(node, 0), kIn = inputOf(node, 1);
   // Rotary embedding: RotaryEmbedding nodes before, or GQA's do_rotary.
   auto rope = [&](std::string &value) -> Error {
     const Node *r = match(value, "RotaryEmbedding");
@@ -891,12 +908,12 @@ Expected<Attention> Recognizer::matchContribAttention(const Node *node) const {
                      "(do_rotary) rotates twice");
     if (attrInt(r, "interleaved").value_or(0) != 0)
       return fail(r, "interleaved rotary embedding is not supported");
-    if (r->input_size() < 4 || !isGraphInput(skipCasts(r->input(1))))
+    if (r->input_size() < 4 || !isGraphInput(skipCasts(inputOf(r, 1))))
       return fail(r, "expected positions from a graph input");
-    if (!a.positions.empty() && a.positions != skipCasts(r->input(1)))
+    if (!a.positions.empty() && a.positions != skipCasts(inputOf(r, 1)))
       return fail(r, "expected the same positions for queries and keys");
-    a.positions = skipCasts(r->input(1));
-    value = r->input(0);
+    a.positions = skipCasts(inputOf(r, 1));
+    value = inputOf(r, 0);
     return Error::success();
   };
   if (Error err = rope(qIn))
@@ -905,7 +922,7 @@ Expected<Attention> Recognizer::matchContribAttention(const Node *node) const {
     return std::move(err);
   a.q = qIn;
   a.k = kIn;
-  a.v = node->input(2);
+  a.v = inputOf(node, 2);
   return a;
 }
 
@@ -917,14 +934,15 @@ Recognizer::matchSplitHeads(StringRef value, bool transposed) const {
                                          : std::vector<int64_t>{0, 2, 1, 3};
   if (!t || attrInts(t, "perm") != perm)
     return fail(value, "expected heads split by Reshape and Transpose 0213");
-  const Node *r = match(t->input(0), "Reshape");
-  auto shape = r && r->input_size() == 2 ? numbers(r->input(1)) : std::nullopt;
+  const Node *r = match(inputOf(t, 0), "Reshape");
+  auto shape =
+      r && r->input_size() == 2 ? numbers(inputOf(r, 1)) : std::nullopt;
   if (r && r->input_size() == 2 && !shape) {
     // [batch, tokens] from the input's shape, heads and dim constants
     // (PyTorch's view(*x.size()[:-1], heads, dim)): evaluated for a step.
-    GraphEvaluator evaluator(model);
+    GraphEvaluator evaluator(model, producers);
     bindDecoderStep(evaluator, graph, promptTokens, 0);
-    if (auto v = evaluator.evaluate(r->input(1)))
+    if (auto v = evaluator.evaluate(inputOf(r, 1)))
       shape = v->values;
     else
       consumeError(v.takeError());
@@ -932,7 +950,7 @@ Recognizer::matchSplitHeads(StringRef value, bool transposed) const {
   if (!shape || shape->size() != 4 || (*shape)[2] <= 0 || (*shape)[3] <= 0)
     return fail(t, "expected a Reshape to [batch, tokens, heads, head_dim]");
   return std::make_pair(
-      r->input(0),
+      inputOf(r, 0),
       std::array<int64_t, 2>{int64_t((*shape)[2]), int64_t((*shape)[3])});
 }
 
@@ -946,7 +964,7 @@ Recognizer::matchWrittenRope(StringRef value, int64_t headDim,
   auto isRotated = [&](const std::string &v) {
     const Node *m = match(v, "Mul");
     return m && m->input_size() == 2 &&
-           (match(m->input(0), "Concat") || match(m->input(1), "Concat"));
+           (match(inputOf(m, 0), "Concat") || match(inputOf(m, 1), "Concat"));
   };
   auto parts = ordered(add, isRotated);
   if (!parts)
@@ -961,19 +979,19 @@ Recognizer::matchWrittenRope(StringRef value, int64_t headDim,
     return fail(add, "expected x * cos");
   // Which input of x * cos is x: the one rotate_half also reads.
   const Node *neg =
-      concat->input_size() == 2 ? match(concat->input(0), "Neg") : nullptr;
-  const Node *second = neg ? match(neg->input(0), "Slice") : nullptr;
+      concat->input_size() == 2 ? match(inputOf(concat, 0), "Neg") : nullptr;
+  const Node *second = neg ? match(inputOf(neg, 0), "Slice") : nullptr;
   const Node *first =
-      concat->input_size() == 2 ? match(concat->input(1), "Slice") : nullptr;
+      concat->input_size() == 2 ? match(inputOf(concat, 1), "Slice") : nullptr;
   if (attrInt(concat, "axis").value_or(0) != -1 &&
       attrInt(concat, "axis").value_or(0) != 3)
     return fail(concat, "expected rotate_half over the last axis");
   if (!second || !first ||
-      skipCasts(first->input(0)) != skipCasts(second->input(0)))
+      skipCasts(inputOf(first, 0)) != skipCasts(inputOf(second, 0)))
     return fail(concat, "expected rotate_half: [-x[half:], x[:half]]");
-  std::string x = skipCasts(first->input(0));
+  std::string x = skipCasts(inputOf(first, 0));
   auto bound = [&](const Node *slice, unsigned i) {
-    return slice->input_size() > int(i) ? scalar(slice->input(i))
+    return slice->input_size() > int(i) ? scalar(inputOf(slice, i))
                                         : std::nullopt;
   };
   int64_t half = headDim / 2;
@@ -982,10 +1000,10 @@ Recognizer::matchWrittenRope(StringRef value, int64_t headDim,
       bound(second, 2).value_or(0) < double(headDim))
     return fail(concat, "expected rotate_half's slices at head_dim / 2");
   std::string cosValue, sinValue = rot->second;
-  if (skipCasts(xMul->input(0)) == x)
-    cosValue = xMul->input(1);
-  else if (skipCasts(xMul->input(1)) == x)
-    cosValue = xMul->input(0);
+  if (skipCasts(inputOf(xMul, 0)) == x)
+    cosValue = inputOf(xMul, 1);
+  else if (skipCasts(inputOf(xMul, 1)) == x)
+    cosValue = inputOf(xMul, 0);
   else
     return fail(xMul, "expected x * cos of the same x");
   // cos / sin of Concat(f, f), f = positions * inv_freq.
@@ -994,7 +1012,7 @@ Recognizer::matchWrittenRope(StringRef value, int64_t headDim,
     for (int hops = 0; hops < 3; ++hops) {
       const Node *n = producer(w);
       if (n && n->op_type() == "Unsqueeze") {
-        w = skipCasts(n->input(0));
+        w = skipCasts(inputOf(n, 0));
         continue;
       }
       return n && n->op_type() == op ? n : nullptr;
@@ -1003,16 +1021,16 @@ Recognizer::matchWrittenRope(StringRef value, int64_t headDim,
   };
   const Node *cosNode = trig(cosValue, "Cos"), *sinNode = trig(sinValue, "Sin");
   if (!cosNode || !sinNode ||
-      skipCasts(cosNode->input(0)) != skipCasts(sinNode->input(0)))
+      skipCasts(inputOf(cosNode, 0)) != skipCasts(inputOf(sinNode, 0)))
     return fail(add, "expected cos and sin of the same angles");
-  std::string anglesValue = skipCasts(cosNode->input(0));
+  std::string anglesValue = skipCasts(inputOf(cosNode, 0));
   if (const Node *u = match(anglesValue, "Unsqueeze")) // [.., T, d] heads axis
-    anglesValue = skipCasts(u->input(0));
+    anglesValue = skipCasts(inputOf(u, 0));
   const Node *angles = match(anglesValue, "Concat");
   if (!angles || angles->input_size() != 2 ||
-      skipCasts(angles->input(0)) != skipCasts(angles->input(1)))
+      skipCasts(inputOf(angles, 0)) != skipCasts(inputOf(angles, 1)))
     return fail(cosNode, "expected angles Concat(f, f)");
-  const Node *freqs = match(angles->input(0), "Mul");
+  const Node *freqs = match(inputOf(angles, 0), "Mul");
   auto parts2 = ordered(freqs, [&](const std::string &v) {
     return initializer(skipCasts(v)) != nullptr;
   });
@@ -1032,7 +1050,7 @@ Recognizer::matchWrittenRope(StringRef value, int64_t headDim,
     const Node *n = producer(pos);
     if (!n || n->op_type() != "Unsqueeze")
       break;
-    pos = skipCasts(n->input(0));
+    pos = skipCasts(inputOf(n, 0));
   }
   if (!isGraphInput(pos))
     return fail(freqs, "expected positions from a graph input");
@@ -1052,9 +1070,9 @@ std::string Recognizer::peelScale(StringRef value, double &scale) const {
   for (int i : {1, 0}) {
     if (div && i == 0)
       break; // c / x is no scaling
-    if (auto c = scalar(n->input(i)); c && *c != 0) {
+    if (auto c = scalar(inputOf(n, i)); c && *c != 0) {
       scale *= div ? 1.0 / *c : *c;
-      return skipCasts(n->input(1 - i));
+      return skipCasts(inputOf(n, 1 - i));
     }
   }
   return v;
@@ -1067,16 +1085,16 @@ std::string Recognizer::pastOf(StringRef value) const {
   // Squeeze(Split(past, axis 0)[i]) or Gather(past, i, axis 0) of a
   // stacked [2, batch, heads, past, dim] input.
   if (const Node *sq = match(v, "Squeeze"))
-    if (const Node *split = match(sq->input(0), "Split");
+    if (const Node *split = match(inputOf(sq, 0), "Split");
         split && attrInt(split, "axis").value_or(0) == 0 &&
-        isGraphInput(skipCasts(split->input(0))))
-      return skipCasts(split->input(0)) + "#" +
-             std::to_string(outputIndex(skipCasts(sq->input(0))));
+        isGraphInput(skipCasts(inputOf(split, 0))))
+      return skipCasts(inputOf(split, 0)) + "#" +
+             std::to_string(outputIndex(skipCasts(inputOf(sq, 0))));
   if (const Node *g = match(v, "Gather");
       g && attrInt(g, "axis").value_or(0) == 0 &&
-      isGraphInput(skipCasts(g->input(0))) && scalar(g->input(1)))
-    return skipCasts(g->input(0)) + "#" +
-           std::to_string(int64_t(*scalar(g->input(1))));
+      isGraphInput(skipCasts(inputOf(g, 0))) && scalar(inputOf(g, 1)))
+    return skipCasts(inputOf(g, 0)) + "#" +
+           std::to_string(int64_t(*scalar(inputOf(g, 1))));
   return "";
 }
 
@@ -1084,14 +1102,12 @@ bool Recognizer::isPresent(StringRef value) const {
   if (isGraphOutput(value))
     return true;
   // Unsqueeze(value, 0) concatenated along axis 0 into a graph output.
-  for (const Node &n : graph.node()) {
-    if (n.op_type() != "Unsqueeze" || n.input_size() < 1 ||
-        skipCasts(n.input(0)) != value)
+  for (const Node *n : consumersOf(value)) {
+    if (n->op_type() != "Unsqueeze" || n->output_size() != 1)
       continue;
-    for (const Node &c : graph.node())
-      if (c.op_type() == "Concat" && c.output_size() == 1 &&
-          isGraphOutput(c.output(0)) && attrInt(&c, "axis").value_or(-1) == 0 &&
-          llvm::is_contained(c.input(), n.output(0)))
+    for (const Node *c : consumersOf(n->output(0)))
+      if (c->op_type() == "Concat" && c->output_size() == 1 &&
+          isGraphOutput(c->output(0)) && attrInt(c, "axis").value_or(-1) == 0)
         return true;
   }
   return false;
@@ -1104,31 +1120,31 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
   // P = Softmax(mask(scale * Q K^T)) V over the presents.
   Attention a;
   const Node *merge = match(value, "Reshape");
-  const Node *t = merge ? match(merge->input(0), "Transpose") : nullptr;
+  const Node *t = merge ? match(inputOf(merge, 0), "Transpose") : nullptr;
   if (!t || attrInts(t, "perm") != std::vector<int64_t>{0, 2, 1, 3})
     return fail(value, "expected attention heads merged by Transpose "
                        "0213 and Reshape");
-  std::string p = t->input(0);
+  std::string p = inputOf(t, 0);
   if (const Node *r = match(p, "Reshape"))
-    p = r->input(0); // query heads stacked per KV head, unstacked
+    p = inputOf(r, 0); // query heads stacked per KV head, unstacked
   const Node *pv = match(p, "MatMul");
   if (!pv)
     return fail(p, "expected softmax(scores) @ values");
   // P is 4-D (its Transpose has four axes): axis 3 is the last too.
-  const Node *softmax = match(pv->input(0), "Softmax");
+  const Node *softmax = match(inputOf(pv, 0), "Softmax");
   int64_t softmaxAxis = softmax ? attrInt(softmax, "axis").value_or(-1) : 0;
   if (!softmax || (softmaxAxis != -1 && softmaxAxis != 3))
     return fail(pv, "expected a softmax over the last axis");
   // The mask: Where(cond, scores, very negative) or scores + additive mask.
-  std::string scores = softmax->input(0);
+  std::string scores = inputOf(softmax, 0);
   std::string mask;
   bool additive = false;
   if (const Node *w = match(scores, "Where")) {
-    auto low = scalar(w->input(2));
+    auto low = scalar(inputOf(w, 2));
     if (!low || *low > -1e4)
       return fail(w, "expected masked scores set to a very negative value");
-    mask = w->input(0);
-    scores = w->input(1);
+    mask = inputOf(w, 0);
+    scores = inputOf(w, 1);
   } else if (const Node *add = match(scores, "Add")) {
     auto parts = ordered(add, [&](const std::string &v) {
       return match(v, "Mul") || match(v, "Div") || match(v, "MatMul");
@@ -1140,16 +1156,16 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
     additive = true;
   } else if (const Node *sub = match(scores, "Sub")) {
     // scores * m - c * (1 - m), m a 0/1 mask (Megatron): m is the mask.
-    const Node *kept = match(sub->input(0), "Mul");
-    const Node *dropped = match(sub->input(1), "Mul");
+    const Node *kept = match(inputOf(sub, 0), "Mul");
+    const Node *dropped = match(inputOf(sub, 1), "Mul");
     auto droppedParts = ordered(
         dropped, [&](const std::string &v) { return scalar(v).has_value(); });
     const Node *complement =
         droppedParts ? match(droppedParts->second, "Sub") : nullptr;
     if (!kept || !droppedParts || *scalar(droppedParts->first) < 1e4 ||
-        !complement || scalar(complement->input(0)) != 1.0)
+        !complement || scalar(inputOf(complement, 0)) != 1.0)
       return fail(sub, "expected scores * mask - c * (1 - mask), c >= 1e4");
-    mask = skipCasts(complement->input(1));
+    mask = skipCasts(inputOf(complement, 1));
     auto keptParts = ordered(
         kept, [&](const std::string &v) { return skipCasts(v) == mask; });
     if (!keptParts)
@@ -1180,7 +1196,7 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
   // Keys: Transpose(Unsqueeze?(present_k)) swapping the last two axes,
   // maybe scaled (Megatron scales queries and keys by 1/sqrt(sqrt(d))).
   double keyScale = 1.0;
-  std::string keys = peelScale(qk->input(1), keyScale);
+  std::string keys = peelScale(inputOf(qk, 1), keyScale);
   // The keys' past and new parts, and whether the new ones are split into
   // heads already transposed ([batch, heads, dim, tokens]).
   std::string pastK, newK;
@@ -1192,27 +1208,26 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
   auto present = [&](StringRef v) -> std::string {
     std::string w = skipCasts(v);
     if (const Node *u = producer(w); u && u->op_type() == "Unsqueeze")
-      w = skipCasts(u->input(0));
+      w = skipCasts(inputOf(u, 0));
     return w;
   };
   if (const Node *catKT = match(keys, "Concat");
       catKT && catKT->input_size() == 2 && sequenceAxis(catKT, true)) {
     // Keys concatenated transposed (PyTorch 1.6's GPT-2): Concat(past^T,
     // k^T) along the last axis, the present its transpose back.
-    const Node *pastT = match(catKT->input(0), "Transpose");
+    const Node *pastT = match(inputOf(catKT, 0), "Transpose");
     bool presentBack = false;
-    for (const Node &n : graph.node())
-      if (n.op_type() == "Transpose" && n.input_size() == 1 &&
-          skipCasts(n.input(0)) == keys &&
-          attrInts(&n, "perm") == std::vector<int64_t>{0, 1, 3, 2} &&
-          isPresent(n.output(0)))
+    for (const Node *n : consumersOf(keys))
+      if (n->op_type() == "Transpose" && n->output_size() == 1 &&
+          attrInts(n, "perm") == std::vector<int64_t>{0, 1, 3, 2} &&
+          isPresent(n->output(0)))
         presentBack = true;
     if (!pastT || attrInts(pastT, "perm") != std::vector<int64_t>{0, 1, 3, 2} ||
         !presentBack)
       return fail(qk, "expected transposed keys: the past's transpose and "
                       "the new keys', their transpose a present output");
-    pastK = pastT->input(0);
-    newK = catKT->input(1);
+    pastK = inputOf(pastT, 0);
+    newK = inputOf(catKT, 1);
     keysTransposed = true;
   } else {
     // Keys: Transpose(Unsqueeze?(present_k)) swapping the last two axes,
@@ -1222,34 +1237,34 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
     if (!perm || perm->size() < 4 ||
         (*perm)[perm->size() - 1] != int64_t(perm->size()) - 2)
       return fail(qk, "expected queries @ transposed keys");
-    std::string presentK = present(kt->input(0));
+    std::string presentK = present(inputOf(kt, 0));
     const Node *catK = producer(presentK);
     if (!catK || catK->op_type() != "Concat" || catK->input_size() != 2 ||
         !sequenceAxis(catK, false) || !isPresent(presentK))
       return fail(qk, "expected keys and values: past inputs concatenated "
                       "with the new ones along axis 2, as present outputs");
-    pastK = catK->input(0);
-    newK = catK->input(1);
+    pastK = inputOf(catK, 0);
+    newK = inputOf(catK, 1);
   }
-  std::string presentV = present(pv->input(1));
+  std::string presentV = present(inputOf(pv, 1));
   const Node *catV = producer(presentV);
   if (!catV || catV->op_type() != "Concat" || catV->input_size() != 2 ||
-      pastOf(pastK).empty() || pastOf(catV->input(0)).empty() ||
-      pastOf(pastK) == pastOf(catV->input(0)) || !isPresent(presentV) ||
+      pastOf(pastK).empty() || pastOf(inputOf(catV, 0)).empty() ||
+      pastOf(pastK) == pastOf(inputOf(catV, 0)) || !isPresent(presentV) ||
       !sequenceAxis(catV, false))
     return fail(qk, "expected keys and values: past inputs concatenated "
                     "with the new ones along axis 2, as present outputs");
   // Queries: maybe stacked per KV head by a Reshape, [0, kv, group, -1,
   // dim] or [batch, kv, -1, dim] (group x tokens rows per KV head).
-  std::string qValue = skipCasts(qk->input(0));
+  std::string qValue = skipCasts(inputOf(qk, 0));
   int64_t stackedKv = 0;
   if (const Node *r = producer(qValue); r && r->op_type() == "Reshape") {
-    auto shape = numbers(r->input(1));
+    auto shape = numbers(inputOf(r, 1));
     if (!shape || (shape->size() != 5 && shape->size() != 4))
       return fail(r, "expected queries stacked as [batch, kv_heads, group, "
                      "tokens, head_dim] or [batch, kv_heads, -1, head_dim]");
     stackedKv = int64_t((*shape)[1]);
-    qValue = skipCasts(r->input(0));
+    qValue = skipCasts(inputOf(r, 0));
   }
   if (scaleOnQueries) {
     double queryScale = 1.0;
@@ -1274,8 +1289,8 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
         return fail(heads, "expected a rotary embedding");
       auto ropeParts = ordered(add, [&](const std::string &w) {
         const Node *m = match(w, "Mul");
-        return m &&
-               !(match(m->input(0), "Concat") || match(m->input(1), "Concat"));
+        return m && !(match(inputOf(m, 0), "Concat") ||
+                      match(inputOf(m, 1), "Concat"));
       });
       if (!ropeParts)
         return fail(add, "expected x * cos + rotate_half(x) * sin");
@@ -1316,7 +1331,7 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
   if (Error err = headsOf(newK, rotary, a.k, a.kvHeads, keysTransposed))
     return std::move(err);
   int64_t vHeads = 0;
-  if (Error err = headsOf(catV->input(1), false, a.v, vHeads))
+  if (Error err = headsOf(inputOf(catV, 1), false, a.v, vHeads))
     return std::move(err);
   if (vHeads != a.kvHeads || (stackedKv && stackedKv != a.kvHeads) ||
       a.heads % a.kvHeads)
@@ -1351,13 +1366,13 @@ Expected<LayerNorm> Recognizer::matchLayerNorm(StringRef value) const {
   if (node->op_type() == "LayerNormalization") {
     if (outputIndex(skipCasts(value)) != 0 ||
         attrInt(node, "axis").value_or(-1) != -1 || node->input_size() < 3 ||
-        !initializer(skipCasts(node->input(1))) ||
-        !initializer(skipCasts(node->input(2))))
+        !initializer(skipCasts(inputOf(node, 1))) ||
+        !initializer(skipCasts(inputOf(node, 2))))
       return fail(node, "expected a LayerNormalization over the last axis "
                         "with weight and bias initializers");
-    norm.input = skipCasts(node->input(0));
-    norm.weight = skipCasts(node->input(1));
-    norm.bias = skipCasts(node->input(2));
+    norm.input = skipCasts(inputOf(node, 0));
+    norm.weight = skipCasts(inputOf(node, 1));
+    norm.bias = skipCasts(inputOf(node, 2));
     norm.epsilon = attrFloat(node, "epsilon").value_or(1e-5);
     return norm;
   }
@@ -1384,24 +1399,24 @@ Expected<LayerNorm> Recognizer::matchLayerNorm(StringRef value) const {
     const Node *sub = match(v, "Sub");
     if (!sub || sub->input_size() != 2)
       return false;
-    const Node *mean = match(sub->input(1), "ReduceMean");
+    const Node *mean = match(inputOf(sub, 1), "ReduceMean");
     std::optional<std::vector<int64_t>> axes =
         mean ? attrInts(mean, "axes") : std::nullopt;
     if (!axes && mean && mean->input_size() > 1)
-      if (auto n = numbers(mean->input(1)); n && n->size() == 1)
+      if (auto n = numbers(inputOf(mean, 1)); n && n->size() == 1)
         axes = std::vector<int64_t>{int64_t((*n)[0])};
     if (!mean || axes != std::vector<int64_t>{-1} ||
         attrInt(mean, "keepdims").value_or(1) != 1 ||
-        skipCasts(mean->input(0)) != skipCasts(sub->input(0)))
+        skipCasts(inputOf(mean, 0)) != skipCasts(inputOf(sub, 0)))
       return false;
-    x = skipCasts(sub->input(0));
+    x = skipCasts(inputOf(sub, 0));
     return true;
   };
   std::string x, x2;
-  if (!centered(div->input(0), x))
+  if (!centered(inputOf(div, 0), x))
     return fail(div, "expected x - mean(x) over the last axis");
-  const Node *root = match(div->input(1), "Sqrt");
-  const Node *plus = root ? match(root->input(0), "Add") : nullptr;
+  const Node *root = match(inputOf(div, 1), "Sqrt");
+  const Node *plus = root ? match(inputOf(root, 0), "Add") : nullptr;
   auto varAndEps = ordered(plus, [&](const std::string &v) {
     return match(v, "ReduceMean") != nullptr;
   });
@@ -1411,17 +1426,17 @@ Expected<LayerNorm> Recognizer::matchLayerNorm(StringRef value) const {
   const Node *var = match(varAndEps->first, "ReduceMean");
   auto varAxes = attrInts(var, "axes");
   if (!varAxes && var->input_size() > 1)
-    if (auto n = numbers(var->input(1)); n && n->size() == 1)
+    if (auto n = numbers(inputOf(var, 1)); n && n->size() == 1)
       varAxes = std::vector<int64_t>{int64_t((*n)[0])};
-  const Node *square = producer(skipCasts(var->input(0)));
+  const Node *square = producer(skipCasts(inputOf(var, 0)));
   bool squares =
       varAxes == std::vector<int64_t>{-1} && square &&
       square->input_size() == 2 &&
-      ((square->op_type() == "Pow" && scalar(square->input(1)) == 2.0 &&
-        centered(skipCasts(square->input(0)), x2)) ||
+      ((square->op_type() == "Pow" && scalar(inputOf(square, 1)) == 2.0 &&
+        centered(skipCasts(inputOf(square, 0)), x2)) ||
        (square->op_type() == "Mul" &&
-        skipCasts(square->input(0)) == skipCasts(square->input(1)) &&
-        centered(skipCasts(square->input(0)), x2)));
+        skipCasts(inputOf(square, 0)) == skipCasts(inputOf(square, 1)) &&
+        centered(skipCasts(inputOf(square, 0)), x2)));
   if (!squares || x2 != x)
     return fail(var, "expected the variance of the normalized value");
   norm.input = x;
@@ -1434,13 +1449,13 @@ Recognizer::matchGelu(StringRef value) const {
   if (const Node *n = producer(v)) {
     // One node: ai.onnx Gelu (opset 20), com.microsoft Gelu / FastGelu.
     if (n->op_type() == "Gelu" || n->op_type() == "FastGelu") {
-      if (n->input_size() > 1 && !n->input(1).empty())
+      if (n->input_size() > 1 && !inputOf(n, 1).empty())
         return fail(n, "a bias input is not supported");
       bool tanh = n->op_type() == "FastGelu";
       for (const onnx::AttributeProto &a : n->attribute())
         if (a.name() == "approximate")
           tanh = a.s() == "tanh";
-      return std::make_pair(skipCasts(n->input(0)), tanh);
+      return std::make_pair(skipCasts(inputOf(n, 0)), tanh);
     }
   }
   // Written out: find the one projection output the elementwise subgraph
@@ -1470,7 +1485,7 @@ Recognizer::matchGelu(StringRef value) const {
   if (leaves.size() != 1 || !work.empty())
     return fail(value, "expected gelu(x) of one projection x");
   std::string x = *leaves.begin();
-  GraphEvaluator evaluator(model);
+  GraphEvaluator evaluator(model, producers);
   EvaluatedTensor samples;
   samples.dataType = onnx::TensorProto::FLOAT;
   std::vector<double> points;
@@ -1527,13 +1542,14 @@ Expected<Recognizer::Embeddings> Recognizer::findEmbeddings() const {
     const Node *g = match(v, "Gather");
     if (!g || attrInt(g, "axis").value_or(0) != 0)
       return nullptr;
-    const onnx::TensorProto *t = initializer(skipCasts(g->input(0)));
+    const onnx::TensorProto *t = initializer(skipCasts(inputOf(g, 0)));
     return t && t->dims_size() == 2 ? g : nullptr;
   };
   for (const Node &n : graph.node()) {
-    if (n.op_type() != "Add" || n.input_size() != 2)
+    if (n.op_type() != "Add" || n.input_size() != 2 || n.output_size() != 1)
       continue;
-    const Node *a = gatherOfTable(n.input(0)), *b = gatherOfTable(n.input(1));
+    const Node *a = gatherOfTable(inputOf(&n, 0)),
+               *b = gatherOfTable(inputOf(&n, 1));
     if (!a || !b)
       continue;
     // Which Gather reads what, for a prompt and for a step after a past.
@@ -1541,7 +1557,7 @@ Expected<Recognizer::Embeddings> Recognizer::findEmbeddings() const {
     e.sum = n.output(0);
     e.idsInput = ids;
     for (int64_t past : {int64_t(0), int64_t(2)}) {
-      GraphEvaluator evaluator(model);
+      GraphEvaluator evaluator(model, producers);
       bindDecoderStep(evaluator, graph, steps, past);
       EvaluatedTensor idValues;
       idValues.dataType = onnx::TensorProto::INT64;
@@ -1550,7 +1566,7 @@ Expected<Recognizer::Embeddings> Recognizer::findEmbeddings() const {
         idValues.values.push_back(double(i + 1));
       evaluator.bind(ids, idValues);
       for (const Node *g : {a, b}) {
-        auto v = evaluator.evaluate(g->input(1));
+        auto v = evaluator.evaluate(inputOf(g, 1));
         if (!v) {
           consumeError(v.takeError());
           return fail(g, "expected token ids or positions whose values "
@@ -1574,7 +1590,7 @@ Expected<Recognizer::Embeddings> Recognizer::findEmbeddings() const {
     }
     if (!e.tokens || !e.positions)
       return fail(&n, "expected a token and a position embedding");
-    std::string pos = skipCasts(e.positions->input(1));
+    std::string pos = skipCasts(inputOf(e.positions, 1));
     if (isGraphInput(pos))
       e.positionsInput = pos;
     return e;
@@ -1596,8 +1612,8 @@ Expected<RecognizedDecoder> Recognizer::runGPT2(const Linear *head,
   auto embeddings = findEmbeddings();
   if (!embeddings)
     return embeddings.takeError();
-  std::string wte = skipCasts(embeddings->tokens->input(0));
-  std::string wpe = skipCasts(embeddings->positions->input(0));
+  std::string wte = skipCasts(inputOf(embeddings->tokens, 0));
+  std::string wpe = skipCasts(inputOf(embeddings->positions, 0));
   const onnx::TensorProto *wteT = initializer(wte), *wpeT = initializer(wpe);
   int64_t vocab = head ? head->shape[1] : wteT->dims(0);
   int64_t hidden = head ? head->shape[0] : wteT->dims(1);
@@ -1660,7 +1676,7 @@ Expected<RecognizedDecoder> Recognizer::runGPT2(const Linear *head,
     int64_t axis = attrInt(split, "axis").value_or(0);
     auto sizes = attrInts(split, "split");
     if (!sizes && split->input_size() > 1)
-      if (auto n = numbers(split->input(1))) {
+      if (auto n = numbers(inputOf(split, 1))) {
         sizes.emplace();
         for (double x : *n)
           sizes->push_back(int64_t(x));
@@ -1668,7 +1684,7 @@ Expected<RecognizedDecoder> Recognizer::runGPT2(const Linear *head,
     if ((axis != -1 && axis != 2) ||
         (sizes && *sizes != std::vector<int64_t>(3, hidden)))
       return fail(split, "expected three equal parts of the last axis");
-    auto qkv = matchLinear(split->input(0));
+    auto qkv = matchLinear(inputOf(split, 0));
     if (!qkv)
       return qkv.takeError();
     auto ln1 = matchLayerNorm(qkv->input);
@@ -1792,7 +1808,7 @@ Expected<RecognizedDecoder> Recognizer::run() {
     std::string out = graph.output_size() ? graph.output(0).name() : "";
     std::string normed = out;
     if (const Node *r = match(out, "Reshape"))
-      normed = skipCasts(r->input(0));
+      normed = skipCasts(inputOf(r, 0));
     if (!normed.empty()) {
       auto ln = matchLayerNorm(normed);
       if (ln)
@@ -1919,14 +1935,14 @@ Expected<RecognizedDecoder> Recognizer::run() {
     return createStringError(inconvertibleErrorCode(),
                              "no embedding Gather of the token ids found");
   const Node *gather = match(embedded, "Gather");
-  std::string table = skipCasts(gather->input(0));
+  std::string table = skipCasts(inputOf(gather, 0));
   const onnx::TensorProto *tableT = initializer(table);
   if (!tableT || tableT->dims_size() != 2 ||
       attrInt(gather, "axis").value_or(0) != 0 ||
-      !isGraphInput(skipCasts(gather->input(1))))
+      !isGraphInput(skipCasts(inputOf(gather, 1))))
     return fail(gather, "expected the embedding table gathered by the "
                         "token ids input");
-  d.inputIds = skipCasts(gather->input(1));
+  d.inputIds = skipCasts(inputOf(gather, 1));
   if (tableT->dims(0) != vocab || tableT->dims(1) != hidden)
     return fail(gather, "expected an embedding of [vocab, hidden] = [" +
                             Twine(vocab) + ", " + Twine(hidden) + "]");
@@ -1954,7 +1970,7 @@ Expected<RecognizedDecoder> Recognizer::run() {
       att.headDim = l.q.shape[1] / att.heads;
     if (att.theta == 0 && att.rotaryCaches) {
       const Node *g = att.rotaryCaches;
-      auto theta = thetaOfCaches(g, g->input(7), g->input(8), att.headDim);
+      auto theta = thetaOfCaches(g, inputOf(g, 7), inputOf(g, 8), att.headDim);
       if (!theta)
         return theta.takeError();
       att.theta = *theta;
@@ -1962,10 +1978,10 @@ Expected<RecognizedDecoder> Recognizer::run() {
     if (att.theta == 0) {
       // com.microsoft::RotaryEmbedding before the attention node.
       const Node *r =
-          match(producer(skipCasts(l.o.input))->input(0), "RotaryEmbedding");
+          match(inputOf(producer(skipCasts(l.o.input)), 0), "RotaryEmbedding");
       if (!r)
         return fail(l.o.input, "expected a rotary embedding on the queries");
-      auto theta = thetaOfCaches(r, r->input(2), r->input(3), att.headDim);
+      auto theta = thetaOfCaches(r, inputOf(r, 2), inputOf(r, 3), att.headDim);
       if (!theta)
         return theta.takeError();
       att.theta = *theta;

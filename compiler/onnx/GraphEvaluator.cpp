@@ -257,20 +257,30 @@ int64_t normalizeAxis(int64_t axis, int64_t rank) {
 
 } // namespace
 
-GraphEvaluator::GraphEvaluator(const OnnxModel &model) : model(model) {
-  for (const Node &node : model.getGraph().node())
+ProducerIndex indexProducers(const onnx::GraphProto &graph) {
+  ProducerIndex index;
+  for (const Node &node : graph.node())
     for (int i = 0; i < node.output_size(); ++i)
-      producers[node.output(i)] = {&node, i};
+      index[node.output(i)] = {&node, i};
+  return index;
 }
 
+GraphEvaluator::GraphEvaluator(const OnnxModel &model)
+    : model(model), ownProducers(indexProducers(model.getGraph())),
+      producers(ownProducers) {}
+
+GraphEvaluator::GraphEvaluator(const OnnxModel &model,
+                               const ProducerIndex &producers)
+    : model(model), producers(producers) {}
+
 /// Whether `t` holds its values (not only its shape).
-bool hasValues(const Tensor &t) {
+static bool hasValues(const Tensor &t) {
   return countOf(t.shape) == int64_t(t.values.size());
 }
 
 /// Numpy broadcasting of two shapes.
-std::optional<std::vector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
-                                                    ArrayRef<int64_t> b) {
+static std::optional<std::vector<int64_t>>
+broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
   size_t rank = std::max(a.size(), b.size());
   std::vector<int64_t> out(rank);
   for (size_t i = 0; i < rank; ++i) {
@@ -288,8 +298,8 @@ std::optional<std::vector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
 /// (scores, hidden states), whose values only the run time knows. Values
 /// that shapes depend on (a Reshape's target, Gather's indices, Split's
 /// sizes) must be known.
-std::optional<Tensor> propagateShape(const Node &node, int output,
-                                     const std::vector<Tensor> &in) {
+static std::optional<Tensor> propagateShape(const Node &node, int output,
+                                            const std::vector<Tensor> &in) {
   const std::string &op = node.op_type();
   Tensor t;
   t.dataType = in.empty() ? 0 : in[0].dataType;

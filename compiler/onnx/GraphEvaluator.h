@@ -37,9 +37,16 @@ struct EvaluatedTensor {
 /// arithmetic, Range, comparisons, logic, Where, Expand, Tile, Trilu, ...).
 /// Anything else, or a tensor over 2^20 elements, is an error naming the
 /// node.
+/// Which node, and which of its outputs, produces each value of a graph.
+using ProducerIndex = llvm::StringMap<std::pair<const onnx::NodeProto *, int>>;
+ProducerIndex indexProducers(const onnx::GraphProto &graph);
+
 class GraphEvaluator {
 public:
   explicit GraphEvaluator(const OnnxModel &model);
+  /// Shares `producers` (indexProducers of the model's graph), so that
+  /// making an evaluator costs nothing per node.
+  GraphEvaluator(const OnnxModel &model, const ProducerIndex &producers);
 
   /// Gives graph input `name` the value `tensor` (or, with no values, only
   /// its shape).
@@ -53,7 +60,8 @@ private:
                                            unsigned depth);
 
   const OnnxModel &model;
-  llvm::StringMap<std::pair<const onnx::NodeProto *, int>> producers;
+  ProducerIndex ownProducers;
+  const ProducerIndex &producers;
   llvm::StringMap<EvaluatedTensor> known;
 };
 
