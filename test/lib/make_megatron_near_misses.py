@@ -9,6 +9,12 @@ longer what the GPT-2 lifting expects:
                 positions (not causal)
   qkv_swapped   queries read the projection's second third, keys its first
 
+and malformed copies, whose nodes lack inputs or outputs their op has (the
+recognizer must fail by name, not read past them): the final LayerNorm's
+Sqrt without its input (no_sqrt_input), the Softmax without its input
+(no_softmax_input), the q/k/v Split without outputs (no_split_outputs).
+These are saved unchecked.
+
   make_megatron_near_misses.py MODEL.onnx OUT_DIR
 """
 import os
@@ -42,6 +48,12 @@ def edit(model, name):
     elif name == "qkv_swapped":
         split = next(n for n in nodes if n.op_type == "Split" and n.input[0] != "past_0")
         split.output[0], split.output[1] = split.output[1], split.output[0]
+    elif name == "no_sqrt_input":
+        del [n for n in nodes if n.op_type == "Sqrt"][-1].input[:]
+    elif name == "no_softmax_input":
+        del next(n for n in nodes if n.op_type == "Softmax").input[:]
+    elif name == "no_split_outputs":
+        del next(n for n in nodes if n.op_type == "Split" and n.input[0] != "past_0").output[:]
     return m
 
 
@@ -52,6 +64,8 @@ def main():
         edited = edit(model, name)
         onnx.checker.check_model(edited)
         onnx.save(edited, os.path.join(sys.argv[2], name + ".onnx"))
+    for name in ("no_sqrt_input", "no_softmax_input", "no_split_outputs"):
+        onnx.save(edit(model, name), os.path.join(sys.argv[2], name + ".onnx"))
 
 
 if __name__ == "__main__":
