@@ -9,10 +9,13 @@ result: these machines' memory bandwidth moves within minutes).
 
 Each MODEL.so is compiled with --draft-quantize (and maybe --draft-layers).
 For each: the median over rounds of the per-step time of forward and of the
-draft, their ratio c, and the break-even acceptance rate: with k = 4 drafts
-per step and acceptance a (each draft kept with probability a, the first
-rejection ending the step), a step yields (1 - a^(k+1)) / (1 - a) tokens
-for k * c + 1 model steps; speculation pays when that ratio exceeds 1.
+draft, their ratio c, the cost v of verifying k + 1 = 5 tokens in one
+forward call over one decode step, and the break-even acceptance rate: with
+k = 4 drafts per step and acceptance a (each draft kept with probability a,
+the first rejection ending the step), a step yields (1 - a^(k+1)) / (1 - a)
+tokens for k * c + v decode steps; speculation pays when that ratio
+exceeds 1. Then the speed-ups those costs predict at a = 0.6, 0.8 and 0.9,
+for the self-draft and for prompt lookup (c = 0).
 """
 import argparse
 import os
@@ -27,26 +30,35 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from llmc_runtime import Runtime  # noqa: E402
 
 
-def step_time(rt, session, prompt, steps):
-    """Seconds per one-token decode step after `prompt`, on `session`."""
+K = 4
+
+
+def step_time(rt, session, prompt, steps, width=1):
+    """Seconds per decode call of `width` tokens after `prompt`, on
+    `session` (each call's tokens truncated away again, as a rejected
+    verification is)."""
     rt.lib.llmc_session_reset(session)
     feed = rt.lib.llmc_session_forward
-    out = np.empty(1 << 20, dtype=np.float32)
+    out = np.empty(1 << 22, dtype=np.float32)
     ids = np.ascontiguousarray(prompt, dtype=np.int32)
     rt.check(feed(session, ids.ctypes.data, len(ids), out.ctypes.data, 0))
-    token = np.array([prompt[-1]], dtype=np.int32)
+    tokens = np.ascontiguousarray(prompt[-width:], dtype=np.int32)
     start = time.perf_counter()
     for _ in range(steps):
-        rt.check(feed(session, token.ctypes.data, 1, out.ctypes.data, 0))
+        rt.check(feed(session, tokens.ctypes.data, width, out.ctypes.data, 1))
+        rt.check(rt.lib.llmc_session_truncate(session, len(prompt)))
     return (time.perf_counter() - start) / steps
 
 
-def break_even(c, k=4):
+def tokens_per_step(a, k=K):
+    return k + 1 if a == 1 else (1 - a ** (k + 1)) / (1 - a)
+
+
+def break_even(c, v, k=K):
     """The smallest acceptance rate at which speculation pays."""
     for i in range(1001):
         a = i / 1000
-        tokens = k + 1 if a == 1 else (1 - a ** (k + 1)) / (1 - a)
-        if tokens / (k * c + 1) > 1:
+        if tokens_per_step(a, k) / (k * c + v) > 1:
             return a
     return None
 
@@ -61,7 +73,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     rt = Runtime(args.runtime)
-    print(f"{'model':24} {'forward ms':>10} {'draft ms':>9} {'c':>6} {'break-even a':>12}")
+    print(f"{'model':24} {'forward ms':>10} {'draft ms':>9} {'c':>6} {'v':>6} "
+          f"{'break-even a':>12} {'a=0.6':>6} {'a=0.8':>6} {'a=0.9':>6} "
+          f"{'ngram@0.6/0.8/0.9':>18}")
     for path in args.models:
         model = rt.load(path)
         if not model.has_draft:
@@ -70,15 +84,20 @@ def main():
         draft = model.self_draft()
         rng = np.random.default_rng(0)
         prompt = [int(t) for t in rng.integers(0, model.vocab_size, args.prompt)]
-        full, small = [], []
+        full, small, verify = [], [], []
         for _ in range(args.rounds):
             full.append(step_time(rt, model.session, prompt, args.steps))
             small.append(step_time(rt, draft, prompt, args.steps))
+            verify.append(step_time(rt, model.session, prompt, args.steps, K + 1))
         f, d = statistics.median(full), statistics.median(small)
         c = statistics.median(s / t for s, t in zip(small, full))
-        a = break_even(c)
+        v = statistics.median(s / t for s, t in zip(verify, full))
+        a = break_even(c, v)
+        predicted = [tokens_per_step(x) / (K * c + v) for x in (0.6, 0.8, 0.9)]
+        lookup = "/".join(f"{tokens_per_step(x) / v:.2f}" for x in (0.6, 0.8, 0.9))
         print(f"{os.path.basename(path):24} {f * 1e3:10.2f} {d * 1e3:9.2f} {c:6.3f} "
-              f"{'never' if a is None else f'{a:.2f}':>12}")
+              f"{v:6.3f} {'never' if a is None else f'{a:.2f}':>12} "
+              + " ".join(f"{p:6.2f}" for p in predicted) + f" {lookup:>18}")
         model.close()
 
 
