@@ -28,6 +28,7 @@ struct Slot {
   RankedTensorType type;        // as stored in the model files
   llm::PackedWeightType packed; // the layout written, when packed
   std::set<std::string> roles;  // linear, lm_head, embedding, norm, ...
+  ArrayAttr parts;              // a fused weight's parts, in row order
 };
 
 std::string describe(const Slot &slot) {
@@ -121,7 +122,8 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
       FailureOr<llm::PackedWeightType> packed = packedTypeOf(op);
       if (failed(packed))
         return WalkResult::interrupt();
-      Slot slot{op.getType(), *packed, rolesOf(op)};
+      Slot slot{op.getType(), *packed, rolesOf(op),
+                op.getParts() ? *op.getParts() : ArrayAttr()};
       auto [stored, first] =
           storedTypes.insert({op.getNameAttr(), op.getType()});
       if (!first && stored->second != slot.type)
@@ -130,6 +132,9 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
                << describe(slot) << ", but it was used as " << stored->second;
       auto [it, inserted] =
           slots.insert({SlotKey{op.getNameAttr(), *packed}, slot});
+      if (!inserted && it->second.parts != slot.parts)
+        return op.emitOpError() << "refers to weight '" << op.getName()
+                                << "' with other parts than another use of it";
       if (!inserted)
         it->second.roles.insert(slot.roles.begin(), slot.roles.end());
       return WalkResult::advance();
@@ -146,7 +151,8 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
               {SlotKey{name, {}},
                Slot{cast<RankedTensorType>(func.getArgument(i).getType()),
                     {},
-                    {"input"}}});
+                    {"input"},
+                    {}}});
 
     OpBuilder builder(ctx);
     llvm::DenseMap<SlotKey, int64_t> offsets;
@@ -174,6 +180,8 @@ struct BindWeightsPass : impl::BindWeightsBase<BindWeightsPass> {
       if (slot.packed)
         entry.push_back(
             builder.getNamedAttr("packed", TypeAttr::get(slot.packed)));
+      if (slot.parts)
+        entry.push_back(builder.getNamedAttr("parts", slot.parts));
       table.push_back(builder.getDictionaryAttr(entry));
       size += bytes;
     }

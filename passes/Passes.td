@@ -5,6 +5,23 @@
 
 include "mlir/Pass/PassBase.td"
 
+def FuseProjections : Pass<"llm-fuse-projections", "::mlir::func::FuncOp"> {
+  let summary = "Fuses linear layers that read one input into one";
+  let description = [{
+    `llm.linear` ops with the same input whose weights are plain
+    `llm.weight`s of one element type and width (q/k/v; gate/up) become one
+    `llm.linear` over a weight that stacks their rows (`llm.weight` with
+    `parts`; the artifact writer concatenates them), with biases stacked
+    the same way when all or none have one, followed by one
+    `tensor.extract_slice` of columns per original result. One kernel call
+    instead of two or three, each output column computed as before (per-row
+    quantization and per-column sums are unchanged, so the results are the
+    same bits). Weights read otherwise too, or already packed
+    (pre-quantized), are left alone.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def QuantizeWeights : Pass<"llm-quantize-weights", "::mlir::ModuleOp"> {
   let summary = "Packs (and quantizes) the weights of linear layers";
   let description = [{

@@ -69,6 +69,8 @@ void buildLLMOptimizationPipeline(OpPassManager &pm,
                                   const PipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (options.fuseProjections)
+    pm.addNestedPass<func::FuncOp>(createFuseProjections());
   QuantizeWeightsOptions quantize;
   quantize.mode = options.quantize;
   quantize.groupSize = options.groupSize;

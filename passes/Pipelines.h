@@ -24,6 +24,8 @@ struct PipelineOptions {
   std::vector<std::string> keepPrecision;
   /// Call the runtime's kernels for projections (else keep the loops).
   bool ukernels = true;
+  /// llm-fuse-projections: one linear layer for q/k/v and for gate/up.
+  bool fuseProjections = true;
 };
 
 /// Every dialect, interface model and LLVM translation llmc's pipelines use.

@@ -49,6 +49,9 @@ Expected<WeightsLayout> getWeightsLayout(mlir::ModuleOp module) {
                                  type.getScaleBytes(), type.getZeroPoints()};
       slot.quantization = type.getSchemeName();
     }
+    if (auto parts = dict.getAs<mlir::ArrayAttr>("parts"))
+      for (mlir::Attribute part : parts)
+        slot.parts.push_back(cast<mlir::StringAttr>(part).str());
     layout.slots.push_back(std::move(slot));
   }
   return layout;
@@ -87,10 +90,31 @@ static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
                                              const WeightSource &source,
                                              bool packSlots,
                                              std::vector<uint8_t> &packed) {
-  Expected<ArrayRef<uint8_t>> bytes = source.getTensorBytes(slot.name);
+  // A fused weight is its parts' bytes one after another: row-major rows
+  // of one width stack by concatenation.
+  std::vector<uint8_t> fused;
+  Expected<ArrayRef<uint8_t>> bytes = ArrayRef<uint8_t>();
+  if (slot.parts.empty()) {
+    bytes = source.getTensorBytes(slot.name);
+  } else {
+    for (const std::string &part : slot.parts) {
+      if (source.servesPacked(part))
+        return createStringError(inconvertibleErrorCode(),
+                                 "weight '" + part +
+                                     "' is pre-quantized and cannot be "
+                                     "fused into '" +
+                                     slot.name + "'");
+      Expected<ArrayRef<uint8_t>> partBytes = source.getTensorBytes(part);
+      if (!partBytes)
+        return partBytes.takeError();
+      fused.insert(fused.end(), partBytes->begin(), partBytes->end());
+      source.release(*partBytes);
+    }
+    bytes = ArrayRef<uint8_t>(fused);
+  }
   if (!bytes)
     return bytes.takeError();
-  bool prepacked = source.servesPacked(slot.name);
+  bool prepacked = slot.parts.empty() && source.servesPacked(slot.name);
   if (prepacked && !slot.packed)
     return createStringError(inconvertibleErrorCode(),
                              "weight '" + slot.name +
@@ -106,12 +130,17 @@ static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
                              "weight '" + slot.name + "' has " +
                                  Twine(bytes->size()) + " bytes, expected " +
                                  Twine(expected));
-  if (!slot.packed || !packSlots || prepacked)
-    return *bytes;
+  if (!slot.packed || !packSlots || prepacked) {
+    if (fused.empty())
+      return *bytes;
+    packed = std::move(fused); // the caller keeps it alive
+    return ArrayRef<uint8_t>(packed);
+  }
   auto values = readAsF32(slot, *bytes);
   if (!values)
     return values.takeError();
-  source.release(*bytes);
+  if (fused.empty())
+    source.release(*bytes);
   packed.assign(slot.bytes, 0);
   std::string error =
       packWeight(values->data(), slot.type.getDimSize(0),

@@ -38,6 +38,9 @@ struct WeightSlot {
   std::optional<PackedFormat> packed;
   /// The packed scheme's name ("int4/g32/f16"), empty when not packed.
   std::string quantization;
+  /// A fused weight (llm-fuse-projections): the source tensors whose rows,
+  /// one after another, make it; empty for a tensor of the source.
+  std::vector<std::string> parts;
 };
 
 struct WeightsLayout {

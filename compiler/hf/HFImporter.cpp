@@ -99,7 +99,7 @@ llvm::Expected<DecoderWeight> CheckpointWeights::lookup(llvm::StringRef role,
   }
   if (conv1D)
     name = HFCheckpoint::getTransposedName(name);
-  return DecoderWeight{name, elementType};
+  return DecoderWeight{name, elementType, {}};
 }
 
 llvm::Error CheckpointWeights::checkAllTensorsUsed() const {

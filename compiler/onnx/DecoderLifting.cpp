@@ -76,7 +76,7 @@ public:
       return fileError(model.getPath(),
                        "initializer '" + name +
                            "' takes the name llmc gives a transposed weight");
-    return DecoderWeight{name, element};
+    return DecoderWeight{name, element, {}};
   }
 
 private:

@@ -67,6 +67,16 @@ LogicalResult WeightOp::verify() {
   if (!getType().hasStaticShape())
     return emitOpError() << "expects a statically shaped weight, got "
                          << getType();
+  if (std::optional<ArrayAttr> parts = getParts()) {
+    if (parts->size() < 2)
+      return emitOpError("expects at least two parts");
+    if (getType().getRank() < 1 || getType().getRank() > 2)
+      return emitOpError() << "expects a fused weight of rank 1 or 2, got "
+                           << getType();
+    for (Attribute part : *parts)
+      if (cast<StringAttr>(part).getValue().empty())
+        return emitOpError("expects non-empty part names");
+  }
   return success();
 }
 

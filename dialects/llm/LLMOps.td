@@ -29,13 +29,23 @@ def LLM_WeightOp : LLM_Op<"weight", [Pure]> {
     weights; any element type for ONNX initializers); llm ops that consume a
     weight compute in the element type of their activations.
 
+    With `parts`, the tensor is those weights' rows one after another (all
+    of one element type and, for matrices, one width): the weight of a
+    fused projection (`llm-fuse-projections`); `name` then only names it.
+
     Example:
     ```mlir
     %w = llm.weight "model.layers.0.self_attn.q_proj.weight" : tensor<64x64xbf16>
+    %qkv = llm.weight "q+k+v" {parts = ["q", "k", "v"]} : tensor<128x64xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name);
+  let arguments = (ins StrAttr:$name, OptionalAttr<StrArrayAttr>:$parts);
   let results = (outs AnyRankedTensor:$result);
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$type, "::mlir::StringAttr":$name), [{
+      build($_builder, $_state, type, name, ::mlir::ArrayAttr());
+    }]>
+  ];
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
 }

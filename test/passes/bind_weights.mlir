@@ -116,3 +116,24 @@ func.func @forward(%x: tensor<?x40xf32>) -> tensor<?x20xf32> attributes {llm.ent
   %y = llm.linear %x, %p : (tensor<?x40xf32>, !llm.packed_weight<20x40, f32>) -> tensor<?x20xf32>
   return %y : tensor<?x20xf32>
 }
+
+// -----
+
+// A fused weight's parts go into its slot, for the artifact writer; what
+// only a self-draft reads gets the role "draft".
+// CHECK: module attributes {llm.weights = [
+// CHECK-SAME: {bytes = 96 : i64, name = "q+k", offset = 0 : i64, parts = ["q", "k"], role = "bias+draft", type = tensor<24xf32>}
+// CHECK-SAME: {bytes = 384 : i64, name = "l", offset = 128 : i64, role = "linear", type = tensor<24x4xf32>}
+// CHECK-SAME: {bytes = 384 : i64, name = "l2", offset = 512 : i64, role = "draft", type = tensor<24x4xf32>}
+func.func @forward(%x: tensor<?x4xf32>) -> tensor<?x24xf32> attributes {llm.entry_point} {
+  %w = llm.weight "q+k" {parts = ["q", "k"]} : tensor<24xf32>
+  %l = llm.weight "l" : tensor<24x4xf32>
+  %y = llm.linear %x, %l, %w : (tensor<?x4xf32>, tensor<24x4xf32>, tensor<24xf32>) -> tensor<?x24xf32>
+  return %y : tensor<?x24xf32>
+}
+func.func @draft(%x: tensor<?x4xf32>) -> tensor<?x24xf32> attributes {llm.entry_point, llm.draft = "int4"} {
+  %w = llm.weight "q+k" {parts = ["q", "k"]} : tensor<24xf32>
+  %l = llm.weight "l2" : tensor<24x4xf32>
+  %y = llm.linear %x, %l, %w : (tensor<?x4xf32>, tensor<24x4xf32>, tensor<24xf32>) -> tensor<?x24xf32>
+  return %y : tensor<?x24xf32>
+}

@@ -91,6 +91,7 @@ Error runCompile() {
   options.pipeline.keepPrecision.assign(compileKeepPrecision.begin(),
                                         compileKeepPrecision.end());
   options.pipeline.ukernels = compileUkernels;
+  options.pipeline.fuseProjections = compileFuseProjections;
   if (!compileModelSymbol.empty()) {
     if (!std::all_of(compileModelSymbol.begin(), compileModelSymbol.end(),
                      [](char c) { return isAlnum(c) || c == '_'; }))

@@ -108,6 +108,12 @@ cl::list<std::string> compileKeepPrecision(
     cl::desc("Classes left unquantized: embeddings, lm_head (for a tied "
              "table, naming either keeps it)"),
     cl::CommaSeparated, cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<bool> compileFuseProjections(
+    "fuse-projections",
+    cl::desc("One linear layer for the q/k/v projections and one for "
+             "gate/up (default); =false keeps them apart, for comparison"),
+    cl::init(true), cl::Hidden, cl::sub(compileCommand),
+    cl::cat(compileCategory));
 cl::opt<std::string> compileDraftQuantize(
     "draft-quantize",
     cl::desc("Put a self-draft into the artifact for --speculative=self: the "

@@ -404,3 +404,27 @@ func.func @gelu_approximation(%x: tensor<?x64xf32>) {
   %0 = llm.gelu %x {approximation = #llm.gelu_approximation<sigmoid>} : tensor<?x64xf32>
   return
 }
+
+// -----
+
+func.func @weight_one_part() {
+  // expected-error @+1 {{expects at least two parts}}
+  %0 = llm.weight "q" {parts = ["q"]} : tensor<8x8xf32>
+  return
+}
+
+// -----
+
+func.func @weight_parts_rank() {
+  // expected-error @+1 {{expects a fused weight of rank 1 or 2, got 'tensor<2x8x8xf32>'}}
+  %0 = llm.weight "q+k" {parts = ["q", "k"]} : tensor<2x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @weight_empty_part() {
+  // expected-error @+1 {{expects non-empty part names}}
+  %0 = llm.weight "q+" {parts = ["q", ""]} : tensor<8x8xf32>
+  return
+}
