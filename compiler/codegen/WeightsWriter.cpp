@@ -93,6 +93,7 @@ static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
   // A fused weight is its parts' bytes one after another: row-major rows
   // of one width stack by concatenation.
   std::vector<uint8_t> fused;
+  std::vector<uint64_t> partEnds; // byte offset where each part ends
   Expected<ArrayRef<uint8_t>> bytes = ArrayRef<uint8_t>();
   if (slot.parts.empty()) {
     bytes = source.getTensorBytes(slot.name);
@@ -108,6 +109,7 @@ static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
       if (!partBytes)
         return partBytes.takeError();
       fused.insert(fused.end(), partBytes->begin(), partBytes->end());
+      partEnds.push_back(fused.size());
       source.release(*partBytes);
     }
     bytes = ArrayRef<uint8_t>(fused);
@@ -141,6 +143,18 @@ static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
     return values.takeError();
   if (fused.empty())
     source.release(*bytes);
+  // A non-finite element of a fused weight is named in its part.
+  int64_t cols = slot.type.getRank() == 2 ? slot.type.getDimSize(1) : 1;
+  uint64_t elementBytes = (slot.type.getElementTypeBitWidth() + 7) / 8;
+  for (size_t i = 0, begin = 0; i < partEnds.size(); begin = partEnds[i++]) {
+    int64_t firstRow = int64_t(begin / elementBytes) / cols;
+    int64_t rows = int64_t((partEnds[i] - begin) / elementBytes) / cols;
+    std::string problem = findNonFinite(values->data() + firstRow * cols, rows,
+                                        cols, *slot.packed);
+    if (!problem.empty())
+      return createStringError(inconvertibleErrorCode(),
+                               "weight '" + slot.parts[i] + "': " + problem);
+  }
   packed.assign(slot.bytes, 0);
   std::string error =
       packWeight(values->data(), slot.type.getDimSize(0),

@@ -241,8 +241,8 @@ void packInt4(const float *w, int64_t n, int64_t k, const PackedFormat &f,
 
 } // namespace
 
-std::string packWeight(const float *w, int64_t n, int64_t k,
-                       const PackedFormat &format, uint8_t *out) {
+std::string findNonFinite(const float *w, int64_t n, int64_t k,
+                          const PackedFormat &format) {
   for (int64_t i = 0; i < n * k; ++i)
     if (!std::isfinite(w[i]))
       return "element [" + std::to_string(i / k) + ", " +
@@ -251,6 +251,13 @@ std::string packWeight(const float *w, int64_t n, int64_t k,
              (format.format == LLMC_WEIGHT_F32_PANELS
                   ? ": a model's weights must be finite"
                   : ": quantization needs finite weights");
+  return "";
+}
+
+std::string packWeight(const float *w, int64_t n, int64_t k,
+                       const PackedFormat &format, uint8_t *out) {
+  if (std::string problem = findNonFinite(w, n, k, format); !problem.empty())
+    return problem;
   std::string error;
   switch (format.format) {
   case LLMC_WEIGHT_F32_PANELS:

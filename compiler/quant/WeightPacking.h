@@ -27,6 +27,11 @@ struct PackedFormat {
   }
 };
 
+/// What packWeight would refuse in W[n][k]: its first NaN or infinity
+/// ("element [r, c] is NaN: ..."), or an empty string.
+std::string findNonFinite(const float *w, int64_t n, int64_t k,
+                          const PackedFormat &format);
+
 /// Packs W[n][k] (row-major) into `out`, which holds layout(n, k).total
 /// bytes. Returns an empty string, or what was wrong with the weights (a
 /// NaN or infinity, a scale f16 cannot hold).
