@@ -5,6 +5,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 #include <cmath>
 #include <cstring>
@@ -345,7 +346,7 @@ static std::optional<Tensor> propagateShape(const Node &node, int output,
       axes = *a;
     else if (valued(1))
       for (double v : in[1].values)
-        axes.push_back(int64_t(v));
+        axes.push_back(toInt(v));
     int64_t rank = in[0].rank();
     std::vector<bool> reduced(rank, axes.empty());
     for (int64_t a : axes) {
@@ -417,7 +418,11 @@ static std::optional<Tensor> propagateShape(const Node &node, int output,
     for (size_t i = 1; i < in.size(); ++i) {
       if (in[i].rank() != in[0].rank())
         return std::nullopt;
-      t.shape[*axis] += in[i].shape[*axis];
+      std::optional<int64_t> sum =
+          checkedAdd(t.shape[*axis], in[i].shape[*axis]);
+      if (!sum)
+        return std::nullopt;
+      t.shape[*axis] = *sum;
     }
     return t;
   }
@@ -430,11 +435,11 @@ static std::optional<Tensor> propagateShape(const Node &node, int output,
       sizes = *split;
     else if (valued(1))
       for (double v : in[1].values)
-        sizes.push_back(int64_t(v));
+        sizes.push_back(toInt(v));
     else if (node.output_size() > 0 &&
              in[0].shape[*axis] % node.output_size() == 0)
       sizes.assign(node.output_size(), in[0].shape[*axis] / node.output_size());
-    if (output >= int(sizes.size()))
+    if (output >= int(sizes.size()) || sizes[output] < 0)
       return std::nullopt;
     t.shape = in[0].shape;
     t.shape[*axis] = sizes[output];
@@ -443,7 +448,7 @@ static std::optional<Tensor> propagateShape(const Node &node, int output,
   if (op == "Reshape" && in.size() == 2 && valued(1)) {
     int64_t known = 1, infer = -1;
     for (size_t i = 0; i < in[1].values.size(); ++i) {
-      int64_t d = int64_t(in[1].values[i]);
+      int64_t d = toInt(in[1].values[i]);
       if (d == 0 && !attrInt(node, "allowzero").value_or(0)) {
         if (i >= in[0].shape.size())
           return std::nullopt;
@@ -455,14 +460,19 @@ static std::optional<Tensor> propagateShape(const Node &node, int output,
         infer = int64_t(i);
       } else if (d < 0) {
         return std::nullopt;
+      } else if (std::optional<int64_t> product = checkedMul(known, d)) {
+        known = *product;
       } else {
-        known *= d;
+        return std::nullopt;
       }
       t.shape.push_back(d);
     }
     int64_t total = 1;
     for (int64_t d : in[0].shape)
-      total *= d;
+      if (std::optional<int64_t> product = checkedMul(total, d))
+        total = *product;
+      else
+        return std::nullopt;
     if (infer >= 0) {
       if (known == 0 || total % known)
         return std::nullopt;
@@ -476,7 +486,7 @@ static std::optional<Tensor> propagateShape(const Node &node, int output,
       axes = *a;
     else if (valued(1))
       for (double v : in[1].values)
-        axes.push_back(int64_t(v));
+        axes.push_back(toInt(v));
     if (op == "Unsqueeze") {
       int64_t rank = in[0].rank() + int64_t(axes.size());
       std::vector<bool> inserted(rank);

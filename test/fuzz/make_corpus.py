@@ -14,7 +14,7 @@ safetensors/ small valid files: f32, f16 and bf16 tensors, an empty one
 onnx/        not written here: past findings (matmul_vector_3d,
              reshape_element_count, einsum_label_sizes, einsum_output_twice,
              concat_no_axis_empty, concat_rows_empty, transpose_scalar,
-             reshape_product_overflow,
+             reshape_product_overflow, shape_propagation_overflow,
              squeeze_runtime_axes_not_1), two MatMulNBits models of
              test/lib/make_onnx_models.py (nbits/nbits_f32_zp.onnx,
              nbits_f16_bias.onnx), cumsum_runtime_axis.onnx of the same

@@ -219,6 +219,33 @@ TEST(GraphEvaluatorTest, ShapesOfRunTimeValues) {
   EXPECT_NEAR(g.evaluate("t").values[0], std::tanh(0.5), 1e-15);
 }
 
+// Shapes computed from a graph's values use checked arithmetic: a Reshape
+// target whose product overflows int64 is refused, not wrapped (UBSan
+// caught `known *= d` overflowing on a fuzzed export).
+TEST(GraphEvaluatorTest, ShapeArithmeticIsChecked) {
+  GraphBuilder g;
+  EvaluatedTensor x;
+  x.dataType = onnx::TensorProto::FLOAT;
+  x.shape = {6, 4};
+  g.bound.push_back({"x", x});
+  g.constant("target", {2}, {6, int64_t(2954361355555045376)});
+  g.node("Reshape", {"x", "target"}, "r");
+  g.node("Shape", {"r"}, "rs");
+  std::string error;
+  g.evaluate("rs", &error);
+  EXPECT_NE(error.find("only the run time knows"), std::string::npos) << error;
+  // Concatenating shape-only tensors whose lengths sum past int64 too.
+  EvaluatedTensor big;
+  big.dataType = onnx::TensorProto::FLOAT;
+  big.shape = {int64_t(1) << 62, 4};
+  g.bound.push_back({"big", big});
+  GraphBuilder::attr(g.node("Concat", {"big", "big", "big"}, "c"), "axis",
+                     int64_t(0));
+  g.node("Shape", {"c"}, "cs");
+  g.evaluate("cs", &error);
+  EXPECT_NE(error.find("only the run time knows"), std::string::npos) << error;
+}
+
 TEST(GraphEvaluatorTest, Refusals) {
   GraphBuilder g;
   EvaluatedTensor past;
