@@ -111,6 +111,15 @@ private:
 };
 } // namespace
 
+/// What every architecture's config.json may say about its tokens.
+static Error readTokenFacts(ConfigReader &read, HFConfig &config) {
+  if (Error err = read.boolean("tie_word_embeddings", config.tieWordEmbeddings))
+    return err;
+  if (Error err = read.optionalInteger("bos_token_id", config.bosTokenId))
+    return err;
+  return read.integerList("eos_token_id", config.eosTokenIds);
+}
+
 /// Every size positive.
 static Error checkPositive(StringRef path,
                            ArrayRef<std::pair<const char *, int64_t>> sizes) {
@@ -145,11 +154,7 @@ static Expected<HFConfig> parseGPT2(StringRef path, ConfigReader &read,
     return std::move(err);
   if (Error err = read.number("layer_norm_epsilon", config.normEps))
     return std::move(err);
-  if (Error err = read.boolean("tie_word_embeddings", config.tieWordEmbeddings))
-    return std::move(err);
-  if (Error err = read.optionalInteger("bos_token_id", config.bosTokenId))
-    return std::move(err);
-  if (Error err = read.integerList("eos_token_id", config.eosTokenIds))
+  if (Error err = readTokenFacts(read, config))
     return std::move(err);
   std::string activation = "gelu_new";
   if (Error err = read.string("activation_function", activation))
@@ -260,11 +265,7 @@ Expected<HFConfig> parseHFConfigText(StringRef path, StringRef text) {
     return std::move(err);
   if (Error err = read.number("rope_theta", config.ropeTheta))
     return std::move(err);
-  if (Error err = read.boolean("tie_word_embeddings", config.tieWordEmbeddings))
-    return std::move(err);
-  if (Error err = read.optionalInteger("bos_token_id", config.bosTokenId))
-    return std::move(err);
-  if (Error err = read.integerList("eos_token_id", config.eosTokenIds))
+  if (Error err = readTokenFacts(read, config))
     return std::move(err);
 
   // Biases: Qwen2 always has q/k/v biases; Llama and Mistral have them (and an

@@ -305,6 +305,16 @@ static std::optional<Tensor> propagateShape(const Node &node, int output,
   Tensor t;
   t.dataType = in.empty() ? 0 : in[0].dataType;
   auto valued = [&](size_t i) { return i < in.size() && hasValues(in[i]); };
+  // A list given as attribute `name` (older opsets) or as input 1.
+  auto listOf = [&](StringRef name) {
+    std::vector<int64_t> list;
+    if (auto a = attrInts(node, name))
+      list = *a;
+    else if (valued(1))
+      for (double v : in[1].values)
+        list.push_back(toInt(v));
+    return list;
+  };
   auto axisOf = [&](int64_t axis, int64_t rank) -> std::optional<int64_t> {
     axis = axis < 0 ? axis + rank : axis;
     if (axis < 0 || axis >= rank)
@@ -341,12 +351,7 @@ static std::optional<Tensor> propagateShape(const Node &node, int output,
     return t;
   }
   if ((op == "ReduceMean" || op == "ReduceSum") && !in.empty()) {
-    std::vector<int64_t> axes;
-    if (auto a = attrInts(node, "axes"))
-      axes = *a;
-    else if (valued(1))
-      for (double v : in[1].values)
-        axes.push_back(toInt(v));
+    std::vector<int64_t> axes = listOf("axes");
     int64_t rank = in[0].rank();
     std::vector<bool> reduced(rank, axes.empty());
     for (int64_t a : axes) {
@@ -430,14 +435,10 @@ static std::optional<Tensor> propagateShape(const Node &node, int output,
     auto axis = axisOf(attrInt(node, "axis").value_or(0), in[0].rank());
     if (!axis)
       return std::nullopt;
-    std::vector<int64_t> sizes;
-    if (auto split = attrInts(node, "split"))
-      sizes = *split;
-    else if (valued(1))
-      for (double v : in[1].values)
-        sizes.push_back(toInt(v));
-    else if (node.output_size() > 0 &&
-             in[0].shape[*axis] % node.output_size() == 0)
+    // Sizes given, or equal parts.
+    std::vector<int64_t> sizes = listOf("split");
+    if (sizes.empty() && node.output_size() > 0 &&
+        in[0].shape[*axis] % node.output_size() == 0)
       sizes.assign(node.output_size(), in[0].shape[*axis] / node.output_size());
     if (output >= int(sizes.size()) || sizes[output] < 0)
       return std::nullopt;
@@ -481,12 +482,7 @@ static std::optional<Tensor> propagateShape(const Node &node, int output,
     return t;
   }
   if ((op == "Unsqueeze" || op == "Squeeze") && !in.empty()) {
-    std::vector<int64_t> axes;
-    if (auto a = attrInts(node, "axes"))
-      axes = *a;
-    else if (valued(1))
-      for (double v : in[1].values)
-        axes.push_back(toInt(v));
+    std::vector<int64_t> axes = listOf("axes");
     if (op == "Unsqueeze") {
       int64_t rank = in[0].rank() + int64_t(axes.size());
       std::vector<bool> inserted(rank);
