@@ -62,9 +62,10 @@ Value stack(OpBuilder &b, Location loc, ArrayRef<llm::WeightOp> weights) {
 struct FuseProjectionsPass : impl::FuseProjectionsBase<FuseProjectionsPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
-    // Linear layers by input, in program order; only weights that this
-    // linear alone reads, as stored.
-    llvm::MapVector<Value, SmallVector<llm::LinearOp>> byInput;
+    // Linear layers by input and block, in program order; only weights
+    // that this linear alone reads, as stored.
+    llvm::MapVector<std::pair<Value, Block *>, SmallVector<llm::LinearOp>>
+        byInput;
     func.walk([&](llm::LinearOp linear) {
       auto weight = linear.getWeight().getDefiningOp<llm::WeightOp>();
       if (!weight || !weight->hasOneUse() ||
@@ -75,7 +76,7 @@ struct FuseProjectionsPass : impl::FuseProjectionsBase<FuseProjectionsPass> {
         if (!b || !b->hasOneUse())
           return;
       }
-      byInput[linear.getInput()].push_back(linear);
+      byInput[{linear.getInput(), linear->getBlock()}].push_back(linear);
     });
     for (auto &[input, linears] : byInput)
       if (linears.size() > 1)
@@ -89,14 +90,12 @@ struct FuseProjectionsPass : impl::FuseProjectionsBase<FuseProjectionsPass> {
       if (bool(l.getBias()) != biased ||
           l.getType().getElementType() != resultElement)
         return;
-    // After the last of them, where every weight and the input exist.
-    llm::LinearOp last = linears.front();
-    for (llm::LinearOp l : linears)
-      if (last->isBeforeInBlock(l))
-        last = l;
-    OpBuilder b(last);
-    b.setInsertionPointAfter(last);
-    Location loc = last.getLoc();
+    // At the first of them (in program order, one block): the input, the
+    // first weight and bias, where the stacked ones go, come before it, and
+    // every use of any of them after it.
+    llm::LinearOp first = linears.front();
+    OpBuilder b(first);
+    Location loc = first.getLoc();
     SmallVector<llm::WeightOp> weights, biases;
     for (llm::LinearOp l : linears) {
       weights.push_back(l.getWeight().getDefiningOp<llm::WeightOp>());
@@ -121,7 +120,7 @@ struct FuseProjectionsPass : impl::FuseProjectionsBase<FuseProjectionsPass> {
     int64_t total = cast<RankedTensorType>(weight.getType()).getDimSize(0);
     auto type =
         RankedTensorType::get({ShapedType::kDynamic, total}, resultElement);
-    Value input = last.getInput();
+    Value input = first.getInput();
     Value fused = llm::LinearOp::create(b, loc, type, input, weight, bias);
     OpFoldResult rows = tensor::getMixedSize(b, loc, input, 0);
     int64_t offset = 0;

@@ -35,6 +35,15 @@ namespace {
 
 using Node = onnx::NodeProto;
 
+/// `x` as an integer, saturated at the int64 range (NaN: 0): constants of
+/// a hostile graph may be anything.
+static int64_t toInt(double x) {
+  return x >= 0x1p62    ? (int64_t(1) << 62)
+         : x <= -0x1p62 ? -(int64_t(1) << 62)
+         : x == x       ? int64_t(x)
+                        : 0;
+}
+
 /// Input `i` of `node`, or "" when it has fewer: a malformed graph then
 /// fails to match, by name, instead of being read out of bounds.
 static const std::string &inputOf(const Node *node, int i) {
@@ -200,7 +209,10 @@ private:
   matchSplitHeads(StringRef value, bool transposed = false) const;
   /// Whether `mask` (additive: 0 or very negative; else a condition,
   /// true where visible) is causal, evaluated for a few decoder steps.
-  Error checkCausal(StringRef mask, bool additive, const Node *at) const;
+  /// `multiplicative`: multiplied into the scores, so only exactly 1 and 0
+  /// are a mask.
+  Error checkCausal(StringRef mask, bool additive, const Node *at,
+                    bool multiplicative = false) const;
 
   const OnnxModel &model;
   const onnx::GraphProto &graph;
@@ -502,7 +514,7 @@ Expected<Norm> Recognizer::matchNorm(StringRef value) const {
   std::optional<std::vector<int64_t>> axes = attrInts(mean, "axes");
   if (!axes && mean->input_size() > 1)
     if (auto v = numbers(inputOf(mean, 1)); v && v->size() == 1)
-      axes = std::vector<int64_t>{int64_t((*v)[0])};
+      axes = std::vector<int64_t>{toInt((*v)[0])};
   if (!axes || axes->size() != 1 || (*axes)[0] != -1 ||
       attrInt(mean, "keepdims").value_or(1) != 1)
     return fail(mean, "expected a mean over the last axis, kept");
@@ -568,7 +580,7 @@ Expected<Linear> Recognizer::matchLinear(StringRef value) const {
         return false;
       }
       return !target->values.empty() &&
-             int64_t(target->values.back()) == features;
+             toInt(target->values.back()) == features;
     };
     if (const Node *flat = match(linear.input, "Reshape")) {
       if (!keepsFeatures(flat, linear.shape[0]))
@@ -736,6 +748,8 @@ static void bindDecoderStep(GraphEvaluator &evaluator,
       // rows and columns of this step from it.
       int64_t n =
           t.shape().dim(3).has_dim_value() ? declared(3) : past + tokens;
+      if (n <= 0 || n > 4096) // not a mask of positions this evaluates
+        continue;
       value.shape = {1, 1, n, n};
       for (int64_t r = 0; r < n; ++r)
         for (int64_t c = 0; c < n; ++c)
@@ -752,8 +766,8 @@ static void bindDecoderStep(GraphEvaluator &evaluator,
   }
 }
 
-Error Recognizer::checkCausal(StringRef mask, bool additive,
-                              const Node *at) const {
+Error Recognizer::checkCausal(StringRef mask, bool additive, const Node *at,
+                              bool multiplicative) const {
   if (auto it = causalMasks.find(mask); it != causalMasks.end())
     return it->second.empty() ? Error::success() : fail(at, it->second);
   // What the mask does for a prompt and for decode steps (one token, as
@@ -776,14 +790,27 @@ Error Recognizer::checkCausal(StringRef mask, bool additive,
     int64_t rank = value->rank(), total = past + tokens;
     int64_t rows = rank >= 2 ? value->shape[rank - 2] : 1;
     int64_t cols = rank >= 1 ? value->shape[rank - 1] : 1;
-    if (cols != total || rows % tokens) {
+    if (cols != total || rows <= 0 || rows % tokens) {
       why = "expected a causal mask of [.., tokens, past + tokens]";
+      break;
+    }
+    // Every element must be known: a mask whose values only the run time
+    // knows (it reads an activation) is not taken for causal.
+    int64_t count = 1;
+    for (int64_t d : value->shape)
+      count = d >= 0 && count >= 0 && count <= (int64_t(1) << 40)
+                  ? count * std::min<int64_t>(d, int64_t(1) << 20)
+                  : -1;
+    if (count != int64_t(value->values.size())) {
+      why = "expected a causal mask; its values are only known at run time";
       break;
     }
     for (size_t i = 0; i < value->values.size() && why.empty(); ++i) {
       double v = value->values[i];
       int64_t j = int64_t(i) % cols, t = (int64_t(i) / cols) % rows % tokens;
-      bool visible = additive ? v == 0 : v != 0;
+      // Additive: 0 or very negative. Otherwise a condition (true where
+      // visible) or, multiplied into the scores, exactly 1 or 0.
+      bool visible = additive ? v == 0 : multiplicative ? v == 1 : v != 0;
       bool hidden = additive ? v <= -1e4 : v == 0;
       if (!visible && !hidden)
         why = "expected a causal mask, not a bias";
@@ -947,11 +974,14 @@ Recognizer::matchSplitHeads(StringRef value, bool transposed) const {
     else
       consumeError(v.takeError());
   }
-  if (!shape || shape->size() != 4 || (*shape)[2] <= 0 || (*shape)[3] <= 0)
+  // Heads and head size positive and small enough that products of them
+  // (heads x head_dim, 3 x hidden) cannot overflow.
+  auto sane = [](double d) { return d > 0 && d <= double(1 << 20); };
+  if (!shape || shape->size() != 4 || !sane((*shape)[2]) || !sane((*shape)[3]))
     return fail(t, "expected a Reshape to [batch, tokens, heads, head_dim]");
   return std::make_pair(
       inputOf(r, 0),
-      std::array<int64_t, 2>{int64_t((*shape)[2]), int64_t((*shape)[3])});
+      std::array<int64_t, 2>{toInt((*shape)[2]), toInt((*shape)[3])});
 }
 
 Expected<std::pair<std::string, double>>
@@ -1094,7 +1124,7 @@ std::string Recognizer::pastOf(StringRef value) const {
       g && attrInt(g, "axis").value_or(0) == 0 &&
       isGraphInput(skipCasts(inputOf(g, 0))) && scalar(inputOf(g, 1)))
     return skipCasts(inputOf(g, 0)) + "#" +
-           std::to_string(int64_t(*scalar(inputOf(g, 1))));
+           std::to_string(toInt(*scalar(inputOf(g, 1))));
   return "";
 }
 
@@ -1138,7 +1168,7 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
   // The mask: Where(cond, scores, very negative) or scores + additive mask.
   std::string scores = inputOf(softmax, 0);
   std::string mask;
-  bool additive = false;
+  bool additive = false, multiplicative = false;
   if (const Node *w = match(scores, "Where")) {
     auto low = scalar(inputOf(w, 2));
     if (!low || *low > -1e4)
@@ -1166,6 +1196,7 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
         !complement || scalar(inputOf(complement, 0)) != 1.0)
       return fail(sub, "expected scores * mask - c * (1 - mask), c >= 1e4");
     mask = skipCasts(inputOf(complement, 1));
+    multiplicative = true;
     auto keptParts = ordered(
         kept, [&](const std::string &v) { return skipCasts(v) == mask; });
     if (!keptParts)
@@ -1174,7 +1205,7 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
   } else {
     return fail(softmax, "expected masked scores");
   }
-  if (Error err = checkCausal(mask, additive, softmax))
+  if (Error err = checkCausal(mask, additive, softmax, multiplicative))
     return std::move(err);
   // Scale: on the scores, or (bench/export_onnx.py) on the queries.
   const Node *qk = match(skipCasts(scores), "MatMul");
@@ -1263,7 +1294,7 @@ Expected<Attention> Recognizer::matchWrittenAttention(StringRef value,
     if (!shape || (shape->size() != 5 && shape->size() != 4))
       return fail(r, "expected queries stacked as [batch, kv_heads, group, "
                      "tokens, head_dim] or [batch, kv_heads, -1, head_dim]");
-    stackedKv = int64_t((*shape)[1]);
+    stackedKv = toInt((*shape)[1]);
     qValue = skipCasts(inputOf(r, 0));
   }
   if (scaleOnQueries) {
@@ -1404,7 +1435,7 @@ Expected<LayerNorm> Recognizer::matchLayerNorm(StringRef value) const {
         mean ? attrInts(mean, "axes") : std::nullopt;
     if (!axes && mean && mean->input_size() > 1)
       if (auto n = numbers(inputOf(mean, 1)); n && n->size() == 1)
-        axes = std::vector<int64_t>{int64_t((*n)[0])};
+        axes = std::vector<int64_t>{toInt((*n)[0])};
     if (!mean || axes != std::vector<int64_t>{-1} ||
         attrInt(mean, "keepdims").value_or(1) != 1 ||
         skipCasts(inputOf(mean, 0)) != skipCasts(inputOf(sub, 0)))
@@ -1427,7 +1458,7 @@ Expected<LayerNorm> Recognizer::matchLayerNorm(StringRef value) const {
   auto varAxes = attrInts(var, "axes");
   if (!varAxes && var->input_size() > 1)
     if (auto n = numbers(inputOf(var, 1)); n && n->size() == 1)
-      varAxes = std::vector<int64_t>{int64_t((*n)[0])};
+      varAxes = std::vector<int64_t>{toInt((*n)[0])};
   const Node *square = producer(skipCasts(inputOf(var, 0)));
   bool squares =
       varAxes == std::vector<int64_t>{-1} && square &&
@@ -1503,6 +1534,9 @@ Recognizer::matchGelu(StringRef value) const {
   double tanhError = 0, erfError = 0;
   for (size_t i = 0; i < points.size(); ++i) {
     double p = points[i], got = result->values[i];
+    if (!std::isfinite(got))
+      return fail(value,
+                  "expected gelu(x); it is not finite at " + std::to_string(p));
     double tanhForm =
         0.5 * p *
         (1 + std::tanh(std::sqrt(2 / M_PI) * (p + 0.044715 * p * p * p)));
@@ -1511,7 +1545,7 @@ Recognizer::matchGelu(StringRef value) const {
     erfError = std::max(erfError, std::fabs(got - erfForm));
   }
   // The two forms differ by up to 5e-4; f32 constants by ~1e-7.
-  if (std::min(tanhError, erfError) > 2e-5)
+  if (!(std::min(tanhError, erfError) <= 2e-5))
     return fail(value, "expected gelu(x): it differs from both GELU forms by "
                        "at least " +
                            std::to_string(std::min(tanhError, erfError)));
@@ -1609,6 +1643,8 @@ Expected<RecognizedDecoder> Recognizer::runGPT2(const Linear *head,
   config.qkvBias = config.outputBias = true;
   config.ropeTheta = 0;
   config.normEps = shortestDecimal(float(finalNorm.epsilon));
+  if (!(config.normEps > 0) || !std::isfinite(config.normEps))
+    return fail(finalNorm.input, "expected a positive, finite epsilon");
   auto embeddings = findEmbeddings();
   if (!embeddings)
     return embeddings.takeError();
@@ -1617,6 +1653,11 @@ Expected<RecognizedDecoder> Recognizer::runGPT2(const Linear *head,
   const onnx::TensorProto *wteT = initializer(wte), *wpeT = initializer(wpe);
   int64_t vocab = head ? head->shape[1] : wteT->dims(0);
   int64_t hidden = head ? head->shape[0] : wteT->dims(1);
+  // Sizes products are taken of (3 x hidden, heads x head_dim).
+  if (vocab <= 0 || hidden <= 0 || hidden > (int64_t(1) << 30) ||
+      wpeT->dims(0) < 2)
+    return fail(embeddings->sum, "expected embeddings of positive size and "
+                                 "at least two positions");
   d.logits = output.str();
   d.weights["transformer.ln_f.weight"] = {finalNorm.weight, false};
   d.weights["transformer.ln_f.bias"] = {finalNorm.bias, false};
@@ -1679,7 +1720,7 @@ Expected<RecognizedDecoder> Recognizer::runGPT2(const Linear *head,
       if (auto n = numbers(inputOf(split, 1))) {
         sizes.emplace();
         for (double x : *n)
-          sizes->push_back(int64_t(x));
+          sizes->push_back(toInt(x));
       }
     if ((axis != -1 && axis != 2) ||
         (sizes && *sizes != std::vector<int64_t>(3, hidden)))
@@ -1761,11 +1802,11 @@ Expected<RecognizedDecoder> Recognizer::runGPT2(const Linear *head,
                                     "not make up the hidden size");
     double scale =
         att.scale == 0 ? 1.0 / std::sqrt(double(att.headDim)) : att.scale;
-    if (std::fabs(scale * std::sqrt(double(att.headDim)) - 1) > 1e-5)
+    if (!(std::fabs(scale * std::sqrt(double(att.headDim)) - 1) <= 1e-5))
       return fail(l.proj.input, "expected the attention scale "
                                 "1/sqrt(head_dim)");
     for (const LayerNorm *ln : {&l.ln1, &l.ln2})
-      if (std::fabs(ln->epsilon - config.normEps) > 1e-3 * config.normEps)
+      if (!(std::fabs(ln->epsilon - config.normEps) <= 1e-3 * config.normEps))
         return fail(l.qkv.input, "expected one LayerNorm epsilon");
     auto expect = [&](const Linear &lin, int64_t in, int64_t out,
                       StringRef role) -> Error {
@@ -1824,6 +1865,8 @@ Expected<RecognizedDecoder> Recognizer::run() {
   auto head = matchLinear("logits");
   if (!head)
     return head.takeError();
+  if (!head->bias.empty())
+    return fail("logits", "a bias on the LM head is not supported");
   auto finalNorm = matchNorm(head->input);
   if (!finalNorm) {
     // GPT-2 style: a LayerNorm (with a bias) before the head.
@@ -1836,6 +1879,8 @@ Expected<RecognizedDecoder> Recognizer::run() {
     return finalNorm.takeError();
   }
   config.normEps = shortestDecimal(float(finalNorm->epsilon));
+  if (!(config.normEps > 0) || !std::isfinite(config.normEps))
+    return fail(finalNorm->weight, "expected a positive, finite epsilon");
   d.weights["model.norm.weight"] = {finalNorm->weight, false};
   int64_t vocab = head->shape[1], hidden = head->shape[0];
 
@@ -1997,10 +2042,10 @@ Expected<RecognizedDecoder> Recognizer::run() {
                                  " differs from layer 0 in its attention");
     config.headDim = att.headDim;
     config.ropeTheta = roundFigure(att.theta, 1e-6);
-    if (std::fabs(att.scale * std::sqrt(double(att.headDim)) - 1) > 1e-5)
+    if (!(std::fabs(att.scale * std::sqrt(double(att.headDim)) - 1) <= 1e-5))
       return fail(l.o.input, "expected the attention scale 1/sqrt(head_dim)");
-    if (std::fabs(l.in.epsilon - config.normEps) > 1e-3 * config.normEps ||
-        std::fabs(l.post.epsilon - config.normEps) > 1e-3 * config.normEps)
+    if (!(std::fabs(l.in.epsilon - config.normEps) <= 1e-3 * config.normEps) ||
+        !(std::fabs(l.post.epsilon - config.normEps) <= 1e-3 * config.normEps))
       return fail(l.q.input, "expected one RMSNorm epsilon");
     int64_t qDim = config.numHeads * att.headDim,
             kvDim = config.numKvHeads * att.headDim;

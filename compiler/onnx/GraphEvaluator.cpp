@@ -488,7 +488,7 @@ static std::optional<Tensor> propagateShape(const Node &node, int output,
       std::vector<bool> inserted(rank);
       for (int64_t a : axes) {
         auto axis = axisOf(a, rank);
-        if (!axis)
+        if (!axis || inserted[*axis]) // out of range, or named twice
           return std::nullopt;
         inserted[*axis] = true;
       }

@@ -4,6 +4,8 @@
 
 #include "mlir/IR/OpImplementation.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace llmc::llm;
 
@@ -215,7 +217,8 @@ LogicalResult LMHeadOp::verify() {
 LogicalResult RmsNormOp::verify() {
   auto input = getInput().getType();
   auto weight = getWeight().getType();
-  if (getEpsilon().convertToDouble() <= 0.0)
+  if (!(getEpsilon().convertToDouble() > 0.0) ||
+      !std::isfinite(getEpsilon().convertToDouble()))
     return emitOpError() << "expects a positive epsilon, got "
                          << getEpsilon().convertToDouble();
   if (input.getRank() < 1)
@@ -236,7 +239,8 @@ LogicalResult RmsNormOp::verify() {
 
 LogicalResult LayerNormOp::verify() {
   auto input = getInput().getType();
-  if (getEpsilon().convertToDouble() <= 0.0)
+  if (!(getEpsilon().convertToDouble() > 0.0) ||
+      !std::isfinite(getEpsilon().convertToDouble()))
     return emitOpError() << "expects a positive epsilon, got "
                          << getEpsilon().convertToDouble();
   if (input.getRank() < 1)

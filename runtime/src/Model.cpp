@@ -126,6 +126,7 @@ llmc_status_t checkDecoder(const llmc_model &model, const fb::EntryPoint *entry,
   auto fail = [&](const std::string &what) {
     return error(model.path + ": entry point '" + name + "' " + what);
   };
+  out = DecoderEntry{};
   if (!entry->inputs() || entry->inputs()->size() != 4 || !entry->outputs() ||
       entry->outputs()->size() != 1)
     return fail("does not take (weights, tokens, positions, kv_cache) and "
@@ -327,6 +328,9 @@ llmc_status_t readDecoderFacts(llmc_model &model) {
     for (const fb::EntryPoint *entry : *manifest->entry_points()) {
       if (!entry->name() || entry->name()->str() != "draft")
         continue;
+      if (!model.draft.kvShape.empty())
+        return error(model.path + ": the manifest lists entry point 'draft' "
+                                  "twice");
       if (llmc_status_t status = checkDecoder(model, entry, model.draft))
         return status;
       if (!model.draft.hasLMHead || model.draft.vocabSize != model.vocabSize ||

@@ -8,6 +8,10 @@ longer what the GPT-2 lifting expects:
                 step after a past, queries see the rows of the first
                 positions (not causal)
   qkv_swapped   queries read the projection's second third, keys its first
+  mask_from_scores  the mask m computed from the scores (scores * 0 + 1):
+                all ones, so the attention is not causal; its values are
+                only known at run time
+  head_bias     a bias added to the LM head's output
 
 and malformed copies, whose nodes lack inputs or outputs their op has (the
 recognizer must fail by name, not read past them): the final LayerNorm's
@@ -48,6 +52,28 @@ def edit(model, name):
     elif name == "qkv_swapped":
         split = next(n for n in nodes if n.op_type == "Split" and n.input[0] != "past_0")
         split.output[0], split.output[1] = split.output[1], split.output[0]
+    elif name == "mask_from_scores":
+        consts = [helper.make_node("Constant", [], [n_], value=numpy_helper.from_array(
+            np.array(v, np.float32))) for n_, v in (("mfs_zero", 0.0), ("mfs_one", 1.0))]
+        softmax = next(n for n in nodes if n.op_type == "Softmax")
+        sub_node = next(n for n in nodes if n.output[0] == softmax.input[0])
+        kept = next(n for n in nodes if n.output[0] == sub_node.input[0])
+        scores, mask = kept.input[0], kept.input[1]
+        extra = [helper.make_node("Mul", [scores, "mfs_zero"], ["mfs_zeros"]),
+                 helper.make_node("Add", ["mfs_zeros", "mfs_one"], ["mfs_mask"])]
+        for n in nodes:
+            for i, name_ in enumerate(n.input):
+                if name_ == mask:
+                    n.input[i] = "mfs_mask"
+        index = list(nodes).index(kept)
+        for node in reversed(consts + extra):
+            nodes.insert(index, node)
+    elif name == "head_bias":
+        head = next(n for n in nodes if n.output[0] == "logits")
+        head.output[0] = "logits_unbiased"
+        m.graph.initializer.append(numpy_helper.from_array(
+            np.full(10, 0.5, np.float32), "head_bias"))
+        nodes.append(helper.make_node("Add", ["logits_unbiased", "head_bias"], ["logits"]))
     elif name == "no_sqrt_input":
         del [n for n in nodes if n.op_type == "Sqrt"][-1].input[:]
     elif name == "no_softmax_input":
@@ -60,7 +86,8 @@ def edit(model, name):
 def main():
     model = onnx.load(sys.argv[1])
     os.makedirs(sys.argv[2], exist_ok=True)
-    for name in ("softmax_rows", "not_gelu", "mask_rows", "qkv_swapped"):
+    for name in ("softmax_rows", "not_gelu", "mask_rows", "qkv_swapped",
+                 "mask_from_scores", "head_bias"):
         edited = edit(model, name)
         onnx.checker.check_model(edited)
         onnx.save(edited, os.path.join(sys.argv[2], name + ".onnx"))

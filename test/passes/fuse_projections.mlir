@@ -77,3 +77,21 @@ func.func @near_misses(%x: tensor<?x16xf32>, %y: tensor<?x16xf32>, %z: tensor<?x
   %r8 = llm.linear %r3, %e : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
   return %r0, %r1, %r2, %r3, %r4, %r5, %r6, %r7, %r8 : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>
 }
+
+// -----
+
+// A use of q before k's linear layer (rope on q first): the fused layer
+// goes where q's was, so every former result is defined before its uses.
+// CHECK-LABEL: func.func @use_between
+// CHECK: %[[Y:.*]] = llm.linear %arg0, {{.*}} -> tensor<?x24xf32>
+// CHECK: %[[Q:.*]] = tensor.extract_slice %[[Y]][0, 0]
+// CHECK: %[[K:.*]] = tensor.extract_slice %[[Y]][0, 16]
+// CHECK: llm.silu %[[Q]]
+func.func @use_between(%x: tensor<?x16xf32>) -> (tensor<?x16xf32>, tensor<?x8xf32>) {
+  %wq = llm.weight "q" : tensor<16x16xf32>
+  %q = llm.linear %x, %wq : (tensor<?x16xf32>, tensor<16x16xf32>) -> tensor<?x16xf32>
+  %r = llm.silu %q : tensor<?x16xf32>
+  %wk = llm.weight "k" : tensor<8x16xf32>
+  %k = llm.linear %x, %wk : (tensor<?x16xf32>, tensor<8x16xf32>) -> tensor<?x8xf32>
+  return %r, %k : tensor<?x16xf32>, tensor<?x8xf32>
+}

@@ -125,7 +125,7 @@ public:
     llmc_session_t *session = nullptr;
     detail::check(llmc_session_create(model.get(), &session));
     handle.reset(session);
-    vocab = model.vocabSize();
+    width = model.outputSize();
   }
   llmc_session_t *get() const { return handle.get(); }
   int64_t position() const { return llmc_session_position(get()); }
@@ -135,10 +135,11 @@ public:
     detail::check(llmc_session_truncate(get(), position));
   }
 
-  /// Appends `tokens`; returns the last token's logits, or all of them.
+  /// Appends `tokens`; returns the last token's logits, or all of them
+  /// (hidden states for a model without an LM head).
   std::vector<float> forward(const std::vector<int32_t> &tokens,
                              bool allLogits = false) {
-    std::vector<float> logits((allLogits ? tokens.size() : 1) * size_t(vocab));
+    std::vector<float> logits((allLogits ? tokens.size() : 1) * size_t(width));
     detail::check(llmc_session_forward(get(), tokens.data(), tokens.size(),
                                        logits.data(), allLogits));
     return logits;
@@ -162,7 +163,8 @@ private:
     return (*static_cast<std::function<bool(int32_t)> *>(user))(token) ? 0 : 1;
   }
   std::unique_ptr<llmc_session_t, detail::SessionDeleter> handle;
-  int64_t vocab = 0;
+  /// Floats per token llmc_session_forward writes.
+  int64_t width = 0;
 };
 
 /// Streaming text of generated tokens, never half a UTF-8 character.

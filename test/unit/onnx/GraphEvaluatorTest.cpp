@@ -244,6 +244,12 @@ TEST(GraphEvaluatorTest, ShapeArithmeticIsChecked) {
   g.node("Shape", {"c"}, "cs");
   g.evaluate("cs", &error);
   EXPECT_NE(error.find("only the run time knows"), std::string::npos) << error;
+  // An axis named twice in Unsqueeze would read past the input's shape.
+  GraphBuilder::attr(g.node("Unsqueeze", {"x"}, "u"), "axes",
+                     std::vector<int64_t>{0, 0});
+  g.node("Shape", {"u"}, "us");
+  g.evaluate("us", &error);
+  EXPECT_NE(error.find("only the run time knows"), std::string::npos) << error;
 }
 
 TEST(GraphEvaluatorTest, Refusals) {
