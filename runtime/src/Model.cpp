@@ -478,10 +478,13 @@ llmc_status_t loadModel(const std::string &pathIn, uint32_t flags,
     return error(pathIn + ": " + problem);
   if (llmc_status_t status = readManifest(*model))
     return status;
-  model->kernels = &selectKernels();
+  std::string kernelProblem;
+  model->kernels = selectKernels(kernelProblem);
   model->threads = defaultThreadCount();
 
   model->manifestOnly = flags & LLMC_OPEN_MANIFEST_ONLY;
+  if (!model->kernels && !model->manifestOnly)
+    return error(pathIn + ": " + kernelProblem);
   if (!model->manifestOnly) {
     if (!model->cpuProblem.empty())
       return error(pathIn + ": " + model->cpuProblem);
@@ -540,7 +543,10 @@ llmc_status_t openLinkedModel(const llmc_model_descriptor *descriptor,
     return status;
   if (!model->cpuProblem.empty())
     return error(path + ": " + model->cpuProblem);
-  model->kernels = &selectKernels();
+  std::string kernelProblem;
+  model->kernels = selectKernels(kernelProblem);
+  if (!model->kernels)
+    return error(path + ": " + kernelProblem);
   model->threads = defaultThreadCount();
   if (llmc_status_t status = bindDescriptor(*model, descriptor))
     return status;

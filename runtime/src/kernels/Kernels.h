@@ -14,6 +14,7 @@
 #include "llmc/weight_layout.h"
 
 #include <cstdint>
+#include <string>
 
 namespace llmc::rt {
 
@@ -98,9 +99,13 @@ const KernelSet &avx512Kernels();
 /// The best kernel level this CPU supports (see CpuFeatures.h).
 llmc_isa hostIsa();
 
-/// The kernels for this CPU; LLMC_KERNELS (scalar, avx2 or avx512) in the
-/// environment picks a lower level.
-const KernelSet &selectKernels();
+/// The best kernels for this CPU.
+const KernelSet &hostKernels();
+
+/// The kernels a model uses: this CPU's best, or the set LLMC_KERNELS
+/// (scalar, avx2 or avx512) names. Null, with `problem` set, for an
+/// unknown name or a set this CPU cannot run.
+const KernelSet *selectKernels(std::string &problem);
 
 /// Fills a model's ukernel table with the entry points below, which run
 /// the kernels and thread count of currentKernelContext().

@@ -27,23 +27,17 @@ llmc_isa hostIsa() {
           return false;
       return true;
     };
+    // Each level includes the one below (as every real CPU's features do).
+    if (!all({"avx2", "fma", "f16c"}))
+      return LLMC_ISA_X86_64;
     if (all({"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512vnni"}))
       return LLMC_ISA_AVX512;
-    if (all({"avx2", "fma", "f16c"}))
-      return LLMC_ISA_AVX2;
-    return LLMC_ISA_X86_64;
+    return LLMC_ISA_AVX2;
   }();
   return level;
 }
 
-const KernelSet &selectKernels() {
-  llmc_isa level = hostIsa();
-  if (const char *env = std::getenv("LLMC_KERNELS")) {
-    if (!std::strcmp(env, "scalar"))
-      level = LLMC_ISA_X86_64;
-    else if (!std::strcmp(env, "avx2"))
-      level = std::min(level, LLMC_ISA_AVX2);
-  }
+static const KernelSet &kernelsFor(llmc_isa level) {
   switch (level) {
   case LLMC_ISA_AVX512:
     return avx512Kernels();
@@ -52,6 +46,34 @@ const KernelSet &selectKernels() {
   default:
     return scalarKernels();
   }
+}
+
+const KernelSet &hostKernels() { return kernelsFor(hostIsa()); }
+
+const KernelSet *selectKernels(std::string &problem) {
+  const char *env = std::getenv("LLMC_KERNELS");
+  if (!env || !*env)
+    return &hostKernels();
+  llmc_isa level;
+  if (!std::strcmp(env, "scalar"))
+    level = LLMC_ISA_X86_64;
+  else if (!std::strcmp(env, "avx2"))
+    level = LLMC_ISA_AVX2;
+  else if (!std::strcmp(env, "avx512"))
+    level = LLMC_ISA_AVX512;
+  else {
+    problem = "LLMC_KERNELS=" + std::string(env) +
+              ": expected scalar, avx2 or avx512";
+    return nullptr;
+  }
+  // A set the CPU cannot run is refused, never tried.
+  if (level > hostIsa()) {
+    problem = "LLMC_KERNELS=" + std::string(env) + ": this CPU lacks " +
+              (level == LLMC_ISA_AVX512 ? "AVX-512 F/BW/VL/DQ with VNNI"
+                                        : "AVX2 with FMA and F16C");
+    return nullptr;
+  }
+  return &kernelsFor(level);
 }
 
 KernelContext &currentKernelContext() {
@@ -63,7 +85,7 @@ namespace {
 
 const KernelSet &kernels() {
   const KernelContext &context = currentKernelContext();
-  return context.kernels ? *context.kernels : selectKernels();
+  return context.kernels ? *context.kernels : hostKernels();
 }
 
 /// Below this many multiply-adds a call stays on one thread.
