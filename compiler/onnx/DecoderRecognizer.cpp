@@ -1385,6 +1385,15 @@ Expected<Attention> Recognizer::matchAttention(StringRef value) const {
   return matchWrittenAttention(value);
 }
 
+/// The LM head `head` of `d`: tied when it reads the embedding `table` as
+/// stored (x @ table^T), else its own weight.
+static void setHead(RecognizedDecoder &d, const Linear &head, StringRef table) {
+  d.config.tieWordEmbeddings =
+      head.weight.initializer == table && !head.weight.transposed;
+  if (!d.config.tieWordEmbeddings)
+    d.weights["lm_head.weight"] = head.weight;
+}
+
 //===----------------------------------------------------------------------===//
 // GPT-2: LayerNorm, GELU, learned positions, one fused q/k/v projection
 //===----------------------------------------------------------------------===//
@@ -1774,10 +1783,7 @@ Expected<RecognizedDecoder> Recognizer::runGPT2(const Linear *head,
     config.architecture = "GPT2Model";
     config.hasLMHead = false;
   } else {
-    config.tieWordEmbeddings =
-        head->weight.initializer == wte && !head->weight.transposed;
-    if (!config.tieWordEmbeddings)
-      d.weights["lm_head.weight"] = head->weight;
+    setHead(d, *head, wte);
   }
 
   std::reverse(layers.begin(), layers.end());
@@ -1992,10 +1998,7 @@ Expected<RecognizedDecoder> Recognizer::run() {
     return fail(gather, "expected an embedding of [vocab, hidden] = [" +
                             Twine(vocab) + ", " + Twine(hidden) + "]");
   d.weights["model.embed_tokens.weight"] = {table, false};
-  config.tieWordEmbeddings =
-      head->weight.initializer == table && !head->weight.transposed;
-  if (!config.tieWordEmbeddings)
-    d.weights["lm_head.weight"] = head->weight;
+  setHead(d, *head, table);
 
   // The layers, first first; their facts must agree.
   std::reverse(layers.begin(), layers.end());

@@ -214,23 +214,34 @@ LogicalResult LMHeadOp::verify() {
 // RmsNormOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult RmsNormOp::verify() {
-  auto input = getInput().getType();
-  auto weight = getWeight().getType();
-  if (!(getEpsilon().convertToDouble() > 0.0) ||
-      !std::isfinite(getEpsilon().convertToDouble()))
-    return emitOpError() << "expects a positive epsilon, got "
-                         << getEpsilon().convertToDouble();
+/// What RMSNorm and LayerNorm share: a positive, finite epsilon, a result
+/// shaped as the input, and per-feature parameters ([width]) `params`.
+static LogicalResult
+verifyNorm(Operation *op, APFloat epsilon, RankedTensorType input,
+           RankedTensorType result,
+           ArrayRef<std::pair<Value, const char *>> params) {
+  double eps = epsilon.convertToDouble();
+  if (!(eps > 0.0) || !std::isfinite(eps))
+    return op->emitOpError() << "expects a positive epsilon, got " << eps;
   if (input.getRank() < 1)
-    return emitOpError("expects an input of rank at least 1");
-  if (input.getShape() != getResult().getType().getShape())
-    return emitOpError() << "expects the result shape to match the input, got "
-                         << getResult().getType() << " for " << input;
-  if (failed(expectRank(*this, weight, 1, "a weight")) ||
-      failed(expectDim(*this, weight, 0, input.getDimSize(input.getRank() - 1),
-                       "the weight")))
-    return failure();
+    return op->emitOpError("expects an input of rank at least 1");
+  if (input.getShape() != result.getShape())
+    return op->emitOpError()
+           << "expects the result shape to match the input, got " << result
+           << " for " << input;
+  int64_t width = input.getDimSize(input.getRank() - 1);
+  for (auto [value, what] : params) {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (failed(expectRank(op, type, 1, what)) ||
+        failed(expectDim(op, type, 0, width, what)))
+      return failure();
+  }
   return success();
+}
+
+LogicalResult RmsNormOp::verify() {
+  return verifyNorm(*this, getEpsilon(), getInput().getType(),
+                    getResult().getType(), {{getWeight(), "the weight"}});
 }
 
 //===----------------------------------------------------------------------===//
@@ -238,25 +249,9 @@ LogicalResult RmsNormOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult LayerNormOp::verify() {
-  auto input = getInput().getType();
-  if (!(getEpsilon().convertToDouble() > 0.0) ||
-      !std::isfinite(getEpsilon().convertToDouble()))
-    return emitOpError() << "expects a positive epsilon, got "
-                         << getEpsilon().convertToDouble();
-  if (input.getRank() < 1)
-    return emitOpError("expects an input of rank at least 1");
-  if (input.getShape() != getResult().getType().getShape())
-    return emitOpError() << "expects the result shape to match the input, got "
-                         << getResult().getType() << " for " << input;
-  int64_t width = input.getDimSize(input.getRank() - 1);
-  for (auto [value, what] : {std::pair{getWeight(), "the weight"},
-                             std::pair{getBias(), "the bias"}}) {
-    auto type = cast<RankedTensorType>(value.getType());
-    if (failed(expectRank(*this, type, 1, what)) ||
-        failed(expectDim(*this, type, 0, width, what)))
-      return failure();
-  }
-  return success();
+  return verifyNorm(*this, getEpsilon(), getInput().getType(),
+                    getResult().getType(),
+                    {{getWeight(), "the weight"}, {getBias(), "the bias"}});
 }
 
 //===----------------------------------------------------------------------===//
