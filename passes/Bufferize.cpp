@@ -111,11 +111,37 @@ struct FlashAttentionBufferization
   }
 };
 
+/// llm.paged_flash_attention updates the pool and writes its init in place.
+struct PagedFlashAttentionBufferization
+    : bufferization::DstBufferizableOpInterfaceExternalModel<
+          PagedFlashAttentionBufferization, llm::PagedFlashAttentionOp> {
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const bufferization::BufferizationOptions &options,
+                          bufferization::BufferizationState &state) const {
+    SmallVector<Value> operands;
+    for (Value operand : op->getOperands()) {
+      FailureOr<Value> buffer =
+          bufferization::getBuffer(rewriter, operand, options, state);
+      if (failed(buffer))
+        return failure();
+      operands.push_back(*buffer);
+    }
+    rewriter.setInsertionPoint(op);
+    llm::PagedFlashAttentionOp::create(rewriter, op->getLoc(), TypeRange{},
+                                       operands, op->getAttrs());
+    bufferization::replaceOpWithBufferizedValues(rewriter, op,
+                                                 {operands[6], operands[7]});
+    return success();
+  }
+};
+
 } // namespace
 
 void registerBufferizationInterfaces(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, llm::LLMDialect *) {
     llm::FlashAttentionOp::attachInterface<FlashAttentionBufferization>(*ctx);
+    llm::PagedFlashAttentionOp::attachInterface<
+        PagedFlashAttentionBufferization>(*ctx);
   });
 }
 

@@ -36,6 +36,14 @@ RankedTensorType getKVCacheTensorType(Type type) {
                                cache.getElementType());
 }
 
+RankedTensorType getPagedKVCacheTensorType(Type type) {
+  auto pool = cast<llm::PagedKVCacheType>(type);
+  return RankedTensorType::get({ShapedType::kDynamic, pool.getLayers(), 2,
+                                pool.getBlockSize(), pool.getKvHeads(),
+                                pool.getHeadDim()},
+                               pool.getElementType());
+}
+
 namespace {
 
 /// Maps of a rank-`rank` iteration space: identity, and the identity without
@@ -480,6 +488,83 @@ struct RotaryEmbeddingLowering : OpConversionPattern<llm::RotaryEmbeddingOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// SelectRows: result[r, :] = input[rows[r], :], every index checked first
+//===----------------------------------------------------------------------===//
+
+struct SelectRowsLowering : OpConversionPattern<llm::SelectRowsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(llm::SelectRowsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    Value input = adaptor.getInput(), rows = adaptor.getRows();
+    Type indexType = rewriter.getIndexType();
+    auto rowsType = cast<RankedTensorType>(rows.getType());
+    Type rowElement = rowsType.getElementType();
+
+    // The largest index as unsigned (a negative one is huge), then one check.
+    Value zero = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getIntegerAttr(rowElement, 0));
+    Value maxInit = linalg::FillOp::create(
+                        rewriter, loc, zero,
+                        tensor::EmptyOp::create(rewriter, loc,
+                                                ArrayRef<int64_t>{}, rowElement)
+                            .getResult())
+                        .getResult(0);
+    AffineMap all = AffineMap::getMultiDimIdentityMap(1, ctx);
+    AffineMap none = AffineMap::get(1, 0, {}, ctx);
+    Value largest =
+        linalg::GenericOp::create(
+            rewriter, loc, maxInit.getType(), rows, maxInit, {all, none},
+            {utils::IteratorType::reduction},
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  b, l, Value(arith::MaxUIOp::create(b, l, args[0], args[1])));
+            })
+            .getResult(0);
+    Value largestIndex = arith::IndexCastUIOp::create(
+        rewriter, loc, indexType,
+        tensor::ExtractOp::create(rewriter, loc, largest, ValueRange{}));
+    Value available = tensor::DimOp::create(rewriter, loc, input, 0);
+    Value count = tensor::DimOp::create(rewriter, loc, rows, 0);
+    Value none0 =
+        arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, count,
+                              arith::ConstantIndexOp::create(rewriter, loc, 0));
+    Value inside = arith::CmpIOp::create(
+        rewriter, loc, arith::CmpIPredicate::ult, largestIndex, available);
+    llm::AssertOp::create(rewriter, loc,
+                          arith::OrIOp::create(rewriter, loc, none0, inside),
+                          "logit row {0} is outside the {1} tokens of the call",
+                          ValueRange{largestIndex, available});
+
+    // A gather: each output row reads the input row its index names.
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value init = makeEmpty(
+        rewriter, loc,
+        {OpFoldResult(count), tensor::getMixedSize(rewriter, loc, input, 1)},
+        resultType.getElementType());
+    AffineMap rowOf = AffineMap::get(2, 0, getAffineDimExpr(0, ctx));
+    rewriter.replaceOp(
+        op, linalg::GenericOp::create(
+                rewriter, loc, init.getType(), rows, init,
+                {rowOf, AffineMap::getMultiDimIdentityMap(2, ctx)},
+                parallelIterators(2),
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  Value row =
+                      arith::IndexCastOp::create(b, l, indexType, args[0]);
+                  Value column = linalg::IndexOp::create(b, l, 1);
+                  linalg::YieldOp::create(
+                      b, l,
+                      Value(tensor::ExtractOp::create(
+                          b, l, input, ValueRange{row, column})));
+                })
+                .getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // Entry-point ABI: the KV cache is an in/out buffer, not a result.
 //===----------------------------------------------------------------------===//
 
@@ -543,20 +628,23 @@ struct ConvertLLMToLinalgPass
     converter.addConversion([](llm::KVCacheType type) -> Type {
       return getKVCacheTensorType(type);
     });
+    converter.addConversion([](llm::PagedKVCacheType type) -> Type {
+      return getPagedKVCacheTensorType(type);
+    });
 
     // Remember the cache types before they are converted away.
     SmallVector<Type> cacheTypes;
     module.walk([&](func::FuncOp func) {
       for (Type type : func.getArgumentTypes())
-        if (isa<llm::KVCacheType>(type))
+        if (isa<llm::KVCacheType, llm::PagedKVCacheType>(type))
           cacheTypes.push_back(converter.convertType(type));
     });
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<llm::LLMDialect>();
     // Packed views stay until their readers are lowered, then fold away.
-    target
-        .addLegalOp<llm::AssertOp, llm::PackedViewOp, llm::FlashAttentionOp>();
+    target.addLegalOp<llm::AssertOp, llm::PackedViewOp, llm::FlashAttentionOp,
+                      llm::PagedFlashAttentionOp>();
     target.addLegalDialect<affine::AffineDialect, arith::ArithDialect,
                            bufferization::BufferizationDialect,
                            linalg::LinalgDialect, math::MathDialect,
@@ -593,8 +681,8 @@ void populateLLMToLinalgConversionPatterns(TypeConverter &converter,
                                            bool attentionKernel) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<EmbeddingLowering, RmsNormLowering, LayerNormLowering,
-               LinearLowering, LMHeadLowering, RotaryEmbeddingLowering>(
-      converter, ctx);
+               LinearLowering, LMHeadLowering, RotaryEmbeddingLowering,
+               SelectRowsLowering>(converter, ctx);
   patterns.add<ElementwiseLowering<llm::SiluOp>>(
       converter, ctx, [](OpBuilder &b, Location l, llm::SiluOp, ValueRange v) {
         return buildSilu(b, l, v[0]);

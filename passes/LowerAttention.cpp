@@ -292,13 +292,47 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
   }
 };
 
+/// Paged attention has no linalg form: the runtime's kernel writes the new
+/// keys and values through the block tables and attends.
+struct PagedAttentionLowering : OpConversionPattern<llm::PagedAttentionOp> {
+  PagedAttentionLowering(TypeConverter &converter, MLIRContext *ctx,
+                         bool attentionKernel)
+      : OpConversionPattern(converter, ctx), attentionKernel(attentionKernel) {}
+  bool attentionKernel;
+
+  LogicalResult
+  matchAndRewrite(llm::PagedAttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!attentionKernel)
+      return op.emitOpError("needs the runtime's paged attention kernel "
+                            "(lower with attention-kernel)");
+    Location loc = op.getLoc();
+    auto queryType = op.getQuery().getType();
+    Value init =
+        makeEmpty(rewriter, loc,
+                  {tensor::getMixedSize(rewriter, loc, adaptor.getQuery(), 0),
+                   rewriter.getIndexAttr(queryType.getDimSize(1)),
+                   rewriter.getIndexAttr(queryType.getDimSize(2))},
+                  queryType.getElementType());
+    Value pool = adaptor.getPool();
+    auto paged = llm::PagedFlashAttentionOp::create(
+        rewriter, loc, TypeRange{pool.getType(), init.getType()},
+        ValueRange{adaptor.getQuery(), adaptor.getKey(), adaptor.getValue(),
+                   adaptor.getPositions(), adaptor.getSequences(),
+                   adaptor.getBlockTables(), pool, init},
+        op->getAttrs());
+    rewriter.replaceOp(op, {paged.getResult()[1], paged.getResult()[0]});
+    return success();
+  }
+};
+
 } // namespace
 
 void populateAttentionLoweringPatterns(TypeConverter &converter,
                                        RewritePatternSet &patterns,
                                        bool attentionKernel) {
-  patterns.add<AttentionLowering>(converter, patterns.getContext(),
-                                  attentionKernel);
+  patterns.add<AttentionLowering, PagedAttentionLowering>(
+      converter, patterns.getContext(), attentionKernel);
 }
 
 } // namespace llmc

@@ -4,6 +4,7 @@
 #include "passes/PackedWeights.h"
 #include "passes/Passes.h"
 #include "passes/RuntimeFunctions.h"
+#include "runtime/include/llmc/abi.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -111,14 +112,101 @@ struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
     SymbolTable symbols(module);
     for (linalg::GenericOp op : ops)
       lower(op, symbols);
-    WalkResult result = module.walk([&](llm::FlashAttentionOp op) {
-      if (op.getNumResults() != 0)
-        return WalkResult::advance();
-      return succeeded(lower(op, symbols)) ? WalkResult::advance()
-                                           : WalkResult::interrupt();
+    WalkResult result = module.walk([&](Operation *op) {
+      LogicalResult lowered = success();
+      if (auto flash = dyn_cast<llm::FlashAttentionOp>(op);
+          flash && flash.getNumResults() == 0)
+        lowered = lower(flash, symbols);
+      else if (auto paged = dyn_cast<llm::PagedFlashAttentionOp>(op);
+               paged && paged.getNumResults() == 0)
+        lowered = lower(paged, symbols);
+      return succeeded(lowered) ? WalkResult::advance()
+                                : WalkResult::interrupt();
     });
     if (result.wasInterrupted())
       signalPassFailure();
+  }
+
+  /// llmc_ukernel_paged_attention (abi.h's llmc_paged_attention_fn): the
+  /// rows of q, k, v and out must be contiguous [heads, head_dim], the
+  /// index buffers and the pool contiguous, as the lowering makes them.
+  LogicalResult lower(llm::PagedFlashAttentionOp op, SymbolTable &symbols) {
+    auto type = [](Value v) { return cast<MemRefType>(v.getType()); };
+    for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getInit()}) {
+      SmallVector<int64_t> strides;
+      int64_t offset;
+      if (failed(type(v).getStridesAndOffset(strides, offset)) ||
+          strides[2] != 1 || strides[1] != type(v).getDimSize(2))
+        return op.emitOpError("expects buffers whose rows are contiguous "
+                              "[heads, head_dim] for the runtime kernel");
+    }
+    for (Value v : {op.getPositions(), op.getSequences(), op.getBlockTables(),
+                    op.getPool()})
+      if (!type(v).getLayout().isIdentity())
+        return op.emitOpError("expects contiguous index buffers and pool for "
+                              "the runtime kernel");
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Type i64 = b.getI64Type();
+    auto toI64 = [&](Value index) -> Value {
+      return arith::IndexCastOp::create(b, loc, i64, index);
+    };
+    auto constant = [&](int64_t v) -> Value {
+      return arith::ConstantIntOp::create(b, loc, i64, v);
+    };
+    auto address = [&](Value memref) -> Value {
+      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+      Value base =
+          memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+      int64_t bytes = type(memref).getElementTypeBitWidth() / 8;
+      Value offset =
+          arith::MulIOp::create(b, loc, meta.getOffset(),
+                                arith::ConstantIndexOp::create(b, loc, bytes));
+      return toI64(arith::AddIOp::create(b, loc, base, offset));
+    };
+    auto rowStride = [&](Value memref) -> Value {
+      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+      return toI64(meta.getStrides()[0]);
+    };
+    auto dim = [&](Value memref, int64_t d) {
+      return toI64(memref::DimOp::create(b, loc, memref, d));
+    };
+    MemRefType pool = type(op.getPool());
+    SmallVector<Value> args{
+        address(op.getQuery()),
+        rowStride(op.getQuery()),
+        address(op.getKey()),
+        rowStride(op.getKey()),
+        address(op.getValue()),
+        rowStride(op.getValue()),
+        address(op.getInit()),
+        rowStride(op.getInit()),
+        dim(op.getQuery(), 0),
+        address(op.getPositions()),
+        dim(op.getPositions(), 0),
+        address(op.getSequences()),
+        dim(op.getSequences(), 0),
+        address(op.getBlockTables()),
+        dim(op.getBlockTables(), 0),
+        dim(op.getBlockTables(), 1),
+        address(op.getPool()),
+        dim(op.getPool(), 0),
+        constant(pool.getDimSize(1)),
+        constant(op.getLayer()),
+        constant(pool.getDimSize(3)),
+        constant(pool.getElementType().isF16() ? LLMC_KV_F16 : LLMC_KV_F32),
+        constant(op.getNumHeads()),
+        constant(op.getNumKvHeads()),
+        constant(pool.getDimSize(5)),
+        constant(op.getSlidingWindow().value_or(0)),
+        arith::ConstantOp::create(
+            b, loc, b.getF32FloatAttr(op.getScale().convertToDouble()))};
+    func::FuncOp callee =
+        declareRuntimeFunction(op, "llmc_ukernel_paged_attention",
+                               ValueRange(args).getTypes(), symbols);
+    func::CallOp::create(b, loc, callee, args);
+    op.erase();
+    return success();
   }
 
   /// llmc_ukernel_attention_f32(q, ldq, k, v, ldkv, out, ldo, tokens, start,

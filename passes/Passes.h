@@ -46,6 +46,11 @@ void registerBufferizationInterfaces(mlir::DialectRegistry &registry);
 /// tensor<layers x 2 x capacity x kv_heads x head_dim x element>.
 mlir::RankedTensorType getKVCacheTensorType(mlir::Type kvCacheType);
 
+/// The tensor form of a paged KV pool: tensor<? x layers x 2 x block_size x
+/// kv_heads x head_dim x element>, one entry of the first dimension per
+/// block.
+mlir::RankedTensorType getPagedKVCacheTensorType(mlir::Type pagedKVCacheType);
+
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 

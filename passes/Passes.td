@@ -53,6 +53,29 @@ def QuantizeWeights : Pass<"llm-quantize-weights", "::mlir::ModuleOp"> {
   ];
 }
 
+def PageKVCache : Pass<"llm-page-kv-cache", "::mlir::ModuleOp"> {
+  let summary = "Rewrites entry points over a contiguous KV cache to a paged pool";
+  let description = [{
+    Each entry point that takes and returns an `!llm.kv_cache` whose every
+    use is cached, causal, f32 `llm.attention` becomes one over
+    `!llm.paged_kv_cache` (blocks of `block-size` positions, keys and values
+    stored as `kv-type`) for a ragged batch: it gains the inputs
+    `sequences` (the sequence of each token), `block_tables` (one row of
+    block ids per sequence) and `logit_rows` (the tokens whose logits it
+    returns), before the pool, which takes the cache's place. Attention
+    becomes `llm.paged_attention`; `llm.select_rows` picks the rows of the
+    final hidden states that the LM head (or the result, for a model
+    without one) computes. An entry point it cannot page is left as it is,
+    with a warning that says why.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"16",
+           "Positions per block">,
+    Option<"kvType", "kv-type", "std::string", /*default=*/"\"f32\"",
+           "How keys and values are stored: f32 or f16">,
+  ];
+}
+
 def BindWeights : Pass<"llm-bind-weights", "::mlir::ModuleOp"> {
   let summary = "Lays weights out in one blob and reads them through views";
   let description = [{

@@ -79,6 +79,14 @@ void buildLLMOptimizationPipeline(OpPassManager &pm,
   quantize.keepPrecision.assign(options.keepPrecision.begin(),
                                 options.keepPrecision.end());
   pm.addPass(createQuantizeWeights(quantize));
+  // Decoders read and write their KV cache through block tables, so that
+  // the runtime's engine serves many sequences from one pool.
+  if (options.ukernels) {
+    PageKVCacheOptions paging;
+    paging.blockSize = options.kvBlockSize;
+    paging.kvType = options.kvType;
+    pm.addPass(createPageKVCache(paging));
+  }
 }
 
 void buildLLMToBuffersPipeline(OpPassManager &pm,

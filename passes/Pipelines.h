@@ -26,6 +26,9 @@ struct PipelineOptions {
   bool ukernels = true;
   /// llm-fuse-projections: one linear layer for q/k/v and for gate/up.
   bool fuseProjections = true;
+  /// llm-page-kv-cache (with ukernels: the paged kernel is the runtime's).
+  std::string kvType = "f32";
+  int64_t kvBlockSize = 16;
 };
 
 /// Every dialect, interface model and LLVM translation llmc's pipelines use.

@@ -74,6 +74,7 @@ static std::optional<unsigned> ukernelSlot(StringRef name) {
       .Case("llmc_ukernel_linear_int8", LLMC_UKERNEL_LINEAR_INT8)
       .Case("llmc_ukernel_linear_int4", LLMC_UKERNEL_LINEAR_INT4)
       .Case("llmc_ukernel_attention_f32", LLMC_UKERNEL_ATTENTION_F32)
+      .Case("llmc_ukernel_paged_attention", LLMC_UKERNEL_PAGED_ATTENTION)
       .Case("llmc_ukernel_fail", LLMC_UKERNEL_FAIL)
       .Case("_mlir_memref_to_llvm_alloc", LLMC_UKERNEL_ALLOC)
       .Case("_mlir_memref_to_llvm_free", LLMC_UKERNEL_FREE)

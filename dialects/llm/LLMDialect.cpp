@@ -143,3 +143,21 @@ LogicalResult KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
                        << elementType;
   return success();
 }
+
+LogicalResult
+PagedKVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
+                         int64_t layers, int64_t kvHeads, int64_t headDim,
+                         int64_t blockSize, Type elementType) {
+  if (layers <= 0 || kvHeads <= 0 || headDim <= 0)
+    return emitError() << "expects positive layers, kv_heads and head_dim, "
+                          "got "
+                       << layers << ", " << kvHeads << ", " << headDim;
+  // Block ids and slots travel as 32-bit integers.
+  if (blockSize <= 0 || blockSize > 4096)
+    return emitError() << "expects a block_size in [1, 4096], got "
+                       << blockSize;
+  if (!elementType.isF32() && !elementType.isF16())
+    return emitError() << "expects f32 or f16 keys and values, got "
+                       << elementType;
+  return success();
+}

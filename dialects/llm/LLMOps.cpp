@@ -376,6 +376,107 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// PagedAttentionOp
+//===----------------------------------------------------------------------===//
+
+/// What every form of attention requires of its heads, scale and window.
+static LogicalResult verifyHeads(Operation *op, int64_t numHeads,
+                                 int64_t numKvHeads, double scale,
+                                 std::optional<int64_t> window) {
+  if (numHeads <= 0 || numKvHeads <= 0 || numHeads % numKvHeads != 0)
+    return op->emitOpError() << "expects num_heads (" << numHeads
+                             << ") to be a positive multiple of num_kv_heads ("
+                             << numKvHeads << ")";
+  if (!(scale > 0.0))
+    return op->emitOpError() << "expects a positive scale, got " << scale;
+  if (window && *window <= 0)
+    return op->emitOpError()
+           << "expects a positive sliding_window, got " << *window;
+  return success();
+}
+
+LogicalResult PagedAttentionOp::verify() {
+  int64_t numHeads = getNumHeads(), numKvHeads = getNumKvHeads();
+  if (failed(verifyHeads(*this, numHeads, numKvHeads,
+                         getScale().convertToDouble(), getSlidingWindow())))
+    return failure();
+  auto query = getQuery().getType();
+  auto key = getKey().getType();
+  auto value = getValue().getType();
+  auto result = getResult().getType();
+  if (failed(
+          expectRank(*this, query, 3, "a query [tokens, heads, head_dim]")) ||
+      failed(expectRank(*this, key, 3, "a key [tokens, kv_heads, head_dim]")) ||
+      failed(expectRank(*this, value, 3,
+                        "a value [tokens, kv_heads, head_dim]")) ||
+      failed(expectRank(*this, result, 3, "a result")) ||
+      failed(expectRank(*this, getPositions().getType(), 1, "positions")) ||
+      failed(expectRank(*this, getSequences().getType(), 1, "sequences")) ||
+      failed(expectRank(*this, getBlockTables().getType(), 2,
+                        "block tables [sequences, blocks]")))
+    return failure();
+  for (auto [type, what] :
+       {std::pair{query, "the query"}, std::pair{key, "the key"},
+        std::pair{value, "the value"}, std::pair{result, "the result"}})
+    if (!type.getElementType().isF32())
+      return emitOpError() << "expects " << what << " to be f32, got " << type;
+  if (!getSequences().getType().getElementType().isInteger(32) ||
+      !getBlockTables().getType().getElementType().isInteger(32))
+    return emitOpError("expects i32 sequences and block tables");
+  int64_t headDim = query.getDimSize(2);
+  if (ShapedType::isDynamic(headDim))
+    return emitOpError("expects a static head_dim");
+  int64_t tokens = query.getDimSize(0);
+  if (failed(expectDim(*this, query, 1, numHeads, "the query")) ||
+      failed(expectDim(*this, key, 1, numKvHeads, "the key")) ||
+      failed(expectDim(*this, value, 1, numKvHeads, "the value")) ||
+      failed(expectDim(*this, key, 2, headDim, "the key")) ||
+      failed(expectDim(*this, value, 2, headDim, "the value")) ||
+      failed(expectDim(*this, key, 0, tokens, "the key")) ||
+      failed(expectDim(*this, value, 0, tokens, "the value")) ||
+      failed(
+          expectDim(*this, getPositions().getType(), 0, tokens, "positions")) ||
+      failed(
+          expectDim(*this, getSequences().getType(), 0, tokens, "sequences")) ||
+      failed(expectDim(*this, result, 0, tokens, "the result")) ||
+      failed(expectDim(*this, result, 1, numHeads, "the result")) ||
+      failed(expectDim(*this, result, 2, headDim, "the result")))
+    return failure();
+  PagedKVCacheType pool = getPool().getType();
+  if (getUpdatedPool().getType() != pool)
+    return emitOpError() << "expects the updated pool to have type " << pool;
+  if (getLayer() < 0 || getLayer() >= pool.getLayers())
+    return emitOpError() << "expects layer " << getLayer() << " to be in [0, "
+                         << pool.getLayers() << ")";
+  if (pool.getKvHeads() != numKvHeads || pool.getHeadDim() != headDim)
+    return emitOpError() << "expects a pool of " << numKvHeads
+                         << " kv_heads x head_dim " << headDim << ", got "
+                         << pool;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SelectRowsOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SelectRowsOp::verify() {
+  auto input = getInput().getType();
+  auto result = getResult().getType();
+  if (failed(expectRank(*this, input, 2, "an input")) ||
+      failed(expectRank(*this, getRows().getType(), 1, "rows")) ||
+      failed(expectRank(*this, result, 2, "a result")))
+    return failure();
+  if (result.getElementType() != input.getElementType())
+    return emitOpError() << "expects a result of the input's element type "
+                         << input.getElementType();
+  if (failed(expectDim(*this, result, 1, input.getDimSize(1), "the result")) ||
+      failed(expectDim(*this, result, 0, getRows().getType().getDimSize(0),
+                       "the result")))
+    return failure();
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/llm/LLMOps.cpp.inc"
 
@@ -432,6 +533,88 @@ void FlashAttentionOp::getEffects(
     effects.emplace_back(MemoryEffects::Read::get(), &operand,
                          SideEffects::DefaultResource::get());
     if (&operand == &getInitMutable())
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// PagedFlashAttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PagedFlashAttentionOp::verify() {
+  if (failed(verifyHeads(*this, getNumHeads(), getNumKvHeads(),
+                         getScale().convertToDouble(), getSlidingWindow())))
+    return failure();
+  auto shaped = [](Value v) { return cast<ShapedType>(v.getType()); };
+  for (auto [v, what] :
+       {std::pair{getQuery(), "the query"}, std::pair{getKey(), "the key"},
+        std::pair{getValue(), "the value"}, std::pair{getInit(), "the init"}}) {
+    ShapedType type = shaped(v);
+    if (!type.hasRank() || type.getRank() != 3 ||
+        !type.getElementType().isF32())
+      return emitOpError() << "expects " << what << " to be rank-3 f32, got "
+                           << type;
+  }
+  ShapedType pool = shaped(getPool());
+  if (!pool.hasRank() || pool.getRank() != 6 ||
+      !(pool.getElementType().isF32() || pool.getElementType().isF16()) ||
+      pool.getDimSize(2) != 2)
+    return emitOpError() << "expects a pool [blocks, layers, 2, block_size, "
+                            "kv_heads, head_dim] of f32 or f16, got "
+                         << pool;
+  for (int64_t d = 1; d < 6; ++d)
+    if (ShapedType::isDynamic(pool.getDimSize(d)))
+      return emitOpError() << "expects a pool whose dimensions past the "
+                              "first are static, got "
+                           << pool;
+  for (auto [v, rank, what] :
+       {std::tuple{getPositions(), 1, "positions"},
+        std::tuple{getSequences(), 1, "sequences"},
+        std::tuple{getBlockTables(), 2, "block tables"}}) {
+    ShapedType type = shaped(v);
+    unsigned bits = v == getPositions() ? 64 : 32;
+    if (!type.hasRank() || type.getRank() != rank ||
+        !type.getElementType().isInteger(bits))
+      return emitOpError() << "expects " << what << " of rank " << rank
+                           << " and i" << bits << ", got " << type;
+  }
+  bool tensors = isa<RankedTensorType>(getInit().getType());
+  if (tensors != (getNumResults() == 2) ||
+      (tensors && (getResult()[0].getType() != pool ||
+                   getResult()[1].getType() != getInit().getType())))
+    return emitOpError("expects results of the pool's and the init's types "
+                       "on tensors, none on buffers");
+  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
+  ShapedType query = shaped(getQuery()), init = shaped(getInit());
+  int64_t headDim = pool.getDimSize(5);
+  if (query.getDimSize(1) != heads || query.getDimSize(2) != headDim ||
+      init.getShape() != query.getShape() || pool.getDimSize(4) != kvHeads)
+    return emitOpError() << "expects query and init of [tokens, " << heads
+                         << ", " << headDim << "] over a pool of " << kvHeads
+                         << " kv_heads, got " << query << ", " << init
+                         << " and " << pool;
+  for (Value v : {getKey(), getValue()})
+    if (shaped(v).getDimSize(1) != kvHeads ||
+        shaped(v).getDimSize(2) != headDim)
+      return emitOpError() << "expects keys and values of [tokens, " << kvHeads
+                           << ", " << headDim << "], got " << v.getType();
+  if (getLayer() < 0 || getLayer() >= pool.getDimSize(1))
+    return emitOpError() << "expects layer " << getLayer() << " to be in [0, "
+                         << pool.getDimSize(1) << ")";
+  return success();
+}
+
+void PagedFlashAttentionOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  // On buffers it reads its inputs and writes the pool and the init.
+  for (OpOperand &operand : getOperation()->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                         SideEffects::DefaultResource::get());
+    if (operand.getOperandNumber() >= 6)
       effects.emplace_back(MemoryEffects::Write::get(), &operand,
                            SideEffects::DefaultResource::get());
   }

@@ -336,6 +336,75 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure]> {
   let hasVerifier = 1;
 }
 
+def LLM_PagedAttentionOp : LLM_Op<"paged_attention", [Pure]> {
+  let summary = "Causal attention of a ragged batch over a paged KV pool";
+  let description = [{
+    The paged form of cached `llm.attention` (`llm-page-kv-cache` makes it):
+    the tokens of one call may belong to several sequences. Token `t` is at
+    `positions[t]` of sequence `sequences[t]`, whose blocks are the row
+    `block_tables[sequences[t]]`: its new key and value are written into
+    layer `layer` of the pool at position `positions[t]`, then its query
+    attends causally over its own sequence's positions `0 ..
+    positions[t]` (within `sliding_window` when set), including those the
+    same call writes. Heads group as in `llm.attention`. The updated pool is
+    the second result.
+
+    Query, key and value are f32 (the kernel's activations); the pool stores
+    them as its element type.
+
+    Example:
+    ```mlir
+    %o, %p1 = llm.paged_attention %q, %k, %v positions(%pos)
+        sequences(%seq) block_tables(%bt) pool(%p0)
+        {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64,
+         scale = 0.35355339059327373 : f64}
+        : (tensor<?x8x8xf32>, tensor<?x4x8xf32>, tensor<?x4x8xf32>,
+           tensor<?xi64>, tensor<?xi32>, tensor<?x?xi32>,
+           !llm.paged_kv_cache<layers = 5, kv_heads = 4, head_dim = 8, block_size = 16, f32>)
+        -> (tensor<?x8x8xf32>,
+            !llm.paged_kv_cache<layers = 5, kv_heads = 4, head_dim = 8, block_size = 16, f32>)
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$query, LLM_FloatTensor:$key,
+                       LLM_FloatTensor:$value, LLM_IndexTensor:$positions,
+                       LLM_IndexTensor:$sequences,
+                       LLM_IndexTensor:$block_tables,
+                       LLM_PagedKVCacheType:$pool,
+                       I64Attr:$num_heads, I64Attr:$num_kv_heads,
+                       F64Attr:$scale, OptionalAttr<I64Attr>:$sliding_window,
+                       I64Attr:$layer);
+  let results = (outs LLM_FloatTensor:$result,
+                      LLM_PagedKVCacheType:$updated_pool);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `positions` `(` $positions `)`
+    `sequences` `(` $sequences `)` `block_tables` `(` $block_tables `)`
+    `pool` `(` $pool `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_SelectRowsOp : LLM_Op<"select_rows", [Pure]> {
+  let summary = "The rows of a matrix that a list of indices names";
+  let description = [{
+    `result[r, :] = input[rows[r], :]`: the rows whose logits a paged call
+    computes (the last token of each sequence, or all of them to verify
+    drafted tokens), so that the LM head runs only for those. An index
+    outside `[0, rows of input)` fails the call.
+
+    Example:
+    ```mlir
+    %s = llm.select_rows %h, %rows
+        : (tensor<?x64xf32>, tensor<?xi64>) -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$input, LLM_IndexTensor:$rows);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $rows attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Run-time checks
 //===----------------------------------------------------------------------===//
@@ -409,6 +478,54 @@ def LLM_FlashAttentionOp : LLM_Op<"flash_attention", [
   let extraClassDeclaration = [{
     ::mlir::MutableOperandRange getDpsInitsMutable() {
       return getInitMutable();
+    }
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_PagedFlashAttentionOp : LLM_Op<"paged_flash_attention", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "The runtime kernel's form of llm.paged_attention";
+  let description = [{
+    Writes each token's key and value into layer `layer` of `pool` (an
+    init: updated in place) and its attention output into `init`, as
+    `llm.paged_attention` defines. `pool` is `[blocks, layers, 2,
+    block_size, num_kv_heads, head_dim]` of f32 or f16; query, key, value
+    and init are f32 `[tokens, heads, head_dim]`. Destination-style, on
+    tensors or on buffers; `llmc-lower-to-ukernels` turns the buffer form
+    into a call to the runtime's paged attention kernel, which checks every
+    sequence index, position and block id against the buffers it gets.
+
+    Example:
+    ```mlir
+    %p1, %o = llm.paged_flash_attention
+        ins(%q, %k, %v, %pos, %seq, %bt) outs(%p0, %init)
+        {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64,
+         scale = 0.35 : f64}
+        : (tensor<?x8x8xf32>, tensor<?x4x8xf32>, tensor<?x4x8xf32>,
+           tensor<?xi64>, tensor<?xi32>, tensor<?x?xi32>,
+           tensor<?x5x2x16x4x8xf32>, tensor<?x8x8xf32>)
+        -> (tensor<?x5x2x16x4x8xf32>, tensor<?x8x8xf32>)
+    ```
+  }];
+  let arguments = (ins AnyShaped:$query, AnyShaped:$key, AnyShaped:$value,
+                       AnyShaped:$positions, AnyShaped:$sequences,
+                       AnyShaped:$block_tables, AnyShaped:$pool,
+                       AnyShaped:$init,
+                       I64Attr:$num_heads, I64Attr:$num_kv_heads,
+                       F64Attr:$scale, OptionalAttr<I64Attr>:$sliding_window,
+                       I64Attr:$layer);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    `ins` `(` $query `,` $key `,` $value `,` $positions `,` $sequences `,`
+              $block_tables `)`
+    `outs` `(` $pool `,` $init `)` attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return ::mlir::MutableOperandRange(getOperation(), 6, 2);
     }
   }];
   let hasVerifier = 1;

@@ -38,6 +38,37 @@ def LLM_KVCacheType : LLM_Type<"KVCache", "kv_cache"> {
   let genVerifyDecl = 1;
 }
 
+def LLM_PagedKVCacheType : LLM_Type<"PagedKVCache", "paged_kv_cache"> {
+  let summary = "A pool of fixed-size KV blocks shared by many sequences";
+  let description = [{
+    The paged form of `!llm.kv_cache` (`llm-page-kv-cache` makes it): a pool
+    of blocks, each holding the keys and values of `block_size` consecutive
+    positions of one sequence for every one of `layers` attention layers,
+    `kv_heads` x `head_dim` of `elementType` per position. How many blocks
+    the pool has is the runtime's choice, so the type leaves it open. A
+    sequence reaches its positions through a row of a block table: position
+    `p` lives in block `table[p / block_size]` at slot `p % block_size`.
+
+    It lowers to `tensor<? x layers x 2 x block_size x kv_heads x head_dim>`
+    (keys at index 0 of the second dimension, values at 1), the layout
+    runtime/include/llmc/abi.h documents for the paged attention kernel.
+    Keys and values are stored as `elementType` (f32 or f16) whatever the
+    activations' type.
+
+    Example:
+    `!llm.paged_kv_cache<layers = 5, kv_heads = 4, head_dim = 8, block_size = 16, f16>`
+  }];
+  let parameters = (ins "int64_t":$layers, "int64_t":$kvHeads,
+                        "int64_t":$headDim, "int64_t":$blockSize,
+                        "::mlir::Type":$elementType);
+  let assemblyFormat = [{
+    `<` `layers` `=` $layers `,` `kv_heads` `=` $kvHeads `,`
+        `head_dim` `=` $headDim `,` `block_size` `=` $blockSize `,`
+        $elementType `>`
+  }];
+  let genVerifyDecl = 1;
+}
+
 def LLM_PackedWeightType : LLM_Type<"PackedWeight", "packed_weight"> {
   let summary = "A linear layer's weight in the layout the kernels read";
   let description = [{

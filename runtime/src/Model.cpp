@@ -116,8 +116,10 @@ llmc_status_t mapWeightsFile(llmc_model &model, const std::string &name) {
   return ok();
 }
 
-/// Checks that `entry` has the decoder signature the session relies on:
-/// (weights i8[?], tokens i32[?], positions i64[?], kv_cache f32[5 dims])
+/// Checks that `entry` has a decoder signature the runtime drives:
+/// (weights i8[?], tokens i32[?], positions i64[?], kv_cache f32[5 dims]),
+/// or its paged form (weights, tokens, positions, sequences i32[?],
+/// block_tables i32[?, ?], logit_rows i64[?], kv_pool f32|f16[?, 5 dims]),
 /// -> logits f32[?, vocab], or hidden_states f32[?, hidden] for a model
 /// without an LM head (its vocabulary from the manifest's architecture).
 llmc_status_t checkDecoder(const llmc_model &model, const fb::EntryPoint *entry,
@@ -127,24 +129,42 @@ llmc_status_t checkDecoder(const llmc_model &model, const fb::EntryPoint *entry,
     return error(model.path + ": entry point '" + name + "' " + what);
   };
   out = DecoderEntry{};
-  if (!entry->inputs() || entry->inputs()->size() != 4 || !entry->outputs() ||
+  size_t numInputs = entry->inputs() ? entry->inputs()->size() : 0;
+  if ((numInputs != 4 && numInputs != 7) || !entry->outputs() ||
       entry->outputs()->size() != 1)
-    return fail("does not take (weights, tokens, positions, kv_cache) and "
-                "return logits");
-  const fb::DType expected[] = {fb::DType::i8, fb::DType::i32, fb::DType::i64,
-                                fb::DType::f32};
-  const size_t ranks[] = {1, 1, 1, 5};
-  for (unsigned i = 0; i < 4; ++i) {
+    return fail("does not take (weights, tokens, positions, kv_cache) or "
+                "its paged form, and return logits");
+  out.paged = numInputs == 7;
+  std::vector<fb::DType> expected{fb::DType::i8, fb::DType::i32,
+                                  fb::DType::i64};
+  std::vector<size_t> ranks{1, 1, 1};
+  if (out.paged) {
+    expected.insert(expected.end(),
+                    {fb::DType::i32, fb::DType::i32, fb::DType::i64});
+    ranks.insert(ranks.end(), {1, 2, 1});
+  }
+  for (unsigned i = 0; i < expected.size(); ++i) {
     const fb::Argument *arg = entry->inputs()->Get(i);
     if (arg->dtype() != expected[i] || !arg->shape() ||
         arg->shape()->size() != ranks[i])
       return fail("has an unexpected input " + std::to_string(i));
   }
-  for (int64_t d : *entry->inputs()->Get(3)->shape()) {
-    if (d <= 0)
-      return fail("has a KV cache with a non-positive dimension");
+  const fb::Argument *kv = entry->inputs()->Get(numInputs - 1);
+  if (!kv->shape() || kv->shape()->size() != (out.paged ? 6 : 5) ||
+      !(kv->dtype() == fb::DType::f32 ||
+        (out.paged && kv->dtype() == fb::DType::f16)))
+    return fail("has an unexpected KV cache input");
+  out.kvType = kv->dtype() == fb::DType::f16 ? LLMC_KV_F16 : LLMC_KV_F32;
+  uint64_t bytes = out.kvType == LLMC_KV_F16 ? 2 : 4;
+  for (size_t i = out.paged ? 1 : 0; i < kv->shape()->size(); ++i) {
+    int64_t d = kv->shape()->Get(i);
+    if (d <= 0 || __builtin_mul_overflow(bytes, uint64_t(d), &bytes))
+      return fail("has a KV cache with a non-positive or overflowing "
+                  "dimension");
     out.kvShape.push_back(d);
   }
+  if (out.paged && (out.kvShape[1] != 2 || out.kvShape[2] > 4096))
+    return fail("has a KV pool of an unexpected geometry");
   const fb::Argument *logits = entry->outputs()->Get(0);
   if (logits->dtype() != fb::DType::f32 || !logits->shape() ||
       logits->shape()->size() != 2 || logits->shape()->Get(1) <= 0)
@@ -160,7 +180,16 @@ llmc_status_t checkDecoder(const llmc_model &model, const fb::EntryPoint *entry,
   } else if (!logits->name() || logits->name()->str() != "logits") {
     return fail("returns neither logits nor hidden_states");
   }
-  out.contextLength = out.kvShape[2];
+  if (!out.paged) {
+    out.contextLength = out.kvShape[2];
+    return ok();
+  }
+  out.blockSize = out.kvShape[2];
+  out.blockBytes = bytes;
+  out.contextLength = model.manifest->context_length();
+  if (out.contextLength <= 0 || out.contextLength > INT32_MAX)
+    return fail("has a paged KV cache but the manifest gives no context "
+                "length");
   return ok();
 }
 
@@ -318,6 +347,7 @@ llmc_status_t readDecoderFacts(llmc_model &model) {
     DecoderEntry facts;
     if (llmc_status_t status = checkDecoder(model, forward, facts))
       return status;
+    model.decoder = facts;
     model.kvShape = facts.kvShape;
     model.outputSize = facts.outputSize;
     model.vocabSize = facts.vocabSize;
@@ -365,6 +395,7 @@ llmc_status_t bindForward(llmc_model &model) {
   if (!model.forward)
     return error(model.path + ": the manifest lists 'forward' but the "
                               "library does not export it");
+  model.decoder.function = model.forward;
   if (!model.draft.kvShape.empty()) {
     for (uint32_t i = 0; i < model.descriptor->num_entry_points; ++i)
       if (std::strcmp(model.descriptor->entry_points[i].name, "draft") == 0)

@@ -21,7 +21,16 @@ struct KernelSet;
 /// A decoder entry point's facts, from its manifest signature.
 struct DecoderEntry {
   llmc_packed_fn function = nullptr;
-  std::vector<int64_t> kvShape; // [layers, 2, capacity, kv_heads, head_dim]
+  /// Contiguous: [layers, 2, capacity, kv_heads, head_dim] f32. Paged
+  /// (llm-page-kv-cache): one block, [layers, 2, block_size, kv_heads,
+  /// head_dim] of kvType; the entry takes (weights, tokens, positions,
+  /// sequences, block_tables, logit_rows, kv_pool).
+  std::vector<int64_t> kvShape;
+  bool paged = false;
+  llmc_kv_dtype kvType = LLMC_KV_F32;
+  int64_t blockSize = 0;
+  /// Bytes of one block of the pool (paged only).
+  uint64_t blockBytes = 0;
   int64_t outputSize = 0;
   int64_t vocabSize = 0;
   int64_t contextLength = 0;
@@ -47,6 +56,8 @@ struct llmc_model {
 
   /// The decoder entry point and the facts a session needs.
   llmc_packed_fn forward = nullptr;
+  /// All of forward's facts (kvShape and the rest below are copies).
+  llmc::rt::DecoderEntry decoder;
   /// The artifact's self-draft (entry point `draft`), when it has one:
   /// kvShape empty when not.
   llmc::rt::DecoderEntry draft;

@@ -3,6 +3,7 @@
 #include "Session.h"
 #include "EntryCall.h"
 #include "MemRef.h"
+#include "PagedForward.h"
 #include "Status.h"
 #include "kernels/Kernels.h"
 
@@ -45,6 +46,22 @@ llmc_status_t createSession(llmc_model *model, llmc_session **out, bool draft) {
     return error(model->path + ": the model carries no self-draft (compile "
                                "it with --draft-quantize)");
   session->draft = draft;
+  const DecoderEntry &entry = draft ? model->draft : model->decoder;
+  if (entry.paged) {
+    // One sequence: its own pool, blocks in order.
+    int64_t blocks =
+        (entry.contextLength + entry.blockSize - 1) / entry.blockSize;
+    std::string problem;
+    void *pool = mapKVPool(entry, blocks, session->cacheBytes, problem);
+    if (!pool)
+      return error(model->path + ": " + problem);
+    session->cache = static_cast<float *>(pool);
+    session->blockTable.resize(size_t(blocks));
+    for (int64_t i = 0; i < blocks; ++i)
+      session->blockTable[size_t(i)] = int32_t(i);
+    *out = session.release();
+    return ok();
+  }
   // The geometry comes from the artifact: checked, not trusted.
   uint64_t bytes = sizeof(float);
   for (int64_t d : draft ? model->draft.kvShape : model->kvShape)
@@ -113,6 +130,29 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
   session.positions.resize(count);
   for (size_t i = 0; i < count; ++i)
     session.positions[i] = session.position + int64_t(i);
+  const DecoderEntry &entry = session.draft ? model.draft : model.decoder;
+  if (entry.paged) {
+    session.sequenceIds.assign(count, 0);
+    session.logitRows.clear();
+    for (size_t i = allLogits ? 0 : count - 1; i < count; ++i)
+      session.logitRows.push_back(int64_t(i));
+    PagedBatch batch;
+    batch.tokens = tokens;
+    batch.positions = session.positions.data();
+    batch.sequences = session.sequenceIds.data();
+    batch.count = count;
+    batch.blockTables = session.blockTable.data();
+    batch.numSequences = 1;
+    batch.maxBlocks = int64_t(session.blockTable.size());
+    batch.logitRows = session.logitRows.data();
+    batch.numLogitRows = session.logitRows.size();
+    batch.pool = session.cache;
+    batch.numBlocks = int64_t(session.blockTable.size());
+    if (llmc_status_t status = runPagedForward(model, entry, batch, logits))
+      return status;
+    advance(session, tokens, count);
+    return ok();
+  }
   int64_t n = static_cast<int64_t>(count);
   MemRefDescriptor weights(model.weights, {int64_t(model.weightsSize)});
   MemRefDescriptor ids(tokens, {n});

@@ -17,6 +17,11 @@ struct llmc_session {
   /// so that pages past the sequence cost nothing.
   float *cache = nullptr;
   size_t cacheBytes = 0;
+  /// A paged decoder's: the session's own pool (`cache`) of blocks 0, 1, ...
+  /// enough for the context, and the block table that names them in order.
+  std::vector<int32_t> blockTable;
+  std::vector<int32_t> sequenceIds;
+  std::vector<int64_t> logitRows;
   int64_t position = 0;
   /// The tokens at positions [0, position): what speculative drafts read.
   /// Kept in step by forward() and truncate(), the only ways to move.

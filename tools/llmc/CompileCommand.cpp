@@ -82,6 +82,22 @@ Error runCompile() {
     return createStringError(
         inconvertibleErrorCode(),
         "--zero-points applies to --quantize=int4 or --draft-quantize=int4");
+  if (compileKVType != "f32" && compileKVType != "f16")
+    return createStringError(inconvertibleErrorCode(),
+                             "--kv-type=" + compileKVType +
+                                 ": expected f32 or f16");
+  if (compileKVBlockSize < 1 || compileKVBlockSize > 4096)
+    return createStringError(inconvertibleErrorCode(),
+                             "--kv-block-size=" + Twine(compileKVBlockSize) +
+                                 ": expected 1 to 4096 positions");
+  if ((compileKVType.getNumOccurrences() ||
+       compileKVBlockSize.getNumOccurrences()) &&
+      !compileUkernels)
+    return createStringError(inconvertibleErrorCode(),
+                             "--kv-type and --kv-block-size need the paged "
+                             "KV cache, which --ukernels=false leaves out");
+  options.pipeline.kvType = compileKVType;
+  options.pipeline.kvBlockSize = compileKVBlockSize;
   options.draftQuantize = compileDraftQuantize;
   options.draftLayers = compileDraftLayers;
   options.pipeline.quantize = compileQuantize;

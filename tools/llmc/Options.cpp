@@ -114,6 +114,15 @@ cl::opt<bool> compileFuseProjections(
              "gate/up (default); =false keeps them apart, for comparison"),
     cl::init(true), cl::Hidden, cl::sub(compileCommand),
     cl::cat(compileCategory));
+cl::opt<std::string> compileKVType(
+    "kv-type",
+    cl::desc("How the paged KV cache stores keys and values: f32 (default) "
+             "or f16"),
+    cl::init("f32"), cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<int64_t> compileKVBlockSize(
+    "kv-block-size",
+    cl::desc("Positions per block of the paged KV cache (default 16)"),
+    cl::init(16), cl::sub(compileCommand), cl::cat(compileCategory));
 cl::opt<std::string> compileDraftQuantize(
     "draft-quantize",
     cl::desc("Put a self-draft into the artifact for --speculative=self: the "

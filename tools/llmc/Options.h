@@ -40,6 +40,8 @@ extern llvm::cl::opt<bool> compileUkernels;
 extern llvm::cl::opt<std::string> compileModelSymbol;
 extern llvm::cl::opt<std::string> compileDraftQuantize;
 extern llvm::cl::opt<bool> compileFuseProjections;
+extern llvm::cl::opt<std::string> compileKVType;
+extern llvm::cl::opt<int64_t> compileKVBlockSize;
 extern llvm::cl::opt<int64_t> compileDraftLayers;
 extern llvm::cl::opt<bool> compileQuiet;
 extern llvm::cl::opt<bool> compileReportLifting;

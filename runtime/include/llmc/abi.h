@@ -19,7 +19,7 @@ extern "C" {
 
 /* Bumped whenever the layout below, the manifest's meaning or the calling
  * convention changes. */
-#define LLMC_ABI_VERSION 5u
+#define LLMC_ABI_VERSION 6u
 
 /* The manifest also lives in a section of its own, behind this header, so
  * that the runtime checks the ABI version and the CPU features an artifact
@@ -74,7 +74,8 @@ typedef enum llmc_ukernel_id {
   LLMC_UKERNEL_FAIL = 4,
   LLMC_UKERNEL_ALLOC = 5,
   LLMC_UKERNEL_FREE = 6,
-  LLMC_NUM_UKERNELS = 7
+  LLMC_UKERNEL_PAGED_ATTENTION = 7,
+  LLMC_NUM_UKERNELS = 8
 } llmc_ukernel_id;
 
 typedef void (*llmc_linear_f32_fn)(const float *x, int64_t ldx, const float *w,
@@ -100,6 +101,32 @@ typedef void (*llmc_attention_f32_fn)(
     const float *q, int64_t ldq, const float *k, const float *v, int64_t ldkv,
     float *out, int64_t ldo, int64_t tokens, int64_t start, int64_t heads,
     int64_t kv_heads, int64_t head_dim, int64_t window, float scale);
+
+/* How a paged KV pool stores keys and values. */
+typedef enum llmc_kv_dtype { LLMC_KV_F32 = 0, LLMC_KV_F16 = 1 } llmc_kv_dtype;
+
+/* Paged attention for a ragged batch (llm.paged_attention). The pool is
+ * [num_blocks][num_layers][2][block_size][kv_heads][head_dim] of `kv_dtype`
+ * (keys at index 0 of the third dimension, values at 1). Token t (of
+ * `tokens`) is at positions[t] of sequence sequences[t], whose blocks are
+ * row sequences[t] of block_tables ([num_sequences][max_blocks], int32):
+ * position p lives in block table[p / block_size], slot p % block_size.
+ * First every token's key and value are stored into layer `layer` there;
+ * then out[t, h, :] = softmax over the sequence's positions j <= positions[t]
+ * (and > positions[t] - window when window > 0) of scale * q[t, h, :] .
+ * key_j[h / (heads / kv_heads)], times the values. Every sequence index,
+ * position and block id is checked first; a bad one fails the call
+ * (LLMC_UKERNEL_FAIL). Counts are the buffers' lengths: num_positions and
+ * num_sequence_ids must equal `tokens`. */
+typedef void (*llmc_paged_attention_fn)(
+    const float *q, int64_t ldq, const float *k, int64_t ldk, const float *v,
+    int64_t ldv, float *out, int64_t ldo, int64_t tokens,
+    const int64_t *positions, int64_t num_positions, const int32_t *sequences,
+    int64_t num_sequence_ids, const int32_t *block_tables,
+    int64_t num_sequences, int64_t max_blocks, void *pool, int64_t num_blocks,
+    int64_t num_layers, int64_t layer, int64_t block_size, int64_t kv_dtype,
+    int64_t heads, int64_t kv_heads, int64_t head_dim, int64_t window,
+    float scale);
 
 /* Ends the current entry-point call with an error: `message`, with "{0}"
  * and "{1}" replaced by v0 and v1 (llm.assert). Never returns: the runtime

@@ -131,10 +131,25 @@ inline void weightedSum(const float *p, const float *v, int64_t ld,
     storeLanes(out + 16 * i, o[i]);
 }
 
+/// out[c] += sum over j of p[j] * v[j * ld + c], for c in [0, 16 V): as
+/// weightedSum, continuing from the partial sums in `out`, so that a pass
+/// split over blocks adds in the same order as one pass.
+template <int V>
+inline void weightedSumFrom(const float *p, const float *v, int64_t ld,
+                            int64_t count, float *out) {
+  Lanes o[V];
+  for (int i = 0; i < V; ++i)
+    o[i] = loadLanes(out + 16 * i);
+  for (int64_t j = 0; j < count; ++j)
+    for (int i = 0; i < V; ++i)
+      o[i] += p[j] * loadLanes(v + j * ld + 16 * i);
+  for (int i = 0; i < V; ++i)
+    storeLanes(out + 16 * i, o[i]);
+}
+
 /// The same for one column.
 inline float weightedColumn(const float *p, const float *v, int64_t ld,
-                            int64_t count) {
-  float o = 0;
+                            int64_t count, float o = 0) {
   for (int64_t j = 0; j < count; ++j)
     o += p[j] * v[j * ld];
   return o;
@@ -168,6 +183,85 @@ void attentionTasks(const AttentionArgs &a, int64_t begin, int64_t end) {
         weightedSum<1>(p, values + c, a.ldkv, count, o + c);
       for (; c < d; ++c)
         o[c] = weightedColumn(p, values + c, a.ldkv, count);
+      float *out = a.out + token * a.ldo + h * d;
+      float inverse = 1.0f / sum;
+      for (int64_t c = 0; c < d; ++c)
+        out[c] = o[c] * inverse;
+    }
+  }
+}
+
+/// The rows of one KV head in one block of a paged pool, as f32: the pool's
+/// own memory when it holds f32, else converted into `buffer`.
+inline const float *blockRows(const PagedAttentionArgs &a, int32_t block,
+                              int64_t half, int64_t kv, int64_t first,
+                              int64_t count, std::vector<float> &buffer,
+                              int64_t &ld) {
+  int64_t d = a.headDim, rowFloats = a.kvHeads * d;
+  int64_t offset = ((int64_t(block) * a.numLayers + a.layer) * 2 + half) *
+                       a.blockSize * rowFloats +
+                   first * rowFloats + kv * d;
+  if (a.kvType == LLMC_KV_F32) {
+    ld = rowFloats;
+    return static_cast<const float *>(a.pool) + offset;
+  }
+  const _Float16 *rows = static_cast<const _Float16 *>(a.pool) + offset;
+  buffer.resize(size_t(count * d));
+  for (int64_t j = 0; j < count; ++j)
+    for (int64_t c = 0; c < d; ++c)
+      buffer[size_t(j * d + c)] = float(rows[j * rowFloats + c]);
+  ld = d;
+  return buffer.data();
+}
+
+/// Tasks [begin, end) of token-major (token, kv head) pairs, reading each
+/// token's sequence block by block. Scores, their maximum and sum, and the
+/// weighted values add in the order of attentionTasks, so that a sequence's
+/// output does not depend on its blocks' placement or its batch mates.
+void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
+                         int64_t end) {
+  thread_local std::vector<float> scores, acc, keyBuffer, valueBuffer;
+  int64_t group = a.heads / a.kvHeads, d = a.headDim, bs = a.blockSize;
+  acc.resize(size_t(d));
+  for (int64_t task = begin; task < end; ++task) {
+    int64_t token = task / a.kvHeads, kv = task % a.kvHeads;
+    int64_t position = a.positions[token];
+    const int32_t *table = a.blockTables + a.sequences[token] * a.maxBlocks;
+    int64_t first =
+        a.window > 0 ? std::max<int64_t>(0, position - a.window + 1) : 0;
+    int64_t count = position + 1 - first;
+    scores.resize(size_t(count));
+    for (int64_t h = kv * group; h < (kv + 1) * group; ++h) {
+      const float *q = a.q + token * a.ldq + h * d;
+      float *p = scores.data();
+      for (int64_t j = first; j <= position;) {
+        int64_t slot = j % bs, run = std::min(bs - slot, position + 1 - j);
+        int64_t ld;
+        const float *keys =
+            blockRows(a, table[j / bs], 0, kv, slot, run, keyBuffer, ld);
+        for (int64_t i = 0; i < run; ++i)
+          p[j - first + i] = dot(q, keys + i * ld, d) * a.scale;
+        j += run;
+      }
+      float max = maxOf(p, count);
+      float sum = exponentiate(p, count, max);
+      float *o = acc.data();
+      std::fill(o, o + d, 0.0f);
+      for (int64_t j = first; j <= position;) {
+        int64_t slot = j % bs, run = std::min(bs - slot, position + 1 - j);
+        int64_t ld;
+        const float *values =
+            blockRows(a, table[j / bs], 1, kv, slot, run, valueBuffer, ld);
+        const float *pj = p + (j - first);
+        int64_t c = 0;
+        for (; c + 64 <= d; c += 64)
+          weightedSumFrom<4>(pj, values + c, ld, run, o + c);
+        for (; c + 16 <= d; c += 16)
+          weightedSumFrom<1>(pj, values + c, ld, run, o + c);
+        for (; c < d; ++c)
+          o[c] = weightedColumn(pj, values + c, ld, run, o[c]);
+        j += run;
+      }
       float *out = a.out + token * a.ldo + h * d;
       float inverse = 1.0f / sum;
       for (int64_t c = 0; c < d; ++c)

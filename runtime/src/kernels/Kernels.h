@@ -75,6 +75,23 @@ struct AttentionArgs {
   float scale;
 };
 
+/// Paged attention of a ragged batch (abi.h's llmc_paged_attention_fn),
+/// its indices already checked.
+struct PagedAttentionArgs {
+  const float *q;
+  int64_t ldq;
+  float *out;
+  int64_t ldo;
+  const int64_t *positions;
+  const int32_t *sequences;
+  const int32_t *blockTables;
+  int64_t maxBlocks;
+  const void *pool;
+  int64_t numLayers, layer, blockSize, kvType;
+  int64_t heads, kvHeads, headDim, window;
+  float scale;
+};
+
 struct KernelSet {
   const char *name;
   llmc_isa isa;
@@ -83,6 +100,9 @@ struct KernelSet {
   void (*linearInt4)(const LinearQArgs &, int64_t p0, int64_t p1);
   /// Tasks [begin, end) of token-major (token, kv head) pairs.
   void (*attention)(const AttentionArgs &, int64_t begin, int64_t end);
+  /// Tasks [begin, end) of token-major (token, kv head) pairs.
+  void (*pagedAttention)(const PagedAttentionArgs &, int64_t begin,
+                         int64_t end);
   /// Quantizes the k floats of `x` into `blocks` blocks (see QuantizedRows).
   void (*quantizeRow)(const float *x, int64_t k, int8_t *xq, float *scale,
                       int32_t *sum);
@@ -144,6 +164,14 @@ void llmc_rt_attention_f32(const float *q, int64_t ldq, const float *k,
                            int64_t ldo, int64_t tokens, int64_t start,
                            int64_t heads, int64_t kvHeads, int64_t headDim,
                            int64_t window, float scale);
+void llmc_rt_paged_attention(
+    const float *q, int64_t ldq, const float *k, int64_t ldk, const float *v,
+    int64_t ldv, float *out, int64_t ldo, int64_t tokens,
+    const int64_t *positions, int64_t numPositions, const int32_t *sequences,
+    int64_t numSequenceIds, const int32_t *blockTables, int64_t numSequences,
+    int64_t maxBlocks, void *pool, int64_t numBlocks, int64_t numLayers,
+    int64_t layer, int64_t blockSize, int64_t kvType, int64_t heads,
+    int64_t kvHeads, int64_t headDim, int64_t window, float scale);
 void llmc_rt_linear_int4(const float *x, int64_t ldx, const uint8_t *w,
                          const void *scales, const uint8_t *zeros, float *y,
                          int64_t ldy, int64_t m, int64_t n, int64_t k,

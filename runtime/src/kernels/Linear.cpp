@@ -207,6 +207,8 @@ void bindUkernels(void **table) {
   table[LLMC_UKERNEL_FAIL] = reinterpret_cast<void *>(&llmc_rt_fail);
   table[LLMC_UKERNEL_ALLOC] = reinterpret_cast<void *>(&llmc_rt_alloc);
   table[LLMC_UKERNEL_FREE] = reinterpret_cast<void *>(&llmc_rt_free);
+  table[LLMC_UKERNEL_PAGED_ATTENTION] =
+      reinterpret_cast<void *>(&llmc_rt_paged_attention);
 }
 
 extern "C" {
@@ -252,6 +254,79 @@ void llmc_rt_attention_f32(const float *q, int64_t ldq, const float *k,
   int64_t work = tokens * heads * headDim * (start + tokens);
   parallelRanges(tokens * kvHeads, 1, work, [&](int64_t begin, int64_t end) {
     set.attention(a, begin, end);
+  });
+}
+
+void llmc_rt_paged_attention(
+    const float *q, int64_t ldq, const float *k, int64_t ldk, const float *v,
+    int64_t ldv, float *out, int64_t ldo, int64_t tokens,
+    const int64_t *positions, int64_t numPositions, const int32_t *sequences,
+    int64_t numSequenceIds, const int32_t *blockTables, int64_t numSequences,
+    int64_t maxBlocks, void *pool, int64_t numBlocks, int64_t numLayers,
+    int64_t layer, int64_t blockSize, int64_t kvType, int64_t heads,
+    int64_t kvHeads, int64_t headDim, int64_t window, float scale) {
+  // Every index the call reads is checked before anything is written, on
+  // the calling thread (llmc_rt_fail unwinds past this frame, which holds
+  // nothing to destroy yet).
+  if (numPositions != tokens || numSequenceIds != tokens)
+    llmc_rt_fail("paged attention: {0} tokens but {1} positions or "
+                 "sequence ids",
+                 tokens,
+                 numPositions != tokens ? numPositions : numSequenceIds);
+  if (tokens <= 0)
+    return;
+  if (kvType != LLMC_KV_F32 && kvType != LLMC_KV_F16)
+    llmc_rt_fail("paged attention: unknown KV type {0}", kvType, 0);
+  for (int64_t t = 0; t < tokens; ++t) {
+    int64_t s = sequences[t], p = positions[t];
+    if (s < 0 || s >= numSequences)
+      llmc_rt_fail("token {0} belongs to sequence {1}, which has no block "
+                   "table",
+                   t, s);
+    if (p < 0 || p / blockSize >= maxBlocks)
+      llmc_rt_fail("token {0} is at position {1}, outside its block table", t,
+                   p);
+    // Attention reads every block up to the token's own.
+    for (int64_t i = 0; i <= p / blockSize; ++i) {
+      int64_t block = blockTables[s * maxBlocks + i];
+      if (block < 0 || block >= numBlocks)
+        llmc_rt_fail("block table entry {0} names block {1}, outside the "
+                     "KV pool",
+                     s * maxBlocks + i, block);
+    }
+  }
+
+  // The new keys and values, into their slots.
+  int64_t rowFloats = kvHeads * headDim;
+  for (int64_t t = 0; t < tokens; ++t) {
+    int64_t p = positions[t];
+    int64_t block = blockTables[sequences[t] * maxBlocks + p / blockSize];
+    for (int64_t half = 0; half < 2; ++half) {
+      const float *from = (half ? v + t * ldv : k + t * ldk);
+      int64_t at = (((block * numLayers + layer) * 2 + half) * blockSize +
+                    p % blockSize) *
+                   rowFloats;
+      if (kvType == LLMC_KV_F32) {
+        std::memcpy(static_cast<float *>(pool) + at, from,
+                    size_t(rowFloats) * sizeof(float));
+      } else {
+        _Float16 *to = static_cast<_Float16 *>(pool) + at;
+        for (int64_t c = 0; c < rowFloats; ++c)
+          to[c] = _Float16(from[c]);
+      }
+    }
+  }
+
+  const KernelSet &set = kernels();
+  PagedAttentionArgs a{q,         ldq,         out,       ldo,   positions,
+                       sequences, blockTables, maxBlocks, pool,  numLayers,
+                       layer,     blockSize,   kvType,    heads, kvHeads,
+                       headDim,   window,      scale};
+  int64_t work = 0;
+  for (int64_t t = 0; t < tokens; ++t)
+    work += heads * headDim * (positions[t] + 1);
+  parallelRanges(tokens * kvHeads, 1, work, [&](int64_t begin, int64_t end) {
+    set.pagedAttention(a, begin, end);
   });
 }
 

@@ -257,9 +257,9 @@ void linearInt4(const LinearQArgs &a, int64_t p0, int64_t p1) {
 } // namespace
 
 const KernelSet &avx2Kernels() {
-  static const KernelSet set{"avx2",           LLMC_ISA_AVX2, linearF32,
-                             linearInt8,       linearInt4,    attentionTasks,
-                             quantizeRowScalar};
+  static const KernelSet set{
+      "avx2",     LLMC_ISA_AVX2,  linearF32,           linearInt8,
+      linearInt4, attentionTasks, pagedAttentionTasks, quantizeRowScalar};
   return set;
 }
 

@@ -378,9 +378,9 @@ void quantizeRow(const float *x, int64_t k, int8_t *xq, float *scale,
 } // namespace
 
 const KernelSet &avx512Kernels() {
-  static const KernelSet set{"avx512",   LLMC_ISA_AVX512, linearF32,
-                             linearInt8, linearInt4,      attentionTasks,
-                             quantizeRow};
+  static const KernelSet set{
+      "avx512",   LLMC_ISA_AVX512, linearF32,           linearInt8,
+      linearInt4, attentionTasks,  pagedAttentionTasks, quantizeRow};
   return set;
 }
 

@@ -126,9 +126,9 @@ void quantizeRowScalar(const float *x, int64_t k, int8_t *xq, float *scale,
 }
 
 const KernelSet &scalarKernels() {
-  static const KernelSet set{"scalar",         LLMC_ISA_X86_64, linearF32,
-                             linearInt8,       linearInt4,      attentionTasks,
-                             quantizeRowScalar};
+  static const KernelSet set{
+      "scalar",   LLMC_ISA_X86_64, linearF32,           linearInt8,
+      linearInt4, attentionTasks,  pagedAttentionTasks, quantizeRowScalar};
   return set;
 }
 
