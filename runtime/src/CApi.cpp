@@ -5,11 +5,14 @@
 #include "Session.h"
 #include "Speculative.h"
 #include "Status.h"
+#include "engine/Engine.h"
 #include "kernels/Kernels.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -290,6 +293,127 @@ llmc_status_t llmc_generate_speculative(
   return generateSpeculative(*session, prompt, prompt_count, *params,
                              *speculative, callback, user_data, *result,
                              *stats);
+}
+
+} // extern "C"
+
+//===-- The engine --------------------------------------------------------===//
+
+namespace {
+
+/// The engines alive, so that a call on a freed one is refused rather than
+/// reading freed memory.
+std::mutex liveEnginesMutex;
+std::set<const llmc_engine *> liveEngines;
+
+bool isLive(const llmc_engine *engine) {
+  std::lock_guard<std::mutex> lock(liveEnginesMutex);
+  return liveEngines.count(engine) != 0;
+}
+
+llmc_status_t notLive(const char *caller) {
+  return error(std::string(caller) +
+               ": not an engine (null, or already freed)");
+}
+
+} // namespace
+
+extern "C" {
+
+void llmc_engine_options_init(llmc_engine_options *options) {
+  *options = llmc_engine_options{};
+  options->max_batch_tokens = 512;
+  options->max_sequences = 256;
+  options->prefix_caching = 1;
+}
+
+llmc_status_t llmc_engine_create(llmc_model_t *model,
+                                 const llmc_engine_options *options,
+                                 llmc_engine_t **engine) {
+  if (!model || !engine)
+    return error("llmc_engine_create: null argument");
+  llmc_engine_options defaults;
+  llmc_engine_options_init(&defaults);
+  if (llmc_status_t status =
+          createEngine(model, options ? *options : defaults, engine))
+    return status;
+  std::lock_guard<std::mutex> lock(liveEnginesMutex);
+  liveEngines.insert(*engine);
+  return ok();
+}
+
+void llmc_engine_free(llmc_engine_t *engine) {
+  {
+    std::lock_guard<std::mutex> lock(liveEnginesMutex);
+    if (!liveEngines.erase(engine))
+      return;
+  }
+  // Every request ends as cancelled, its done callbacks called.
+  {
+    std::lock_guard<std::mutex> lock(engine->mutex);
+    for (auto &entry : engine->requests)
+      entry.second->cancelled = true;
+  }
+  size_t pending = 1;
+  while (pending > 0) {
+    if (llmc_status_t status = stepEngine(*engine, pending)) {
+      llmc_status_free(status);
+      break;
+    }
+  }
+  delete engine;
+}
+
+llmc_status_t llmc_engine_add(llmc_engine_t *engine,
+                              const llmc_request *request, uint64_t *id) {
+  if (!isLive(engine))
+    return notLive("llmc_engine_add");
+  if (!request || !id)
+    return error("llmc_engine_add: null argument");
+  return addRequest(*engine, *request, *id);
+}
+
+llmc_status_t llmc_engine_cancel(llmc_engine_t *engine, uint64_t id) {
+  if (!isLive(engine))
+    return notLive("llmc_engine_cancel");
+  return cancelRequest(*engine, id);
+}
+
+llmc_status_t llmc_engine_step(llmc_engine_t *engine, size_t *pending) {
+  if (!isLive(engine))
+    return notLive("llmc_engine_step");
+  size_t left = 0;
+  llmc_status_t status = stepEngine(*engine, left);
+  if (pending)
+    *pending = left;
+  return status;
+}
+
+llmc_status_t llmc_engine_run(llmc_engine_t *engine) {
+  if (!isLive(engine))
+    return notLive("llmc_engine_run");
+  size_t pending = 1;
+  while (pending > 0)
+    if (llmc_status_t status = stepEngine(*engine, pending))
+      return status;
+  return ok();
+}
+
+llmc_status_t llmc_engine_stats_get(llmc_engine_t *engine,
+                                    llmc_engine_stats *stats) {
+  if (!isLive(engine))
+    return notLive("llmc_engine_stats_get");
+  if (!stats)
+    return error("llmc_engine_stats_get: null argument");
+  engineStats(*engine, *stats);
+  return ok();
+}
+
+const char *llmc_engine_check(llmc_engine_t *engine) {
+  thread_local std::string problem;
+  problem = isLive(engine) ? checkEngine(*engine)
+                           : "not an engine (null, or already freed)";
+  return problem.c_str();
 }
 
 } // extern "C"

@@ -44,6 +44,42 @@ class SpeculativeStats(ctypes.Structure):
                 ("target_steps", ctypes.c_size_t)]
 
 
+class EngineOptions(ctypes.Structure):
+    """llmc_engine_options."""
+    _fields_ = [("kv_blocks", ctypes.c_int64), ("kv_bytes", ctypes.c_uint64),
+                ("max_batch_tokens", ctypes.c_int64), ("max_sequences", ctypes.c_int64),
+                ("prefix_caching", ctypes.c_int)]
+
+
+class RequestResult(ctypes.Structure):
+    """llmc_request_result."""
+    _fields_ = [("stop_reason", ctypes.c_int), ("num_tokens", ctypes.c_size_t),
+                ("prompt_tokens", ctypes.c_size_t), ("prefix_hit_tokens", ctypes.c_size_t),
+                ("preemptions", ctypes.c_size_t), ("first_token_seconds", ctypes.c_double)]
+
+
+SampleCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t,
+                                  ctypes.c_int32)
+DoneCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t,
+                                ctypes.POINTER(RequestResult))
+
+
+class Request(ctypes.Structure):
+    """llmc_request."""
+    _fields_ = [("prompt", ctypes.c_void_p), ("prompt_count", ctypes.c_size_t),
+                ("params", GenerateParams), ("samples", ctypes.c_size_t),
+                ("on_token", SampleCallback), ("on_done", DoneCallback),
+                ("user_data", ctypes.c_void_p)]
+
+
+class EngineStats(ctypes.Structure):
+    """llmc_engine_stats."""
+    _fields_ = [(name, ctypes.c_int64) for name in (
+        "block_size", "block_bytes", "blocks_total", "blocks_used", "blocks_cached",
+        "blocks_free", "peak_blocks_used", "peak_used_slots", "prefix_hit_tokens",
+        "preemptions", "steps", "running", "waiting")]
+
+
 class Runtime:
     def __init__(self, library_path):
         lib = ctypes.CDLL(library_path)
@@ -89,6 +125,23 @@ class Runtime:
         lib.llmc_generate_speculative.argtypes = [
             p, p, sz, ctypes.POINTER(GenerateParams), ctypes.POINTER(SpeculativeParams),
             p, p, ctypes.POINTER(GenerateResult), ctypes.POINTER(SpeculativeStats)]
+        lib.llmc_engine_options_init.argtypes = [ctypes.POINTER(EngineOptions)]
+        lib.llmc_engine_create.restype = p
+        lib.llmc_engine_create.argtypes = [p, ctypes.POINTER(EngineOptions), ctypes.POINTER(p)]
+        lib.llmc_engine_free.argtypes = [p]
+        lib.llmc_engine_add.restype = p
+        lib.llmc_engine_add.argtypes = [p, ctypes.POINTER(Request),
+                                        ctypes.POINTER(ctypes.c_uint64)]
+        lib.llmc_engine_cancel.restype = p
+        lib.llmc_engine_cancel.argtypes = [p, ctypes.c_uint64]
+        lib.llmc_engine_step.restype = p
+        lib.llmc_engine_step.argtypes = [p, ctypes.POINTER(sz)]
+        lib.llmc_engine_run.restype = p
+        lib.llmc_engine_run.argtypes = [p]
+        lib.llmc_engine_stats_get.restype = p
+        lib.llmc_engine_stats_get.argtypes = [p, ctypes.POINTER(EngineStats)]
+        lib.llmc_engine_check.restype = ctypes.c_char_p
+        lib.llmc_engine_check.argtypes = [p]
         self.lib = lib
 
     def message(self, status):
@@ -213,3 +266,95 @@ class Model:
             if len(out) < count:
                 last = self.feed([token], all_logits=False)[0]
         return out
+
+
+class Engine:
+    """llmc_engine over a loaded Model: requests' tokens and results are
+    collected per (request id, sample)."""
+    STOP_REASONS = ["stop_token", "max_tokens", "context_full", "callback", "cancelled"]
+
+    def __init__(self, model, kv_blocks=0, kv_bytes=0, max_batch_tokens=0,
+                 max_sequences=0, prefix_caching=True):
+        self.rt, self.model = model.rt, model
+        options = EngineOptions()
+        self.rt.lib.llmc_engine_options_init(ctypes.byref(options))
+        options.kv_blocks, options.kv_bytes = kv_blocks, kv_bytes
+        if max_batch_tokens:
+            options.max_batch_tokens = max_batch_tokens
+        if max_sequences:
+            options.max_sequences = max_sequences
+        options.prefix_caching = int(prefix_caching)
+        handle = ctypes.c_void_p()
+        self.rt.check(self.rt.lib.llmc_engine_create(model.handle, ctypes.byref(options),
+                                                     ctypes.byref(handle)))
+        self.handle = handle
+        self.tokens, self.results, self.keep, self.ids = {}, {}, [], {}
+
+    def add(self, prompt, max_tokens, temperature=0.0, top_k=0, seed=0, samples=1,
+            stop_ids=(), stop_after=None):
+        """Queues a request; returns a key for it (tokens and results are
+        filed under (key, sample); the engine's id is self.ids[key]).
+        `stop_after` (a count) makes the token callback ask to stop after
+        that many tokens."""
+        ids = np.ascontiguousarray(prompt, dtype=np.int32)
+        stops = np.ascontiguousarray(stop_ids, dtype=np.int64)
+        request = Request()
+        params = GenerateParams()
+        self.rt.lib.llmc_generate_params_init(self.model.handle, ctypes.byref(params))
+        params.max_tokens, params.temperature, params.top_k = max_tokens, temperature, top_k
+        params.seed = seed
+        params.stop_ids = stops.ctypes.data if len(stops) else None
+        params.num_stop_ids = len(stops)
+        request.prompt, request.prompt_count = ids.ctypes.data, len(ids)
+        request.params, request.samples = params, samples
+        key = len(self.keep)
+
+        def on_token(_, sample, token):
+            out = self.tokens.setdefault((key, sample), [])
+            out.append(token)
+            return int(stop_after is not None and len(out) >= stop_after)
+
+        def on_done(_, sample, result):
+            r = result.contents
+            self.results[(key, sample)] = {
+                "stop_reason": self.STOP_REASONS[r.stop_reason], "num_tokens": r.num_tokens,
+                "prefix_hit_tokens": r.prefix_hit_tokens, "preemptions": r.preemptions,
+                "first_token_seconds": r.first_token_seconds}
+
+        request.on_token, request.on_done = SampleCallback(on_token), DoneCallback(on_done)
+        self.keep.append((request, ids, stops))
+        rid = ctypes.c_uint64()
+        self.rt.check(self.rt.lib.llmc_engine_add(self.handle, ctypes.byref(request),
+                                                  ctypes.byref(rid)))
+        self.ids[key] = rid.value
+        return key
+
+    def cancel(self, key):
+        self.rt.check(self.rt.lib.llmc_engine_cancel(self.handle, self.ids[key]))
+
+    def step(self):
+        pending = ctypes.c_size_t()
+        self.rt.check(self.rt.lib.llmc_engine_step(self.handle, ctypes.byref(pending)))
+        return pending.value
+
+    def run(self):
+        self.rt.check(self.rt.lib.llmc_engine_run(self.handle))
+
+    def stats(self):
+        stats = EngineStats()
+        self.rt.check(self.rt.lib.llmc_engine_stats_get(self.handle, ctypes.byref(stats)))
+        return {name: getattr(stats, name) for name, _ in EngineStats._fields_}
+
+    def check(self):
+        return self.rt.lib.llmc_engine_check(self.handle).decode()
+
+    def close(self):
+        if self.handle:
+            self.rt.lib.llmc_engine_free(self.handle)
+            self.handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

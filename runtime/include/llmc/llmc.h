@@ -254,7 +254,8 @@ typedef enum llmc_stop_reason {
   LLMC_STOP_TOKEN = 0,        /* generated a stop id */
   LLMC_STOP_MAX_TOKENS = 1,   /* generated max_tokens */
   LLMC_STOP_CONTEXT_FULL = 2, /* no position left for the next token */
-  LLMC_STOP_CALLBACK = 3      /* the token callback asked to stop */
+  LLMC_STOP_CALLBACK = 3,     /* the token callback asked to stop */
+  LLMC_STOP_CANCELLED = 4     /* llmc_engine_cancel (engine requests only) */
 } llmc_stop_reason;
 
 typedef struct llmc_generate_params {
@@ -332,6 +333,127 @@ llmc_status_t llmc_generate_speculative(
     const llmc_speculative_params *speculative, llmc_token_callback callback,
     void *user_data, llmc_generate_result *result,
     llmc_speculative_stats *stats);
+
+/*===-- The engine: many requests over one paged KV pool ------------------===*/
+
+/* An engine serves many requests at once from one model whose decoder was
+ * compiled with a paged KV cache (llmc compile's default): each step runs
+ * one batch that mixes the running requests' decode tokens with chunks of
+ * new prompts (continuous batching), over a pool of KV blocks shared by all
+ * of them. Full blocks of prompts and generated text are kept in a prefix
+ * cache, so that a request starting with tokens another has computed
+ * reuses their keys and values; samples of one request share its prompt's
+ * blocks and copy a block only when they write into it. When blocks run
+ * out, the newest running request is preempted: its blocks are freed and
+ * its tokens recomputed later, its output unchanged.
+ *
+ * A request's tokens are the same bits whatever runs beside it: greedy
+ * output equals llmc_generate's on a session, and sampling, seeded per
+ * request (sample k of a request uses seed + k), does not depend on batch
+ * mates or on preemption.
+ *
+ * Threads: llmc_engine_add, llmc_engine_cancel and llmc_engine_stats may be
+ * called from any thread at any time, also from callbacks and while another
+ * thread steps the engine. llmc_engine_step and llmc_engine_run are called
+ * by one thread at a time (a second concurrent caller gets an error).
+ * Callbacks run on the stepping thread, with no engine lock held. Calls on
+ * a freed engine are refused with an error, as long as no new engine was
+ * created at the same address in between. */
+typedef struct llmc_engine llmc_engine_t;
+
+typedef struct llmc_engine_options {
+  /* The KV pool: kv_blocks blocks, else as many as kv_bytes hold, else (both
+   * 0) enough for 16 sequences of the full context. */
+  int64_t kv_blocks;
+  uint64_t kv_bytes;
+  /* Tokens one step runs at most, decode and prompt chunks together
+   * (default 512); and sequences running at once (default 256). */
+  int64_t max_batch_tokens;
+  int64_t max_sequences;
+  /* Reuse cached blocks of earlier requests (default 1). */
+  int prefix_caching;
+} llmc_engine_options;
+
+void llmc_engine_options_init(llmc_engine_options *options);
+
+/* Fails on a model whose decoder is not paged, on options out of range, or
+ * when the pool cannot be mapped. */
+llmc_status_t llmc_engine_create(llmc_model_t *model,
+                                 const llmc_engine_options *options,
+                                 llmc_engine_t **engine);
+/* Finishes every request as cancelled (their done callbacks run), then
+ * frees the engine and its pool. */
+void llmc_engine_free(llmc_engine_t *engine);
+
+typedef struct llmc_request_result {
+  llmc_stop_reason stop_reason;
+  size_t num_tokens; /* generated, counting a stop token */
+  size_t prompt_tokens;
+  size_t prefix_hit_tokens;   /* prompt tokens found in the prefix cache */
+  size_t preemptions;         /* times this sample was preempted */
+  double first_token_seconds; /* from llmc_engine_add to the first token */
+} llmc_request_result;
+
+/* Called with each token of sample `sample` as it is chosen; nonzero stops
+ * that sample (LLMC_STOP_CALLBACK). */
+typedef int (*llmc_sample_callback)(void *user_data, size_t sample,
+                                    int32_t token);
+/* Called once per sample when it finishes, whatever the reason. */
+typedef void (*llmc_done_callback)(void *user_data, size_t sample,
+                                   const llmc_request_result *result);
+
+typedef struct llmc_request {
+  const int32_t *prompt; /* copied by llmc_engine_add */
+  size_t prompt_count;
+  llmc_generate_params params; /* stop ids copied too */
+  size_t samples; /* continuations of the prompt, sharing its KV (>= 1) */
+  llmc_sample_callback on_token; /* may be NULL */
+  llmc_done_callback on_done;    /* may be NULL */
+  void *user_data;
+} llmc_request;
+
+/* Queues a request and returns its id (never 0). Refused at once, leaving
+ * the engine as it was: an empty prompt, an id outside the vocabulary, a
+ * prompt that does not fit the context, invalid parameters, zero samples,
+ * or a request whose prompt and first token need more blocks than the
+ * whole pool. */
+llmc_status_t llmc_engine_add(llmc_engine_t *engine,
+                              const llmc_request *request, uint64_t *id);
+/* Finishes request `id` (all its samples) as cancelled at the start of the
+ * next step, freeing its blocks. An unknown or finished id is an error. */
+llmc_status_t llmc_engine_cancel(llmc_engine_t *engine, uint64_t id);
+
+/* Runs one step (one batch through the model, then sampling and
+ * callbacks). *pending receives the number of unfinished requests. A
+ * failed model call fails the requests of that batch (their done
+ * callbacks see LLMC_STOP_CANCELLED) and returns the error. */
+llmc_status_t llmc_engine_step(llmc_engine_t *engine, size_t *pending);
+/* Steps until no request is left (requests added meanwhile included). */
+llmc_status_t llmc_engine_run(llmc_engine_t *engine);
+
+typedef struct llmc_engine_stats {
+  int64_t block_size;   /* positions per block */
+  uint64_t block_bytes; /* bytes of one block */
+  int64_t blocks_total;
+  int64_t blocks_used;   /* held by running requests */
+  int64_t blocks_cached; /* in the prefix cache (used or not) */
+  int64_t blocks_free;   /* free or evictable */
+  int64_t peak_blocks_used;
+  /* At the peak of blocks_used: token slots of the used blocks that hold a
+   * token (the rest is waste). */
+  int64_t peak_used_slots;
+  uint64_t prefix_hit_tokens;
+  uint64_t preemptions;
+  uint64_t steps;
+  int64_t running;
+  int64_t waiting;
+} llmc_engine_stats;
+
+llmc_status_t llmc_engine_stats_get(llmc_engine_t *engine,
+                                    llmc_engine_stats *stats);
+/* Whether the allocator's invariants hold, every block is accounted for by
+ * the running requests and the cache ("" when they do; for tests). */
+const char *llmc_engine_check(llmc_engine_t *engine);
 
 #pragma GCC visibility pop
 

@@ -1,0 +1,559 @@
+//===- Engine.cpp - Continuous batching over a paged KV pool --------------===//
+
+#include "engine/Engine.h"
+#include "PagedForward.h"
+#include "Status.h"
+
+#include <algorithm>
+#include <cstring>
+#include <sys/mman.h>
+
+llmc_engine::~llmc_engine() {
+  if (pool)
+    munmap(pool, poolBytes);
+  if (model)
+    llmc::rt::releaseModel(model);
+}
+
+namespace llmc::rt {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// What a step hands to callbacks once the lock is dropped.
+struct TokenEvent {
+  std::shared_ptr<Request> request;
+  size_t sample;
+  int32_t token;
+  Sequence *sequence; // valid until the step applies the callbacks' answers
+  bool stop = false;
+};
+struct DoneEvent {
+  std::shared_ptr<Request> request;
+  size_t sample;
+  llmc_request_result result;
+};
+
+/// The engine's scheduling, under its lock.
+class Scheduler {
+public:
+  explicit Scheduler(llmc_engine &engine)
+      : e(engine), blocks(*engine.blocks), size(blocks.blockSize()) {}
+
+  /// Gives `seq` blocks (and a private copy of a shared block it writes
+  /// into) for positions [computed, upto); false, changing nothing, when
+  /// the pool has too few.
+  bool reserve(Sequence &seq, int64_t upto) {
+    int64_t needed = (upto + size - 1) / size - int64_t(seq.blocks.size());
+    int64_t at = seq.computed / size;
+    bool copy = seq.computed % size != 0 && at < int64_t(seq.blocks.size()) &&
+                blocks.refCount(seq.blocks[size_t(at)]) > 1;
+    if (std::max<int64_t>(needed, 0) + (copy ? 1 : 0) > blocks.available())
+      return false;
+    if (copy) {
+      // Copy-on-write: samples that share the prompt's last, partly filled
+      // block diverge here.
+      int32_t old = seq.blocks[size_t(at)], fresh = blocks.allocate();
+      std::memcpy(blockAddress(fresh), blockAddress(old), e.entry->blockBytes);
+      e.filled[size_t(fresh)] = e.filled[size_t(old)];
+      blocks.release(old);
+      seq.blocks[size_t(at)] = fresh;
+    }
+    for (int64_t i = 0; i < needed; ++i) {
+      int32_t block = blocks.allocate();
+      e.filled[size_t(block)] = 0;
+      seq.blocks.push_back(block);
+    }
+    return true;
+  }
+
+  /// Returns every block of `seq` and forgets its computed tokens.
+  void releaseBlocks(Sequence &seq) {
+    for (auto it = seq.blocks.rbegin(); it != seq.blocks.rend(); ++it)
+      blocks.release(*it);
+    seq.blocks.clear();
+    seq.computed = 0;
+    seq.published = 0;
+    seq.lastKey = 0;
+  }
+
+  /// Reuses cached blocks for the leading full blocks of `seq`'s tokens,
+  /// leaving at least its last token to compute (its logits are needed).
+  void lookupPrefix(Sequence &seq) {
+    if (!e.options.prefix_caching || !seq.blocks.empty())
+      return;
+    int64_t usable = int64_t(seq.tokens.size()) - 1;
+    while ((seq.published + 1) * size <= usable) {
+      const int32_t *tokens = seq.tokens.data() + seq.published * size;
+      int32_t block = blocks.lookup(seq.lastKey, tokens);
+      if (block < 0)
+        break;
+      seq.blocks.push_back(block);
+      seq.lastKey = BlockPool::chainKey(seq.lastKey, tokens, size);
+      ++seq.published;
+    }
+    seq.computed = seq.published * size;
+    e.stats.prefix_hit_tokens += uint64_t(seq.computed);
+    if (!seq.started)
+      seq.result.prefix_hit_tokens = size_t(seq.computed);
+  }
+
+  /// Puts the full blocks `seq` has computed into the prefix cache.
+  void publish(Sequence &seq) {
+    while ((seq.published + 1) * size <= seq.computed) {
+      const int32_t *tokens = seq.tokens.data() + seq.published * size;
+      if (e.options.prefix_caching)
+        blocks.publish(seq.blocks[size_t(seq.published)], seq.lastKey, tokens);
+      seq.lastKey = BlockPool::chainKey(seq.lastKey, tokens, size);
+      ++seq.published;
+    }
+  }
+
+  void *blockAddress(int32_t block) {
+    return static_cast<uint8_t *>(e.pool) + size_t(block) * e.entry->blockBytes;
+  }
+
+  llmc_engine &e;
+  BlockPool &blocks;
+  int32_t size;
+};
+
+/// Ends `seq` with `reason`, queueing its done callback (for every sample
+/// of a request that has not forked yet).
+void finish(llmc_engine &e, Sequence &seq, llmc_stop_reason reason,
+            std::vector<DoneEvent> &done) {
+  seq.result.stop_reason = reason;
+  Request &request = *seq.request;
+  size_t count = request.forked ? 1 : request.samples;
+  for (size_t k = 0; k < count; ++k) {
+    size_t sample = request.forked ? seq.sample : k;
+    done.push_back({seq.request, sample, seq.result});
+  }
+  request.unfinished -= count;
+  if (request.unfinished == 0)
+    e.requests.erase(request.id);
+}
+
+bool isStopId(const Request &request, int32_t token) {
+  return std::find(request.stopIds.begin(), request.stopIds.end(),
+                   int64_t(token)) != request.stopIds.end();
+}
+
+void callDone(std::vector<DoneEvent> &done) {
+  for (DoneEvent &event : done)
+    if (event.request->onDone)
+      event.request->onDone(event.request->userData, event.sample,
+                            &event.result);
+}
+
+} // namespace
+
+llmc_status_t createEngine(llmc_model *model,
+                           const llmc_engine_options &options,
+                           llmc_engine **out) {
+  if (model->manifestOnly)
+    return error(model->path + ": opened to read its manifest only; load it "
+                               "to run it");
+  if (!model->forward || !model->decoder.paged)
+    return error(model->path + ": the engine needs a decoder compiled with a "
+                               "paged KV cache (llmc compile's default)");
+  if (!model->hasLMHead)
+    return error(model->path + ": the model has no LM head: nothing to "
+                               "generate from");
+  const DecoderEntry &entry = model->decoder;
+  if (options.kv_blocks < 0 || options.max_batch_tokens < 0 ||
+      options.max_sequences < 0)
+    return error("engine options: kv_blocks, max_batch_tokens and "
+                 "max_sequences must not be negative");
+  int64_t perSequence =
+      (entry.contextLength + entry.blockSize - 1) / entry.blockSize;
+  int64_t numBlocks = options.kv_blocks;
+  if (numBlocks == 0 && options.kv_bytes > 0)
+    numBlocks = int64_t(
+        std::min<uint64_t>(options.kv_bytes / entry.blockBytes, INT32_MAX));
+  if (numBlocks == 0 && options.kv_bytes == 0)
+    numBlocks = std::min<int64_t>(16 * perSequence, INT32_MAX);
+  if (numBlocks <= 0 || numBlocks > INT32_MAX)
+    return error("engine options: a KV pool of " + std::to_string(numBlocks) +
+                 " blocks (of " + std::to_string(entry.blockBytes) +
+                 " bytes) cannot hold a sequence");
+  auto engine = std::make_unique<llmc_engine>();
+  engine->model = model;
+  retainModel(model);
+  engine->entry = &entry;
+  engine->options = options;
+  if (engine->options.max_batch_tokens == 0)
+    engine->options.max_batch_tokens = 512;
+  if (engine->options.max_sequences == 0)
+    engine->options.max_sequences = 256;
+  std::string problem;
+  engine->pool = mapKVPool(entry, numBlocks, engine->poolBytes, problem);
+  if (!engine->pool)
+    return error(model->path + ": " + problem);
+  engine->blocks =
+      std::make_unique<BlockPool>(int32_t(numBlocks), int32_t(entry.blockSize));
+  engine->filled.assign(size_t(numBlocks), 0);
+  engine->stats.block_size = entry.blockSize;
+  engine->stats.block_bytes = entry.blockBytes;
+  engine->stats.blocks_total = numBlocks;
+  *out = engine.release();
+  return ok();
+}
+
+llmc_status_t addRequest(llmc_engine &e, const llmc_request &request,
+                         uint64_t &id) {
+  const llmc_model &model = *e.model;
+  if (request.prompt_count == 0 || !request.prompt)
+    return error("the prompt is empty (it needs at least a BOS token)");
+  for (size_t i = 0; i < request.prompt_count; ++i)
+    if (request.prompt[i] < 0 || request.prompt[i] >= model.vocabSize)
+      return error("prompt token " + std::to_string(i) + " (id " +
+                   std::to_string(request.prompt[i]) +
+                   ") is outside the vocabulary [0, " +
+                   std::to_string(model.vocabSize) + ")");
+  if (int64_t(request.prompt_count) > model.contextLength)
+    return error("the prompt of " + std::to_string(request.prompt_count) +
+                 " tokens does not fit the context length " +
+                 std::to_string(model.contextLength));
+  if (llmc_status_t status = llmc_generate_params_check(&request.params))
+    return status;
+  if (request.params.num_stop_ids && !request.params.stop_ids)
+    return error("num_stop_ids is " +
+                 std::to_string(request.params.num_stop_ids) +
+                 " but stop_ids is null");
+  if (request.samples == 0 || request.samples > 4096)
+    return error("samples " + std::to_string(request.samples) +
+                 ": expected 1 to 4096");
+  int64_t needed =
+      int64_t(request.prompt_count) / e.entry->blockSize + 1; // prompt + 1
+  if (needed > e.stats.blocks_total)
+    return error("the prompt of " + std::to_string(request.prompt_count) +
+                 " tokens needs " + std::to_string(needed) +
+                 " KV blocks, more than the pool's " +
+                 std::to_string(e.stats.blocks_total));
+
+  auto r = std::make_shared<Request>();
+  r->prompt.assign(request.prompt, request.prompt + request.prompt_count);
+  r->params = request.params;
+  r->stopIds.assign(request.params.stop_ids,
+                    request.params.stop_ids + request.params.num_stop_ids);
+  r->params.stop_ids = nullptr;
+  r->samples = request.samples;
+  r->unfinished = request.samples;
+  r->onToken = request.on_token;
+  r->onDone = request.on_done;
+  r->userData = request.user_data;
+  r->added = Clock::now();
+  SamplingParams sampling{r->params.temperature, r->params.top_k,
+                          r->params.top_p};
+  auto seq =
+      std::make_unique<Sequence>(r, 0, Sampler(sampling, r->params.seed));
+  seq->tokens = r->prompt;
+  seq->result.prompt_tokens = r->prompt.size();
+
+  std::lock_guard<std::mutex> lock(e.mutex);
+  r->id = e.nextId++;
+  e.requests[r->id] = r;
+  e.waiting.push_back(std::move(seq));
+  id = r->id;
+  return ok();
+}
+
+llmc_status_t cancelRequest(llmc_engine &e, uint64_t id) {
+  std::lock_guard<std::mutex> lock(e.mutex);
+  auto it = e.requests.find(id);
+  if (it == e.requests.end())
+    return error("no request " + std::to_string(id) +
+                 " in the engine (unknown, or already finished)");
+  it->second->cancelled = true;
+  return ok();
+}
+
+llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
+  std::vector<DoneEvent> done;
+  std::vector<TokenEvent> tokens;
+  std::unique_lock<std::mutex> lock(e.mutex);
+  if (e.stepping)
+    return error("another thread is stepping the engine");
+  e.stepping = true;
+  Scheduler s(e);
+
+  // Cancelled requests end first, their blocks freed.
+  for (auto it = e.running.begin(); it != e.running.end();) {
+    if ((*it)->request->cancelled) {
+      s.releaseBlocks(**it);
+      finish(e, **it, LLMC_STOP_CANCELLED, done);
+      it = e.running.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = e.waiting.begin(); it != e.waiting.end();) {
+    if ((*it)->request->cancelled) {
+      finish(e, **it, LLMC_STOP_CANCELLED, done);
+      it = e.waiting.erase(it);
+    } else {
+      ++it;
+    }
+  }
+
+  // Running sequences first, oldest first; the newest gives way when
+  // blocks run out. Then waiting requests, in arrival order.
+  struct Scheduled {
+    Sequence *seq;
+    int64_t start, count;
+  };
+  std::vector<Scheduled> batch;
+  int64_t budget = e.options.max_batch_tokens;
+  for (auto it = e.running.begin(); it != e.running.end() && budget > 0;) {
+    Sequence &seq = **it;
+    int64_t take =
+        std::min<int64_t>(int64_t(seq.tokens.size()) - seq.computed, budget);
+    bool fits = s.reserve(seq, seq.computed + take);
+    while (!fits && std::next(it) != e.running.end()) {
+      // Preempt the newest: free its blocks, recompute it later.
+      std::unique_ptr<Sequence> victim = std::move(e.running.back());
+      e.running.pop_back();
+      s.releaseBlocks(*victim);
+      ++victim->result.preemptions;
+      ++e.stats.preemptions;
+      e.waiting.push_front(std::move(victim));
+      fits = s.reserve(seq, seq.computed + take);
+    }
+    if (!fits) {
+      // The oldest cannot grow: alone, the pool is full for it.
+      if (it == e.running.begin() && batch.empty()) {
+        s.releaseBlocks(seq);
+        finish(e, seq, LLMC_STOP_CONTEXT_FULL, done);
+        it = e.running.erase(it);
+        continue;
+      }
+      std::unique_ptr<Sequence> self = std::move(*it);
+      it = e.running.erase(it);
+      s.releaseBlocks(*self);
+      ++self->result.preemptions;
+      ++e.stats.preemptions;
+      e.waiting.push_front(std::move(self));
+      break;
+    }
+    batch.push_back({&seq, seq.computed, take});
+    budget -= take;
+    ++it;
+  }
+  while (!e.waiting.empty() && budget > 0 &&
+         int64_t(e.running.size()) < e.options.max_sequences) {
+    Sequence &seq = *e.waiting.front();
+    s.lookupPrefix(seq);
+    int64_t take =
+        std::min<int64_t>(int64_t(seq.tokens.size()) - seq.computed, budget);
+    if (!s.reserve(seq, seq.computed + take)) {
+      s.releaseBlocks(seq);
+      if (e.running.empty() && batch.empty()) {
+        // Not even alone: the pool cannot hold what it has generated.
+        finish(e, seq, LLMC_STOP_CONTEXT_FULL, done);
+        e.waiting.pop_front();
+        continue;
+      }
+      break;
+    }
+    batch.push_back({&seq, seq.computed, take});
+    budget -= take;
+    e.running.push_back(std::move(e.waiting.front()));
+    e.waiting.pop_front();
+  }
+
+  // One call for the whole batch.
+  std::vector<int32_t> ids, sequenceOf, tables;
+  std::vector<int64_t> positions, rows;
+  int64_t maxBlocks = 1;
+  for (const Scheduled &item : batch)
+    maxBlocks = std::max<int64_t>(maxBlocks, item.seq->blocks.size());
+  tables.assign(batch.size() * size_t(maxBlocks), 0);
+  std::vector<size_t> rowOf(batch.size(), SIZE_MAX);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Scheduled &item = batch[i];
+    std::copy(item.seq->blocks.begin(), item.seq->blocks.end(),
+              tables.begin() + i * size_t(maxBlocks));
+    for (int64_t p = item.start; p < item.start + item.count; ++p) {
+      ids.push_back(item.seq->tokens[size_t(p)]);
+      positions.push_back(p);
+      sequenceOf.push_back(int32_t(i));
+    }
+    if (item.start + item.count == int64_t(item.seq->tokens.size())) {
+      rowOf[i] = rows.size();
+      rows.push_back(int64_t(ids.size()) - 1);
+    }
+  }
+  llmc_status_t failure = nullptr;
+  std::vector<float> logits(rows.size() * size_t(e.entry->outputSize));
+  if (!batch.empty()) {
+    PagedBatch call;
+    call.tokens = ids.data();
+    call.positions = positions.data();
+    call.sequences = sequenceOf.data();
+    call.count = ids.size();
+    call.blockTables = tables.data();
+    call.numSequences = int64_t(batch.size());
+    call.maxBlocks = maxBlocks;
+    call.logitRows = rows.data();
+    call.numLogitRows = rows.size();
+    call.pool = e.pool;
+    call.numBlocks = e.blocks->numBlocks();
+    lock.unlock();
+    failure = runPagedForward(*e.model, *e.entry, call, logits.data());
+    lock.lock();
+  }
+  ++e.stats.steps;
+
+  if (failure) {
+    // The batch's requests cannot go on: their KV is in doubt.
+    for (const Scheduled &item : batch)
+      item.seq->request->cancelled = true;
+  } else {
+    auto now = Clock::now();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Sequence &seq = *batch[i].seq;
+      seq.computed += batch[i].count;
+      for (int64_t p = batch[i].start; p < seq.computed; ++p) {
+        int32_t block = seq.blocks[size_t(p / s.size)];
+        e.filled[size_t(block)] =
+            std::max<int32_t>(e.filled[size_t(block)], int32_t(p % s.size) + 1);
+      }
+      s.publish(seq);
+      if (rowOf[i] == SIZE_MAX)
+        continue;
+      const float *row = logits.data() + rowOf[i] * size_t(e.entry->outputSize);
+      Request &request = *seq.request;
+      if (request.params.max_tokens == 0)
+        continue; // finished below, nothing sampled
+      std::vector<Sequence *> samplers{&seq};
+      if (!request.forked) {
+        request.forked = true;
+        // The other samples start from the same prompt and logits, sharing
+        // its blocks.
+        auto at = std::find_if(e.running.begin(), e.running.end(),
+                               [&](auto &p) { return p.get() == &seq; });
+        for (size_t k = 1; k < request.samples; ++k) {
+          SamplingParams sampling{request.params.temperature,
+                                  request.params.top_k, request.params.top_p};
+          auto sibling = std::make_unique<Sequence>(
+              seq.request, k, Sampler(sampling, request.params.seed + k));
+          sibling->tokens = seq.tokens;
+          sibling->computed = seq.computed;
+          sibling->blocks = seq.blocks;
+          for (int32_t block : sibling->blocks)
+            e.blocks->retain(block);
+          sibling->published = seq.published;
+          sibling->lastKey = seq.lastKey;
+          sibling->result = seq.result;
+          samplers.push_back(sibling.get());
+          at = e.running.insert(std::next(at), std::move(sibling));
+        }
+      }
+      for (Sequence *sample : samplers) {
+        int32_t token = sample->sampler.sample(row, e.model->vocabSize);
+        ++sample->result.num_tokens;
+        if (!sample->started) {
+          sample->started = true;
+          sample->result.first_token_seconds =
+              std::chrono::duration<double>(now - request.added).count();
+        }
+        tokens.push_back({sample->request, sample->sample, token, sample});
+      }
+    }
+  }
+
+  // Token callbacks, without the lock; then each sample stops or goes on.
+  lock.unlock();
+  for (TokenEvent &event : tokens)
+    if (event.request->onToken)
+      event.stop = event.request->onToken(event.request->userData, event.sample,
+                                          event.token) != 0;
+  lock.lock();
+  for (TokenEvent &event : tokens) {
+    Sequence &seq = *event.sequence;
+    const Request &request = *seq.request;
+    if (event.stop)
+      seq.result.stop_reason = LLMC_STOP_CALLBACK;
+    else if (isStopId(request, event.token))
+      seq.result.stop_reason = LLMC_STOP_TOKEN;
+    else if (int64_t(seq.result.num_tokens) >= request.params.max_tokens)
+      seq.result.stop_reason = LLMC_STOP_MAX_TOKENS;
+    else if (int64_t(seq.tokens.size()) >= e.model->contextLength)
+      seq.result.stop_reason = LLMC_STOP_CONTEXT_FULL;
+    else {
+      seq.tokens.push_back(event.token);
+      continue;
+    }
+    seq.computed = -1; // marks it finished for the sweep below
+  }
+  for (const Scheduled &item : batch)
+    if (item.seq->request->params.max_tokens == 0 &&
+        item.seq->computed == int64_t(item.seq->tokens.size())) {
+      item.seq->result.stop_reason = LLMC_STOP_MAX_TOKENS;
+      item.seq->computed = -1;
+    }
+
+  // Statistics at this step's peak, before finished samples let go.
+  BlockPool::Counts counts = e.blocks->counts();
+  if (counts.used > e.stats.peak_blocks_used) {
+    e.stats.peak_blocks_used = counts.used;
+    int64_t slots = 0;
+    for (int32_t b = 0; b < e.blocks->numBlocks(); ++b)
+      if (e.blocks->refCount(b) > 0)
+        slots += e.filled[size_t(b)];
+    e.stats.peak_used_slots = slots;
+  }
+  for (auto it = e.running.begin(); it != e.running.end();) {
+    Sequence &seq = **it;
+    if (seq.computed >= 0 && !seq.request->cancelled) {
+      ++it;
+      continue;
+    }
+    llmc_stop_reason reason =
+        seq.computed >= 0 ? LLMC_STOP_CANCELLED : seq.result.stop_reason;
+    seq.computed = 0;
+    s.releaseBlocks(seq);
+    finish(e, seq, reason, done);
+    it = e.running.erase(it);
+  }
+  pending = e.requests.size();
+  e.stepping = false;
+  lock.unlock();
+  callDone(done);
+  return failure;
+}
+
+void engineStats(llmc_engine &e, llmc_engine_stats &stats) {
+  std::lock_guard<std::mutex> lock(e.mutex);
+  BlockPool::Counts counts = e.blocks->counts();
+  e.stats.blocks_used = counts.used;
+  e.stats.blocks_cached = counts.cached;
+  e.stats.blocks_free = counts.free + counts.evictable;
+  e.stats.running = int64_t(e.running.size());
+  e.stats.waiting = int64_t(e.waiting.size());
+  stats = e.stats;
+}
+
+std::string checkEngine(llmc_engine &e) {
+  std::lock_guard<std::mutex> lock(e.mutex);
+  std::string problem = e.blocks->checkInvariants();
+  if (!problem.empty())
+    return problem;
+  // Every reference is a running sequence's block-table entry.
+  std::vector<int32_t> references(size_t(e.blocks->numBlocks()), 0);
+  for (auto &seq : e.running)
+    for (int32_t block : seq->blocks)
+      ++references[size_t(block)];
+  for (auto &seq : e.waiting)
+    if (!seq->blocks.empty())
+      return "a waiting sequence holds blocks";
+  for (int32_t b = 0; b < e.blocks->numBlocks(); ++b)
+    if (references[size_t(b)] != e.blocks->refCount(b))
+      return "block " + std::to_string(b) + " has " +
+             std::to_string(e.blocks->refCount(b)) + " references but " +
+             std::to_string(references[size_t(b)]) + " holders";
+  return "";
+}
+
+} // namespace llmc::rt
