@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/llmc/Commands.h"
+#include "tools/llmc/EngineBench.h"
 #include "tools/llmc/Options.h"
 #include "tools/llmc/Progress.h"
 #include "tools/llmc/RuntimeHandles.h"
@@ -120,6 +121,107 @@ Expected<Measurement> measure(llmc_model_t *model, int64_t threads,
   return result;
 }
 
+/// --concurrency: rows of requests run at once through the engine.
+Error runEngineBench(llmc_model_t *m, ArrayRef<int64_t> threads,
+                     ArrayRef<int64_t> prompts, uint64_t bytesPerToken,
+                     bool speculative) {
+  if (speculative)
+    return createStringError(inconvertibleErrorCode(),
+                             "--speculative with --concurrency: the engine "
+                             "does not speculate yet");
+  auto concurrency = parseIdList(
+      benchConcurrency.getNumOccurrences() ? StringRef(benchConcurrency) : "1",
+      "concurrency");
+  if (!concurrency)
+    return concurrency.takeError();
+  for (int64_t c : *concurrency)
+    if (c <= 0 || c > 4096)
+      return createStringError(inconvertibleErrorCode(),
+                               "--concurrency: " + Twine(c) +
+                                   " is not a count in [1, 4096]");
+  if (benchSharedPrefix < 0)
+    return createStringError(inconvertibleErrorCode(),
+                             "--shared-prefix must not be negative");
+  int64_t context = llmc_model_context_length(m);
+  for (int64_t p : prompts)
+    if (benchSharedPrefix + p + benchGenTokens > context)
+      return createStringError(
+          inconvertibleErrorCode(),
+          benchModel + ": " + Twine(benchSharedPrefix) + " shared + " +
+              Twine(p) + " prompt + " + Twine(benchGenTokens) +
+              " generated tokens do not fit the context length " +
+              Twine(context));
+  struct Row {
+    int64_t threads, prompt;
+    EngineMeasurement m;
+  };
+  std::vector<Row> rows;
+  Progress progress(!benchQuiet);
+  for (int64_t t : threads)
+    for (int64_t p : prompts)
+      for (int64_t c : *concurrency) {
+        progress.update(("measuring " + Twine(c) + " requests, " + Twine(t) +
+                         " threads, prompt " + Twine(p))
+                            .str());
+        auto result = measureEngine(m, t, p, benchGenTokens, c,
+                                    benchSharedPrefix, uint64_t(benchSeed));
+        if (!result)
+          return result.takeError();
+        rows.push_back({t, p, *result});
+      }
+  progress.clear();
+  if (benchJson) {
+    json::OStream out(outs(), 2);
+    out.array([&] {
+      for (const Row &r : rows)
+        out.object([&] {
+          const EngineMeasurement &e = r.m;
+          out.attribute("threads", r.threads);
+          out.attribute("prompt_tokens", r.prompt);
+          out.attribute("gen_tokens", int64_t(benchGenTokens));
+          out.attribute("concurrency", e.concurrency);
+          out.attribute("shared_prefix", e.sharedPrefix);
+          out.attribute("prefill_tokens_per_s", e.prefillTokensPerS);
+          out.attribute("decode_tokens_per_s", e.aggregateDecodeTokensPerS);
+          out.attribute("aggregate_decode_tokens_per_s",
+                        e.aggregateDecodeTokensPerS);
+          out.attribute("ttft_ms_p50", e.ttftMsP50);
+          out.attribute("ttft_ms_p95", e.ttftMsP95);
+          out.attribute("token_latency_ms_p50", e.tokenLatencyMsP50);
+          out.attribute("token_latency_ms_p95", e.tokenLatencyMsP95);
+          out.attribute("kv_bytes_peak", int64_t(e.kvBytesPeak));
+          out.attribute("kv_bytes_reserved", int64_t(e.kvBytesReserved));
+          out.attribute("kv_bytes_needed", int64_t(e.kvBytesNeeded));
+          out.attribute("kv_waste", e.kvWaste);
+          out.attribute("prefix_hit_tokens", int64_t(e.prefixHitTokens));
+          out.attribute("preemptions", int64_t(e.preemptions));
+          out.attribute("weight_bytes_per_token", int64_t(bytesPerToken));
+          out.attribute("kernels", llmc_model_kernels(m));
+        });
+    });
+    outs() << "\n";
+    return Error::success();
+  }
+  outs() << benchModel << ": " << bytesPerToken
+         << " weight bytes per decode step, " << llmc_model_kernels(m)
+         << " kernels; requests run at once through the engine\n";
+  outs() << "threads  prompt  shared  requests  prefill tok/s  decode tok/s  "
+            "ttft p50 ms  token p50 ms  KV peak MB  KV waste  prefix hits  "
+            "preempted\n";
+  for (const Row &r : rows) {
+    const EngineMeasurement &e = r.m;
+    outs() << format("%7lld  %6lld  %6lld  %8lld  %13.1f  %12.1f  %11.1f  "
+                     "%12.2f  %10.2f  %7.1f%%  %11llu  %9llu\n",
+                     (long long)r.threads, (long long)r.prompt,
+                     (long long)e.sharedPrefix, (long long)e.concurrency,
+                     e.prefillTokensPerS, e.aggregateDecodeTokensPerS,
+                     e.ttftMsP50, e.tokenLatencyMsP50, e.kvBytesPeak / 1e6,
+                     e.kvWaste * 100, (unsigned long long)e.prefixHitTokens,
+                     (unsigned long long)e.preemptions);
+  }
+  return Error::success();
+}
+
 } // namespace
 
 Error runBench() {
@@ -167,6 +269,9 @@ Error runBench() {
     return speculation.takeError();
 
   uint64_t bytesPerToken = llmc_model_weight_bytes_per_token(m);
+  if (benchConcurrency.getNumOccurrences() || benchSharedPrefix > 0)
+    return runEngineBench(m, *threads, *prompts, bytesPerToken,
+                          speculation->enabled());
   std::vector<Measurement> results;
   Progress progress(!benchQuiet);
   size_t total = threads->size() * prompts->size();

@@ -311,6 +311,15 @@ cl::opt<std::string>
 cl::opt<int32_t> benchDraftTokens(
     "draft-tokens", cl::desc("The most drafted per step (1-64, default 4)"),
     cl::init(4), cl::sub(benchCommand), cl::cat(benchCategory));
+cl::opt<std::string> benchConcurrency(
+    "concurrency",
+    cl::desc("Comma-separated request counts run at once through the engine "
+             "(default: one request through a session)"),
+    cl::sub(benchCommand), cl::cat(benchCategory));
+cl::opt<int64_t> benchSharedPrefix(
+    "shared-prefix",
+    cl::desc("The same N ids before every request's own prompt (engine)"),
+    cl::init(0), cl::sub(benchCommand), cl::cat(benchCategory));
 cl::opt<bool> benchQuiet("quiet",
                          cl::desc("No progress display (none is shown when "
                                   "stderr is not a terminal)"),

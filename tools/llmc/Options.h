@@ -57,6 +57,8 @@ extern llvm::cl::opt<bool> benchQuiet;
 extern llvm::cl::opt<std::string> benchSpeculative;
 extern llvm::cl::opt<std::string> benchDraft;
 extern llvm::cl::opt<int32_t> benchDraftTokens;
+extern llvm::cl::opt<std::string> benchConcurrency;
+extern llvm::cl::opt<int64_t> benchSharedPrefix;
 
 extern llvm::cl::SubCommand evalCommand;
 extern llvm::cl::opt<std::string> evalModel;

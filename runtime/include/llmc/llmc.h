@@ -439,8 +439,8 @@ typedef struct llmc_engine_stats {
   int64_t blocks_cached; /* in the prefix cache (used or not) */
   int64_t blocks_free;   /* free or evictable */
   int64_t peak_blocks_used;
-  /* At the peak of blocks_used: token slots of the used blocks that hold a
-   * token (the rest is waste). */
+  /* Positions of the used blocks that hold a token, at the fullest step of
+   * those with peak_blocks_used blocks in use (the rest is waste). */
   int64_t peak_used_slots;
   uint64_t prefix_hit_tokens;
   uint64_t preemptions;

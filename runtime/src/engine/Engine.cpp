@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 #include <sys/mman.h>
 
 llmc_engine::~llmc_engine() {
@@ -93,9 +94,14 @@ public:
       ++seq.published;
     }
     seq.computed = seq.published * size;
-    e.stats.prefix_hit_tokens += uint64_t(seq.computed);
-    if (!seq.started)
-      seq.result.prefix_hit_tokens = size_t(seq.computed);
+  }
+
+  /// The key of the first block of `seq`'s tokens, or 0 when it has none
+  /// full.
+  uint64_t firstKey(const Sequence &seq) const {
+    if (int64_t(seq.tokens.size()) < size)
+      return 0;
+    return BlockPool::chainKey(0, seq.tokens.data(), size);
   }
 
   /// Puts the full blocks `seq` has computed into the prefix cache.
@@ -340,10 +346,23 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
     budget -= take;
     ++it;
   }
+  // First blocks this step computes: a request that starts with one waits
+  // a step and then finds it in the prefix cache instead of computing it
+  // again (16 requests with one system prompt store it about once).
+  std::set<uint64_t> computing;
+  auto noteComputing = [&](const Sequence &seq, int64_t start) {
+    if (e.options.prefix_caching && start < s.size)
+      if (uint64_t key = s.firstKey(seq))
+        computing.insert(key);
+  };
+  for (const Scheduled &item : batch)
+    noteComputing(*item.seq, item.start);
   while (!e.waiting.empty() && budget > 0 &&
          int64_t(e.running.size()) < e.options.max_sequences) {
     Sequence &seq = *e.waiting.front();
     s.lookupPrefix(seq);
+    if (seq.computed == 0 && computing.count(s.firstKey(seq)))
+      break;
     int64_t take =
         std::min<int64_t>(int64_t(seq.tokens.size()) - seq.computed, budget);
     if (!s.reserve(seq, seq.computed + take)) {
@@ -356,6 +375,10 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
       }
       break;
     }
+    e.stats.prefix_hit_tokens += uint64_t(seq.computed);
+    if (!seq.started)
+      seq.result.prefix_hit_tokens = size_t(seq.computed);
+    noteComputing(seq, seq.computed);
     batch.push_back({&seq, seq.computed, take});
     budget -= take;
     e.running.push_back(std::move(e.waiting.front()));
@@ -495,14 +518,18 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
     }
 
   // Statistics at this step's peak, before finished samples let go.
+  // Of the steps at the peak, the fullest: memory is what the peak holds,
+  // waste is what its blocks could have held and did not.
   BlockPool::Counts counts = e.blocks->counts();
-  if (counts.used > e.stats.peak_blocks_used) {
-    e.stats.peak_blocks_used = counts.used;
+  if (counts.used >= e.stats.peak_blocks_used) {
     int64_t slots = 0;
     for (int32_t b = 0; b < e.blocks->numBlocks(); ++b)
       if (e.blocks->refCount(b) > 0)
         slots += e.filled[size_t(b)];
-    e.stats.peak_used_slots = slots;
+    if (counts.used > e.stats.peak_blocks_used)
+      e.stats.peak_used_slots = 0;
+    e.stats.peak_blocks_used = counts.used;
+    e.stats.peak_used_slots = std::max(e.stats.peak_used_slots, slots);
   }
   for (auto it = e.running.begin(); it != e.running.end();) {
     Sequence &seq = **it;
