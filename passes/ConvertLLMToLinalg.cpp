@@ -545,21 +545,23 @@ struct SelectRowsLowering : OpConversionPattern<llm::SelectRowsOp> {
         {OpFoldResult(count), tensor::getMixedSize(rewriter, loc, input, 1)},
         resultType.getElementType());
     AffineMap rowOf = AffineMap::get(2, 0, getAffineDimExpr(0, ctx));
-    rewriter.replaceOp(
-        op, linalg::GenericOp::create(
-                rewriter, loc, init.getType(), rows, init,
-                {rowOf, AffineMap::getMultiDimIdentityMap(2, ctx)},
-                parallelIterators(2),
-                [&](OpBuilder &b, Location l, ValueRange args) {
-                  Value row =
-                      arith::IndexCastOp::create(b, l, indexType, args[0]);
-                  Value column = linalg::IndexOp::create(b, l, 1);
-                  linalg::YieldOp::create(
-                      b, l,
-                      Value(tensor::ExtractOp::create(
-                          b, l, input, ValueRange{row, column})));
-                })
-                .getResult(0));
+    Value selected =
+        linalg::GenericOp::create(
+            rewriter, loc, init.getType(), rows, init,
+            {rowOf, AffineMap::getMultiDimIdentityMap(2, ctx)},
+            parallelIterators(2),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value row = arith::IndexCastOp::create(b, l, indexType, args[0]);
+              Value column = linalg::IndexOp::create(b, l, 1);
+              linalg::YieldOp::create(
+                  b, l,
+                  Value(tensor::ExtractOp::create(b, l, input,
+                                                  ValueRange{row, column})));
+            })
+            .getResult(0);
+    if (selected.getType() != resultType)
+      selected = tensor::CastOp::create(rewriter, loc, resultType, selected);
+    rewriter.replaceOp(op, selected);
     return success();
   }
 };

@@ -308,20 +308,34 @@ struct PagedAttentionLowering : OpConversionPattern<llm::PagedAttentionOp> {
                             "(lower with attention-kernel)");
     Location loc = op.getLoc();
     auto queryType = op.getQuery().getType();
-    Value init =
-        makeEmpty(rewriter, loc,
-                  {tensor::getMixedSize(rewriter, loc, adaptor.getQuery(), 0),
-                   rewriter.getIndexAttr(queryType.getDimSize(1)),
-                   rewriter.getIndexAttr(queryType.getDimSize(2))},
-                  queryType.getElementType());
+    int64_t heads = op.getNumHeads(), headDim = queryType.getDimSize(2);
+    // The kernel's view: [tokens, heads, head_dim] with the heads static.
+    auto kernelType = [&](Value v, int64_t n) -> Value {
+      auto type = cast<RankedTensorType>(v.getType());
+      auto want = RankedTensorType::get({ShapedType::kDynamic, n, headDim},
+                                        type.getElementType());
+      return type == want ? v : tensor::CastOp::create(rewriter, loc, want, v);
+    };
+    Value query = kernelType(adaptor.getQuery(), heads);
+    Value key = kernelType(adaptor.getKey(), op.getNumKvHeads());
+    Value value = kernelType(adaptor.getValue(), op.getNumKvHeads());
+    Value init = makeEmpty(rewriter, loc,
+                           {tensor::getMixedSize(rewriter, loc, query, 0),
+                            rewriter.getIndexAttr(heads),
+                            rewriter.getIndexAttr(headDim)},
+                           queryType.getElementType());
     Value pool = adaptor.getPool();
     auto paged = llm::PagedFlashAttentionOp::create(
         rewriter, loc, TypeRange{pool.getType(), init.getType()},
-        ValueRange{adaptor.getQuery(), adaptor.getKey(), adaptor.getValue(),
-                   adaptor.getPositions(), adaptor.getSequences(),
-                   adaptor.getBlockTables(), pool, init},
+        ValueRange{query, key, value, adaptor.getPositions(),
+                   adaptor.getSequences(), adaptor.getBlockTables(), pool,
+                   init},
         op->getAttrs());
-    rewriter.replaceOp(op, {paged.getResult()[1], paged.getResult()[0]});
+    Value result = paged.getResult()[1];
+    if (result.getType() != op.getResult().getType())
+      result = tensor::CastOp::create(rewriter, loc, op.getResult().getType(),
+                                      result);
+    rewriter.replaceOp(op, {result, paged.getResult()[0]});
     return success();
   }
 };

@@ -30,13 +30,23 @@ namespace {
 /// its argument through cached, causal, f32 attention to its result.
 std::string whyNotPageable(func::FuncOp func, unsigned cacheArg,
                            unsigned &cacheResult) {
+  // (logits or hidden states [tokens, n], cache): the rows are selected.
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  if (ret.getNumOperands() != 2)
+    return "it does not return one tensor besides its KV cache";
   Value cache = func.getArgument(cacheArg);
   while (true) {
+    if (cache.use_empty())
+      return "its KV cache is not used";
     if (!cache.hasOneUse())
       return "its KV cache is used more than once";
     Operation *user = *cache.getUsers().begin();
-    if (auto ret = dyn_cast<func::ReturnOp>(user)) {
+    if (isa<func::ReturnOp>(user)) {
       cacheResult = cache.getUses().begin()->getOperandNumber();
+      auto output = dyn_cast<RankedTensorType>(
+          ret.getOperand(cacheResult == 0 ? 1 : 0).getType());
+      if (!output || output.getRank() != 2)
+        return "it returns no [tokens, n] tensor besides its KV cache";
       return "";
     }
     auto attention = dyn_cast<llm::AttentionOp>(user);
@@ -156,6 +166,10 @@ struct PageKVCachePass : impl::PageKVCacheBase<PageKVCachePass> {
     if (auto head = output.getDefiningOp<llm::LMHeadOp>()) {
       b.setInsertionPoint(head);
       head.getInputMutable().assign(select(head.getInput()));
+      // As many rows as the call asks for, whatever the tokens.
+      auto type = head.getType();
+      head.getResult().setType(RankedTensorType::get(
+          {ShapedType::kDynamic, type.getDimSize(1)}, type.getElementType()));
     } else {
       b.setInsertionPoint(ret);
       ret->setOperand(cacheResult == 0 ? 1 : 0, select(output));

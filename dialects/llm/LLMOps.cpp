@@ -422,8 +422,10 @@ LogicalResult PagedAttentionOp::verify() {
     if (!type.getElementType().isF32())
       return emitOpError() << "expects " << what << " to be f32, got " << type;
   if (!getSequences().getType().getElementType().isInteger(32) ||
-      !getBlockTables().getType().getElementType().isInteger(32))
-    return emitOpError("expects i32 sequences and block tables");
+      !getBlockTables().getType().getElementType().isInteger(32) ||
+      !getPositions().getType().getElementType().isInteger(64))
+    return emitOpError("expects i64 positions, i32 sequences and i32 block "
+                       "tables");
   int64_t headDim = query.getDimSize(2);
   if (ShapedType::isDynamic(headDim))
     return emitOpError("expects a static head_dim");
@@ -446,8 +448,9 @@ LogicalResult PagedAttentionOp::verify() {
   PagedKVCacheType pool = getPool().getType();
   if (getUpdatedPool().getType() != pool)
     return emitOpError() << "expects the updated pool to have type " << pool;
-  if (getLayer() < 0 || getLayer() >= pool.getLayers())
-    return emitOpError() << "expects layer " << getLayer() << " to be in [0, "
+  int64_t layer = getLayerAttr().getInt();
+  if (layer < 0 || layer >= pool.getLayers())
+    return emitOpError() << "expects layer " << layer << " to be in [0, "
                          << pool.getLayers() << ")";
   if (pool.getKvHeads() != numKvHeads || pool.getHeadDim() != headDim)
     return emitOpError() << "expects a pool of " << numKvHeads
@@ -580,6 +583,9 @@ LogicalResult PagedFlashAttentionOp::verify() {
                            << " and i" << bits << ", got " << type;
   }
   bool tensors = isa<RankedTensorType>(getInit().getType());
+  if (tensors != isa<RankedTensorType>(getPool().getType()))
+    return emitOpError("expects the pool and the init both tensors or both "
+                       "buffers");
   if (tensors != (getNumResults() == 2) ||
       (tensors && (getResult()[0].getType() != pool ||
                    getResult()[1].getType() != getInit().getType())))
@@ -599,8 +605,15 @@ LogicalResult PagedFlashAttentionOp::verify() {
         shaped(v).getDimSize(2) != headDim)
       return emitOpError() << "expects keys and values of [tokens, " << kvHeads
                            << ", " << headDim << "], got " << v.getType();
-  if (getLayer() < 0 || getLayer() >= pool.getDimSize(1))
-    return emitOpError() << "expects layer " << getLayer() << " to be in [0, "
+  int64_t tokens = query.getDimSize(0);
+  for (Value v : {getKey(), getValue(), getPositions(), getSequences()})
+    if (!dimsAgree(shaped(v).getDimSize(0), tokens))
+      return emitOpError() << "expects " << dimString(tokens)
+                           << " tokens in every per-token operand, got "
+                           << v.getType();
+  int64_t layer = getLayerAttr().getInt();
+  if (layer < 0 || layer >= pool.getDimSize(1))
+    return emitOpError() << "expects layer " << layer << " to be in [0, "
                          << pool.getDimSize(1) << ")";
   return success();
 }
