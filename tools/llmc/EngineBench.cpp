@@ -127,25 +127,30 @@ Expected<EngineMeasurement> measureEngine(llmc_model_t *model, int64_t threads,
   EngineMeasurement m;
   m.concurrency = concurrency;
   m.sharedPrefix = sharedPrefix;
+  // Decode is timed from the first step in which every request decodes
+  // (the last first token: all prompts are in) to the last token, over the
+  // tokens emitted in between, as llama-batched-bench times generation
+  // apart from prompt processing.
   std::vector<double> ttft, latencies;
-  double lastFirst = start, firstDecode = 0, lastToken = start;
-  int64_t decoded = 0;
+  double lastFirst = start, lastToken = start;
   for (const std::vector<double> &t : times) {
     if (t.empty())
       continue;
     ttft.push_back(t.front() - start);
     lastFirst = std::max(lastFirst, t.front());
-    firstDecode = firstDecode ? std::min(firstDecode, t.front()) : t.front();
     lastToken = std::max(lastToken, t.back());
-    decoded += int64_t(t.size()) - 1;
     for (size_t i = 1; i < t.size(); ++i)
       latencies.push_back(t[i] - t[i - 1]);
   }
+  int64_t decoded = 0;
+  for (const std::vector<double> &t : times)
+    decoded += std::count_if(t.begin(), t.end(),
+                             [&](double at) { return at > lastFirst; });
   if (lastFirst > start)
     m.prefillTokensPerS = double(concurrency * (sharedPrefix + promptTokens)) /
                           (lastFirst - start);
-  if (decoded > 0 && lastToken > firstDecode)
-    m.aggregateDecodeTokensPerS = double(decoded) / (lastToken - firstDecode);
+  if (decoded > 0 && lastToken > lastFirst)
+    m.aggregateDecodeTokensPerS = double(decoded) / (lastToken - lastFirst);
   m.ttftMsP50 = percentileMs(ttft, 50);
   m.ttftMsP95 = percentileMs(ttft, 95);
   m.tokenLatencyMsP50 = percentileMs(latencies, 50);
