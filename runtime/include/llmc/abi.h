@@ -106,8 +106,10 @@ typedef void (*llmc_attention_f32_fn)(
 typedef enum llmc_kv_dtype { LLMC_KV_F32 = 0, LLMC_KV_F16 = 1 } llmc_kv_dtype;
 
 /* Paged attention for a ragged batch (llm.paged_attention). The pool is
- * [num_blocks][num_layers][2][block_size][kv_heads][head_dim] of `kv_dtype`
- * (keys at index 0 of the third dimension, values at 1). Token t (of
+ * [num_blocks][num_layers][2][block_size * kv_heads * head_dim] of
+ * `kv_dtype`: at index 0 of the third dimension the keys, transposed per KV
+ * head ([kv_heads][head_dim][block_size]), at 1 the values as rows
+ * ([block_size][kv_heads][head_dim]). Token t (of
  * `tokens`) is at positions[t] of sequence sequences[t], whose blocks are
  * row sequences[t] of block_tables ([num_sequences][max_blocks], int32):
  * position p lives in block table[p / block_size], slot p % block_size.

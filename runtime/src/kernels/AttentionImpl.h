@@ -191,21 +191,42 @@ void attentionTasks(const AttentionArgs &a, int64_t begin, int64_t end) {
   }
 }
 
-/// The rows of one KV head in one block of a paged pool, as f32: the pool's
-/// own memory when it holds f32, else converted into `buffer`.
-inline const float *blockRows(const PagedAttentionArgs &a, int32_t block,
-                              int64_t half, int64_t kv, int64_t first,
-                              int64_t count, std::vector<float> &buffer,
-                              int64_t &ld) {
+/// Where layer a.layer's keys (half 0) or values (half 1) of `block` start.
+inline int64_t blockOffset(const PagedAttentionArgs &a, int32_t block,
+                           int64_t half) {
+  return ((int64_t(block) * a.numLayers + a.layer) * 2 + half) * a.blockSize *
+         a.kvHeads * a.headDim;
+}
+
+/// The keys of KV head `kv` in `block`, transposed ([head_dim][block_size]),
+/// as f32: the pool's own memory when it holds f32, else converted into
+/// `buffer` (positions [first, first + count) only).
+inline const float *blockKeys(const PagedAttentionArgs &a, int32_t block,
+                              int64_t kv, int64_t first, int64_t count,
+                              std::vector<float> &buffer) {
+  int64_t bs = a.blockSize, at = blockOffset(a, block, 0) + kv * a.headDim * bs;
+  if (a.kvType == LLMC_KV_F32)
+    return static_cast<const float *>(a.pool) + at;
+  const _Float16 *keys = static_cast<const _Float16 *>(a.pool) + at;
+  buffer.resize(size_t(a.headDim * bs));
+  for (int64_t c = 0; c < a.headDim; ++c)
+    for (int64_t j = first; j < first + count; ++j)
+      buffer[size_t(c * bs + j)] = float(keys[c * bs + j]);
+  return buffer.data();
+}
+
+/// The values of KV head `kv` in `block` from position `first`, as rows of
+/// f32 `ld` apart: the pool's memory, or `count` rows converted.
+inline const float *blockValues(const PagedAttentionArgs &a, int32_t block,
+                                int64_t kv, int64_t first, int64_t count,
+                                std::vector<float> &buffer, int64_t &ld) {
   int64_t d = a.headDim, rowFloats = a.kvHeads * d;
-  int64_t offset = ((int64_t(block) * a.numLayers + a.layer) * 2 + half) *
-                       a.blockSize * rowFloats +
-                   first * rowFloats + kv * d;
+  int64_t at = blockOffset(a, block, 1) + first * rowFloats + kv * d;
   if (a.kvType == LLMC_KV_F32) {
     ld = rowFloats;
-    return static_cast<const float *>(a.pool) + offset;
+    return static_cast<const float *>(a.pool) + at;
   }
-  const _Float16 *rows = static_cast<const _Float16 *>(a.pool) + offset;
+  const _Float16 *rows = static_cast<const _Float16 *>(a.pool) + at;
   buffer.resize(size_t(count * d));
   for (int64_t j = 0; j < count; ++j)
     for (int64_t c = 0; c < d; ++c)
@@ -214,15 +235,41 @@ inline const float *blockRows(const PagedAttentionArgs &a, int32_t block,
   return buffer.data();
 }
 
+/// p[i] = scale * sum over c of q[c] * keys[c * ld + i], for i in [0,
+/// count): keys are transposed, so 16 positions take one vector per
+/// component, with no horizontal sums. Each score adds its components in
+/// order, in a vector lane or alone, so that a score does not depend on
+/// which positions share its vector.
+inline void transposedScores(const float *q, const float *keys, int64_t ld,
+                             int64_t headDim, int64_t count, float scale,
+                             float *p) {
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    Lanes acc = {};
+    for (int64_t c = 0; c < headDim; ++c)
+      acc += q[c] * loadLanes(keys + c * ld + i);
+    storeLanes(p + i, acc * scale);
+  }
+  for (; i < count; ++i) {
+    float acc = 0;
+    for (int64_t c = 0; c < headDim; ++c)
+      acc += q[c] * keys[c * ld + i];
+    p[i] = acc * scale;
+  }
+}
+
 /// Tasks [begin, end) of token-major (token, kv head) pairs, reading each
-/// token's sequence block by block. Scores, their maximum and sum, and the
-/// weighted values add in the order of attentionTasks, so that a sequence's
-/// output does not depend on its blocks' placement or its batch mates.
+/// token's sequence block by block, each block once for the group of query
+/// heads that share its KV head. Keys are stored transposed per block
+/// (abi.h). Every score, maximum, sum and weighted value adds in an order
+/// fixed by the positions alone, so that a sequence's output does not depend
+/// on its blocks' placement, its batch mates or how its tokens are split
+/// into calls.
 void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
                          int64_t end) {
-  thread_local std::vector<float> scores, acc, keyBuffer, valueBuffer;
+  thread_local std::vector<float> scores, acc, sums, keyBuffer, valueBuffer;
   int64_t group = a.heads / a.kvHeads, d = a.headDim, bs = a.blockSize;
-  acc.resize(size_t(d));
+  sums.resize(static_cast<size_t>(group));
   for (int64_t task = begin; task < end; ++task) {
     int64_t token = task / a.kvHeads, kv = task % a.kvHeads;
     int64_t position = a.positions[token];
@@ -230,29 +277,29 @@ void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
     int64_t first =
         a.window > 0 ? std::max<int64_t>(0, position - a.window + 1) : 0;
     int64_t count = position + 1 - first;
-    scores.resize(size_t(count));
-    for (int64_t h = kv * group; h < (kv + 1) * group; ++h) {
-      const float *q = a.q + token * a.ldq + h * d;
-      float *p = scores.data();
-      for (int64_t j = first; j <= position;) {
-        int64_t slot = j % bs, run = std::min(bs - slot, position + 1 - j);
-        int64_t ld;
-        const float *keys =
-            blockRows(a, table[j / bs], 0, kv, slot, run, keyBuffer, ld);
-        for (int64_t i = 0; i < run; ++i)
-          p[j - first + i] = dot(q, keys + i * ld, d) * a.scale;
-        j += run;
-      }
-      float max = maxOf(p, count);
-      float sum = exponentiate(p, count, max);
-      float *o = acc.data();
-      std::fill(o, o + d, 0.0f);
-      for (int64_t j = first; j <= position;) {
-        int64_t slot = j % bs, run = std::min(bs - slot, position + 1 - j);
-        int64_t ld;
-        const float *values =
-            blockRows(a, table[j / bs], 1, kv, slot, run, valueBuffer, ld);
-        const float *pj = p + (j - first);
+    scores.resize(size_t(group * count));
+    acc.assign(size_t(group * d), 0.0f);
+    const float *q = a.q + token * a.ldq + kv * group * d;
+    for (int64_t j = first; j <= position;) {
+      int64_t slot = j % bs, run = std::min(bs - slot, position + 1 - j);
+      const float *keys = blockKeys(a, table[j / bs], kv, slot, run, keyBuffer);
+      for (int64_t h = 0; h < group; ++h)
+        transposedScores(q + h * d, keys + slot, bs, d, run, a.scale,
+                         scores.data() + h * count + (j - first));
+      j += run;
+    }
+    for (int64_t h = 0; h < group; ++h) {
+      float *p = scores.data() + h * count;
+      sums[size_t(h)] = exponentiate(p, count, maxOf(p, count));
+    }
+    for (int64_t j = first; j <= position;) {
+      int64_t slot = j % bs, run = std::min(bs - slot, position + 1 - j);
+      int64_t ld;
+      const float *values =
+          blockValues(a, table[j / bs], kv, slot, run, valueBuffer, ld);
+      for (int64_t h = 0; h < group; ++h) {
+        const float *pj = scores.data() + h * count + (j - first);
+        float *o = acc.data() + h * d;
         int64_t c = 0;
         for (; c + 64 <= d; c += 64)
           weightedSumFrom<4>(pj, values + c, ld, run, o + c);
@@ -260,10 +307,13 @@ void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
           weightedSumFrom<1>(pj, values + c, ld, run, o + c);
         for (; c < d; ++c)
           o[c] = weightedColumn(pj, values + c, ld, run, o[c]);
-        j += run;
       }
-      float *out = a.out + token * a.ldo + h * d;
-      float inverse = 1.0f / sum;
+      j += run;
+    }
+    for (int64_t h = 0; h < group; ++h) {
+      float *out = a.out + token * a.ldo + (kv * group + h) * d;
+      const float *o = acc.data() + h * d;
+      float inverse = 1.0f / sums[size_t(h)];
       for (int64_t c = 0; c < d; ++c)
         out[c] = o[c] * inverse;
     }

@@ -296,25 +296,28 @@ void llmc_rt_paged_attention(
     }
   }
 
-  // The new keys and values, into their slots.
+  // The new keys and values, into their slots: values as rows [slot][kv
+  // head][head_dim], keys transposed per KV head ([kv head][head_dim][slot])
+  // so that scores take one vector per component for 16 positions.
   int64_t rowFloats = kvHeads * headDim;
+  int64_t half = blockSize * rowFloats;
+  auto store = [&](int64_t at, float value) {
+    if (kvType == LLMC_KV_F32)
+      static_cast<float *>(pool)[at] = value;
+    else
+      static_cast<_Float16 *>(pool)[at] = _Float16(value);
+  };
   for (int64_t t = 0; t < tokens; ++t) {
-    int64_t p = positions[t];
+    int64_t p = positions[t], slot = p % blockSize;
     int64_t block = blockTables[sequences[t] * maxBlocks + p / blockSize];
-    for (int64_t half = 0; half < 2; ++half) {
-      const float *from = (half ? v + t * ldv : k + t * ldk);
-      int64_t at = (((block * numLayers + layer) * 2 + half) * blockSize +
-                    p % blockSize) *
-                   rowFloats;
-      if (kvType == LLMC_KV_F32) {
-        std::memcpy(static_cast<float *>(pool) + at, from,
-                    size_t(rowFloats) * sizeof(float));
-      } else {
-        _Float16 *to = static_cast<_Float16 *>(pool) + at;
-        for (int64_t c = 0; c < rowFloats; ++c)
-          to[c] = _Float16(from[c]);
-      }
-    }
+    int64_t keys = (block * numLayers + layer) * 2 * half;
+    int64_t values = keys + half + slot * rowFloats;
+    for (int64_t h = 0; h < kvHeads; ++h)
+      for (int64_t c = 0; c < headDim; ++c)
+        store(keys + (h * headDim + c) * blockSize + slot,
+              k[t * ldk + h * headDim + c]);
+    for (int64_t c = 0; c < rowFloats; ++c)
+      store(values + c, v[t * ldv + c]);
   }
 
   const KernelSet &set = kernels();
