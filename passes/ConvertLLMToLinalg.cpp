@@ -38,9 +38,11 @@ RankedTensorType getKVCacheTensorType(Type type) {
 
 RankedTensorType getPagedKVCacheTensorType(Type type) {
   auto pool = cast<llm::PagedKVCacheType>(type);
+  // i8 rows carry their f32 scale: four more bytes each.
+  int64_t row =
+      pool.getHeadDim() + (pool.getElementType().isSignlessInteger(8) ? 4 : 0);
   return RankedTensorType::get({ShapedType::kDynamic, pool.getLayers(), 2,
-                                pool.getBlockSize(), pool.getKvHeads(),
-                                pool.getHeadDim()},
+                                pool.getBlockSize(), pool.getKvHeads(), row},
                                pool.getElementType());
 }
 

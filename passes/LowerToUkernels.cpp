@@ -194,10 +194,12 @@ struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
         constant(pool.getDimSize(1)),
         constant(op.getLayer()),
         constant(pool.getDimSize(3)),
-        constant(pool.getElementType().isF16() ? LLMC_KV_F16 : LLMC_KV_F32),
+        constant(pool.getElementType().isF16()   ? LLMC_KV_F16
+                 : pool.getElementType().isF32() ? LLMC_KV_F32
+                                                 : LLMC_KV_INT8),
         constant(op.getNumHeads()),
         constant(op.getNumKvHeads()),
-        constant(pool.getDimSize(5)),
+        constant(cast<MemRefType>(op.getQuery().getType()).getDimSize(2)),
         constant(op.getSlidingWindow().value_or(0)),
         arith::ConstantOp::create(
             b, loc, b.getF32FloatAttr(op.getScale().convertToDouble()))};

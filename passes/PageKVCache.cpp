@@ -70,9 +70,11 @@ struct PageKVCachePass : impl::PageKVCacheBase<PageKVCachePass> {
       element = Float32Type::get(ctx);
     else if (kvType == "f16")
       element = Float16Type::get(ctx);
+    else if (kvType == "int8")
+      element = IntegerType::get(ctx, 8);
     else {
       getOperation().emitError()
-          << "kv-type '" << kvType << "': expected f32 or f16";
+          << "kv-type '" << kvType << "': expected f32, f16 or int8";
       return signalPassFailure();
     }
     for (auto func : getOperation().getOps<func::FuncOp>()) {

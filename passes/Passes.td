@@ -72,7 +72,7 @@ def PageKVCache : Pass<"llm-page-kv-cache", "::mlir::ModuleOp"> {
     Option<"blockSize", "block-size", "int64_t", /*default=*/"16",
            "Positions per block">,
     Option<"kvType", "kv-type", "std::string", /*default=*/"\"f32\"",
-           "How keys and values are stored: f32 or f16">,
+           "How keys and values are stored: f32, f16 or int8">,
   ];
 }
 

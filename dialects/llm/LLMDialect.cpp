@@ -156,8 +156,9 @@ PagedKVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
   if (blockSize <= 0 || blockSize > 4096)
     return emitError() << "expects a block_size in [1, 4096], got "
                        << blockSize;
-  if (!elementType.isF32() && !elementType.isF16())
-    return emitError() << "expects f32 or f16 keys and values, got "
+  if (!elementType.isF32() && !elementType.isF16() &&
+      !elementType.isSignlessInteger(8))
+    return emitError() << "expects f32, f16 or i8 keys and values, got "
                        << elementType;
   return success();
 }

@@ -561,10 +561,11 @@ LogicalResult PagedFlashAttentionOp::verify() {
   }
   ShapedType pool = shaped(getPool());
   if (!pool.hasRank() || pool.getRank() != 6 ||
-      !(pool.getElementType().isF32() || pool.getElementType().isF16()) ||
+      !(pool.getElementType().isF32() || pool.getElementType().isF16() ||
+        pool.getElementType().isSignlessInteger(8)) ||
       pool.getDimSize(2) != 2)
     return emitOpError() << "expects a pool [blocks, layers, 2, block_size, "
-                            "kv_heads, head_dim] of f32 or f16, got "
+                            "kv_heads, head_dim] of f32, f16 or i8, got "
                          << pool;
   for (int64_t d = 1; d < 6; ++d)
     if (ShapedType::isDynamic(pool.getDimSize(d)))
@@ -593,7 +594,9 @@ LogicalResult PagedFlashAttentionOp::verify() {
                        "on tensors, none on buffers");
   int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
   ShapedType query = shaped(getQuery()), init = shaped(getInit());
-  int64_t headDim = pool.getDimSize(5);
+  // An i8 pool's rows end in their f32 scale.
+  int64_t headDim =
+      pool.getDimSize(5) - (pool.getElementType().isSignlessInteger(8) ? 4 : 0);
   if (query.getDimSize(1) != heads || query.getDimSize(2) != headDim ||
       init.getShape() != query.getShape() || pool.getDimSize(4) != kvHeads)
     return emitOpError() << "expects query and init of [tokens, " << heads

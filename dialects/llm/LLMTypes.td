@@ -50,10 +50,12 @@ def LLM_PagedKVCacheType : LLM_Type<"PagedKVCache", "paged_kv_cache"> {
     `p` lives in block `table[p / block_size]` at slot `p % block_size`.
 
     It lowers to `tensor<? x layers x 2 x block_size x kv_heads x head_dim>`
-    (keys at index 0 of the second dimension, values at 1), the layout
-    runtime/include/llmc/abi.h documents for the paged attention kernel.
-    Keys and values are stored as `elementType` (f32 or f16) whatever the
-    activations' type.
+    (keys at index 0 of the second dimension, values at 1; `head_dim + 4`
+    bytes for i8, which holds each position and head's f32 scale beside its
+    values), the container whose layout runtime/include/llmc/abi.h documents
+    for the paged attention kernel. Keys and values are stored as
+    `elementType` (f32, f16, or i8 with a scale per position and head)
+    whatever the activations' type.
 
     Example:
     `!llm.paged_kv_cache<layers = 5, kv_heads = 4, head_dim = 8, block_size = 16, f16>`

@@ -152,10 +152,15 @@ llmc_status_t checkDecoder(const llmc_model &model, const fb::EntryPoint *entry,
   const fb::Argument *kv = entry->inputs()->Get(numInputs - 1);
   if (!kv->shape() || kv->shape()->size() != (out.paged ? 6 : 5) ||
       !(kv->dtype() == fb::DType::f32 ||
-        (out.paged && kv->dtype() == fb::DType::f16)))
+        (out.paged &&
+         (kv->dtype() == fb::DType::f16 || kv->dtype() == fb::DType::i8))))
     return fail("has an unexpected KV cache input");
-  out.kvType = kv->dtype() == fb::DType::f16 ? LLMC_KV_F16 : LLMC_KV_F32;
-  uint64_t bytes = out.kvType == LLMC_KV_F16 ? 2 : 4;
+  out.kvType = kv->dtype() == fb::DType::f16  ? LLMC_KV_F16
+               : kv->dtype() == fb::DType::i8 ? LLMC_KV_INT8
+                                              : LLMC_KV_F32;
+  uint64_t bytes = out.kvType == LLMC_KV_F16    ? 2
+                   : out.kvType == LLMC_KV_INT8 ? 1
+                                                : 4;
   for (size_t i = out.paged ? 1 : 0; i < kv->shape()->size(); ++i) {
     int64_t d = kv->shape()->Get(i);
     if (d <= 0 || __builtin_mul_overflow(bytes, uint64_t(d), &bytes))
@@ -163,7 +168,8 @@ llmc_status_t checkDecoder(const llmc_model &model, const fb::EntryPoint *entry,
                   "dimension");
     out.kvShape.push_back(d);
   }
-  if (out.paged && (out.kvShape[1] != 2 || out.kvShape[2] > 4096))
+  if (out.paged && (out.kvShape[1] != 2 || out.kvShape[2] > 4096 ||
+                    (out.kvType == LLMC_KV_INT8 && out.kvShape[4] <= 4)))
     return fail("has a KV pool of an unexpected geometry");
   const fb::Argument *logits = entry->outputs()->Get(0);
   if (logits->dtype() != fb::DType::f32 || !logits->shape() ||

@@ -82,10 +82,11 @@ Error runCompile() {
     return createStringError(
         inconvertibleErrorCode(),
         "--zero-points applies to --quantize=int4 or --draft-quantize=int4");
-  if (compileKVType != "f32" && compileKVType != "f16")
+  if (compileKVType != "f32" && compileKVType != "f16" &&
+      compileKVType != "int8")
     return createStringError(inconvertibleErrorCode(),
                              "--kv-type=" + compileKVType +
-                                 ": expected f32 or f16");
+                                 ": expected f32, f16 or int8");
   if (compileKVBlockSize < 1 || compileKVBlockSize > 4096)
     return createStringError(inconvertibleErrorCode(),
                              "--kv-block-size=" + Twine(compileKVBlockSize) +

@@ -116,8 +116,8 @@ cl::opt<bool> compileFuseProjections(
     cl::cat(compileCategory));
 cl::opt<std::string> compileKVType(
     "kv-type",
-    cl::desc("How the paged KV cache stores keys and values: f32 (default) "
-             "or f16"),
+    cl::desc("How the paged KV cache stores keys and values: f32 (default), "
+             "f16, or int8 with a scale per position and head"),
     cl::init("f32"), cl::sub(compileCommand), cl::cat(compileCategory));
 cl::opt<int64_t> compileKVBlockSize(
     "kv-block-size",

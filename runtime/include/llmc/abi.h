@@ -103,7 +103,16 @@ typedef void (*llmc_attention_f32_fn)(
     int64_t kv_heads, int64_t head_dim, int64_t window, float scale);
 
 /* How a paged KV pool stores keys and values. */
-typedef enum llmc_kv_dtype { LLMC_KV_F32 = 0, LLMC_KV_F16 = 1 } llmc_kv_dtype;
+typedef enum llmc_kv_dtype {
+  LLMC_KV_F32 = 0,
+  LLMC_KV_F16 = 1,
+  /* int8, symmetric, with an f32 scale per position and KV head: the keys'
+   * [kv_heads][head_dim][block_size] int8 then [kv_heads][block_size]
+   * scales, the values' [block_size][kv_heads][head_dim] int8 then
+   * [block_size][kv_heads] scales (head_dim + 4 bytes per position and
+   * head in all). */
+  LLMC_KV_INT8 = 2
+} llmc_kv_dtype;
 
 /* Paged attention for a ragged batch (llm.paged_attention). The pool is
  * [num_blocks][num_layers][2][block_size * kv_heads * head_dim] of

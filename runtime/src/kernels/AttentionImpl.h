@@ -191,11 +191,20 @@ void attentionTasks(const AttentionArgs &a, int64_t begin, int64_t end) {
   }
 }
 
-/// Where layer a.layer's keys (half 0) or values (half 1) of `block` start.
+/// Where layer a.layer's keys (half 0) or values (half 1) of `block` start,
+/// in elements of the pool (bytes for int8, whose scales follow).
 inline int64_t blockOffset(const PagedAttentionArgs &a, int32_t block,
                            int64_t half) {
+  int64_t row = a.headDim + (a.kvType == LLMC_KV_INT8 ? 4 : 0);
   return ((int64_t(block) * a.numLayers + a.layer) * 2 + half) * a.blockSize *
-         a.kvHeads * a.headDim;
+         a.kvHeads * row;
+}
+
+/// The f32 scale at `index` of the scales that follow an int8 half block.
+inline float int8Scale(const int8_t *half, int64_t values, int64_t index) {
+  float scale;
+  std::memcpy(&scale, half + values + index * 4, 4);
+  return scale;
 }
 
 /// The keys of KV head `kv` in `block`, transposed ([head_dim][block_size]),
@@ -207,8 +216,21 @@ inline const float *blockKeys(const PagedAttentionArgs &a, int32_t block,
   int64_t bs = a.blockSize, at = blockOffset(a, block, 0) + kv * a.headDim * bs;
   if (a.kvType == LLMC_KV_F32)
     return static_cast<const float *>(a.pool) + at;
-  const _Float16 *keys = static_cast<const _Float16 *>(a.pool) + at;
   buffer.resize(size_t(a.headDim * bs));
+  if (a.kvType == LLMC_KV_INT8) {
+    // Scaled back per position: [kv][head_dim][slot], then [kv][slot].
+    const int8_t *half =
+        static_cast<const int8_t *>(a.pool) + blockOffset(a, block, 0);
+    int64_t values = a.kvHeads * a.headDim * bs;
+    const int8_t *keys = half + kv * a.headDim * bs;
+    for (int64_t j = first; j < first + count; ++j) {
+      float scale = int8Scale(half, values, kv * bs + j);
+      for (int64_t c = 0; c < a.headDim; ++c)
+        buffer[size_t(c * bs + j)] = float(keys[c * bs + j]) * scale;
+    }
+    return buffer.data();
+  }
+  const _Float16 *keys = static_cast<const _Float16 *>(a.pool) + at;
   for (int64_t c = 0; c < a.headDim; ++c)
     for (int64_t j = first; j < first + count; ++j)
       buffer[size_t(c * bs + j)] = float(keys[c * bs + j]);
@@ -226,8 +248,22 @@ inline const float *blockValues(const PagedAttentionArgs &a, int32_t block,
     ld = rowFloats;
     return static_cast<const float *>(a.pool) + at;
   }
-  const _Float16 *rows = static_cast<const _Float16 *>(a.pool) + at;
   buffer.resize(size_t(count * d));
+  ld = d;
+  if (a.kvType == LLMC_KV_INT8) {
+    // [slot][kv][head_dim], then [slot][kv] scales.
+    const int8_t *half =
+        static_cast<const int8_t *>(a.pool) + blockOffset(a, block, 1);
+    int64_t values = a.blockSize * rowFloats;
+    for (int64_t j = 0; j < count; ++j) {
+      const int8_t *row = half + (first + j) * rowFloats + kv * d;
+      float scale = int8Scale(half, values, (first + j) * a.kvHeads + kv);
+      for (int64_t c = 0; c < d; ++c)
+        buffer[size_t(j * d + c)] = float(row[c]) * scale;
+    }
+    return buffer.data();
+  }
+  const _Float16 *rows = static_cast<const _Float16 *>(a.pool) + at;
   for (int64_t j = 0; j < count; ++j)
     for (int64_t c = 0; c < d; ++c)
       buffer[size_t(j * d + c)] = float(rows[j * rowFloats + c]);

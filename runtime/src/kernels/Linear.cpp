@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
@@ -195,6 +196,42 @@ void runQuantized(void (*KernelSet::*kernel)(const LinearQArgs &, int64_t,
 
 } // namespace
 
+/// Stores each token's keys and values into an int8 pool (abi.h's
+/// LLMC_KV_INT8): per position and KV head, symmetric int8 with an f32
+/// scale, keys transposed.
+static void storeInt8(const float *k, int64_t ldk, const float *v, int64_t ldv,
+                      int64_t tokens, const int64_t *positions,
+                      const int32_t *sequences, const int32_t *blockTables,
+                      int64_t maxBlocks, int8_t *pool, int64_t numLayers,
+                      int64_t layer, int64_t blockSize, int64_t kvHeads,
+                      int64_t headDim) {
+  int64_t values = blockSize * kvHeads * headDim;
+  int64_t halfBytes = values + blockSize * kvHeads * 4;
+  auto quantize = [&](const float *x, int8_t *q, int64_t stride) {
+    float max = 0;
+    for (int64_t c = 0; c < headDim; ++c)
+      max = std::max(max, std::fabs(x[c]));
+    float scale = max / 127.0f, inverse = max > 0 ? 127.0f / max : 0.0f;
+    for (int64_t c = 0; c < headDim; ++c)
+      q[c * stride] = int8_t(std::nearbyint(x[c] * inverse));
+    return scale;
+  };
+  for (int64_t t = 0; t < tokens; ++t) {
+    int64_t p = positions[t], slot = p % blockSize;
+    int64_t block = blockTables[sequences[t] * maxBlocks + p / blockSize];
+    int8_t *keys = pool + (block * numLayers + layer) * 2 * halfBytes;
+    int8_t *vals = keys + halfBytes;
+    for (int64_t h = 0; h < kvHeads; ++h) {
+      float scale = quantize(k + t * ldk + h * headDim,
+                             keys + h * headDim * blockSize + slot, blockSize);
+      std::memcpy(keys + values + (h * blockSize + slot) * 4, &scale, 4);
+      scale = quantize(v + t * ldv + h * headDim,
+                       vals + (slot * kvHeads + h) * headDim, 1);
+      std::memcpy(vals + values + (slot * kvHeads + h) * 4, &scale, 4);
+    }
+  }
+}
+
 void bindUkernels(void **table) {
   table[LLMC_UKERNEL_LINEAR_F32] =
       reinterpret_cast<void *>(&llmc_rt_linear_f32);
@@ -275,7 +312,7 @@ void llmc_rt_paged_attention(
                  numPositions != tokens ? numPositions : numSequenceIds);
   if (tokens <= 0)
     return;
-  if (kvType != LLMC_KV_F32 && kvType != LLMC_KV_F16)
+  if (kvType != LLMC_KV_F32 && kvType != LLMC_KV_F16 && kvType != LLMC_KV_INT8)
     llmc_rt_fail("paged attention: unknown KV type {0}", kvType, 0);
   for (int64_t t = 0; t < tokens; ++t) {
     int64_t s = sequences[t], p = positions[t];
@@ -300,24 +337,30 @@ void llmc_rt_paged_attention(
   // head][head_dim], keys transposed per KV head ([kv head][head_dim][slot])
   // so that scores take one vector per component for 16 positions.
   int64_t rowFloats = kvHeads * headDim;
-  int64_t half = blockSize * rowFloats;
-  auto store = [&](int64_t at, float value) {
-    if (kvType == LLMC_KV_F32)
-      static_cast<float *>(pool)[at] = value;
-    else
-      static_cast<_Float16 *>(pool)[at] = _Float16(value);
-  };
-  for (int64_t t = 0; t < tokens; ++t) {
-    int64_t p = positions[t], slot = p % blockSize;
-    int64_t block = blockTables[sequences[t] * maxBlocks + p / blockSize];
-    int64_t keys = (block * numLayers + layer) * 2 * half;
-    int64_t values = keys + half + slot * rowFloats;
-    for (int64_t h = 0; h < kvHeads; ++h)
-      for (int64_t c = 0; c < headDim; ++c)
-        store(keys + (h * headDim + c) * blockSize + slot,
-              k[t * ldk + h * headDim + c]);
-    for (int64_t c = 0; c < rowFloats; ++c)
-      store(values + c, v[t * ldv + c]);
+  if (kvType == LLMC_KV_INT8) {
+    storeInt8(k, ldk, v, ldv, tokens, positions, sequences, blockTables,
+              maxBlocks, static_cast<int8_t *>(pool), numLayers, layer,
+              blockSize, kvHeads, headDim);
+  } else {
+    int64_t half = blockSize * rowFloats;
+    auto store = [&](int64_t at, float value) {
+      if (kvType == LLMC_KV_F32)
+        static_cast<float *>(pool)[at] = value;
+      else
+        static_cast<_Float16 *>(pool)[at] = _Float16(value);
+    };
+    for (int64_t t = 0; t < tokens; ++t) {
+      int64_t p = positions[t], slot = p % blockSize;
+      int64_t block = blockTables[sequences[t] * maxBlocks + p / blockSize];
+      int64_t keys = (block * numLayers + layer) * 2 * half;
+      int64_t values = keys + half + slot * rowFloats;
+      for (int64_t h = 0; h < kvHeads; ++h)
+        for (int64_t c = 0; c < headDim; ++c)
+          store(keys + (h * headDim + c) * blockSize + slot,
+                k[t * ldk + h * headDim + c]);
+      for (int64_t c = 0; c < rowFloats; ++c)
+        store(values + c, v[t * ldv + c]);
+    }
   }
 
   const KernelSet &set = kernels();
