@@ -37,7 +37,7 @@
 // F16: return {{.*}} : tensor<?x32xf32>, !llm.paged_kv_cache<layers = 2, kv_heads = 2, head_dim = 4, block_size = 32, f16>
 
 // Storage types other than f32 and f16, and an empty block, are refused.
-// BF16: error: kv-type 'bf16': expected f32 or f16
+// BF16: error: kv-type 'bf16': expected f32, f16 or int8
 // BLOCK0: error: expects a block_size in [1, 4096], got 0
 func.func @forward(%tokens: tensor<?xi32> {llm.name = "tokens"}, %pos: tensor<?xi64> {llm.name = "positions"},
     %cache: !llm.kv_cache<layers = 2, kv_heads = 2, head_dim = 4, capacity = 64, f32> {llm.name = "kv_cache"})

@@ -28,7 +28,7 @@ func.func private @pool_block_size_large(!llm.paged_kv_cache<layers = 2, kv_head
 // -----
 
 // Keys and values are stored as f32 or f16 only.
-// expected-error @+1 {{expects f32 or f16 keys and values, got 'bf16'}}
+// expected-error @+1 {{expects f32, f16 or i8 keys and values, got 'bf16'}}
 func.func private @pool_bf16(!llm.paged_kv_cache<layers = 2, kv_heads = 4, head_dim = 8, block_size = 16, bf16>)
 
 // -----
@@ -541,7 +541,7 @@ func.func @flash_unranked_init(%q: memref<?x8x8xf32>, %k: memref<?x4x8xf32>, %v:
 // A pool of rank 5 (no layer dimension).
 func.func @flash_pool_rank(%q: tensor<?x8x8xf32>, %k: tensor<?x4x8xf32>, %v: tensor<?x4x8xf32>, %pos: tensor<?xi64>, %seq: tensor<?xi32>, %bt: tensor<?x?xi32>,
     %pool: tensor<?x2x16x4x8xf32>, %init: tensor<?x8x8xf32>) {
-  // expected-error @+1 {{expects a pool [blocks, layers, 2, block_size, kv_heads, head_dim] of f32 or f16, got 'tensor<?x2x16x4x8xf32>'}}
+  // expected-error @+1 {{expects a pool [blocks, layers, 2, block_size, kv_heads, head_dim] of f32, f16 or i8, got 'tensor<?x2x16x4x8xf32>'}}
   %r:2 = llm.paged_flash_attention ins(%q, %k, %v, %pos, %seq, %bt) outs(%pool, %init)
       {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, scale = 1.0 : f64}
       : (tensor<?x8x8xf32>, tensor<?x4x8xf32>, tensor<?x4x8xf32>, tensor<?xi64>, tensor<?xi32>, tensor<?x?xi32>,
@@ -554,7 +554,7 @@ func.func @flash_pool_rank(%q: tensor<?x8x8xf32>, %k: tensor<?x4x8xf32>, %v: ten
 // A bf16 pool.
 func.func @flash_pool_bf16(%q: tensor<?x8x8xf32>, %k: tensor<?x4x8xf32>, %v: tensor<?x4x8xf32>, %pos: tensor<?xi64>, %seq: tensor<?xi32>, %bt: tensor<?x?xi32>,
     %pool: tensor<?x2x2x16x4x8xbf16>, %init: tensor<?x8x8xf32>) {
-  // expected-error @+1 {{expects a pool [blocks, layers, 2, block_size, kv_heads, head_dim] of f32 or f16, got 'tensor<?x2x2x16x4x8xbf16>'}}
+  // expected-error @+1 {{expects a pool [blocks, layers, 2, block_size, kv_heads, head_dim] of f32, f16 or i8, got 'tensor<?x2x2x16x4x8xbf16>'}}
   %r:2 = llm.paged_flash_attention ins(%q, %k, %v, %pos, %seq, %bt) outs(%pool, %init)
       {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, scale = 1.0 : f64}
       : (tensor<?x8x8xf32>, tensor<?x4x8xf32>, tensor<?x4x8xf32>, tensor<?xi64>, tensor<?xi32>, tensor<?x?xi32>,
@@ -567,7 +567,7 @@ func.func @flash_pool_bf16(%q: tensor<?x8x8xf32>, %k: tensor<?x4x8xf32>, %v: ten
 // A pool with 3 where keys and values make 2.
 func.func @flash_pool_kv(%q: tensor<?x8x8xf32>, %k: tensor<?x4x8xf32>, %v: tensor<?x4x8xf32>, %pos: tensor<?xi64>, %seq: tensor<?xi32>, %bt: tensor<?x?xi32>,
     %pool: tensor<?x2x3x16x4x8xf32>, %init: tensor<?x8x8xf32>) {
-  // expected-error @+1 {{expects a pool [blocks, layers, 2, block_size, kv_heads, head_dim] of f32 or f16, got 'tensor<?x2x3x16x4x8xf32>'}}
+  // expected-error @+1 {{expects a pool [blocks, layers, 2, block_size, kv_heads, head_dim] of f32, f16 or i8, got 'tensor<?x2x3x16x4x8xf32>'}}
   %r:2 = llm.paged_flash_attention ins(%q, %k, %v, %pos, %seq, %bt) outs(%pool, %init)
       {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, scale = 1.0 : f64}
       : (tensor<?x8x8xf32>, tensor<?x4x8xf32>, tensor<?x4x8xf32>, tensor<?xi64>, tensor<?xi32>, tensor<?x?xi32>,
