@@ -55,7 +55,9 @@ class RequestResult(ctypes.Structure):
     """llmc_request_result."""
     _fields_ = [("stop_reason", ctypes.c_int), ("num_tokens", ctypes.c_size_t),
                 ("prompt_tokens", ctypes.c_size_t), ("prefix_hit_tokens", ctypes.c_size_t),
-                ("preemptions", ctypes.c_size_t), ("first_token_seconds", ctypes.c_double)]
+                ("preemptions", ctypes.c_size_t), ("first_token_seconds", ctypes.c_double),
+                ("drafted_tokens", ctypes.c_size_t), ("accepted_tokens", ctypes.c_size_t),
+                ("target_steps", ctypes.c_size_t)]
 
 
 SampleCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t,
@@ -69,7 +71,7 @@ class Request(ctypes.Structure):
     _fields_ = [("prompt", ctypes.c_void_p), ("prompt_count", ctypes.c_size_t),
                 ("params", GenerateParams), ("samples", ctypes.c_size_t),
                 ("on_token", SampleCallback), ("on_done", DoneCallback),
-                ("user_data", ctypes.c_void_p)]
+                ("user_data", ctypes.c_void_p), ("draft_tokens", ctypes.c_int32)]
 
 
 class EngineStats(ctypes.Structure):
@@ -77,7 +79,8 @@ class EngineStats(ctypes.Structure):
     _fields_ = [(name, ctypes.c_int64) for name in (
         "block_size", "block_bytes", "blocks_total", "blocks_used", "blocks_cached",
         "blocks_free", "peak_blocks_used", "peak_used_slots", "prefix_hit_tokens",
-        "preemptions", "steps", "running", "waiting")]
+        "preemptions", "steps", "drafted_tokens", "accepted_tokens", "running",
+        "waiting")]
 
 
 class Runtime:
@@ -291,7 +294,7 @@ class Engine:
         self.tokens, self.results, self.keep, self.ids = {}, {}, [], {}
 
     def add(self, prompt, max_tokens, temperature=0.0, top_k=0, seed=0, samples=1,
-            stop_ids=(), stop_after=None):
+            stop_ids=(), stop_after=None, draft_tokens=0):
         """Queues a request; returns a key for it (tokens and results are
         filed under (key, sample); the engine's id is self.ids[key]).
         `stop_after` (a count) makes the token callback ask to stop after
@@ -307,6 +310,7 @@ class Engine:
         params.num_stop_ids = len(stops)
         request.prompt, request.prompt_count = ids.ctypes.data, len(ids)
         request.params, request.samples = params, samples
+        request.draft_tokens = draft_tokens
         key = len(self.keep)
 
         def on_token(_, sample, token):
@@ -319,7 +323,9 @@ class Engine:
             self.results[(key, sample)] = {
                 "stop_reason": self.STOP_REASONS[r.stop_reason], "num_tokens": r.num_tokens,
                 "prefix_hit_tokens": r.prefix_hit_tokens, "preemptions": r.preemptions,
-                "first_token_seconds": r.first_token_seconds}
+                "first_token_seconds": r.first_token_seconds,
+                "drafted_tokens": r.drafted_tokens, "accepted_tokens": r.accepted_tokens,
+                "target_steps": r.target_steps}
 
         request.on_token, request.on_done = SampleCallback(on_token), DoneCallback(on_done)
         self.keep.append((request, ids, stops))

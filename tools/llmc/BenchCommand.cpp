@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -124,11 +125,13 @@ Expected<Measurement> measure(llmc_model_t *model, int64_t threads,
 /// --concurrency: rows of requests run at once through the engine.
 Error runEngineBench(llmc_model_t *m, ArrayRef<int64_t> threads,
                      ArrayRef<int64_t> prompts, uint64_t bytesPerToken,
-                     bool speculative) {
-  if (speculative)
-    return createStringError(inconvertibleErrorCode(),
-                             "--speculative with --concurrency: the engine "
-                             "does not speculate yet");
+                     const Speculation &speculation) {
+  if (speculation.enabled() && speculation.kind != "ngram")
+    return createStringError(
+        inconvertibleErrorCode(),
+        "--speculative=" + speculation.kind +
+            " with --concurrency: the engine drafts by prompt "
+            "lookup only (--speculative=ngram)");
   auto concurrency = parseIdList(
       benchConcurrency.getNumOccurrences() ? StringRef(benchConcurrency) : "1",
       "concurrency");
@@ -154,6 +157,8 @@ Error runEngineBench(llmc_model_t *m, ArrayRef<int64_t> threads,
   struct Row {
     int64_t threads, prompt;
     EngineMeasurement m;
+    // With --speculative=ngram: the same requests with drafts.
+    std::optional<EngineMeasurement> speculative;
   };
   std::vector<Row> rows;
   Progress progress(!benchQuiet);
@@ -167,7 +172,15 @@ Error runEngineBench(llmc_model_t *m, ArrayRef<int64_t> threads,
                                     benchSharedPrefix, uint64_t(benchSeed));
         if (!result)
           return result.takeError();
-        rows.push_back({t, p, *result});
+        rows.push_back({t, p, *result, std::nullopt});
+        if (!speculation.enabled())
+          continue;
+        auto drafted =
+            measureEngine(m, t, p, benchGenTokens, c, benchSharedPrefix,
+                          uint64_t(benchSeed), speculation.params.draft_tokens);
+        if (!drafted)
+          return drafted.takeError();
+        rows.back().speculative = *drafted;
       }
   progress.clear();
   if (benchJson) {
@@ -197,6 +210,15 @@ Error runEngineBench(llmc_model_t *m, ArrayRef<int64_t> threads,
           out.attribute("preemptions", int64_t(e.preemptions));
           out.attribute("weight_bytes_per_token", int64_t(bytesPerToken));
           out.attribute("kernels", llmc_model_kernels(m));
+          if (const auto &s = r.speculative) {
+            writeSpeculativeStats(out, speculation, s->speculative,
+                                  s->decodedTokens);
+            out.attribute("speculative_speedup",
+                          e.aggregateDecodeTokensPerS > 0
+                              ? s->aggregateDecodeTokensPerS /
+                                    e.aggregateDecodeTokensPerS
+                              : 0.0);
+          }
         });
     });
     outs() << "\n";
@@ -218,6 +240,16 @@ Error runEngineBench(llmc_model_t *m, ArrayRef<int64_t> threads,
                      e.ttftMsP50, e.tokenLatencyMsP50, e.kvBytesPeak / 1e6,
                      e.kvWaste * 100, (unsigned long long)e.prefixHitTokens,
                      (unsigned long long)e.preemptions);
+    if (const auto &s = r.speculative)
+      outs() << format("        with prompt-lookup drafts: decode %.1f tok/s "
+                       "(%.2fx), %llu of %llu drafts accepted\n",
+                       s->aggregateDecodeTokensPerS,
+                       e.aggregateDecodeTokensPerS > 0
+                           ? s->aggregateDecodeTokensPerS /
+                                 e.aggregateDecodeTokensPerS
+                           : 0.0,
+                       (unsigned long long)s->speculative.accepted_tokens,
+                       (unsigned long long)s->speculative.drafted_tokens);
   }
   return Error::success();
 }
@@ -270,8 +302,7 @@ Error runBench() {
 
   uint64_t bytesPerToken = llmc_model_weight_bytes_per_token(m);
   if (benchConcurrency.getNumOccurrences() || benchSharedPrefix > 0)
-    return runEngineBench(m, *threads, *prompts, bytesPerToken,
-                          speculation->enabled());
+    return runEngineBench(m, *threads, *prompts, bytesPerToken, *speculation);
   std::vector<Measurement> results;
   Progress progress(!benchQuiet);
   size_t total = threads->size() * prompts->size();

@@ -51,18 +51,30 @@ double percentileMs(std::vector<double> &values, double p) {
   return values[std::max<size_t>(rank, 1) - 1] * 1e3;
 }
 
-int onToken(void *times, size_t, int32_t) {
-  static_cast<std::vector<double> *>(times)->push_back(now());
+/// One request's token times, and where its speculation counts go.
+struct Tracker {
+  std::vector<double> times;
+  llmc_speculative_stats *totals = nullptr;
+};
+
+int onToken(void *tracker, size_t, int32_t) {
+  static_cast<Tracker *>(tracker)->times.push_back(now());
   return 0;
+}
+
+void onDone(void *tracker, size_t, const llmc_request_result *result) {
+  llmc_speculative_stats &totals = *static_cast<Tracker *>(tracker)->totals;
+  totals.drafted_tokens += result->drafted_tokens;
+  totals.accepted_tokens += result->accepted_tokens;
+  totals.target_steps += result->target_steps;
 }
 
 } // namespace
 
-Expected<EngineMeasurement> measureEngine(llmc_model_t *model, int64_t threads,
-                                          int64_t promptTokens,
-                                          int64_t genTokens,
-                                          int64_t concurrency,
-                                          int64_t sharedPrefix, uint64_t seed) {
+Expected<EngineMeasurement>
+measureEngine(llmc_model_t *model, int64_t threads, int64_t promptTokens,
+              int64_t genTokens, int64_t concurrency, int64_t sharedPrefix,
+              uint64_t seed, int32_t draftTokens) {
   llmc_model_set_threads(model, int(threads));
   int64_t vocab = llmc_model_vocab_size(model);
   std::mt19937_64 rng{seed};
@@ -108,14 +120,18 @@ Expected<EngineMeasurement> measureEngine(llmc_model_t *model, int64_t threads,
   auto engine = createEngine(model, concurrency * perRequest);
   if (!engine)
     return engine.takeError();
-  std::vector<std::vector<double>> times(static_cast<size_t>(concurrency));
+  llmc_speculative_stats speculative{};
+  std::vector<Tracker> trackers(static_cast<size_t>(concurrency));
   double start = now();
   for (int64_t r = 0; r < concurrency; ++r) {
     request.prompt = prompts[size_t(r)].data();
     request.prompt_count = prompts[size_t(r)].size();
     request.params = params;
     request.on_token = onToken;
-    request.user_data = &times[size_t(r)];
+    request.on_done = onDone;
+    trackers[size_t(r)].totals = &speculative;
+    request.user_data = &trackers[size_t(r)];
+    request.draft_tokens = draftTokens;
     if (Error err = toError(llmc_engine_add(engine->get(), &request, &id)))
       return std::move(err);
   }
@@ -126,6 +142,7 @@ Expected<EngineMeasurement> measureEngine(llmc_model_t *model, int64_t threads,
 
   EngineMeasurement m;
   m.concurrency = concurrency;
+  m.speculative = speculative;
   m.sharedPrefix = sharedPrefix;
   // Decode is timed from the first step in which every request decodes
   // (the last first token: all prompts are in) to the last token, over the
@@ -133,7 +150,8 @@ Expected<EngineMeasurement> measureEngine(llmc_model_t *model, int64_t threads,
   // apart from prompt processing.
   std::vector<double> ttft, latencies;
   double lastFirst = start, lastToken = start;
-  for (const std::vector<double> &t : times) {
+  for (const Tracker &tracker : trackers) {
+    const std::vector<double> &t = tracker.times;
     if (t.empty())
       continue;
     ttft.push_back(t.front() - start);
@@ -143,12 +161,14 @@ Expected<EngineMeasurement> measureEngine(llmc_model_t *model, int64_t threads,
       latencies.push_back(t[i] - t[i - 1]);
   }
   int64_t decoded = 0;
-  for (const std::vector<double> &t : times)
-    decoded += std::count_if(t.begin(), t.end(),
+  for (const Tracker &tracker : trackers)
+    decoded += std::count_if(tracker.times.begin(), tracker.times.end(),
                              [&](double at) { return at > lastFirst; });
   if (lastFirst > start)
     m.prefillTokensPerS = double(concurrency * (sharedPrefix + promptTokens)) /
                           (lastFirst - start);
+  for (const Tracker &tracker : trackers)
+    m.decodedTokens += std::max<int64_t>(0, int64_t(tracker.times.size()) - 1);
   if (decoded > 0 && lastToken > lastFirst)
     m.aggregateDecodeTokensPerS = double(decoded) / (lastToken - lastFirst);
   m.ttftMsP50 = percentileMs(ttft, 50);

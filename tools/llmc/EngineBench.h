@@ -24,15 +24,21 @@ struct EngineMeasurement {
   /// no token.
   double kvWaste = 0;
   uint64_t prefixHitTokens = 0, preemptions = 0;
+  /// With drafts (prompt lookup): what was drafted and kept, and the steps
+  /// after each request's first token, over all requests; and the tokens
+  /// those steps produced.
+  llmc_speculative_stats speculative{};
+  int64_t decodedTokens = 0;
 };
 
 /// Runs `concurrency` greedy requests, each `sharedPrefix` common ids then
 /// `promptTokens` of its own (pseudo-random from `seed`), `genTokens`
-/// generated without stop ids, all added at once, on `threads` threads.
+/// generated without stop ids, all added at once, on `threads` threads;
+/// with `draftTokens`, speculating by prompt lookup.
 llvm::Expected<EngineMeasurement>
 measureEngine(llmc_model_t *model, int64_t threads, int64_t promptTokens,
               int64_t genTokens, int64_t concurrency, int64_t sharedPrefix,
-              uint64_t seed);
+              uint64_t seed, int32_t draftTokens = 0);
 
 } // namespace llmc::cli
 

@@ -392,6 +392,9 @@ typedef struct llmc_request_result {
   size_t prefix_hit_tokens;   /* prompt tokens found in the prefix cache */
   size_t preemptions;         /* times this sample was preempted */
   double first_token_seconds; /* from llmc_engine_add to the first token */
+  size_t drafted_tokens;      /* speculation: proposed by prompt lookup */
+  size_t accepted_tokens;     /* of those, emitted as they were */
+  size_t target_steps;        /* steps after the first token */
 } llmc_request_result;
 
 /* Called with each token of sample `sample` as it is chosen; nonzero stops
@@ -410,6 +413,11 @@ typedef struct llmc_request {
   llmc_sample_callback on_token; /* may be NULL */
   llmc_done_callback on_done;    /* may be NULL */
   void *user_data;
+  /* Speculative decoding by prompt lookup (LLMC_SPECULATIVE_NGRAM): each
+   * step scores the last token and up to draft_tokens tokens proposed from
+   * the sequence so far, and keeps those the target agrees with (greedy
+   * output unchanged, sampling distribution-preserving). 0: off. */
+  int32_t draft_tokens;
 } llmc_request;
 
 /* Queues a request and returns its id (never 0). Refused at once, leaving
@@ -445,6 +453,8 @@ typedef struct llmc_engine_stats {
   uint64_t prefix_hit_tokens;
   uint64_t preemptions;
   uint64_t steps;
+  uint64_t drafted_tokens;
+  uint64_t accepted_tokens;
   int64_t running;
   int64_t waiting;
 } llmc_engine_stats;

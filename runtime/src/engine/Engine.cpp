@@ -2,6 +2,7 @@
 
 #include "engine/Engine.h"
 #include "PagedForward.h"
+#include "Speculative.h"
 #include "Status.h"
 
 #include <algorithm>
@@ -73,6 +74,7 @@ public:
     for (auto it = seq.blocks.rbegin(); it != seq.blocks.rend(); ++it)
       blocks.release(*it);
     seq.blocks.clear();
+    seq.drafts.clear();
     seq.computed = 0;
     seq.published = 0;
     seq.lastKey = 0;
@@ -94,6 +96,25 @@ public:
       ++seq.published;
     }
     seq.computed = seq.published * size;
+  }
+
+  /// With speculation, when this step's `take` tokens reach the end of what
+  /// `seq` knows (decoding, or the last chunk of a recomputation): drafts
+  /// proposed by prompt lookup after them, as many as can be emitted and
+  /// fit the context and the step's `budget`. Returns how many.
+  int64_t proposeDrafts(Sequence &seq, int64_t take, int64_t budget) {
+    seq.drafts.clear();
+    const Request &request = *seq.request;
+    if (request.draftTokens <= 0 || !seq.started ||
+        seq.computed + take != int64_t(seq.tokens.size()))
+      return 0;
+    int64_t count = std::min<int64_t>(
+        {seq.draftLength,
+         request.params.max_tokens - int64_t(seq.result.num_tokens) - 1,
+         e.model->contextLength - int64_t(seq.tokens.size()), budget - take});
+    if (count > 0)
+      seq.drafts = proposeFromHistory(seq.tokens, count);
+    return int64_t(seq.drafts.size());
   }
 
   /// The key of the first block of `seq`'s tokens, or 0 when it has none
@@ -138,6 +159,11 @@ void finish(llmc_engine &e, Sequence &seq, llmc_stop_reason reason,
   request.unfinished -= count;
   if (request.unfinished == 0)
     e.requests.erase(request.id);
+}
+
+/// The seed of the draws that verify sample k's drafts.
+uint64_t verifierSeed(uint64_t seed, size_t sample) {
+  return (seed + sample) ^ 0x5eed5eed5eed5eedull;
 }
 
 bool isStopId(const Request &request, int32_t token) {
@@ -227,6 +253,9 @@ llmc_status_t addRequest(llmc_engine &e, const llmc_request &request,
     return error("num_stop_ids is " +
                  std::to_string(request.params.num_stop_ids) +
                  " but stop_ids is null");
+  if (request.draft_tokens < 0 || request.draft_tokens > 64)
+    return error("draft_tokens " + std::to_string(request.draft_tokens) +
+                 ": expected 0 (off) to 64");
   if (request.samples == 0 || request.samples > 4096)
     return error("samples " + std::to_string(request.samples) +
                  ": expected 1 to 4096");
@@ -249,11 +278,13 @@ llmc_status_t addRequest(llmc_engine &e, const llmc_request &request,
   r->onToken = request.on_token;
   r->onDone = request.on_done;
   r->userData = request.user_data;
+  r->draftTokens = request.draft_tokens;
   r->added = Clock::now();
   SamplingParams sampling{r->params.temperature, r->params.top_k,
                           r->params.top_p};
-  auto seq =
-      std::make_unique<Sequence>(r, 0, Sampler(sampling, r->params.seed));
+  auto seq = std::make_unique<Sequence>(r, 0, Sampler(sampling, r->params.seed),
+                                        verifierSeed(r->params.seed, 0));
+  seq->draftLength = request.draft_tokens;
   seq->tokens = r->prompt;
   seq->result.prompt_tokens = r->prompt.size();
 
@@ -315,6 +346,7 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
     Sequence &seq = **it;
     int64_t take =
         std::min<int64_t>(int64_t(seq.tokens.size()) - seq.computed, budget);
+    take += s.proposeDrafts(seq, take, budget);
     bool fits = s.reserve(seq, seq.computed + take);
     while (!fits && std::next(it) != e.running.end()) {
       // Preempt the newest: free its blocks, recompute it later.
@@ -365,6 +397,7 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
       break;
     int64_t take =
         std::min<int64_t>(int64_t(seq.tokens.size()) - seq.computed, budget);
+    take += s.proposeDrafts(seq, take, budget);
     if (!s.reserve(seq, seq.computed + take)) {
       s.releaseBlocks(seq);
       if (e.running.empty() && batch.empty()) {
@@ -397,14 +430,20 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
     const Scheduled &item = batch[i];
     std::copy(item.seq->blocks.begin(), item.seq->blocks.end(),
               tables.begin() + i * size_t(maxBlocks));
-    for (int64_t p = item.start; p < item.start + item.count; ++p) {
-      ids.push_back(item.seq->tokens[size_t(p)]);
+    const std::vector<int32_t> &known = item.seq->tokens;
+    int64_t end = item.start + item.count;
+    for (int64_t p = item.start; p < end; ++p) {
+      ids.push_back(p < int64_t(known.size())
+                        ? known[size_t(p)]
+                        : item.seq->drafts[size_t(p) - known.size()]);
       positions.push_back(p);
       sequenceOf.push_back(int32_t(i));
     }
-    if (item.start + item.count == int64_t(item.seq->tokens.size())) {
+    // Logits for the last known token, and for each draft to verify it.
+    if (end >= int64_t(known.size())) {
       rowOf[i] = rows.size();
-      rows.push_back(int64_t(ids.size()) - 1);
+      for (int64_t p = int64_t(known.size()) - 1; p < end; ++p)
+        rows.push_back(int64_t(ids.size()) - (end - p));
     }
   }
   llmc_status_t failure = nullptr;
@@ -436,7 +475,8 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
     auto now = Clock::now();
     for (size_t i = 0; i < batch.size(); ++i) {
       Sequence &seq = *batch[i].seq;
-      seq.computed += batch[i].count;
+      // Drafts' keys and values count once they are accepted, below.
+      seq.computed += batch[i].count - int64_t(seq.drafts.size());
       for (int64_t p = batch[i].start; p < seq.computed; ++p) {
         int32_t block = seq.blocks[size_t(p / s.size)];
         e.filled[size_t(block)] =
@@ -460,7 +500,9 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
           SamplingParams sampling{request.params.temperature,
                                   request.params.top_k, request.params.top_p};
           auto sibling = std::make_unique<Sequence>(
-              seq.request, k, Sampler(sampling, request.params.seed + k));
+              seq.request, k, Sampler(sampling, request.params.seed + k),
+              verifierSeed(request.params.seed, k));
+          sibling->draftLength = request.draftTokens;
           sibling->tokens = seq.tokens;
           sibling->computed = seq.computed;
           sibling->blocks = seq.blocks;
@@ -473,42 +515,103 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
           at = e.running.insert(std::next(at), std::move(sibling));
         }
       }
+      int64_t vocab = e.model->vocabSize;
       for (Sequence *sample : samplers) {
-        int32_t token = sample->sampler.sample(row, e.model->vocabSize);
-        ++sample->result.num_tokens;
         if (!sample->started) {
           sample->started = true;
           sample->result.first_token_seconds =
               std::chrono::duration<double>(now - request.added).count();
+        } else {
+          ++sample->result.target_steps;
         }
-        tokens.push_back({sample->request, sample->sample, token, sample});
+        // Each draft in turn: kept with probability p(draft) under the
+        // target's distribution, else replaced by a draw without it (greedy:
+        // kept when it is the argmax); all kept, the target's next token.
+        size_t kept = 0;
+        for (; kept < sample->drafts.size(); ++kept) {
+          bool accepted;
+          double u1 = sample->verifier.uniform(),
+                 u2 = sample->verifier.uniform();
+          int32_t token = verifyDraftToken(
+              sample->sampler.distribution(row + kept * size_t(vocab), vocab),
+              sample->drafts[kept], u1, u2, accepted);
+          tokens.push_back({sample->request, sample->sample, token, sample});
+          if (!accepted)
+            break;
+        }
+        if (kept == sample->drafts.size())
+          tokens.push_back(
+              {sample->request, sample->sample,
+               sample->sampler.sample(row + kept * size_t(vocab), vocab),
+               sample});
+        sample->result.drafted_tokens += sample->drafts.size();
+        sample->result.accepted_tokens += kept;
+        e.stats.drafted_tokens += sample->drafts.size();
+        e.stats.accepted_tokens += kept;
+        // The accepted drafts' keys and values are in place.
+        sample->computed += int64_t(kept);
+        if (!sample->drafts.empty())
+          sample->draftLength = kept == sample->drafts.size()
+                                    ? std::min<int64_t>(sample->draftLength + 1,
+                                                        request.draftTokens)
+                                    : int64_t(kept) + 1;
+        sample->drafts.clear();
       }
     }
   }
 
-  // Token callbacks, without the lock; then each sample stops or goes on.
+  // Token callbacks, without the lock, in order; a sample's tokens after
+  // the one that ends it are dropped (with speculation a step emits
+  // several). Then each sample stops or goes on.
   lock.unlock();
-  for (TokenEvent &event : tokens)
-    if (event.request->onToken)
-      event.stop = event.request->onToken(event.request->userData, event.sample,
-                                          event.token) != 0;
+  std::set<Sequence *> ended;
+  std::map<Sequence *, int64_t> emitted;
+  for (TokenEvent &event : tokens) {
+    Sequence &seq = *event.sequence;
+    if (ended.count(&seq)) {
+      event.stop = true;
+      continue;
+    }
+    // Tokens fed before this one: the known ones and this step's earlier.
+    int64_t fed = int64_t(seq.tokens.size()) + emitted[&seq]++;
+    const Request &request = *seq.request;
+    ++seq.result.num_tokens;
+    llmc_stop_reason reason = LLMC_STOP_MAX_TOKENS;
+    bool ends = true;
+    if (request.onToken &&
+        request.onToken(request.userData, event.sample, event.token) != 0)
+      reason = LLMC_STOP_CALLBACK;
+    else if (isStopId(request, event.token))
+      reason = LLMC_STOP_TOKEN;
+    else if (int64_t(seq.result.num_tokens) >= request.params.max_tokens)
+      reason = LLMC_STOP_MAX_TOKENS;
+    else if (fed >= e.model->contextLength)
+      reason = LLMC_STOP_CONTEXT_FULL;
+    else
+      ends = false;
+    if (ends) {
+      seq.result.stop_reason = reason;
+      ended.insert(&seq);
+    }
+  }
   lock.lock();
   for (TokenEvent &event : tokens) {
     Sequence &seq = *event.sequence;
-    const Request &request = *seq.request;
-    if (event.stop)
-      seq.result.stop_reason = LLMC_STOP_CALLBACK;
-    else if (isStopId(request, event.token))
-      seq.result.stop_reason = LLMC_STOP_TOKEN;
-    else if (int64_t(seq.result.num_tokens) >= request.params.max_tokens)
-      seq.result.stop_reason = LLMC_STOP_MAX_TOKENS;
-    else if (int64_t(seq.tokens.size()) >= e.model->contextLength)
-      seq.result.stop_reason = LLMC_STOP_CONTEXT_FULL;
-    else {
+    if (ended.count(&seq))
+      seq.computed = -1; // marks it finished for the sweep below
+    else
       seq.tokens.push_back(event.token);
+  }
+  // Blocks past the next position (rejected drafts') go back.
+  for (const Scheduled &item : batch) {
+    Sequence &seq = *item.seq;
+    if (seq.computed < 0)
       continue;
+    size_t keep = (seq.tokens.size() + size_t(s.size) - 1) / size_t(s.size);
+    while (seq.blocks.size() > keep) {
+      e.blocks->release(seq.blocks.back());
+      seq.blocks.pop_back();
     }
-    seq.computed = -1; // marks it finished for the sweep below
   }
   for (const Scheduled &item : batch)
     if (item.seq->request->params.max_tokens == 0 &&

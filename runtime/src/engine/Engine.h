@@ -37,6 +37,8 @@ struct Request {
   llmc_sample_callback onToken = nullptr;
   llmc_done_callback onDone = nullptr;
   void *userData = nullptr;
+  /// The most tokens prompt lookup drafts per step; 0 without speculation.
+  int32_t draftTokens = 0;
   std::chrono::steady_clock::time_point added;
   /// Samples not yet finished; the request ends when it reaches 0.
   size_t unfinished = 0;
@@ -59,11 +61,18 @@ struct Sequence {
   int64_t published = 0;
   uint64_t lastKey = 0;
   Sampler sampler;
+  /// Speculation: the draws that accept or replace drafts, this step's
+  /// drafts (positions tokens.size() on), and the next draft length.
+  Random verifier;
+  std::vector<int32_t> drafts;
+  int64_t draftLength = 0;
   llmc_request_result result{};
   bool started = false; // has emitted a token
 
-  Sequence(std::shared_ptr<Request> request, size_t sample, Sampler sampler)
-      : request(std::move(request)), sample(sample), sampler(sampler) {}
+  Sequence(std::shared_ptr<Request> request, size_t sample, Sampler sampler,
+           uint64_t verifierSeed)
+      : request(std::move(request)), sample(sample), sampler(sampler),
+        verifier(verifierSeed) {}
 };
 
 } // namespace llmc::rt
