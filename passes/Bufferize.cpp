@@ -84,10 +84,13 @@ struct BufferizePass : impl::BufferizeBase<BufferizePass> {
   }
 };
 
-/// llm.flash_attention writes its init in place and reads the rest.
-struct FlashAttentionBufferization
+/// The kernel ops (llm.flash_attention, llm.paged_flash_attention) write
+/// their inits in place and read the rest: the op again on buffers, its
+/// results the inits' buffers.
+template <typename OpTy>
+struct KernelOpBufferization
     : bufferization::DstBufferizableOpInterfaceExternalModel<
-          FlashAttentionBufferization, llm::FlashAttentionOp> {
+          KernelOpBufferization<OpTy>, OpTy> {
   LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
                           const bufferization::BufferizationOptions &options,
                           bufferization::BufferizationState &state) const {
@@ -104,33 +107,11 @@ struct FlashAttentionBufferization
       operands.push_back(*buffer);
     }
     rewriter.setInsertionPoint(op);
-    llm::FlashAttentionOp::create(rewriter, op->getLoc(), TypeRange{}, operands,
-                                  op->getAttrs());
-    bufferization::replaceOpWithBufferizedValues(rewriter, op, operands.back());
-    return success();
-  }
-};
-
-/// llm.paged_flash_attention updates the pool and writes its init in place.
-struct PagedFlashAttentionBufferization
-    : bufferization::DstBufferizableOpInterfaceExternalModel<
-          PagedFlashAttentionBufferization, llm::PagedFlashAttentionOp> {
-  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
-                          const bufferization::BufferizationOptions &options,
-                          bufferization::BufferizationState &state) const {
-    SmallVector<Value> operands;
-    for (Value operand : op->getOperands()) {
-      FailureOr<Value> buffer =
-          bufferization::getBuffer(rewriter, operand, options, state);
-      if (failed(buffer))
-        return failure();
-      operands.push_back(*buffer);
-    }
-    rewriter.setInsertionPoint(op);
-    llm::PagedFlashAttentionOp::create(rewriter, op->getLoc(), TypeRange{},
-                                       operands, op->getAttrs());
-    bufferization::replaceOpWithBufferizedValues(rewriter, op,
-                                                 {operands[6], operands[7]});
+    OpTy::create(rewriter, op->getLoc(), TypeRange{}, operands, op->getAttrs());
+    SmallVector<Value> results;
+    for (OpOperand &init : cast<OpTy>(op).getDpsInitsMutable())
+      results.push_back(operands[init.getOperandNumber()]);
+    bufferization::replaceOpWithBufferizedValues(rewriter, op, results);
     return success();
   }
 };
@@ -139,9 +120,10 @@ struct PagedFlashAttentionBufferization
 
 void registerBufferizationInterfaces(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, llm::LLMDialect *) {
-    llm::FlashAttentionOp::attachInterface<FlashAttentionBufferization>(*ctx);
+    llm::FlashAttentionOp::attachInterface<
+        KernelOpBufferization<llm::FlashAttentionOp>>(*ctx);
     llm::PagedFlashAttentionOp::attachInterface<
-        PagedFlashAttentionBufferization>(*ctx);
+        KernelOpBufferization<llm::PagedFlashAttentionOp>>(*ctx);
   });
 }
 

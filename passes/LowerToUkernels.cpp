@@ -20,6 +20,49 @@ using namespace mlir;
 namespace llmc {
 namespace {
 
+/// Builds the 64-bit integer arguments of a runtime kernel call before
+/// `b`'s insertion point: pointers travel as integers (abi.h).
+struct KernelArgs {
+  OpBuilder &b;
+  Location loc;
+
+  Value toI64(Value index) {
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
+  }
+  Value constant(int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v);
+  }
+  /// The address of a buffer's first element.
+  Value address(Value memref) {
+    auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+    Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+    int64_t bytes =
+        cast<MemRefType>(memref.getType()).getElementTypeBitWidth() / 8;
+    Value offset =
+        arith::MulIOp::create(b, loc, meta.getOffset(),
+                              arith::ConstantIndexOp::create(b, loc, bytes));
+    return toI64(arith::AddIOp::create(b, loc, base, offset));
+  }
+  /// The distance between a buffer's rows, in elements.
+  Value rowStride(Value memref) {
+    auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+    return toI64(meta.getStrides()[0]);
+  }
+  Value dim(Value memref, int64_t d) {
+    return toI64(memref::DimOp::create(b, loc, memref, d));
+  }
+};
+
+/// Whether each row of a [tokens, heads, head_dim] buffer is contiguous,
+/// as the attention kernels read it.
+bool hasContiguousRows(Value v) {
+  auto type = cast<MemRefType>(v.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(type.getStridesAndOffset(strides, offset)) &&
+         strides[2] == 1 && strides[1] == type.getDimSize(2);
+}
+
 /// Whether `type` is a rank-2 memref whose rows are contiguous.
 bool hasUnitStrideRows(Type type) {
   auto memref = dyn_cast<MemRefType>(type);
@@ -132,14 +175,10 @@ struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
   /// index buffers and the pool contiguous, as the lowering makes them.
   LogicalResult lower(llm::PagedFlashAttentionOp op, SymbolTable &symbols) {
     auto type = [](Value v) { return cast<MemRefType>(v.getType()); };
-    for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getInit()}) {
-      SmallVector<int64_t> strides;
-      int64_t offset;
-      if (failed(type(v).getStridesAndOffset(strides, offset)) ||
-          strides[2] != 1 || strides[1] != type(v).getDimSize(2))
+    for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getInit()})
+      if (!hasContiguousRows(v))
         return op.emitOpError("expects buffers whose rows are contiguous "
                               "[heads, head_dim] for the runtime kernel");
-    }
     for (Value v : {op.getPositions(), op.getSequences(), op.getBlockTables(),
                     op.getPool()})
       if (!type(v).getLayout().isIdentity())
@@ -147,60 +186,37 @@ struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
                               "the runtime kernel");
     OpBuilder b(op);
     Location loc = op.getLoc();
-    Type i64 = b.getI64Type();
-    auto toI64 = [&](Value index) -> Value {
-      return arith::IndexCastOp::create(b, loc, i64, index);
-    };
-    auto constant = [&](int64_t v) -> Value {
-      return arith::ConstantIntOp::create(b, loc, i64, v);
-    };
-    auto address = [&](Value memref) -> Value {
-      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-      Value base =
-          memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
-      int64_t bytes = type(memref).getElementTypeBitWidth() / 8;
-      Value offset =
-          arith::MulIOp::create(b, loc, meta.getOffset(),
-                                arith::ConstantIndexOp::create(b, loc, bytes));
-      return toI64(arith::AddIOp::create(b, loc, base, offset));
-    };
-    auto rowStride = [&](Value memref) -> Value {
-      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-      return toI64(meta.getStrides()[0]);
-    };
-    auto dim = [&](Value memref, int64_t d) {
-      return toI64(memref::DimOp::create(b, loc, memref, d));
-    };
+    KernelArgs k{b, loc};
     MemRefType pool = type(op.getPool());
     SmallVector<Value> args{
-        address(op.getQuery()),
-        rowStride(op.getQuery()),
-        address(op.getKey()),
-        rowStride(op.getKey()),
-        address(op.getValue()),
-        rowStride(op.getValue()),
-        address(op.getInit()),
-        rowStride(op.getInit()),
-        dim(op.getQuery(), 0),
-        address(op.getPositions()),
-        dim(op.getPositions(), 0),
-        address(op.getSequences()),
-        dim(op.getSequences(), 0),
-        address(op.getBlockTables()),
-        dim(op.getBlockTables(), 0),
-        dim(op.getBlockTables(), 1),
-        address(op.getPool()),
-        dim(op.getPool(), 0),
-        constant(pool.getDimSize(1)),
-        constant(op.getLayer()),
-        constant(pool.getDimSize(3)),
-        constant(pool.getElementType().isF16()   ? LLMC_KV_F16
-                 : pool.getElementType().isF32() ? LLMC_KV_F32
-                                                 : LLMC_KV_INT8),
-        constant(op.getNumHeads()),
-        constant(op.getNumKvHeads()),
-        constant(cast<MemRefType>(op.getQuery().getType()).getDimSize(2)),
-        constant(op.getSlidingWindow().value_or(0)),
+        k.address(op.getQuery()),
+        k.rowStride(op.getQuery()),
+        k.address(op.getKey()),
+        k.rowStride(op.getKey()),
+        k.address(op.getValue()),
+        k.rowStride(op.getValue()),
+        k.address(op.getInit()),
+        k.rowStride(op.getInit()),
+        k.dim(op.getQuery(), 0),
+        k.address(op.getPositions()),
+        k.dim(op.getPositions(), 0),
+        k.address(op.getSequences()),
+        k.dim(op.getSequences(), 0),
+        k.address(op.getBlockTables()),
+        k.dim(op.getBlockTables(), 0),
+        k.dim(op.getBlockTables(), 1),
+        k.address(op.getPool()),
+        k.dim(op.getPool(), 0),
+        k.constant(pool.getDimSize(1)),
+        k.constant(op.getLayer()),
+        k.constant(pool.getDimSize(3)),
+        k.constant(pool.getElementType().isF16()   ? LLMC_KV_F16
+                   : pool.getElementType().isF32() ? LLMC_KV_F32
+                                                   : LLMC_KV_INT8),
+        k.constant(op.getNumHeads()),
+        k.constant(op.getNumKvHeads()),
+        k.constant(cast<MemRefType>(op.getQuery().getType()).getDimSize(2)),
+        k.constant(op.getSlidingWindow().value_or(0)),
         arith::ConstantOp::create(
             b, loc, b.getF32FloatAttr(op.getScale().convertToDouble()))};
     func::FuncOp callee =
@@ -216,53 +232,28 @@ struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
   /// and out must be [.., heads or kv_heads, head_dim] with unit strides
   /// inside, as the lowering creates them.
   LogicalResult lower(llm::FlashAttentionOp op, SymbolTable &symbols) {
-    auto rowsContiguous = [](Value v) {
-      auto type = cast<MemRefType>(v.getType());
-      SmallVector<int64_t> strides;
-      int64_t offset;
-      return succeeded(type.getStridesAndOffset(strides, offset)) &&
-             strides[2] == 1 && strides[1] == type.getDimSize(2);
-    };
     for (Value v : {op.getQuery(), op.getKeys(), op.getValues(), op.getInit()})
-      if (!rowsContiguous(v))
+      if (!hasContiguousRows(v))
         return op.emitOpError("expects buffers whose rows are contiguous "
                               "[heads, head_dim] for the runtime kernel");
     OpBuilder b(op);
     Location loc = op.getLoc();
-    Type i64 = b.getI64Type();
-    auto toI64 = [&](Value index) -> Value {
-      return arith::IndexCastOp::create(b, loc, i64, index);
-    };
-    auto constant = [&](int64_t v) -> Value {
-      return arith::ConstantIntOp::create(b, loc, i64, v);
-    };
-    auto address = [&](Value memref) -> Value {
-      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-      Value base =
-          memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
-      Value offset = arith::MulIOp::create(
-          b, loc, meta.getOffset(), arith::ConstantIndexOp::create(b, loc, 4));
-      return toI64(arith::AddIOp::create(b, loc, base, offset));
-    };
-    auto rowStride = [&](Value memref) -> Value {
-      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-      return toI64(meta.getStrides()[0]);
-    };
+    KernelArgs k{b, loc};
     int64_t headDim = cast<MemRefType>(op.getQuery().getType()).getDimSize(2);
     SmallVector<Value> args{
-        address(op.getQuery()),
-        rowStride(op.getQuery()),
-        address(op.getKeys()),
-        address(op.getValues()),
-        rowStride(op.getKeys()),
-        address(op.getInit()),
-        rowStride(op.getInit()),
-        toI64(memref::DimOp::create(b, loc, op.getQuery(), 0)),
-        toI64(op.getStart()),
-        constant(op.getNumHeads()),
-        constant(op.getNumKvHeads()),
-        constant(headDim),
-        constant(op.getSlidingWindow().value_or(0)),
+        k.address(op.getQuery()),
+        k.rowStride(op.getQuery()),
+        k.address(op.getKeys()),
+        k.address(op.getValues()),
+        k.rowStride(op.getKeys()),
+        k.address(op.getInit()),
+        k.rowStride(op.getInit()),
+        k.dim(op.getQuery(), 0),
+        k.toI64(op.getStart()),
+        k.constant(op.getNumHeads()),
+        k.constant(op.getNumKvHeads()),
+        k.constant(headDim),
+        k.constant(op.getSlidingWindow().value_or(0)),
         arith::ConstantOp::create(
             b, loc, b.getF32FloatAttr(op.getScale().convertToDouble()))};
     func::FuncOp callee = declareRuntimeFunction(
@@ -278,41 +269,23 @@ struct LowerToUkernelsPass : impl::LowerToUkernelsBase<LowerToUkernelsPass> {
     OpBuilder b(op);
     Location loc = op.getLoc();
     Type i64 = b.getI64Type();
-    auto toI64 = [&](Value index) -> Value {
-      return arith::IndexCastOp::create(b, loc, i64, index);
-    };
-    auto constant = [&](StringRef name) -> Value {
-      return arith::ConstantIntOp::create(
-          b, loc, i64, info.getAs<IntegerAttr>(name).getInt());
-    };
-    // The address of a buffer's first element.
-    auto address = [&](Value memref) -> Value {
-      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-      Value base =
-          memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
-      int64_t bytes =
-          cast<MemRefType>(memref.getType()).getElementTypeBitWidth() / 8;
-      Value offset =
-          arith::MulIOp::create(b, loc, meta.getOffset(),
-                                arith::ConstantIndexOp::create(b, loc, bytes));
-      return toI64(arith::AddIOp::create(b, loc, base, offset));
-    };
-    auto rowStride = [&](Value memref) -> Value {
-      auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-      return toI64(meta.getStrides()[0]);
+    KernelArgs k{b, loc};
+    auto constant = [&](StringRef name) {
+      return k.constant(info.getAs<IntegerAttr>(name).getInt());
     };
 
     SmallVector<Value> inputs = op.getDpsInputs();
     Value x = inputs[0], y = op.getDpsInits()[0];
-    Value rows = toI64(memref::DimOp::create(b, loc, x, 0));
-    SmallVector<Value> args{address(x), rowStride(x), address(inputs[1])};
+    Value rows = k.dim(x, 0);
+    SmallVector<Value> args{k.address(x), k.rowStride(x), k.address(inputs[1])};
     if (kernel != "linear_f32")
-      args.push_back(address(inputs[2]));
+      args.push_back(k.address(inputs[2]));
     if (kernel == "linear_int4")
       args.push_back(inputs.size() > 3
-                         ? address(inputs[3])
+                         ? k.address(inputs[3])
                          : Value(arith::ConstantIntOp::create(b, loc, i64, 0)));
-    args.append({address(y), rowStride(y), rows, constant("n"), constant("k")});
+    args.append(
+        {k.address(y), k.rowStride(y), rows, constant("n"), constant("k")});
     if (kernel == "linear_int4")
       args.push_back(constant("group"));
     if (kernel != "linear_f32")

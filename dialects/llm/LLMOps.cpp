@@ -525,20 +525,27 @@ LogicalResult FlashAttentionOp::verify() {
   return success();
 }
 
-void FlashAttentionOp::getEffects(
+/// On buffers a kernel op reads every buffer operand and writes its inits;
+/// on tensors it is pure.
+static void addKernelOpEffects(
+    DestinationStyleOpInterface op,
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
         &effects) {
-  // On buffers it reads the inputs and writes the init; on tensors it is
-  // pure.
-  for (OpOperand &operand : getOperation()->getOpOperands()) {
+  for (OpOperand &operand : op->getOpOperands()) {
     if (!isa<MemRefType>(operand.get().getType()))
       continue;
     effects.emplace_back(MemoryEffects::Read::get(), &operand,
                          SideEffects::DefaultResource::get());
-    if (&operand == &getInitMutable())
+    if (op.isDpsInit(&operand))
       effects.emplace_back(MemoryEffects::Write::get(), &operand,
                            SideEffects::DefaultResource::get());
   }
+}
+
+void FlashAttentionOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  addKernelOpEffects(*this, effects);
 }
 
 //===----------------------------------------------------------------------===//
@@ -624,14 +631,5 @@ LogicalResult PagedFlashAttentionOp::verify() {
 void PagedFlashAttentionOp::getEffects(
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
         &effects) {
-  // On buffers it reads its inputs and writes the pool and the init.
-  for (OpOperand &operand : getOperation()->getOpOperands()) {
-    if (!isa<MemRefType>(operand.get().getType()))
-      continue;
-    effects.emplace_back(MemoryEffects::Read::get(), &operand,
-                         SideEffects::DefaultResource::get());
-    if (operand.getOperandNumber() >= 6)
-      effects.emplace_back(MemoryEffects::Write::get(), &operand,
-                           SideEffects::DefaultResource::get());
-  }
+  addKernelOpEffects(*this, effects);
 }
