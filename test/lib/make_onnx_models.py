@@ -371,6 +371,25 @@ def main():
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [2, 3, 4])])
     save_unchecked(model_of(graph), p("bad_perm.onnx"))
 
+    # Split into parts the axis does not hold (the fuzzer found the first:
+    # 2 elements into 3 equal parts sliced past the end, invalid IR): the
+    # last part may be empty; more parts than elements, or sizes that do not
+    # add up, are refused.
+    for name, dim, outputs, sizes in [("split_uneven", 2, 3, None),
+                                      ("split_too_many", 2, 4, None),
+                                      ("split_bad_sizes", 4, 2, [1, 5])]:
+        inputs, inits = ["X"], []
+        if sizes:
+            inits.append(int64_const("sizes", sizes))
+            inputs.append("sizes")
+        outs = [f"Y{i}" for i in range(outputs)]
+        graph = helper.make_graph(
+            [helper.make_node("Split", inputs, outs, name="split")], name,
+            [helper.make_tensor_value_info("X", TensorProto.FLOAT, [dim])],
+            [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs],
+            initializer=inits)
+        save_unchecked(model_of(graph, opset=13), p(name + ".onnx"))
+
     # k: nodes with fewer inputs than their operator takes, or a required
     # input left unnamed (the fuzzer made the first from a Reduce node).
     for name, inputs in [("missing_input", ["X"]), ("unnamed_input", ["X", ""])]:

@@ -586,6 +586,25 @@ LogicalResult importSplit(NodeContext &ctx) {
       parts.back() =
           ctx.b.getIndexAttr(*t - *staticValue(chunk) * (outputs - 1));
   }
+  // Sizes known now must be parts of the dimension: slices past its end do
+  // not verify.
+  if (std::optional<int64_t> t = staticValue(total)) {
+    int64_t sum = 0;
+    bool known = true, negative = false;
+    for (OpFoldResult part : parts) {
+      std::optional<int64_t> p = staticValue(part);
+      negative |= p && *p < 0;
+      known &= p.has_value();
+      sum += p.value_or(0);
+    }
+    if (negative || (known && sum != *t))
+      return ctx.fail(split ? "split sizes add up to " + std::to_string(sum) +
+                                  ", not the " + std::to_string(*t) +
+                                  " elements of the axis"
+                            : std::to_string(*t) +
+                                  " elements do not split into " +
+                                  std::to_string(outputs) + " parts");
+  }
   OpFoldResult offset = ctx.b.getIndexAttr(0);
   if (staticValue(total) == std::optional<int64_t>(0)) {
     // Nothing to split (slices of an empty dim do not verify).
@@ -597,10 +616,15 @@ LogicalResult importSplit(NodeContext &ctx) {
     return success();
   }
   for (unsigned i = 0; i < outputs; ++i) {
-    SmallVector<OpFoldResult> offsets(rank, ctx.b.getIndexAttr(0));
-    offsets[*axis] = offset;
     SmallVector<OpFoldResult> sizes = sizesOf(ctx, x);
     sizes[*axis] = parts[i];
+    if (staticValue(parts[i]) == std::optional<int64_t>(0)) {
+      // An empty part may start at the end, where no slice may.
+      ctx.set(i, emitEmpty(ctx, sizes, ctx.elementType(0)));
+      continue;
+    }
+    SmallVector<OpFoldResult> offsets(rank, ctx.b.getIndexAttr(0));
+    offsets[*axis] = offset;
     SmallVector<OpFoldResult> strides(rank, ctx.b.getIndexAttr(1));
     ctx.set(i, Value(tensor::ExtractSliceOp::create(ctx.b, ctx.loc, x, offsets,
                                                     sizes, strides)));
