@@ -12,6 +12,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <vector>
 
@@ -70,6 +71,31 @@ int onToken(void *user, int32_t token) {
   return 0;
 }
 
+/// Samples generated together through the engine: one stream each, text
+/// kept until the end (they interleave), and when each token arrived.
+struct EngineSamples {
+  std::vector<Stream> *streams;
+  std::vector<llmc_request_result> results;
+  std::vector<std::vector<double>> times;
+};
+
+double now() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int onSampleToken(void *user, size_t sample, int32_t token) {
+  auto *samples = static_cast<EngineSamples *>(user);
+  samples->times[sample].push_back(now());
+  return onToken(&(*samples->streams)[sample], token);
+}
+
+void onSampleDone(void *user, size_t sample,
+                  const llmc_request_result *result) {
+  static_cast<EngineSamples *>(user)->results[sample] = *result;
+}
+
 const char *stopReasonName(llmc_stop_reason reason) {
   switch (reason) {
   case LLMC_STOP_TOKEN:
@@ -79,6 +105,8 @@ const char *stopReasonName(llmc_stop_reason reason) {
     return "max_tokens";
   case LLMC_STOP_CONTEXT_FULL:
     return "context_full";
+  case LLMC_STOP_CANCELLED:
+    return "cancelled";
   }
   return "max_tokens";
 }
@@ -210,7 +238,98 @@ Error runRun() {
     llmc_generate_result result;
   };
   std::vector<Sample> samples(static_cast<size_t>(runSamples.getValue()));
+  // Without speculation, several samples run at once through the engine:
+  // they share the prompt's blocks and copy the last one where they
+  // diverge. (Text cannot stream then: each sample prints when all end.)
+  // A model whose decoder is not paged takes the session path below.
+  bool together = false;
+  // Together, decode is timed over the wall-clock span the samples share.
+  double togetherDecodeSeconds = 0;
+  if (samples.size() > 1 && kind == "none") {
+    llmc_engine_t *engine = nullptr;
+    if (llmc_status_t status = llmc_engine_create(m, nullptr, &engine)) {
+      llmc_status_free(status);
+    } else {
+      together = true;
+      scope_exit freeEngine([&] { llmc_engine_free(engine); });
+      std::vector<Stream> streams(samples.size());
+      for (Stream &stream : streams) {
+        stream.json = true; // collect, print below
+        stream.stopIds = params.stop_ids;
+        stream.numStopIds = params.num_stop_ids;
+        if (tokenizer)
+          if (Error err = toError(
+                  llmc_detokenizer_create(tokenizer, prompt.data(),
+                                          prompt.size(), &stream.detokenizer)))
+            return err;
+      }
+      scope_exit freeDetokenizers([&] {
+        for (Stream &stream : streams)
+          if (stream.detokenizer)
+            llmc_detokenizer_free(stream.detokenizer);
+      });
+      EngineSamples state{&streams,
+                          std::vector<llmc_request_result>(samples.size()),
+                          std::vector<std::vector<double>>(samples.size())};
+      llmc_request request{};
+      request.prompt = prompt.data();
+      request.prompt_count = prompt.size();
+      request.params = params;
+      request.samples = samples.size();
+      request.on_token = onSampleToken;
+      request.on_done = onSampleDone;
+      request.user_data = &state;
+      uint64_t id;
+      double start = now();
+      if (Error err = toError(llmc_engine_add(engine, &request, &id)))
+        return err;
+      if (Error err = toError(llmc_engine_run(engine)))
+        return err;
+      for (auto [k, sample] : llvm::enumerate(samples)) {
+        Stream &stream = streams[k];
+        if (!stream.error.empty())
+          return usage(stream.error);
+        if (stream.detokenizer) {
+          const char *rest;
+          size_t length;
+          if (Error err = toError(
+                  llmc_detokenizer_flush(stream.detokenizer, &rest, &length)))
+            return err;
+          stream.text.append(rest, length);
+        }
+        const llmc_request_result &r = state.results[k];
+        const std::vector<double> &t = state.times[k];
+        sample.result = llmc_generate_result{};
+        sample.result.num_tokens = r.num_tokens;
+        sample.result.stop_reason = r.stop_reason;
+        sample.result.prompt_tokens = r.prompt_tokens;
+        sample.result.prefill_seconds = t.empty() ? 0 : t.front() - start;
+        sample.result.decode_seconds = t.empty() ? 0 : t.back() - t.front();
+        sample.result.decode_steps = t.empty() ? 0 : t.size() - 1;
+        sample.stream.tokens = stream.tokens;
+        sample.stream.text = stream.text;
+        if (!runJson) {
+          outs() << (k ? "\n" : "") << "--- sample " << k << " ---\n";
+          if (stream.detokenizer)
+            outs() << stream.text;
+          else
+            for (auto [i, token] : llvm::enumerate(stream.tokens))
+              outs() << (i ? " " : "") << token;
+        }
+      }
+      outs().flush();
+      double first = 0, last = 0;
+      for (const std::vector<double> &t : state.times)
+        if (!t.empty()) {
+          first = first ? std::min(first, t.front()) : t.front();
+          last = std::max(last, t.back());
+        }
+      togetherDecodeSeconds = last - first;
+    }
+  }
   for (auto [k, sample] : llvm::enumerate(samples)) {
+    if (together)
+      break;
     Stream &stream = sample.stream;
     stream.json = runJson;
     stream.stopIds = params.stop_ids;
@@ -281,6 +400,8 @@ Error runRun() {
     decoded += std::max<int64_t>(0, int64_t(sample.result.num_tokens) - 1);
     generated += sample.result.num_tokens;
   }
+  if (together)
+    decodeSeconds = togetherDecodeSeconds;
   double decodeRate = decodeSeconds > 0 ? decoded / decodeSeconds : 0;
   if (!runJson) {
     outs() << "\n";
