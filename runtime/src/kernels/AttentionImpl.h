@@ -294,30 +294,30 @@ inline void transposedScores(const float *q, const float *keys, int64_t ld,
   }
 }
 
-/// Tasks [begin, end) of token-major (token, kv head) pairs, reading each
-/// token's sequence block by block, each block once for the group of query
-/// heads that share its KV head. Keys are stored transposed per block
-/// (abi.h). Every score, maximum, sum and weighted value adds in an order
-/// fixed by the positions alone, so that a sequence's output does not depend
-/// on its blocks' placement, its batch mates or how its tokens are split
-/// into calls.
+/// Tasks [begin, end) of a.tasks: each attends one token's query heads of
+/// one KV head over a range of its sequence's positions, read block by
+/// block, each block once for the group of query heads that share it. Keys
+/// are stored transposed per block (abi.h). Every score, maximum, sum and
+/// weighted value adds in an order fixed by the positions alone, so that a
+/// sequence's output does not depend on its blocks' placement, its batch
+/// mates or how its tokens are split into calls.
 void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
                          int64_t end) {
-  thread_local std::vector<float> scores, acc, sums, keyBuffer, valueBuffer;
+  thread_local std::vector<float> scores, acc, sums, maxima, keyBuffer,
+      valueBuffer;
   int64_t group = a.heads / a.kvHeads, d = a.headDim, bs = a.blockSize;
   sums.resize(static_cast<size_t>(group));
-  for (int64_t task = begin; task < end; ++task) {
-    int64_t token = task / a.kvHeads, kv = task % a.kvHeads;
-    int64_t position = a.positions[token];
+  maxima.resize(static_cast<size_t>(group));
+  for (int64_t t = begin; t < end; ++t) {
+    const PagedAttentionTask &task = a.tasks[t];
+    int64_t token = task.token, kv = task.kv;
+    int64_t first = task.first, last = task.last, count = last + 1 - first;
     const int32_t *table = a.blockTables + a.sequences[token] * a.maxBlocks;
-    int64_t first =
-        a.window > 0 ? std::max<int64_t>(0, position - a.window + 1) : 0;
-    int64_t count = position + 1 - first;
     scores.resize(size_t(group * count));
     acc.assign(size_t(group * d), 0.0f);
     const float *q = a.q + token * a.ldq + kv * group * d;
-    for (int64_t j = first; j <= position;) {
-      int64_t slot = j % bs, run = std::min(bs - slot, position + 1 - j);
+    for (int64_t j = first; j <= last;) {
+      int64_t slot = j % bs, run = std::min(bs - slot, last + 1 - j);
       const float *keys = blockKeys(a, table[j / bs], kv, slot, run, keyBuffer);
       for (int64_t h = 0; h < group; ++h)
         transposedScores(q + h * d, keys + slot, bs, d, run, a.scale,
@@ -326,10 +326,11 @@ void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
     }
     for (int64_t h = 0; h < group; ++h) {
       float *p = scores.data() + h * count;
-      sums[size_t(h)] = exponentiate(p, count, maxOf(p, count));
+      maxima[size_t(h)] = maxOf(p, count);
+      sums[size_t(h)] = exponentiate(p, count, maxima[size_t(h)]);
     }
-    for (int64_t j = first; j <= position;) {
-      int64_t slot = j % bs, run = std::min(bs - slot, position + 1 - j);
+    for (int64_t j = first; j <= last;) {
+      int64_t slot = j % bs, run = std::min(bs - slot, last + 1 - j);
       int64_t ld;
       const float *values =
           blockValues(a, table[j / bs], kv, slot, run, valueBuffer, ld);
@@ -347,8 +348,16 @@ void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
       j += run;
     }
     for (int64_t h = 0; h < group; ++h) {
-      float *out = a.out + token * a.ldo + (kv * group + h) * d;
       const float *o = acc.data() + h * d;
+      if (task.partial >= 0) {
+        // A slice: its maximum, sum and unnormalized values, combined later.
+        float *partial = a.partials + (task.partial * group + h) * (d + 2);
+        partial[0] = maxima[size_t(h)];
+        partial[1] = sums[size_t(h)];
+        std::copy(o, o + d, partial + 2);
+        continue;
+      }
+      float *out = a.out + token * a.ldo + (kv * group + h) * d;
       float inverse = 1.0f / sums[size_t(h)];
       for (int64_t c = 0; c < d; ++c)
         out[c] = o[c] * inverse;

@@ -90,7 +90,25 @@ struct PagedAttentionArgs {
   int64_t numLayers, layer, blockSize, kvType;
   int64_t heads, kvHeads, headDim, window;
   float scale;
+  /// The tasks, each a range of one token's positions for one KV head.
+  const struct PagedAttentionTask *tasks;
+  /// Where a task with `partial` >= 0 leaves, per query head of its group,
+  /// its maximum score, its sum of exponentials and its unnormalized
+  /// weighted values (head_dim + 2 floats each).
+  float *partials;
 };
+
+/// Positions [first, last] of `token` for KV head `kv`: the whole context
+/// it sees (partial -1: the output is written), or one of the slices a long
+/// context is split into (partial >= 0: combined afterwards).
+struct PagedAttentionTask {
+  int64_t token, kv, first, last, partial;
+};
+
+/// Contexts longer than this are split into slices of it, so that one long
+/// sequence keeps every core busy. A fixed length, so that how a token's
+/// attention is summed depends on its position only.
+constexpr int64_t kAttentionSlice = 512;
 
 struct KernelSet {
   const char *name;
@@ -100,7 +118,7 @@ struct KernelSet {
   void (*linearInt4)(const LinearQArgs &, int64_t p0, int64_t p1);
   /// Tasks [begin, end) of token-major (token, kv head) pairs.
   void (*attention)(const AttentionArgs &, int64_t begin, int64_t end);
-  /// Tasks [begin, end) of token-major (token, kv head) pairs.
+  /// PagedAttentionArgs::tasks [begin, end).
   void (*pagedAttention)(const PagedAttentionArgs &, int64_t begin,
                          int64_t end);
   /// Quantizes the k floats of `x` into `blocks` blocks (see QuantizedRows).

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include <limits>
 #include <vector>
 
 namespace llmc::rt {
@@ -364,16 +365,74 @@ void llmc_rt_paged_attention(
   }
 
   const KernelSet &set = kernels();
-  PagedAttentionArgs a{q,         ldq,         out,       ldo,   positions,
-                       sequences, blockTables, maxBlocks, pool,  numLayers,
-                       layer,     blockSize,   kvType,    heads, kvHeads,
-                       headDim,   window,      scale};
-  int64_t work = 0;
-  for (int64_t t = 0; t < tokens; ++t)
-    work += heads * headDim * (positions[t] + 1);
-  parallelRanges(tokens * kvHeads, 1, work, [&](int64_t begin, int64_t end) {
-    set.pagedAttention(a, begin, end);
-  });
+  // One task per token and KV head, or per slice of a long context (then
+  // combined below), so that one long sequence keeps every core busy.
+  thread_local std::vector<PagedAttentionTask> tasks;
+  thread_local std::vector<float> partials;
+  tasks.clear();
+  int64_t numPartials = 0, work = 0;
+  for (int64_t t = 0; t < tokens; ++t) {
+    int64_t p = positions[t];
+    int64_t first = window > 0 ? std::max<int64_t>(0, p - window + 1) : 0;
+    int64_t slices = llmc_ceil_div(p + 1 - first, kAttentionSlice);
+    for (int64_t kv = 0; kv < kvHeads; ++kv) {
+      if (slices == 1) {
+        tasks.push_back({t, kv, first, p, -1});
+        continue;
+      }
+      for (int64_t i = 0; i < slices; ++i)
+        tasks.push_back({t, kv, first + i * kAttentionSlice,
+                         std::min(p, first + (i + 1) * kAttentionSlice - 1),
+                         numPartials++});
+    }
+    work += heads * headDim * (p + 1 - first);
+  }
+  int64_t group = heads / kvHeads;
+  partials.resize(size_t(numPartials * group * (headDim + 2)));
+  PagedAttentionArgs a{q,         ldq,       out,          ldo,
+                       positions, sequences, blockTables,  maxBlocks,
+                       pool,      numLayers, layer,        blockSize,
+                       kvType,    heads,     kvHeads,      headDim,
+                       window,    scale,     tasks.data(), partials.data()};
+  parallelRanges(
+      int64_t(tasks.size()), 1, work,
+      [&](int64_t begin, int64_t end) { set.pagedAttention(a, begin, end); });
+  if (numPartials == 0)
+    return;
+  // Slices combine in order: each rescaled to the largest maximum, then
+  // the weighted values over the sum of exponentials.
+  for (size_t begin = 0; begin < tasks.size();) {
+    const PagedAttentionTask &task = tasks[begin];
+    size_t end = begin + 1;
+    while (end < tasks.size() && tasks[end].partial >= 0 &&
+           tasks[end].token == task.token && tasks[end].kv == task.kv)
+      ++end;
+    if (task.partial >= 0) {
+      for (int64_t h = 0; h < group; ++h) {
+        auto slice = [&](size_t i) {
+          return partials.data() +
+                 (tasks[i].partial * group + h) * (headDim + 2);
+        };
+        float max = -std::numeric_limits<float>::infinity();
+        for (size_t i = begin; i < end; ++i)
+          max = std::max(max, slice(i)[0]);
+        float *o = out + task.token * ldo + (task.kv * group + h) * headDim;
+        std::fill(o, o + headDim, 0.0f);
+        float sum = 0;
+        for (size_t i = begin; i < end; ++i) {
+          const float *part = slice(i);
+          float weight = std::exp(part[0] - max);
+          sum += part[1] * weight;
+          for (int64_t c = 0; c < headDim; ++c)
+            o[c] += part[2 + c] * weight;
+        }
+        float inverse = 1.0f / sum;
+        for (int64_t c = 0; c < headDim; ++c)
+          o[c] *= inverse;
+      }
+    }
+    begin = end;
+  }
 }
 
 } // extern "C"
