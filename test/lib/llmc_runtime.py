@@ -48,7 +48,7 @@ class EngineOptions(ctypes.Structure):
     """llmc_engine_options."""
     _fields_ = [("kv_blocks", ctypes.c_int64), ("kv_bytes", ctypes.c_uint64),
                 ("max_batch_tokens", ctypes.c_int64), ("max_sequences", ctypes.c_int64),
-                ("prefix_caching", ctypes.c_int)]
+                ("prefix_caching", ctypes.c_int), ("draft", ctypes.c_void_p)]
 
 
 class RequestResult(ctypes.Structure):
@@ -71,7 +71,8 @@ class Request(ctypes.Structure):
     _fields_ = [("prompt", ctypes.c_void_p), ("prompt_count", ctypes.c_size_t),
                 ("params", GenerateParams), ("samples", ctypes.c_size_t),
                 ("on_token", SampleCallback), ("on_done", DoneCallback),
-                ("user_data", ctypes.c_void_p), ("draft_tokens", ctypes.c_int32)]
+                ("user_data", ctypes.c_void_p), ("draft_tokens", ctypes.c_int32),
+                ("speculative", ctypes.c_int32)]
 
 
 class EngineStats(ctypes.Structure):
@@ -277,7 +278,7 @@ class Engine:
     STOP_REASONS = ["stop_token", "max_tokens", "context_full", "callback", "cancelled"]
 
     def __init__(self, model, kv_blocks=0, kv_bytes=0, max_batch_tokens=0,
-                 max_sequences=0, prefix_caching=True):
+                 max_sequences=0, prefix_caching=True, draft=None):
         self.rt, self.model = model.rt, model
         options = EngineOptions()
         self.rt.lib.llmc_engine_options_init(ctypes.byref(options))
@@ -287,6 +288,7 @@ class Engine:
         if max_sequences:
             options.max_sequences = max_sequences
         options.prefix_caching = int(prefix_caching)
+        options.draft = draft.handle if draft is not None else None
         handle = ctypes.c_void_p()
         self.rt.check(self.rt.lib.llmc_engine_create(model.handle, ctypes.byref(options),
                                                      ctypes.byref(handle)))
@@ -294,7 +296,7 @@ class Engine:
         self.tokens, self.results, self.keep, self.ids = {}, {}, [], {}
 
     def add(self, prompt, max_tokens, temperature=0.0, top_k=0, seed=0, samples=1,
-            stop_ids=(), stop_after=None, draft_tokens=0):
+            stop_ids=(), stop_after=None, draft_tokens=0, speculative=0):
         """Queues a request; returns a key for it (tokens and results are
         filed under (key, sample); the engine's id is self.ids[key]).
         `stop_after` (a count) makes the token callback ask to stop after
@@ -311,6 +313,7 @@ class Engine:
         request.prompt, request.prompt_count = ids.ctypes.data, len(ids)
         request.params, request.samples = params, samples
         request.draft_tokens = draft_tokens
+        request.speculative = speculative
         key = len(self.keep)
 
         def on_token(_, sample, token):

@@ -126,12 +126,6 @@ Expected<Measurement> measure(llmc_model_t *model, int64_t threads,
 Error runEngineBench(llmc_model_t *m, ArrayRef<int64_t> threads,
                      ArrayRef<int64_t> prompts, uint64_t bytesPerToken,
                      const Speculation &speculation) {
-  if (speculation.enabled() && speculation.kind != "ngram")
-    return createStringError(
-        inconvertibleErrorCode(),
-        "--speculative=" + speculation.kind +
-            " with --concurrency: the engine drafts by prompt "
-            "lookup only (--speculative=ngram)");
   auto concurrency = parseIdList(
       benchConcurrency.getNumOccurrences() ? StringRef(benchConcurrency) : "1",
       "concurrency");
@@ -241,9 +235,9 @@ Error runEngineBench(llmc_model_t *m, ArrayRef<int64_t> threads,
                      e.kvWaste * 100, (unsigned long long)e.prefixHitTokens,
                      (unsigned long long)e.preemptions);
     if (const auto &s = r.speculative)
-      outs() << format("        with prompt-lookup drafts: decode %.1f tok/s "
+      outs() << format("        with %s drafts: decode %.1f tok/s "
                        "(%.2fx), %llu of %llu drafts accepted\n",
-                       s->aggregateDecodeTokensPerS,
+                       speculation.kind.c_str(), s->aggregateDecodeTokensPerS,
                        e.aggregateDecodeTokensPerS > 0
                            ? s->aggregateDecodeTokensPerS /
                                  e.aggregateDecodeTokensPerS

@@ -32,10 +32,12 @@ double now() {
       .count();
 }
 
-Expected<EngineHandle> createEngine(llmc_model_t *model, int64_t blocks) {
+Expected<EngineHandle> createEngine(llmc_model_t *model, int64_t blocks,
+                                    llmc_model_t *draft = nullptr) {
   llmc_engine_options options;
   llmc_engine_options_init(&options);
   options.kv_blocks = blocks;
+  options.draft = draft;
   llmc_engine_t *engine = nullptr;
   if (Error err = toError(llmc_engine_create(model, &options, &engine)))
     return std::move(err);
@@ -74,7 +76,8 @@ void onDone(void *tracker, size_t, const llmc_request_result *result) {
 Expected<EngineMeasurement>
 measureEngine(llmc_model_t *model, int64_t threads, int64_t promptTokens,
               int64_t genTokens, int64_t concurrency, int64_t sharedPrefix,
-              uint64_t seed, int32_t draftTokens) {
+              uint64_t seed, int32_t draftTokens, int32_t speculative,
+              llmc_model_t *draftModel) {
   llmc_model_set_threads(model, int(threads));
   int64_t vocab = llmc_model_vocab_size(model);
   std::mt19937_64 rng{seed};
@@ -117,10 +120,10 @@ measureEngine(llmc_model_t *model, int64_t threads, int64_t promptTokens,
 
   int64_t positions = sharedPrefix + promptTokens + genTokens;
   int64_t perRequest = (positions + stats.block_size - 1) / stats.block_size;
-  auto engine = createEngine(model, concurrency * perRequest);
+  auto engine = createEngine(model, concurrency * perRequest, draftModel);
   if (!engine)
     return engine.takeError();
-  llmc_speculative_stats speculative{};
+  llmc_speculative_stats totals{};
   std::vector<Tracker> trackers(static_cast<size_t>(concurrency));
   double start = now();
   for (int64_t r = 0; r < concurrency; ++r) {
@@ -129,9 +132,10 @@ measureEngine(llmc_model_t *model, int64_t threads, int64_t promptTokens,
     request.params = params;
     request.on_token = onToken;
     request.on_done = onDone;
-    trackers[size_t(r)].totals = &speculative;
+    trackers[size_t(r)].totals = &totals;
     request.user_data = &trackers[size_t(r)];
     request.draft_tokens = draftTokens;
+    request.speculative = speculative;
     if (Error err = toError(llmc_engine_add(engine->get(), &request, &id)))
       return std::move(err);
   }
@@ -142,7 +146,7 @@ measureEngine(llmc_model_t *model, int64_t threads, int64_t promptTokens,
 
   EngineMeasurement m;
   m.concurrency = concurrency;
-  m.speculative = speculative;
+  m.speculative = totals;
   m.sharedPrefix = sharedPrefix;
   // Decode is timed from the first step in which every request decodes
   // (the last first token: all prompts are in) to the last token, over the

@@ -34,11 +34,14 @@ struct EngineMeasurement {
 /// Runs `concurrency` greedy requests, each `sharedPrefix` common ids then
 /// `promptTokens` of its own (pseudo-random from `seed`), `genTokens`
 /// generated without stop ids, all added at once, on `threads` threads;
-/// with `draftTokens`, speculating by prompt lookup.
+/// with `draftTokens`, speculating (`speculative`: LLMC_SPECULATIVE_NGRAM,
+/// or LLMC_SPECULATIVE_DRAFT with `draftModel`, or the model's self-draft
+/// when it is null).
 llvm::Expected<EngineMeasurement>
 measureEngine(llmc_model_t *model, int64_t threads, int64_t promptTokens,
               int64_t genTokens, int64_t concurrency, int64_t sharedPrefix,
-              uint64_t seed, int32_t draftTokens = 0);
+              uint64_t seed, int32_t draftTokens = 0, int32_t speculative = 0,
+              llmc_model_t *draftModel = nullptr);
 
 } // namespace llmc::cli
 

@@ -372,6 +372,12 @@ typedef struct llmc_engine_options {
   int64_t max_sequences;
   /* Reuse cached blocks of earlier requests (default 1). */
   int prefix_caching;
+  /* The draft model of requests that speculate with one
+   * (LLMC_SPECULATIVE_DRAFT): another loaded model with the same vocabulary
+   * (the engine holds a reference), or NULL for the model's self-draft
+   * (llmc compile --draft-quantize), when it has one. Its KV cache gets a
+   * pool of its own covering as many positions as the model's. */
+  llmc_model_t *draft;
 } llmc_engine_options;
 
 void llmc_engine_options_init(llmc_engine_options *options);
@@ -413,11 +419,14 @@ typedef struct llmc_request {
   llmc_sample_callback on_token; /* may be NULL */
   llmc_done_callback on_done;    /* may be NULL */
   void *user_data;
-  /* Speculative decoding by prompt lookup (LLMC_SPECULATIVE_NGRAM): each
-   * step scores the last token and up to draft_tokens tokens proposed from
-   * the sequence so far, and keeps those the target agrees with (greedy
-   * output unchanged, sampling distribution-preserving). 0: off. */
+  /* Speculative decoding: each step scores the last token and up to
+   * draft_tokens drafted tokens, and keeps those the target agrees with
+   * (greedy output unchanged, sampling distribution-preserving). 0: off. */
   int32_t draft_tokens;
+  /* Who drafts: LLMC_SPECULATIVE_NGRAM (or 0), prompt lookup over the
+   * sequence so far; LLMC_SPECULATIVE_DRAFT, the engine's draft model's
+   * greedy tokens, all requests' drafts batched into one call per token. */
+  int32_t speculative;
 } llmc_request;
 
 /* Queues a request and returns its id (never 0). Refused at once, leaving

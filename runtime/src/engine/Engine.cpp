@@ -18,6 +18,14 @@ llmc_engine::~llmc_engine() {
 }
 
 namespace llmc::rt {
+
+DraftPool::~DraftPool() {
+  if (pool)
+    munmap(pool, poolBytes);
+  if (ownsReference)
+    releaseModel(model);
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -75,6 +83,14 @@ public:
       blocks.release(*it);
     seq.blocks.clear();
     seq.drafts.clear();
+    seq.wantDrafts = 0;
+    if (e.draft) {
+      for (auto it = seq.draftBlocks.rbegin(); it != seq.draftBlocks.rend();
+           ++it)
+        e.draft->blocks->release(*it);
+    }
+    seq.draftBlocks.clear();
+    seq.draftComputed = 0;
     seq.computed = 0;
     seq.published = 0;
     seq.lastKey = 0;
@@ -112,9 +128,24 @@ public:
         {seq.draftLength,
          request.params.max_tokens - int64_t(seq.result.num_tokens) - 1,
          e.model->contextLength - int64_t(seq.tokens.size()), budget - take});
-    if (count > 0)
+    if (count <= 0)
+      return 0;
+    if (!request.modelDrafts) {
       seq.drafts = proposeFromHistory(seq.tokens, count);
-    return int64_t(seq.drafts.size());
+      return int64_t(seq.drafts.size());
+    }
+    // The draft model runs after scheduling; its blocks are taken now
+    // (positions up to the last draft it feeds), or it does not draft.
+    int64_t upto = int64_t(seq.tokens.size()) - 1 + count;
+    BlockPool &draftBlocks = *e.draft->blocks;
+    int64_t size = draftBlocks.blockSize();
+    int64_t needed = (upto + size - 1) / size - int64_t(seq.draftBlocks.size());
+    if (needed > draftBlocks.available())
+      return 0;
+    for (int64_t i = 0; i < needed; ++i)
+      seq.draftBlocks.push_back(draftBlocks.allocate());
+    seq.wantDrafts = count;
+    return count;
   }
 
   /// The key of the first block of `seq`'s tokens, or 0 when it has none
@@ -228,6 +259,46 @@ llmc_status_t createEngine(llmc_model *model,
   engine->stats.block_size = entry.blockSize;
   engine->stats.block_bytes = entry.blockBytes;
   engine->stats.blocks_total = numBlocks;
+
+  // The draft model: the one given, else the model's self-draft.
+  llmc_model *draftModel = options.draft ? options.draft : model;
+  const DecoderEntry *draftEntry =
+      options.draft ? &options.draft->decoder
+                    : (model->draft.function ? &model->draft : nullptr);
+  if (options.draft) {
+    if (options.draft->manifestOnly || !options.draft->forward ||
+        !options.draft->decoder.paged || !options.draft->hasLMHead)
+      return error(options.draft->path +
+                   ": the draft model needs a decoder with an LM head "
+                   "compiled with a paged KV cache");
+    if (options.draft->vocabSize != model->vocabSize)
+      return error("the draft model's vocabulary has " +
+                   std::to_string(options.draft->vocabSize) +
+                   " tokens, the model's " + std::to_string(model->vocabSize));
+  }
+  if (draftEntry && draftEntry->paged) {
+    auto draft = std::make_unique<DraftPool>();
+    draft->model = draftModel;
+    if (options.draft) {
+      retainModel(draftModel);
+      draft->ownsReference = true;
+    }
+    draft->entry = draftEntry;
+    int64_t positions = numBlocks * entry.blockSize;
+    int64_t draftBlocks = std::min<int64_t>(
+        (positions + draftEntry->blockSize - 1) / draftEntry->blockSize,
+        INT32_MAX);
+    draft->pool =
+        mapKVPool(*draftEntry, draftBlocks, draft->poolBytes, problem);
+    if (!draft->pool)
+      return error(draftModel->path + ": the draft's " + problem);
+    draft->blocks = std::make_unique<BlockPool>(int32_t(draftBlocks),
+                                                int32_t(draftEntry->blockSize));
+    engine->draft = std::move(draft);
+  } else if (options.draft) {
+    return error(options.draft->path + ": the draft model's KV cache is not "
+                                       "paged");
+  }
   *out = engine.release();
   return ok();
 }
@@ -256,6 +327,15 @@ llmc_status_t addRequest(llmc_engine &e, const llmc_request &request,
   if (request.draft_tokens < 0 || request.draft_tokens > 64)
     return error("draft_tokens " + std::to_string(request.draft_tokens) +
                  ": expected 0 (off) to 64");
+  if (request.speculative != 0 &&
+      request.speculative != LLMC_SPECULATIVE_NGRAM &&
+      request.speculative != LLMC_SPECULATIVE_DRAFT)
+    return error("unknown speculative kind " +
+                 std::to_string(request.speculative));
+  if (request.draft_tokens > 0 &&
+      request.speculative == LLMC_SPECULATIVE_DRAFT && !e.draft)
+    return error("the engine has no draft model (give llmc_engine_options' "
+                 "draft, or compile the model with --draft-quantize)");
   if (request.samples == 0 || request.samples > 4096)
     return error("samples " + std::to_string(request.samples) +
                  ": expected 1 to 4096");
@@ -279,6 +359,7 @@ llmc_status_t addRequest(llmc_engine &e, const llmc_request &request,
   r->onDone = request.on_done;
   r->userData = request.user_data;
   r->draftTokens = request.draft_tokens;
+  r->modelDrafts = request.speculative == LLMC_SPECULATIVE_DRAFT;
   r->added = Clock::now();
   SamplingParams sampling{r->params.temperature, r->params.top_k,
                           r->params.top_p};
@@ -418,6 +499,66 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
     e.waiting.pop_front();
   }
 
+  // The draft model's tokens for the sequences that want them: first each
+  // catches up to its last token (its greedy next token is the first
+  // draft), then one call per further draft, all sequences batched.
+  llmc_status_t failure = nullptr;
+  std::vector<Sequence *> drafting;
+  for (const Scheduled &item : batch)
+    if (item.seq->wantDrafts > 0)
+      drafting.push_back(item.seq);
+  while (!drafting.empty() && !failure) {
+    std::vector<int32_t> ids, sequenceOf, tables;
+    std::vector<int64_t> positions, rows;
+    int64_t maxBlocks = 1;
+    for (Sequence *seq : drafting)
+      maxBlocks = std::max<int64_t>(maxBlocks, seq->draftBlocks.size());
+    tables.assign(drafting.size() * size_t(maxBlocks), 0);
+    for (size_t i = 0; i < drafting.size(); ++i) {
+      Sequence &seq = *drafting[i];
+      std::copy(seq.draftBlocks.begin(), seq.draftBlocks.end(),
+                tables.begin() + i * size_t(maxBlocks));
+      int64_t known = int64_t(seq.tokens.size());
+      int64_t end = known + int64_t(seq.drafts.size());
+      for (int64_t p = seq.draftComputed; p < end; ++p) {
+        ids.push_back(p < known ? seq.tokens[size_t(p)]
+                                : seq.drafts[size_t(p - known)]);
+        positions.push_back(p);
+        sequenceOf.push_back(int32_t(i));
+      }
+      rows.push_back(int64_t(ids.size()) - 1);
+    }
+    PagedBatch call;
+    call.tokens = ids.data();
+    call.positions = positions.data();
+    call.sequences = sequenceOf.data();
+    call.count = ids.size();
+    call.blockTables = tables.data();
+    call.numSequences = int64_t(drafting.size());
+    call.maxBlocks = maxBlocks;
+    call.logitRows = rows.data();
+    call.numLogitRows = rows.size();
+    call.pool = e.draft->pool;
+    call.numBlocks = e.draft->blocks->numBlocks();
+    std::vector<float> logits(rows.size() * size_t(e.model->vocabSize));
+    lock.unlock();
+    failure =
+        runPagedForward(*e.draft->model, *e.draft->entry, call, logits.data());
+    lock.lock();
+    if (failure)
+      break;
+    std::vector<Sequence *> more;
+    for (size_t i = 0; i < drafting.size(); ++i) {
+      Sequence &seq = *drafting[i];
+      seq.draftComputed = int64_t(seq.tokens.size() + seq.drafts.size());
+      seq.drafts.push_back(argmax(
+          logits.data() + i * size_t(e.model->vocabSize), e.model->vocabSize));
+      if (int64_t(seq.drafts.size()) < seq.wantDrafts)
+        more.push_back(&seq);
+    }
+    drafting = std::move(more);
+  }
+
   // One call for the whole batch.
   std::vector<int32_t> ids, sequenceOf, tables;
   std::vector<int64_t> positions, rows;
@@ -446,9 +587,8 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
         rows.push_back(int64_t(ids.size()) - (end - p));
     }
   }
-  llmc_status_t failure = nullptr;
   std::vector<float> logits(rows.size() * size_t(e.entry->outputSize));
-  if (!batch.empty()) {
+  if (!batch.empty() && !failure) {
     PagedBatch call;
     call.tokens = ids.data();
     call.positions = positions.data();
@@ -548,8 +688,12 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
         sample->result.accepted_tokens += kept;
         e.stats.drafted_tokens += sample->drafts.size();
         e.stats.accepted_tokens += kept;
-        // The accepted drafts' keys and values are in place.
+        // The accepted drafts' keys and values are in place; the draft
+        // model's hold for the positions whose tokens stand.
         sample->computed += int64_t(kept);
+        sample->draftComputed =
+            std::min(sample->draftComputed, sample->computed);
+        sample->wantDrafts = 0;
         if (!sample->drafts.empty())
           sample->draftLength = kept == sample->drafts.size()
                                     ? std::min<int64_t>(sample->draftLength + 1,
@@ -611,6 +755,14 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
     while (seq.blocks.size() > keep) {
       e.blocks->release(seq.blocks.back());
       seq.blocks.pop_back();
+    }
+    if (e.draft) {
+      size_t size = size_t(e.draft->blocks->blockSize());
+      size_t keepDraft = (seq.tokens.size() + size - 1) / size;
+      while (seq.draftBlocks.size() > keepDraft) {
+        e.draft->blocks->release(seq.draftBlocks.back());
+        seq.draftBlocks.pop_back();
+      }
     }
   }
   for (const Scheduled &item : batch)
@@ -683,6 +835,20 @@ std::string checkEngine(llmc_engine &e) {
       return "block " + std::to_string(b) + " has " +
              std::to_string(e.blocks->refCount(b)) + " references but " +
              std::to_string(references[size_t(b)]) + " holders";
+  if (!e.draft)
+    return "";
+  problem = e.draft->blocks->checkInvariants();
+  if (!problem.empty())
+    return "draft pool: " + problem;
+  std::vector<int32_t> draftReferences(size_t(e.draft->blocks->numBlocks()), 0);
+  for (auto &seq : e.running)
+    for (int32_t block : seq->draftBlocks)
+      ++draftReferences[size_t(block)];
+  for (int32_t b = 0; b < e.draft->blocks->numBlocks(); ++b)
+    if (draftReferences[size_t(b)] != e.draft->blocks->refCount(b))
+      return "draft block " + std::to_string(b) + " is held " +
+             std::to_string(draftReferences[size_t(b)]) + " times, counted " +
+             std::to_string(e.draft->blocks->refCount(b));
   return "";
 }
 

@@ -37,8 +37,10 @@ struct Request {
   llmc_sample_callback onToken = nullptr;
   llmc_done_callback onDone = nullptr;
   void *userData = nullptr;
-  /// The most tokens prompt lookup drafts per step; 0 without speculation.
+  /// The most tokens drafted per step; 0 without speculation.
   int32_t draftTokens = 0;
+  /// Drafted by the engine's draft model rather than by prompt lookup.
+  bool modelDrafts = false;
   std::chrono::steady_clock::time_point added;
   /// Samples not yet finished; the request ends when it reaches 0.
   size_t unfinished = 0;
@@ -66,6 +68,11 @@ struct Sequence {
   Random verifier;
   std::vector<int32_t> drafts;
   int64_t draftLength = 0;
+  /// With a draft model: how many tokens it drafts this step, its blocks,
+  /// and the positions whose keys and values it holds.
+  int64_t wantDrafts = 0;
+  std::vector<int32_t> draftBlocks;
+  int64_t draftComputed = 0;
   llmc_request_result result{};
   bool started = false; // has emitted a token
 
@@ -73,6 +80,18 @@ struct Sequence {
            uint64_t verifierSeed)
       : request(std::move(request)), sample(sample), sampler(sampler),
         verifier(verifierSeed) {}
+};
+
+/// The draft model's side of an engine: its entry point and a pool of its
+/// own (no prefix cache: drafts are never shared).
+struct DraftPool {
+  llmc_model *model = nullptr;
+  bool ownsReference = false; // a model other than the engine's
+  const DecoderEntry *entry = nullptr;
+  void *pool = nullptr;
+  size_t poolBytes = 0;
+  std::unique_ptr<BlockPool> blocks;
+  ~DraftPool();
 };
 
 } // namespace llmc::rt
@@ -88,6 +107,8 @@ struct llmc_engine {
   /// callback is called.
   std::mutex mutex;
   std::unique_ptr<llmc::rt::BlockPool> blocks;
+  /// Null without a draft model.
+  std::unique_ptr<llmc::rt::DraftPool> draft;
   /// Positions of each block that hold a token (for the waste statistic).
   std::vector<int32_t> filled;
   uint64_t nextId = 1;

@@ -168,6 +168,9 @@ with Runtime(runtime_lib).load(model_path) as model:
                      lambda: engine.add([1] * 60, 4),
                      lambda: engine.add([1], 4, samples=0),
                      lambda: engine.add([1], 4, temperature=-1.0),
+                     lambda: engine.add([1], 4, draft_tokens=65),
+                     lambda: engine.add([1], 4, draft_tokens=2, speculative=7),
+                     lambda: engine.add([1], 4, draft_tokens=2, speculative=2),
                      lambda: engine.rt.check(engine.rt.lib.llmc_engine_cancel(engine.handle, 12345))):
             try:
                 call()
