@@ -44,6 +44,46 @@ struct DoneEvent {
   llmc_request_result result;
 };
 
+/// One paged call's inputs as the step builds them: each token's id,
+/// position and sequence, the sequences' block tables (rows of maxBlocks),
+/// and the tokens whose logits come back.
+struct CallInputs {
+  std::vector<int32_t> ids, sequenceOf, tables;
+  std::vector<int64_t> positions, rows;
+  int64_t maxBlocks = 1;
+
+  /// Starts the block tables of `sequences` sequences, `blocks` each.
+  void setTables(size_t sequences, int64_t blocks) {
+    maxBlocks = std::max<int64_t>(1, blocks);
+    tables.assign(sequences * size_t(maxBlocks), 0);
+  }
+  void addTable(size_t sequence, const std::vector<int32_t> &blocks) {
+    std::copy(blocks.begin(), blocks.end(),
+              tables.begin() + sequence * size_t(maxBlocks));
+  }
+  void addToken(int32_t id, int64_t position, size_t sequence) {
+    ids.push_back(id);
+    positions.push_back(position);
+    sequenceOf.push_back(int32_t(sequence));
+  }
+
+  PagedBatch view(void *pool, int64_t numBlocks) const {
+    PagedBatch call;
+    call.tokens = ids.data();
+    call.positions = positions.data();
+    call.sequences = sequenceOf.data();
+    call.count = ids.size();
+    call.blockTables = tables.data();
+    call.numSequences = int64_t(tables.size()) / maxBlocks;
+    call.maxBlocks = maxBlocks;
+    call.logitRows = rows.data();
+    call.numLogitRows = rows.size();
+    call.pool = pool;
+    call.numBlocks = numBlocks;
+    return call;
+  }
+};
+
 /// The engine's scheduling, under its lock.
 class Scheduler {
 public:
@@ -508,39 +548,24 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
     if (item.seq->wantDrafts > 0)
       drafting.push_back(item.seq);
   while (!drafting.empty() && !failure) {
-    std::vector<int32_t> ids, sequenceOf, tables;
-    std::vector<int64_t> positions, rows;
-    int64_t maxBlocks = 1;
+    CallInputs in;
+    int64_t blocks = 0;
     for (Sequence *seq : drafting)
-      maxBlocks = std::max<int64_t>(maxBlocks, seq->draftBlocks.size());
-    tables.assign(drafting.size() * size_t(maxBlocks), 0);
+      blocks = std::max<int64_t>(blocks, seq->draftBlocks.size());
+    in.setTables(drafting.size(), blocks);
     for (size_t i = 0; i < drafting.size(); ++i) {
       Sequence &seq = *drafting[i];
-      std::copy(seq.draftBlocks.begin(), seq.draftBlocks.end(),
-                tables.begin() + i * size_t(maxBlocks));
+      in.addTable(i, seq.draftBlocks);
       int64_t known = int64_t(seq.tokens.size());
       int64_t end = known + int64_t(seq.drafts.size());
-      for (int64_t p = seq.draftComputed; p < end; ++p) {
-        ids.push_back(p < known ? seq.tokens[size_t(p)]
-                                : seq.drafts[size_t(p - known)]);
-        positions.push_back(p);
-        sequenceOf.push_back(int32_t(i));
-      }
-      rows.push_back(int64_t(ids.size()) - 1);
+      for (int64_t p = seq.draftComputed; p < end; ++p)
+        in.addToken(p < known ? seq.tokens[size_t(p)]
+                              : seq.drafts[size_t(p - known)],
+                    p, i);
+      in.rows.push_back(int64_t(in.ids.size()) - 1);
     }
-    PagedBatch call;
-    call.tokens = ids.data();
-    call.positions = positions.data();
-    call.sequences = sequenceOf.data();
-    call.count = ids.size();
-    call.blockTables = tables.data();
-    call.numSequences = int64_t(drafting.size());
-    call.maxBlocks = maxBlocks;
-    call.logitRows = rows.data();
-    call.numLogitRows = rows.size();
-    call.pool = e.draft->pool;
-    call.numBlocks = e.draft->blocks->numBlocks();
-    std::vector<float> logits(rows.size() * size_t(e.model->vocabSize));
+    PagedBatch call = in.view(e.draft->pool, e.draft->blocks->numBlocks());
+    std::vector<float> logits(in.rows.size() * size_t(e.model->vocabSize));
     lock.unlock();
     failure =
         runPagedForward(*e.draft->model, *e.draft->entry, call, logits.data());
@@ -560,47 +585,32 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
   }
 
   // One call for the whole batch.
-  std::vector<int32_t> ids, sequenceOf, tables;
-  std::vector<int64_t> positions, rows;
-  int64_t maxBlocks = 1;
+  CallInputs in;
+  int64_t blocks = 0;
   for (const Scheduled &item : batch)
-    maxBlocks = std::max<int64_t>(maxBlocks, item.seq->blocks.size());
-  tables.assign(batch.size() * size_t(maxBlocks), 0);
+    blocks = std::max<int64_t>(blocks, item.seq->blocks.size());
+  in.setTables(batch.size(), blocks);
   std::vector<size_t> rowOf(batch.size(), SIZE_MAX);
   for (size_t i = 0; i < batch.size(); ++i) {
     const Scheduled &item = batch[i];
-    std::copy(item.seq->blocks.begin(), item.seq->blocks.end(),
-              tables.begin() + i * size_t(maxBlocks));
+    in.addTable(i, item.seq->blocks);
     const std::vector<int32_t> &known = item.seq->tokens;
     int64_t end = item.start + item.count;
-    for (int64_t p = item.start; p < end; ++p) {
-      ids.push_back(p < int64_t(known.size())
-                        ? known[size_t(p)]
-                        : item.seq->drafts[size_t(p) - known.size()]);
-      positions.push_back(p);
-      sequenceOf.push_back(int32_t(i));
-    }
+    for (int64_t p = item.start; p < end; ++p)
+      in.addToken(p < int64_t(known.size())
+                      ? known[size_t(p)]
+                      : item.seq->drafts[size_t(p) - known.size()],
+                  p, i);
     // Logits for the last known token, and for each draft to verify it.
     if (end >= int64_t(known.size())) {
-      rowOf[i] = rows.size();
+      rowOf[i] = in.rows.size();
       for (int64_t p = int64_t(known.size()) - 1; p < end; ++p)
-        rows.push_back(int64_t(ids.size()) - (end - p));
+        in.rows.push_back(int64_t(in.ids.size()) - (end - p));
     }
   }
-  std::vector<float> logits(rows.size() * size_t(e.entry->outputSize));
+  std::vector<float> logits(in.rows.size() * size_t(e.entry->outputSize));
   if (!batch.empty() && !failure) {
-    PagedBatch call;
-    call.tokens = ids.data();
-    call.positions = positions.data();
-    call.sequences = sequenceOf.data();
-    call.count = ids.size();
-    call.blockTables = tables.data();
-    call.numSequences = int64_t(batch.size());
-    call.maxBlocks = maxBlocks;
-    call.logitRows = rows.data();
-    call.numLogitRows = rows.size();
-    call.pool = e.pool;
-    call.numBlocks = e.blocks->numBlocks();
+    PagedBatch call = in.view(e.pool, e.blocks->numBlocks());
     lock.unlock();
     failure = runPagedForward(*e.model, *e.entry, call, logits.data());
     lock.lock();
