@@ -42,15 +42,18 @@ llmc_status_t runPagedForward(llmc_model &model, const DecoderEntry &entry,
     if (!failure.empty())
       return error(model.path + ": " + failure);
   }
+  // A step of prompt chunks alone asks for no rows: an empty result.
   const float *out = static_cast<const float *>(result.aligned());
-  if (!out || result.size(0) != int64_t(batch.numLogitRows) ||
+  if ((!out && batch.numLogitRows) ||
+      result.size(0) != int64_t(batch.numLogitRows) ||
       result.size(1) != entry.outputSize) {
     std::free(result.allocated());
     return error(model.path + ": the decoder returned logits of an "
                               "unexpected shape");
   }
-  std::memcpy(outputs, out,
-              batch.numLogitRows * size_t(entry.outputSize) * sizeof(float));
+  if (batch.numLogitRows)
+    std::memcpy(outputs, out,
+                batch.numLogitRows * size_t(entry.outputSize) * sizeof(float));
   std::free(result.allocated());
   return ok();
 }
