@@ -390,6 +390,20 @@ def main():
             initializer=inits)
         save_unchecked(model_of(graph, opset=13), p(name + ".onnx"))
 
+    # The same with sizes only the run time knows: a dynamic axis split into
+    # equal parts, and sizes given as a graph input.
+    for name, outputs, sizes in [("split_dynamic", 3, False),
+                                 ("split_runtime_sizes", 2, True)]:
+        inputs = ["X", "sizes"] if sizes else ["X"]
+        outs = [f"Y{i}" for i in range(outputs)]
+        graph_inputs = [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["N"])]
+        if sizes:
+            graph_inputs.append(helper.make_tensor_value_info("sizes", TensorProto.INT64, [2]))
+        graph = helper.make_graph(
+            [helper.make_node("Split", inputs, outs, name="split")], name, graph_inputs,
+            [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs])
+        save_unchecked(model_of(graph, opset=13), p(name + ".onnx"))
+
     # k: nodes with fewer inputs than their operator takes, or a required
     # input left unnamed (the fuzzer made the first from a Reduce node).
     for name, inputs in [("missing_input", ["X"]), ("unnamed_input", ["X", ""])]:

@@ -575,16 +575,18 @@ LogicalResult importSplit(NodeContext &ctx) {
     for (int64_t s : *split)
       parts.push_back(ctx.b.getIndexAttr(s));
   } else {
-    // Equal parts; the last may be smaller (opset 18's num_outputs).
+    // Equal parts; the last is what remains: smaller (opset 18's
+    // num_outputs), or empty.
     OpFoldResult n = ctx.b.getIndexAttr(outputs);
     OpFoldResult chunk = foldOrEmit(
         ctx, foldOrEmit(ctx, total, ctx.b.getIndexAttr(outputs - 1), '+'), n,
         '/');
-    for (unsigned i = 0; i < outputs; ++i)
+    for (unsigned i = 0; i + 1 < outputs; ++i)
       parts.push_back(chunk);
-    if (auto t = staticValue(total); t && staticValue(chunk))
-      parts.back() =
-          ctx.b.getIndexAttr(*t - *staticValue(chunk) * (outputs - 1));
+    parts.push_back(foldOrEmit(
+        ctx, total,
+        foldOrEmit(ctx, chunk, ctx.b.getIndexAttr(1 - int64_t(outputs)), '*'),
+        '+'));
   }
   // Sizes known now must be parts of the dimension: slices past its end do
   // not verify.
@@ -604,6 +606,28 @@ LogicalResult importSplit(NodeContext &ctx) {
                             : std::to_string(*t) +
                                   " elements do not split into " +
                                   std::to_string(outputs) + " parts");
+  }
+  // What only the run time knows, it checks: slices past the axis would
+  // read out of bounds.
+  if (!staticValue(total) || llvm::any_of(parts, [](OpFoldResult part) {
+        return !staticValue(part);
+      })) {
+    Value zero = arith::ConstantIndexOp::create(ctx.b, ctx.loc, 0);
+    OpFoldResult sum = ctx.b.getIndexAttr(0);
+    for (OpFoldResult part : parts) {
+      if (!staticValue(part)) {
+        Value size = ctx.toIndex(part);
+        ctx.check(arith::CmpIOp::create(ctx.b, ctx.loc,
+                                        arith::CmpIPredicate::sge, size, zero),
+                  "split size {0} is negative", {size});
+      }
+      sum = foldOrEmit(ctx, sum, part, '+');
+    }
+    Value have = ctx.toIndex(sum), want = ctx.toIndex(total);
+    ctx.check(arith::CmpIOp::create(ctx.b, ctx.loc, arith::CmpIPredicate::eq,
+                                    have, want),
+              "split sizes add up to {0}, not the {1} elements of the axis",
+              {have, want});
   }
   OpFoldResult offset = ctx.b.getIndexAttr(0);
   if (staticValue(total) == std::optional<int64_t>(0)) {
