@@ -354,7 +354,6 @@ llmc_status_t readDecoderFacts(llmc_model &model) {
     if (llmc_status_t status = checkDecoder(model, forward, facts))
       return status;
     model.decoder = facts;
-    model.kvShape = facts.kvShape;
     model.outputSize = facts.outputSize;
     model.vocabSize = facts.vocabSize;
     model.hasLMHead = facts.hasLMHead;
@@ -391,24 +390,18 @@ llmc_status_t readDecoderFacts(llmc_model &model) {
   return ok();
 }
 
-/// The decoder's function, once the code is mapped.
+/// The decoder's functions, once the code is mapped.
 llmc_status_t bindForward(llmc_model &model) {
-  if (model.kvShape.empty())
-    return ok(); // no `forward` entry point
-  for (uint32_t i = 0; i < model.descriptor->num_entry_points; ++i)
-    if (std::strcmp(model.descriptor->entry_points[i].name, "forward") == 0)
-      model.forward = model.descriptor->entry_points[i].function;
-  if (!model.forward)
-    return error(model.path + ": the manifest lists 'forward' but the "
-                              "library does not export it");
-  model.decoder.function = model.forward;
-  if (!model.draft.kvShape.empty()) {
+  for (auto [entry, name] : {std::pair{&model.decoder, "forward"},
+                             std::pair{&model.draft, "draft"}}) {
+    if (entry->kvShape.empty())
+      continue; // not in the manifest
     for (uint32_t i = 0; i < model.descriptor->num_entry_points; ++i)
-      if (std::strcmp(model.descriptor->entry_points[i].name, "draft") == 0)
-        model.draft.function = model.descriptor->entry_points[i].function;
-    if (!model.draft.function)
-      return error(model.path + ": the manifest lists 'draft' but the "
-                                "library does not export it");
+      if (std::strcmp(model.descriptor->entry_points[i].name, name) == 0)
+        entry->function = model.descriptor->entry_points[i].function;
+    if (!entry->function)
+      return error(model.path + ": the manifest lists '" + name +
+                   "' but the library does not export it");
   }
   return ok();
 }

@@ -54,9 +54,8 @@ struct llmc_model {
   void *mapping = nullptr;
   size_t mappingSize = 0;
 
-  /// The decoder entry point and the facts a session needs.
-  llmc_packed_fn forward = nullptr;
-  /// All of forward's facts (kvShape and the rest below are copies).
+  /// The decoder entry point `forward` and the facts a session needs
+  /// (kvShape empty when the artifact has none).
   llmc::rt::DecoderEntry decoder;
   /// The artifact's self-draft (entry point `draft`), when it has one:
   /// kvShape empty when not.
@@ -72,7 +71,6 @@ struct llmc_model {
   int64_t outputSize = 0;
   bool hasLMHead = true;
   int64_t contextLength = 0;
-  std::vector<int64_t> kvShape; // [layers, 2, capacity, kv_heads, head_dim]
   int64_t bosId = -1;
   std::vector<int64_t> stopIds;
   /// The embedded tokenizer, parsed at load; null when there is none.

@@ -37,7 +37,7 @@ llmc_status_t createSession(llmc_model *model, llmc_session **out, bool draft) {
     *out = session.release();
     return ok();
   }
-  if (!model->forward)
+  if (!model->decoder.function)
     return error(
         model->path + ": not a decoder llmc can run" +
         (model->notDecoder.empty() ? "" : " (" + model->notDecoder + ")") +
@@ -64,7 +64,7 @@ llmc_status_t createSession(llmc_model *model, llmc_session **out, bool draft) {
   }
   // The geometry comes from the artifact: checked, not trusted.
   uint64_t bytes = sizeof(float);
-  for (int64_t d : draft ? model->draft.kvShape : model->kvShape)
+  for (int64_t d : entry.kvShape)
     if (d <= 0 || __builtin_mul_overflow(bytes, uint64_t(d), &bytes))
       return error(model->path + ": the KV cache geometry overflows 64 bits");
   session->cacheBytes = bytes;
@@ -157,15 +157,13 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
   MemRefDescriptor weights(model.weights, {int64_t(model.weightsSize)});
   MemRefDescriptor ids(tokens, {n});
   MemRefDescriptor positions(session.positions.data(), {n});
-  MemRefDescriptor cache(session.cache,
-                         session.draft ? model.draft.kvShape : model.kvShape);
+  MemRefDescriptor cache(session.cache, entry.kvShape);
   MemRefDescriptor result = MemRefDescriptor::result(2);
   void *args[] = {result.get(), weights.get(), ids.get(), positions.get(),
                   cache.get()};
   {
     ScopedKernelContext kernels(model.kernels, model.threads);
-    std::string failure = invokeEntryPoint(
-        session.draft ? model.draft.function : model.forward, args);
+    std::string failure = invokeEntryPoint(entry.function, args);
     if (!failure.empty())
       return error(model.path + ": " + failure);
   }

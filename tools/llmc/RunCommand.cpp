@@ -43,6 +43,22 @@ struct Stream {
       outs().flush();
     }
   }
+
+  /// At the end of generation: the error a callback met, else what the
+  /// detokenizer still holds, emitted.
+  Error finish() {
+    if (!error.empty())
+      return createStringError(inconvertibleErrorCode(), error);
+    if (!detokenizer)
+      return Error::success();
+    const char *rest;
+    size_t length;
+    if (Error err =
+            toError(llmc_detokenizer_flush(detokenizer, &rest, &length)))
+      return err;
+    emit(rest, length);
+    return Error::success();
+  }
 };
 
 int onToken(void *user, int32_t token) {
@@ -287,16 +303,8 @@ Error runRun() {
         return err;
       for (auto [k, sample] : llvm::enumerate(samples)) {
         Stream &stream = streams[k];
-        if (!stream.error.empty())
-          return usage(stream.error);
-        if (stream.detokenizer) {
-          const char *rest;
-          size_t length;
-          if (Error err = toError(
-                  llmc_detokenizer_flush(stream.detokenizer, &rest, &length)))
-            return err;
-          stream.text.append(rest, length);
-        }
+        if (Error err = stream.finish())
+          return err;
         const llmc_request_result &r = state.results[k];
         const std::vector<double> &t = state.times[k];
         sample.result = llmc_generate_result{};
@@ -374,16 +382,8 @@ Error runRun() {
       specStats.accepted_tokens += stats.accepted_tokens;
       specStats.target_steps += stats.target_steps;
     }
-    if (!stream.error.empty())
-      return usage(stream.error);
-    if (stream.detokenizer) {
-      const char *rest;
-      size_t length;
-      if (Error err = toError(
-              llmc_detokenizer_flush(stream.detokenizer, &rest, &length)))
-        return err;
-      stream.emit(rest, length);
-    }
+    if (Error err = stream.finish())
+      return err;
   }
 
   // Prefill is the first sample's; decode counts every sample's steps.

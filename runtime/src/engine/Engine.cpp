@@ -257,7 +257,7 @@ llmc_status_t createEngine(llmc_model *model,
   if (model->manifestOnly)
     return error(model->path + ": opened to read its manifest only; load it "
                                "to run it");
-  if (!model->forward || !model->decoder.paged)
+  if (!model->decoder.function || !model->decoder.paged)
     return error(model->path + ": the engine needs a decoder compiled with a "
                                "paged KV cache (llmc compile's default)");
   if (!model->hasLMHead)
@@ -306,7 +306,7 @@ llmc_status_t createEngine(llmc_model *model,
       options.draft ? &options.draft->decoder
                     : (model->draft.function ? &model->draft : nullptr);
   if (options.draft) {
-    if (options.draft->manifestOnly || !options.draft->forward ||
+    if (options.draft->manifestOnly || !options.draft->decoder.function ||
         !options.draft->decoder.paged || !options.draft->hasLMHead)
       return error(options.draft->path +
                    ": the draft model needs a decoder with an LM head "
