@@ -347,6 +347,18 @@ void linearInt8(const LinearQArgs &a, int64_t p0, int64_t p1) {
 }
 
 void linearInt4(const LinearQArgs &a, int64_t p0, int64_t p1) {
+  // One token (decode) reads the weights once: one panel at a time keeps
+  // that a single sequential stream. Two panels at once (two streams 8 KiB
+  // apart and more) left a Zen 5 core at 17 GB/s against 39 GB/s for a
+  // plain read; one reaches 25 GB/s, and decode runs 1.4x (1 thread) and
+  // 1.25x (2 threads) faster. The result is the same bits: tiles differ
+  // only in how many rows and panels share a pass, never in the order each
+  // output sums.
+  if (a.m == 1) {
+    for (int64_t p = p0; p < p1; ++p)
+      int4Tile<1, 1>(a, 0, p);
+    return;
+  }
   quantizedPanels<Int4Tile, 4>(a, p0, p1);
 }
 
