@@ -23,6 +23,12 @@ namespace {
 
 constexpr int64_t kBlockK = 256;
 
+/// How far ahead of its loads the int4 decode kernel prefetches (as in
+/// LinearAVX512.cpp): on a Zen 5 core, one-thread TinyLlama-1.1B int4
+/// decode 1.25x faster with it, 2 threads 1.13x; 1 KiB ahead was slower
+/// than none.
+constexpr int64_t kDecodePrefetchBytes = 4096;
+
 /// Lanes [0, valid) set, for vector j of 8 floats.
 __m256i laneMask(int64_t valid) {
   alignas(32) static const int32_t table[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
@@ -189,6 +195,10 @@ template <int MR> void int4Tile(const LinearQArgs &a, int64_t m, int64_t p) {
         sum[r][0] = sum[r][1] = _mm256_setzero_si256();
       for (int64_t c = (b - b0) * 4; c < (b - b0) * 4 + 4; ++c) {
         __m256i lo[2], hi[2];
+        if (MR == 1)
+          _mm_prefetch(reinterpret_cast<const char *>(w + c * 64) +
+                           kDecodePrefetchBytes,
+                       _MM_HINT_T0);
         for (int h = 0; h < 2; ++h) {
           __m256i v = _mm256_loadu_si256(
               reinterpret_cast<const __m256i *>(w + c * 64 + 32 * h));
