@@ -20,6 +20,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -89,10 +90,11 @@ private:
 /// Runs `build`'s passes on `module`; the first diagnostic becomes the error.
 Error runPipeline(mlir::ModuleOp module,
                   function_ref<void(mlir::OpPassManager &)> build,
-                  StringRef what) {
+                  StringRef what, mlir::TimingScope &timing) {
   FirstErrorCapture errors(module.getContext());
   mlir::PassManager pm(module.getContext());
   build(pm);
+  pm.enableTiming(timing);
   if (mlir::failed(pm.run(module)))
     return createStringError(inconvertibleErrorCode(),
                              what + " failed: " + errors.message());
@@ -398,7 +400,15 @@ Error compileModel(const CompileOptions &options) {
   auto target = parseTarget(options.target);
   if (!target)
     return target.takeError();
+  // Disabled, the timers cost nothing; enabled, the manager prints the
+  // tree when it goes out of scope, after the last stage has stopped.
+  mlir::DefaultTimingManager timingManager;
+  timingManager.setEnabled(options.timing);
+  timingManager.setDisplayMode(mlir::DefaultTimingManager::DisplayMode::Tree);
+  mlir::TimingScope rootTimer = timingManager.getRootScope();
+  mlir::TimingScope stageTimer;
   auto stage = [&](StringRef name) {
+    stageTimer = rootTimer.nest(name);
     if (options.progress)
       options.progress(name, 0, 0);
   };
@@ -441,7 +451,7 @@ Error compileModel(const CompileOptions &options) {
           [&](mlir::OpPassManager &pm) {
             buildLLMOptimizationPipeline(pm, options.pipeline);
           },
-          "optimization"))
+          "optimization", stageTimer))
     return err;
   if (mlirOut && options.stage == MLIRStage::Optimized)
     return printModule();
@@ -452,7 +462,7 @@ Error compileModel(const CompileOptions &options) {
           [&](mlir::OpPassManager &pm) {
             buildLLMToBuffersPipeline(pm, options.pipeline);
           },
-          "lowering to buffers"))
+          "lowering to buffers", stageTimer))
     return err;
   auto layout = getWeightsLayout(module);
   if (!layout)
@@ -548,12 +558,13 @@ Error compileModel(const CompileOptions &options) {
     manifest = std::move(*built);
   }
 
+  stage("lower to LLVM");
   if (Error err = runPipeline(
           module,
           [&](mlir::OpPassManager &pm) {
             buildBuffersToLLVMPipeline(pm, options.pipeline);
           },
-          "lowering to LLVM"))
+          "lowering to LLVM", stageTimer))
     return err;
   if (mlirOut)
     return printModule();
@@ -563,17 +574,21 @@ Error compileModel(const CompileOptions &options) {
   if (!machine)
     return machine.takeError();
   LLVMContext llvmContext;
+  mlir::TimingScope translateTimer = stageTimer.nest("translate to LLVM IR");
   auto llvmModule = translateToLLVMIR(module, llvmContext, **machine);
   if (!llvmModule)
     return llvmModule.takeError();
+  translateTimer.stop();
   std::vector<std::string> entryNames;
   for (const EntryPointSignature &entry : *entries)
     entryNames.push_back(entry.name);
   if (Error err = addModelDescriptor(**llvmModule, *manifest, entryNames, embed,
                                      layout->size, options.modelSymbol))
     return err;
+  mlir::TimingScope optimizeTimer = stageTimer.nest("LLVM optimization");
   if (Error err = optimizeModule(**llvmModule, **machine, options.optLevel))
     return err;
+  optimizeTimer.stop();
   if (options.emit == EmitKind::LLVM)
     return writeText(options.outputPath, [&](raw_ostream &os) {
       (*llvmModule)->print(os, nullptr);
@@ -587,8 +602,10 @@ Error compileModel(const CompileOptions &options) {
     return Error::success();
   }
 
+  mlir::TimingScope emitTimer = stageTimer.nest("machine code");
   if (Error err = emitObjectFile(**llvmModule, **machine, codeObject))
     return err;
+  emitTimer.stop();
   std::vector<std::string> objects{codeObject};
   if (embed)
     objects.push_back(weightsObject);

@@ -55,9 +55,12 @@ struct CompileOptions {
   /// Print, for an ONNX model, what each entry point holds in llm ops and
   /// why the export was not lifted, if it was not (--report-lifting).
   bool reportLifting = false;
+  /// Print where the time went to stderr at the end (--timing): each
+  /// stage, each pass of the MLIR pipelines, and LLVM's code generation.
+  bool timing = false;
   /// Told each stage as it starts ("import", "optimize", "lower",
-  /// "weights", "codegen", "link"), and during "weights" the bytes written
-  /// so far of `total`.
+  /// "weights", "lower to LLVM", "codegen", "link"), and during "weights" the
+  /// bytes written so far of `total`.
   std::function<void(llvm::StringRef stage, uint64_t done, uint64_t total)>
       progress;
 };

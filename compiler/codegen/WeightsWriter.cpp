@@ -58,22 +58,36 @@ Expected<WeightsLayout> getWeightsLayout(mlir::ModuleOp module) {
 }
 
 /// The source tensor of `slot` as f32, row-major.
-static Expected<std::vector<float>> readAsF32(const WeightSlot &slot,
-                                              ArrayRef<uint8_t> bytes) {
+/// A weight's elements as f32: the source bytes themselves when they
+/// already are (no copy of a tensor that may be hundreds of megabytes),
+/// else a widened copy.
+struct F32Values {
+  std::vector<float> storage;
+  const float *data = nullptr;
+};
+
+static Expected<F32Values> readAsF32(const WeightSlot &slot,
+                                     ArrayRef<uint8_t> bytes) {
   mlir::Type element = slot.type.getElementType();
   size_t count = size_t(slot.type.getNumElements());
-  std::vector<float> values(count);
+  F32Values values;
   if (element.isF32()) {
-    std::memcpy(values.data(), bytes.data(), count * 4);
+    if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(float) == 0) {
+      values.data = reinterpret_cast<const float *>(bytes.data());
+      return values;
+    }
+    values.storage.resize(count);
+    std::memcpy(values.storage.data(), bytes.data(), count * 4);
   } else if (element.isF16() || element.isBF16()) {
+    values.storage.resize(count);
     for (size_t i = 0; i < count; ++i) {
       uint16_t h;
       std::memcpy(&h, bytes.data() + 2 * i, 2);
       if (element.isF16()) {
-        values[i] = halfToFloat(h);
+        values.storage[i] = halfToFloat(h);
       } else {
         uint32_t bits = uint32_t(h) << 16;
-        std::memcpy(&values[i], &bits, 4);
+        std::memcpy(&values.storage[i], &bits, 4);
       }
     }
   } else {
@@ -81,6 +95,7 @@ static Expected<std::vector<float>> readAsF32(const WeightSlot &slot,
                              "weight '" + slot.name + "': cannot pack " +
                                  "elements of this type for the kernels");
   }
+  values.data = values.storage.data();
   return values;
 }
 
@@ -141,24 +156,34 @@ static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
   auto values = readAsF32(slot, *bytes);
   if (!values)
     return values.takeError();
-  if (fused.empty())
-    source.release(*bytes);
+  // The source's pages go once nothing reads them: after the copy, or
+  // after packing when the values are the source bytes.
+  auto releaseSource = [&] {
+    if (fused.empty())
+      source.release(*bytes);
+    else
+      std::vector<uint8_t>().swap(fused);
+  };
+  if (!values->storage.empty())
+    releaseSource();
   // A non-finite element of a fused weight is named in its part.
   int64_t cols = slot.type.getRank() == 2 ? slot.type.getDimSize(1) : 1;
   uint64_t elementBytes = (slot.type.getElementTypeBitWidth() + 7) / 8;
   for (size_t i = 0, begin = 0; i < partEnds.size(); begin = partEnds[i++]) {
     int64_t firstRow = int64_t(begin / elementBytes) / cols;
     int64_t rows = int64_t((partEnds[i] - begin) / elementBytes) / cols;
-    std::string problem = findNonFinite(values->data() + firstRow * cols, rows,
-                                        cols, *slot.packed);
+    std::string problem =
+        findNonFinite(values->data + firstRow * cols, rows, cols, *slot.packed);
     if (!problem.empty())
       return createStringError(inconvertibleErrorCode(),
                                "weight '" + slot.parts[i] + "': " + problem);
   }
   packed.assign(slot.bytes, 0);
   std::string error =
-      packWeight(values->data(), slot.type.getDimSize(0),
-                 slot.type.getDimSize(1), *slot.packed, packed.data());
+      packWeight(values->data, slot.type.getDimSize(0), slot.type.getDimSize(1),
+                 *slot.packed, packed.data());
+  if (values->storage.empty())
+    releaseSource();
   if (!error.empty())
     return createStringError(inconvertibleErrorCode(),
                              "weight '" + slot.name + "': " + error);

@@ -10,10 +10,15 @@
 
 #include "compiler/quant/WeightPacking.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 #include <initializer_list>
+#include <thread>
 #include <vector>
 
 namespace llmc {
@@ -86,13 +91,84 @@ int32_t quantize(float w, float scale, int32_t lo, int32_t hi) {
   return std::clamp(int32_t(std::nearbyint(w / scale)), lo, hi);
 }
 
+std::atomic<bool> vectorUnitsAllowed{true};
+
+bool hostHasAVX() {
+  static const bool avx = __builtin_cpu_supports("avx");
+  return avx && vectorUnitsAllowed.load(std::memory_order_relaxed);
+}
+
+/// quantize() of w[0, count), eight at a time (the same division, rounding
+/// and clamp: the same codes).
+__attribute__((target("avx"))) void quantizeAVX(const float *w, int64_t count,
+                                                float scale, int32_t lo,
+                                                int32_t hi, int32_t *codes) {
+  __m256 s = _mm256_set1_ps(scale);
+  __m256 vlo = _mm256_set1_ps(float(lo)), vhi = _mm256_set1_ps(float(hi));
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    __m256 q = _mm256_round_ps(_mm256_div_ps(_mm256_loadu_ps(w + i), s),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    q = _mm256_min_ps(_mm256_max_ps(q, vlo), vhi);
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(codes + i),
+                        _mm256_cvttps_epi32(q));
+  }
+  for (; i < count; ++i)
+    codes[i] = quantize(w[i], scale, lo, hi);
+}
+
+/// Codes of w[0, count) with `scale`, each clamped to [lo, hi].
+void quantizeAll(const float *w, int64_t count, float scale, int32_t lo,
+                 int32_t hi, int32_t *codes) {
+  if (scale != 0 && hostHasAVX())
+    return quantizeAVX(w, count, scale, lo, hi, codes);
+  for (int64_t i = 0; i < count; ++i)
+    codes[i] = quantize(w[i], scale, lo, hi);
+}
+
+/// Calls body(begin, end, error) for chunks of rows [0, n) on the
+/// machine's cores (rows are packed independently, into bytes of their
+/// own), and sets `error` to the first error of the first chunk that had
+/// one, as one pass in row order would.
+template <typename Body>
+void parallelRows(int64_t n, int64_t k, std::string &error, Body body) {
+  constexpr int64_t kRows = 16;
+  int64_t chunks = llmc_ceil_div(n, kRows);
+  int64_t threads = std::min<int64_t>(
+      {int64_t(std::max(1u, std::thread::hardware_concurrency())), chunks,
+       int64_t(16)});
+  if (n * k < (1 << 18))
+    threads = 1;
+  std::vector<std::string> errors(static_cast<size_t>(chunks));
+  std::atomic<int64_t> next{0};
+  auto work = [&] {
+    for (int64_t c = next++; c < chunks; c = next++)
+      body(c * kRows, std::min(n, (c + 1) * kRows), errors[size_t(c)]);
+  };
+  std::vector<std::thread> helpers;
+  for (int64_t t = 1; t < threads; ++t)
+    helpers.emplace_back(work);
+  work();
+  for (std::thread &helper : helpers)
+    helper.join();
+  for (std::string &e : errors)
+    if (!e.empty()) {
+      if (error.empty())
+        error = std::move(e);
+      return;
+    }
+}
+
 void packF32(const float *w, int64_t n, int64_t k, uint8_t *out) {
   auto *panels = reinterpret_cast<float *>(out);
   int64_t count = llmc_ceil_div(n, LLMC_F32_PANEL);
   std::memset(out, 0, size_t(count * k * LLMC_F32_PANEL * 4));
-  for (int64_t row = 0; row < n; ++row)
-    for (int64_t col = 0; col < k; ++col)
-      panels[llmc_f32_panel_index(k, row, col)] = w[row * k + col];
+  std::string unused;
+  parallelRows(n, k, unused, [&](int64_t begin, int64_t end, std::string &) {
+    for (int64_t row = begin; row < end; ++row)
+      for (int64_t col = 0; col < k; ++col)
+        panels[llmc_f32_panel_index(k, row, col)] = w[row * k + col];
+  });
 }
 
 /// The symmetric scale for `count` weights whose largest magnitude is `max`,
@@ -101,29 +177,78 @@ void packF32(const float *w, int64_t n, int64_t k, uint8_t *out) {
 /// scale maps the largest weight to the extra negative code, which spends
 /// it on the side where the outlier is (as llama.cpp's Q4_0 does). Errors
 /// are measured with the scale as stored.
+/// Squared errors of `count` weights quantized with each of `candidates`
+/// scales (codes clamped to [lo, hi]), summed over the weights in order.
+void squaredErrorsScalar(const float *w, int64_t count, const float *stored,
+                         int candidates, float lo, float hi, float *errors) {
+  for (int j = 0; j < candidates; ++j) {
+    float error = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      float q = std::clamp(std::nearbyint(w[i] / stored[j]), lo, hi);
+      error += (w[i] - q * stored[j]) * (w[i] - q * stored[j]);
+    }
+    errors[j] = error;
+  }
+}
+
+/// The same sums, eight candidates per vector: each lane still divides,
+/// rounds to nearest even, clamps, and adds in the order of the scalar
+/// loop, without fused multiply-adds, so every error has the same bits and
+/// the same scale wins. (Vectorizing over the weights instead would change
+/// the order of the sums.)
+__attribute__((target("avx"))) void
+squaredErrorsAVX(const float *w, int64_t count, const float *stored,
+                 int candidates, float lo, float hi, float *errors) {
+  constexpr int kLanes = 8;
+  for (int j0 = 0; j0 < candidates; j0 += kLanes) {
+    alignas(32) float scales[kLanes], sums[kLanes];
+    for (int l = 0; l < kLanes; ++l)
+      scales[l] = j0 + l < candidates ? stored[j0 + l] : 1.0f;
+    __m256 s = _mm256_load_ps(scales), error = _mm256_setzero_ps();
+    __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+    for (int64_t i = 0; i < count; ++i) {
+      __m256 x = _mm256_set1_ps(w[i]);
+      __m256 q = _mm256_round_ps(_mm256_div_ps(x, s),
+                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      q = _mm256_min_ps(_mm256_max_ps(q, vlo), vhi);
+      __m256 d = _mm256_sub_ps(x, _mm256_mul_ps(q, s));
+      error = _mm256_add_ps(error, _mm256_mul_ps(d, d));
+    }
+    _mm256_store_ps(sums, error);
+    for (int l = 0; l < kLanes && j0 + l < candidates; ++l)
+      errors[j0 + l] = sums[l];
+  }
+}
+
 float symmetricScale(const float *w, int64_t count, float max, int bits,
                      std::initializer_list<float> divisors,
                      int64_t scaleBytes) {
   if (max == 0)
     return 0;
   float hi = float((1 << (bits - 1)) - 1), lo = -hi - 1;
-  float best = max / hi, bestError = INFINITY;
+  constexpr int kMaxCandidates = 32;
+  assert(divisors.size() * 2 <= kMaxCandidates && "too many divisors");
+  float candidate[kMaxCandidates], stored[kMaxCandidates];
+  float errors[kMaxCandidates];
+  int candidates = 0;
   for (float divisor : divisors)
     for (float sign : {1.0f, -1.0f}) {
-      float candidate = sign * max / divisor;
-      float stored =
-          scaleBytes == 2 ? halfToFloat(floatToHalf(candidate)) : candidate;
-      if (stored == 0)
+      float c = sign * max / divisor;
+      float s = scaleBytes == 2 ? halfToFloat(floatToHalf(c)) : c;
+      if (s == 0)
         continue;
-      float error = 0;
-      for (int64_t i = 0; i < count; ++i) {
-        float q = std::clamp(std::nearbyint(w[i] / stored), lo, hi);
-        error += (w[i] - q * stored) * (w[i] - q * stored);
-      }
-      if (error < bestError) {
-        bestError = error;
-        best = candidate;
-      }
+      candidate[candidates] = c;
+      stored[candidates++] = s;
+    }
+  if (hostHasAVX())
+    squaredErrorsAVX(w, count, stored, candidates, lo, hi, errors);
+  else
+    squaredErrorsScalar(w, count, stored, candidates, lo, hi, errors);
+  float best = max / hi, bestError = INFINITY;
+  for (int j = 0; j < candidates; ++j)
+    if (errors[j] < bestError) {
+      bestError = errors[j];
+      best = candidate[j];
     }
   return best;
 }
@@ -143,22 +268,27 @@ float symmetricInt4Scale(const float *w, int64_t count, float max,
 }
 
 void packInt8(const float *w, int64_t n, int64_t k, const PackedFormat &f,
-              uint8_t *out, std::string &error) {
+              uint8_t *out, std::string &firstError) {
   llmc_packed_offsets o = f.layout(n, k);
   std::memset(out, 128, size_t(o.scales));
   std::memset(out + o.scales, 0, size_t(o.total - o.scales));
-  for (int64_t row = 0; row < n; ++row) {
-    const float *r = w + row * k;
-    float max = 0;
-    for (int64_t col = 0; col < k; ++col)
-      max = std::max(max, std::fabs(r[col]));
-    float scale = storeScale(out + o.scales, row,
-                             symmetricInt8Scale(r, k, max, f.scaleBytes),
-                             f.scaleBytes, error);
-    for (int64_t col = 0; col < k; ++col)
-      out[llmc_int8_index(k, row, col)] =
-          uint8_t(quantize(r[col], scale, -128, 127) + 128);
-  }
+  parallelRows(
+      n, k, firstError, [&](int64_t begin, int64_t end, std::string &error) {
+        std::vector<int32_t> codes;
+        for (int64_t row = begin; row < end; ++row) {
+          const float *r = w + row * k;
+          float max = 0;
+          for (int64_t col = 0; col < k; ++col)
+            max = std::max(max, std::fabs(r[col]));
+          float scale = storeScale(out + o.scales, row,
+                                   symmetricInt8Scale(r, k, max, f.scaleBytes),
+                                   f.scaleBytes, error);
+          codes.resize(size_t(k));
+          quantizeAll(r, k, scale, -128, 127, codes.data());
+          for (int64_t col = 0; col < k; ++col)
+            out[llmc_int8_index(k, row, col)] = uint8_t(codes[col] + 128);
+        }
+      });
 }
 
 /// The share of [lo, hi] (a group's range, 0 included) that asymmetric int4
@@ -187,56 +317,61 @@ float asymmetricInt4Range(const float *w, int64_t count, float lo, float hi,
 }
 
 void packInt4(const float *w, int64_t n, int64_t k, const PackedFormat &f,
-              uint8_t *out, std::string &error) {
+              uint8_t *out, std::string &firstError) {
   llmc_packed_offsets o = f.layout(n, k);
   int64_t groups = llmc_ceil_div(k, f.group);
   std::memset(out, 0x88, size_t(o.scales)); // padding: zero-point codes
   std::memset(out + o.scales, 0, size_t(o.total - o.scales));
-  for (int64_t row = 0; row < n; ++row) {
-    const float *r = w + row * k;
-    for (int64_t g = 0; g < groups; ++g) {
-      int64_t begin = g * f.group, end = std::min(k, begin + f.group);
-      int64_t index = llmc_int4_scale_index(k, f.group, row, begin);
-      float lo = 0, hi = 0, max = 0;
-      for (int64_t col = begin; col < end; ++col) {
-        lo = std::min(lo, r[col]);
-        hi = std::max(hi, r[col]);
-        max = std::max(max, std::fabs(r[col]));
-      }
-      int32_t zero = 8;
-      float scale;
-      if (f.zeroPoints) {
-        float range =
-            asymmetricInt4Range(r + begin, end - begin, lo, hi, f.scaleBytes);
-        scale = storeScale(out + o.scales, index, (hi - lo) * range / 15.0f,
-                           f.scaleBytes, error);
-        zero = scale == 0
-                   ? 0
-                   : std::clamp(int32_t(std::nearbyint(-lo * range / scale)), 0,
-                                15);
-        out[o.zeros + index] = uint8_t(zero);
-      } else {
-        scale = storeScale(
-            out + o.scales, index,
-            symmetricInt4Scale(r + begin, end - begin, max, f.scaleBytes),
-            f.scaleBytes, error);
-      }
-      for (int64_t col = begin; col < end; ++col) {
-        int high;
-        int64_t byte = llmc_int4_index(k, f.group, row, col, &high);
-        int32_t q = std::clamp(quantize(r[col], scale, -15, 15) + zero, 0, 15);
-        out[byte] = high ? uint8_t((out[byte] & 0x0f) | q << 4)
-                         : uint8_t((out[byte] & 0xf0) | q);
-      }
-      // Padding columns of this group decode to zero too.
-      for (int64_t col = end; col < begin + f.group; ++col) {
-        int high;
-        int64_t byte = llmc_int4_index(k, f.group, row, col, &high);
-        out[byte] = high ? uint8_t((out[byte] & 0x0f) | zero << 4)
-                         : uint8_t((out[byte] & 0xf0) | zero);
-      }
-    }
-  }
+  parallelRows(
+      n, k, firstError, [&](int64_t begin, int64_t end, std::string &error) {
+        std::vector<int32_t> codes(size_t(f.group));
+        for (int64_t row = begin; row < end; ++row) {
+          const float *r = w + row * k;
+          for (int64_t g = 0; g < groups; ++g) {
+            int64_t begin = g * f.group, end = std::min(k, begin + f.group);
+            int64_t index = llmc_int4_scale_index(k, f.group, row, begin);
+            float lo = 0, hi = 0, max = 0;
+            for (int64_t col = begin; col < end; ++col) {
+              lo = std::min(lo, r[col]);
+              hi = std::max(hi, r[col]);
+              max = std::max(max, std::fabs(r[col]));
+            }
+            int32_t zero = 8;
+            float scale;
+            if (f.zeroPoints) {
+              float range = asymmetricInt4Range(r + begin, end - begin, lo, hi,
+                                                f.scaleBytes);
+              scale =
+                  storeScale(out + o.scales, index, (hi - lo) * range / 15.0f,
+                             f.scaleBytes, error);
+              zero =
+                  scale == 0
+                      ? 0
+                      : std::clamp(int32_t(std::nearbyint(-lo * range / scale)),
+                                   0, 15);
+              out[o.zeros + index] = uint8_t(zero);
+            } else {
+              scale = storeScale(
+                  out + o.scales, index,
+                  symmetricInt4Scale(r + begin, end - begin, max, f.scaleBytes),
+                  f.scaleBytes, error);
+            }
+            quantizeAll(r + begin, end - begin, scale, -15, 15, codes.data());
+            // Column begin + i sits at base + (i / 8) * 64 + i % 4, in the
+            // high nibble when i % 8 >= 4 (llmc_int4_index); padding
+            // columns past `end` decode to zero too.
+            int high;
+            int64_t base = llmc_int4_index(k, f.group, row, begin, &high);
+            for (int64_t i = 0; i < f.group; ++i) {
+              int32_t q =
+                  begin + i < end ? std::clamp(codes[i] + zero, 0, 15) : zero;
+              uint8_t &byte = out[base + (i / 8) * 64 + i % 4];
+              byte = i % 8 >= 4 ? uint8_t((byte & 0x0f) | q << 4)
+                                : uint8_t((byte & 0xf0) | q);
+            }
+          }
+        }
+      });
 }
 
 } // namespace
@@ -252,6 +387,10 @@ std::string findNonFinite(const float *w, int64_t n, int64_t k,
                   ? ": a model's weights must be finite"
                   : ": quantization needs finite weights");
   return "";
+}
+
+void setPackingUsesVectorUnits(bool enabled) {
+  vectorUnitsAllowed.store(enabled, std::memory_order_relaxed);
 }
 
 std::string packWeight(const float *w, int64_t n, int64_t k,

@@ -38,6 +38,10 @@ std::string findNonFinite(const float *w, int64_t n, int64_t k,
 std::string packWeight(const float *w, int64_t n, int64_t k,
                        const PackedFormat &format, uint8_t *out);
 
+/// Whether packing may use the host's vector instructions (the default).
+/// Either way the bytes are the same; tests turn them off to compare.
+void setPackingUsesVectorUnits(bool enabled);
+
 /// W[row][col] as the kernels see it, read back from packed bytes.
 float unpackWeight(const uint8_t *packed, int64_t n, int64_t k,
                    const PackedFormat &format, int64_t row, int64_t col);

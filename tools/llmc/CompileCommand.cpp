@@ -118,6 +118,7 @@ Error runCompile() {
     options.modelSymbol = compileModelSymbol;
   }
   options.reportLifting = compileReportLifting;
+  options.timing = compileTiming;
 
   // The tokenizer is checked with the runtime that will load it, so that a
   // tokenizer it cannot use is refused now rather than at run time. It is

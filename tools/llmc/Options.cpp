@@ -145,6 +145,11 @@ cl::opt<bool> compileReportLifting(
     cl::desc("ONNX: print the llm ops each entry point holds, then why the "
              "graph was not lifted into a decoder, if it was not"),
     cl::sub(compileCommand), cl::cat(compileCategory));
+cl::opt<bool> compileTiming(
+    "timing",
+    cl::desc("Print where the time went (each stage, each pass, LLVM "
+             "code generation) to stderr at the end"),
+    cl::sub(compileCommand), cl::cat(compileCategory));
 cl::opt<bool> compileQuiet("quiet",
                            cl::desc("No progress display (none is shown when "
                                     "stderr is not a terminal)"),

@@ -45,6 +45,7 @@ extern llvm::cl::opt<int64_t> compileKVBlockSize;
 extern llvm::cl::opt<int64_t> compileDraftLayers;
 extern llvm::cl::opt<bool> compileQuiet;
 extern llvm::cl::opt<bool> compileReportLifting;
+extern llvm::cl::opt<bool> compileTiming;
 
 extern llvm::cl::SubCommand benchCommand;
 extern llvm::cl::opt<std::string> benchModel;
