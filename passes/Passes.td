@@ -268,7 +268,8 @@ def OutlineKernels : Pass<"llmc-outline-kernels", "::mlir::ModuleOp"> {
     loop nest per op (hundreds for a real model), on which LLVM's
     optimizations spend time superlinear in the function size; kernels also
     give profiles and tuned replacements a name to attach to. Codegen marks
-    the kernels noinline.
+    the kernels noinline. Ops that would outline to the same function (as
+    every layer's do) call one kernel.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
