@@ -294,6 +294,55 @@ inline void transposedScores(const float *q, const float *keys, int64_t ld,
   }
 }
 
+/// transposedScores for H query heads at once (head h's query at q + h *
+/// qStride, its scores at p + h * pStride): H independent chains hide the
+/// multiply-add latency a single 16-position chain waits on, and share each
+/// key load. Each score still adds its components in the same order, with
+/// the same operations, so the bits do not change.
+template <int H>
+inline void transposedScoresHeads(const float *q, int64_t qStride,
+                                  const float *keys, int64_t ld,
+                                  int64_t headDim, int64_t count, float scale,
+                                  float *p, int64_t pStride) {
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    Lanes acc[H] = {};
+    for (int64_t c = 0; c < headDim; ++c) {
+      Lanes k = loadLanes(keys + c * ld + i);
+      for (int h = 0; h < H; ++h)
+        acc[h] += q[h * qStride + c] * k;
+    }
+    for (int h = 0; h < H; ++h)
+      storeLanes(p + h * pStride + i, acc[h] * scale);
+  }
+  if (i < count)
+    for (int h = 0; h < H; ++h)
+      transposedScores(q + h * qStride, keys + i, ld, headDim, count - i, scale,
+                       p + h * pStride + i);
+}
+
+/// weightedSumFrom<4> for H query heads at once (head h's probabilities at
+/// p + h * pStride, its 64 outputs at out + h * oStride): 4 x H chains
+/// instead of 4, the same sums in the same order.
+template <int H>
+inline void weightedSumHeads(const float *p, int64_t pStride, const float *v,
+                             int64_t ld, int64_t count, float *out,
+                             int64_t oStride) {
+  Lanes o[H][4];
+  for (int h = 0; h < H; ++h)
+    for (int i = 0; i < 4; ++i)
+      o[h][i] = loadLanes(out + h * oStride + 16 * i);
+  for (int64_t j = 0; j < count; ++j)
+    for (int i = 0; i < 4; ++i) {
+      Lanes value = loadLanes(v + j * ld + 16 * i);
+      for (int h = 0; h < H; ++h)
+        o[h][i] += p[h * pStride + j] * value;
+    }
+  for (int h = 0; h < H; ++h)
+    for (int i = 0; i < 4; ++i)
+      storeLanes(out + h * oStride + 16 * i, o[h][i]);
+}
+
 /// Tasks [begin, end) of a.tasks: each attends one token's query heads of
 /// one KV head over a range of its sequence's positions, read block by
 /// block, each block once for the group of query heads that share it. Keys
@@ -319,7 +368,12 @@ void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
     for (int64_t j = first; j <= last;) {
       int64_t slot = j % bs, run = std::min(bs - slot, last + 1 - j);
       const float *keys = blockKeys(a, table[j / bs], kv, slot, run, keyBuffer);
-      for (int64_t h = 0; h < group; ++h)
+      int64_t h = 0;
+      for (; h + 4 <= group; h += 4)
+        transposedScoresHeads<4>(q + h * d, d, keys + slot, bs, d, run, a.scale,
+                                 scores.data() + h * count + (j - first),
+                                 count);
+      for (; h < group; ++h)
         transposedScores(q + h * d, keys + slot, bs, d, run, a.scale,
                          scores.data() + h * count + (j - first));
       j += run;
@@ -334,7 +388,12 @@ void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
       int64_t ld;
       const float *values =
           blockValues(a, table[j / bs], kv, slot, run, valueBuffer, ld);
-      for (int64_t h = 0; h < group; ++h) {
+      int64_t h = 0;
+      if (d == 64)
+        for (; h + 2 <= group; h += 2)
+          weightedSumHeads<2>(scores.data() + h * count + (j - first), count,
+                              values, ld, run, acc.data() + h * d, d);
+      for (; h < group; ++h) {
         const float *pj = scores.data() + h * count + (j - first);
         float *o = acc.data() + h * d;
         int64_t c = 0;
