@@ -244,6 +244,63 @@ void int8Tile(const LinearQArgs &a, int64_t m, int64_t p) {
   }
 }
 
+/// The zero points of the 16 rows whose scales start at index s.
+inline __m512 int4Zeros(const LinearQArgs &a, int64_t s) {
+  if (!a.zeros)
+    return _mm512_set1_ps(8.0f);
+  return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(
+      _mm_loadu_si128(reinterpret_cast<const __m128i *>(a.zeros + s))));
+}
+
+/// y[m + r][16 (p + q) ...] += acc[r][q], the last panel masked.
+template <int MR, int NP>
+inline void addToOutputs(const LinearQArgs &a, int64_t m, int64_t p,
+                         const __m512 (&acc)[MR][NP]) {
+  for (int q = 0; q < NP; ++q) {
+    __mmask16 mask = rowMask(a.n - (p + q) * 16);
+    for (int r = 0; r < MR; ++r) {
+      float *y = a.y + (m + r) * a.ldy + (p + q) * 16;
+      _mm512_mask_storeu_ps(
+          y, mask, _mm512_add_ps(acc[r][q], _mm512_maskz_loadu_ps(mask, y)));
+    }
+  }
+}
+
+/// The integer dot products of one 32-k activation block with int4
+/// weights: sum[r][q] for MR activation rows (row r at x + r * stride,
+/// where x is the weight group's first k) and chunks [c0, c0 + 4) of NP
+/// panels' groups (panel q's at w[q]). Rows-of-one tiles (decode) prefetch
+/// (see kDecodePrefetchBytes).
+template <int MR, int NP>
+inline void int4BlockSums(const uint8_t *const (&w)[NP], int64_t c0,
+                          const int8_t *x, int64_t stride,
+                          __m512i (&sum)[MR][NP]) {
+  const __m512i low = _mm512_set1_epi8(0x0f);
+  for (int r = 0; r < MR; ++r)
+    for (int q = 0; q < NP; ++q)
+      sum[r][q] = _mm512_setzero_si512();
+  for (int64_t c = c0; c < c0 + 4; ++c) {
+    __m512i lo[NP], hi[NP];
+    for (int q = 0; q < NP; ++q) {
+      const uint8_t *src = w[q] + c * 64;
+      if (MR == 1)
+        _mm_prefetch(reinterpret_cast<const char *>(src) + kDecodePrefetchBytes,
+                     _MM_HINT_T0);
+      __m512i v = _mm512_loadu_si512(src);
+      lo[q] = _mm512_and_si512(v, low);
+      hi[q] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+    }
+    for (int r = 0; r < MR; ++r) {
+      __m512i xl = broadcast4(x + r * stride + c * 8);
+      __m512i xh = broadcast4(x + r * stride + c * 8 + 4);
+      for (int q = 0; q < NP; ++q) {
+        sum[r][q] = _mm512_dpbusd_epi32(sum[r][q], lo[q], xl);
+        sum[r][q] = _mm512_dpbusd_epi32(sum[r][q], hi[q], xh);
+      }
+    }
+  }
+}
+
 /// MR activation rows by NP int4 panels starting at panel p.
 template <int MR, int NP>
 void int4Tile(const LinearQArgs &a, int64_t m, int64_t p) {
@@ -253,7 +310,6 @@ void int4Tile(const LinearQArgs &a, int64_t m, int64_t p) {
   int64_t stride = a.x.blocks * LLMC_ACT_BLOCK;
   const int8_t *xq = a.x.xq + m * stride;
   const float *xScale = a.x.xScale + m * a.x.blocks;
-  const __m512i low = _mm512_set1_epi8(0x0f);
   __m512 acc[MR][NP];
   for (int r = 0; r < MR; ++r)
     for (int q = 0; q < NP; ++q)
@@ -265,33 +321,13 @@ void int4Tile(const LinearQArgs &a, int64_t m, int64_t p) {
         groupAcc[r][q] = _mm512_setzero_ps();
     int64_t b0 = g * blocksPerGroup;
     int64_t b1 = std::min(a.x.blocks, b0 + blocksPerGroup);
+    const uint8_t *w[NP];
+    for (int q = 0; q < NP; ++q)
+      w[q] = a.w + ((p + q) * groups + g) * chunksPerGroup * 64;
     for (int64_t b = b0; b < b1; ++b) {
       __m512i sum[MR][NP];
-      for (int r = 0; r < MR; ++r)
-        for (int q = 0; q < NP; ++q)
-          sum[r][q] = _mm512_setzero_si512();
-      for (int64_t c = (b - b0) * 4; c < (b - b0) * 4 + 4; ++c) {
-        __m512i lo[NP], hi[NP];
-        for (int q = 0; q < NP; ++q) {
-          const uint8_t *src =
-              a.w + (((p + q) * groups + g) * chunksPerGroup + c) * 64;
-          if (MR == 1)
-            _mm_prefetch(reinterpret_cast<const char *>(src) +
-                             kDecodePrefetchBytes,
-                         _MM_HINT_T0);
-          __m512i v = _mm512_loadu_si512(src);
-          lo[q] = _mm512_and_si512(v, low);
-          hi[q] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
-        }
-        for (int r = 0; r < MR; ++r) {
-          const int8_t *x = xq + r * stride + b0 * LLMC_ACT_BLOCK + c * 8;
-          __m512i xl = broadcast4(x), xh = broadcast4(x + 4);
-          for (int q = 0; q < NP; ++q) {
-            sum[r][q] = _mm512_dpbusd_epi32(sum[r][q], lo[q], xl);
-            sum[r][q] = _mm512_dpbusd_epi32(sum[r][q], hi[q], xh);
-          }
-        }
-      }
+      int4BlockSums<MR, NP>(w, (b - b0) * 4, xq + b0 * LLMC_ACT_BLOCK, stride,
+                            sum);
       for (int r = 0; r < MR; ++r) {
         __m512 s = _mm512_set1_ps(xScale[r * a.x.blocks + b]);
         for (int q = 0; q < NP; ++q)
@@ -302,10 +338,7 @@ void int4Tile(const LinearQArgs &a, int64_t m, int64_t p) {
     for (int q = 0; q < NP; ++q) {
       int64_t s = ((p + q) * groups + g) * 16;
       __m512 scale = loadScales16(a.scales, s, a.scaleBytes);
-      __m512 zero =
-          a.zeros ? _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(
-                        reinterpret_cast<const __m128i *>(a.zeros + s))))
-                  : _mm512_set1_ps(8.0f);
+      __m512 zero = int4Zeros(a, s);
       for (int r = 0; r < MR; ++r) {
         __m512 xs = _mm512_set1_ps(a.xGroupSum[(m + r) * groups + g]);
         __m512 v = _mm512_fnmadd_ps(zero, xs, groupAcc[r][q]);
@@ -313,14 +346,7 @@ void int4Tile(const LinearQArgs &a, int64_t m, int64_t p) {
       }
     }
   }
-  for (int q = 0; q < NP; ++q) {
-    __mmask16 mask = rowMask(a.n - (p + q) * 16);
-    for (int r = 0; r < MR; ++r) {
-      float *y = a.y + (m + r) * a.ldy + (p + q) * 16;
-      _mm512_mask_storeu_ps(
-          y, mask, _mm512_add_ps(acc[r][q], _mm512_maskz_loadu_ps(mask, y)));
-    }
-  }
+  addToOutputs<MR, NP>(a, m, p, acc);
 }
 
 /// int4Tile for groups of one activation block (32 k, the default), which
@@ -337,44 +363,20 @@ void int4Group32Tile(const LinearQArgs &a, int64_t m, int64_t p) {
   const int8_t *xq = a.x.xq + m * stride;
   const float *xScale = a.x.xScale + m * a.x.blocks;
   const int32_t *xSum = a.x.xSum + m * a.x.blocks;
-  const __m512i low = _mm512_set1_epi8(0x0f);
   __m512 acc[MR][NP];
   for (int r = 0; r < MR; ++r)
     for (int q = 0; q < NP; ++q)
       acc[r][q] = _mm512_setzero_ps();
   for (int64_t g = 0; g < groups; ++g) {
+    const uint8_t *w[NP];
+    for (int q = 0; q < NP; ++q)
+      w[q] = a.w + ((p + q) * groups + g) * 4 * 64;
     __m512i sum[MR][NP];
-    for (int r = 0; r < MR; ++r)
-      for (int q = 0; q < NP; ++q)
-        sum[r][q] = _mm512_setzero_si512();
-    for (int64_t c = 0; c < 4; ++c) {
-      __m512i lo[NP], hi[NP];
-      for (int q = 0; q < NP; ++q) {
-        const uint8_t *src = a.w + (((p + q) * groups + g) * 4 + c) * 64;
-        if (MR == 1)
-          _mm_prefetch(reinterpret_cast<const char *>(src) +
-                           kDecodePrefetchBytes,
-                       _MM_HINT_T0);
-        __m512i v = _mm512_loadu_si512(src);
-        lo[q] = _mm512_and_si512(v, low);
-        hi[q] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
-      }
-      for (int r = 0; r < MR; ++r) {
-        const int8_t *x = xq + r * stride + g * LLMC_ACT_BLOCK + c * 8;
-        __m512i xl = broadcast4(x), xh = broadcast4(x + 4);
-        for (int q = 0; q < NP; ++q) {
-          sum[r][q] = _mm512_dpbusd_epi32(sum[r][q], lo[q], xl);
-          sum[r][q] = _mm512_dpbusd_epi32(sum[r][q], hi[q], xh);
-        }
-      }
-    }
+    int4BlockSums<MR, NP>(w, 0, xq + g * LLMC_ACT_BLOCK, stride, sum);
     for (int q = 0; q < NP; ++q) {
       int64_t s = ((p + q) * groups + g) * 16;
       __m512 scale = loadScales16(a.scales, s, a.scaleBytes);
-      __m512 zero =
-          a.zeros ? _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(
-                        reinterpret_cast<const __m128i *>(a.zeros + s))))
-                  : _mm512_set1_ps(8.0f);
+      __m512 zero = int4Zeros(a, s);
       for (int r = 0; r < MR; ++r) {
         __m512 xs = _mm512_set1_ps(xScale[r * a.x.blocks + g]);
         if (!a.zeros) {
@@ -391,14 +393,7 @@ void int4Group32Tile(const LinearQArgs &a, int64_t m, int64_t p) {
       }
     }
   }
-  for (int q = 0; q < NP; ++q) {
-    __mmask16 mask = rowMask(a.n - (p + q) * 16);
-    for (int r = 0; r < MR; ++r) {
-      float *y = a.y + (m + r) * a.ldy + (p + q) * 16;
-      _mm512_mask_storeu_ps(
-          y, mask, _mm512_add_ps(acc[r][q], _mm512_maskz_loadu_ps(mask, y)));
-    }
-  }
+  addToOutputs<MR, NP>(a, m, p, acc);
 }
 
 /// Runs Tile<MR, NP> over rows [0, m) and panels [p0, p1).
