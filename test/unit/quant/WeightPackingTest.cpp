@@ -49,14 +49,16 @@ std::vector<float> randomWeights(int64_t n, int64_t k, uint32_t seed) {
 }
 
 struct Case {
+  const char *name;
   llmc_weight_format format;
   int64_t group, scaleBytes;
   bool zeroPoints;
 };
 
-class WeightPackingTest : public ::testing::TestWithParam<Case> {};
+class VectorPacking : public ::testing::TestWithParam<Case> {};
+class ScaleOverflow : public ::testing::TestWithParam<Case> {};
 
-TEST_P(WeightPackingTest, VectorAndPortableGiveTheSameBytes) {
+TEST_P(VectorPacking, GivesThePortableBytes) {
   Case c = GetParam();
   PackedFormat format{c.format, c.group, c.scaleBytes, c.zeroPoints};
   // 600 x 1000 is large enough to be packed on several threads.
@@ -70,10 +72,8 @@ TEST_P(WeightPackingTest, VectorAndPortableGiveTheSameBytes) {
   }
 }
 
-TEST_P(WeightPackingTest, AnErrorIsTheSameAndNamesTheProblem) {
+TEST_P(ScaleOverflow, IsTheSameErrorAndNamesTheProblem) {
   Case c = GetParam();
-  if (c.format == LLMC_WEIGHT_F32_PANELS || c.scaleBytes != 2)
-    GTEST_SKIP() << "only f16 scales can overflow";
   PackedFormat format{c.format, c.group, c.scaleBytes, c.zeroPoints};
   int64_t n = 600, k = 1000;
   std::vector<float> w = randomWeights(n, k, 7);
@@ -85,15 +85,29 @@ TEST_P(WeightPackingTest, AnErrorIsTheSameAndNamesTheProblem) {
   EXPECT_EQ(portable.error, vector.error);
 }
 
+std::string caseName(const ::testing::TestParamInfo<Case> &info) {
+  return info.param.name;
+}
+
+// Formats with f16 scales, which a large weight can overflow.
+const Case kF16Scaled[] = {
+    {"int8", LLMC_WEIGHT_INT8, 0, 2, false},
+    {"int4_g32", LLMC_WEIGHT_INT4, 32, 2, false},
+    {"int4_g128", LLMC_WEIGHT_INT4, 128, 2, false},
+    {"int4_g32_zero_points", LLMC_WEIGHT_INT4, 32, 2, true}};
+
+INSTANTIATE_TEST_SUITE_P(F16Scales, VectorPacking,
+                         ::testing::ValuesIn(kF16Scaled), caseName);
 INSTANTIATE_TEST_SUITE_P(
-    Formats, WeightPackingTest,
-    ::testing::Values(Case{LLMC_WEIGHT_F32_PANELS, 0, 2, false},
-                      Case{LLMC_WEIGHT_INT8, 0, 2, false},
-                      Case{LLMC_WEIGHT_INT8, 0, 4, false},
-                      Case{LLMC_WEIGHT_INT4, 32, 2, false},
-                      Case{LLMC_WEIGHT_INT4, 64, 4, false},
-                      Case{LLMC_WEIGHT_INT4, 128, 2, false},
-                      Case{LLMC_WEIGHT_INT4, 32, 2, true},
-                      Case{LLMC_WEIGHT_INT4, 128, 4, true}));
+    Others, VectorPacking,
+    ::testing::Values(Case{"f32", LLMC_WEIGHT_F32_PANELS, 0, 4, false},
+                      Case{"int8_f32_scales", LLMC_WEIGHT_INT8, 0, 4, false},
+                      Case{"int4_g64_f32_scales", LLMC_WEIGHT_INT4, 64, 4,
+                           false},
+                      Case{"int4_g128_f32_scales_zero_points", LLMC_WEIGHT_INT4,
+                           128, 4, true}),
+    caseName);
+INSTANTIATE_TEST_SUITE_P(F16Scales, ScaleOverflow,
+                         ::testing::ValuesIn(kF16Scaled), caseName);
 
 } // namespace
