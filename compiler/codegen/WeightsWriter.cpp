@@ -178,10 +178,22 @@ static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
       return createStringError(inconvertibleErrorCode(),
                                "weight '" + slot.parts[i] + "': " + problem);
   }
+  // Packing from the mapping itself: its pages go as the rows they hold
+  // are packed (and once now, after the scan for non-finite values touched
+  // them all), so the source and the packed tensor are not both resident.
+  RowsPacked rowsPacked;
+  if (values->storage.empty() && fused.empty()) {
+    uint64_t rowBytes = uint64_t(cols) * elementBytes;
+    rowsPacked = [&](int64_t begin, int64_t end) {
+      source.release(bytes->slice(uint64_t(begin) * rowBytes,
+                                  uint64_t(end - begin) * rowBytes));
+    };
+    source.release(*bytes);
+  }
   packed.assign(slot.bytes, 0);
   std::string error =
       packWeight(values->data, slot.type.getDimSize(0), slot.type.getDimSize(1),
-                 *slot.packed, packed.data());
+                 *slot.packed, packed.data(), rowsPacked);
   if (values->storage.empty())
     releaseSource();
   if (!error.empty())

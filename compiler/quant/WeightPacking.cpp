@@ -126,12 +126,31 @@ void quantizeAll(const float *w, int64_t count, float scale, int32_t lo,
     codes[i] = quantize(w[i], scale, lo, hi);
 }
 
-/// Calls body(begin, end, error) for chunks of rows [0, n) on the
+/// The first NaN or infinity of rows [begin, end) of W[n][k], named.
+std::string firstNonFinite(const float *w, int64_t begin, int64_t end,
+                           int64_t k, const PackedFormat &format) {
+  for (int64_t i = begin * k; i < end * k; ++i)
+    if (!std::isfinite(w[i]))
+      return "element [" + std::to_string(i / k) + ", " +
+             std::to_string(i % k) + "] is " +
+             (std::isnan(w[i]) ? "NaN" : "infinite") +
+             (format.format == LLMC_WEIGHT_F32_PANELS
+                  ? ": a model's weights must be finite"
+                  : ": quantization needs finite weights");
+  return "";
+}
+
+/// Calls body(begin, end, error) for chunks of rows [0, n) of W on the
 /// machine's cores (rows are packed independently, into bytes of their
-/// own), and sets `error` to the first error of the first chunk that had
-/// one, as one pass in row order would.
+/// own), each chunk once its rows are known to be finite, then tells
+/// `rowsPacked`. Sets `error` as one pass in row order would: the first
+/// non-finite weight if there is one, else the first chunk's first error.
+/// (Checking chunk by chunk reads each row once, so that a caller packing
+/// from a file mapping has only the chunks in flight resident.)
 template <typename Body>
-void parallelRows(int64_t n, int64_t k, std::string &error, Body body) {
+void parallelRows(const float *w, int64_t n, int64_t k,
+                  const PackedFormat &format, const RowsPacked &rowsPacked,
+                  std::string &error, Body body) {
   constexpr int64_t kRows = 16;
   int64_t chunks = llmc_ceil_div(n, kRows);
   int64_t threads = std::min<int64_t>(
@@ -139,11 +158,18 @@ void parallelRows(int64_t n, int64_t k, std::string &error, Body body) {
        int64_t(16)});
   if (n * k < (1 << 18))
     threads = 1;
+  std::vector<std::string> nonFinite(static_cast<size_t>(chunks));
   std::vector<std::string> errors(static_cast<size_t>(chunks));
   std::atomic<int64_t> next{0};
   auto work = [&] {
-    for (int64_t c = next++; c < chunks; c = next++)
-      body(c * kRows, std::min(n, (c + 1) * kRows), errors[size_t(c)]);
+    for (int64_t c = next++; c < chunks; c = next++) {
+      int64_t begin = c * kRows, end = std::min(n, (c + 1) * kRows);
+      nonFinite[size_t(c)] = firstNonFinite(w, begin, end, k, format);
+      if (nonFinite[size_t(c)].empty())
+        body(begin, end, errors[size_t(c)]);
+      if (rowsPacked)
+        rowsPacked(begin, end);
+    }
   };
   std::vector<std::thread> helpers;
   for (int64_t t = 1; t < threads; ++t)
@@ -151,24 +177,26 @@ void parallelRows(int64_t n, int64_t k, std::string &error, Body body) {
   work();
   for (std::thread &helper : helpers)
     helper.join();
-  for (std::string &e : errors)
-    if (!e.empty()) {
-      if (error.empty())
+  for (std::vector<std::string> *list : {&nonFinite, &errors})
+    for (std::string &e : *list)
+      if (!e.empty()) {
         error = std::move(e);
-      return;
-    }
+        return;
+      }
 }
 
-void packF32(const float *w, int64_t n, int64_t k, uint8_t *out) {
+void packF32(const float *w, int64_t n, int64_t k, const PackedFormat &f,
+             uint8_t *out, const RowsPacked &rowsPacked, std::string &error) {
   auto *panels = reinterpret_cast<float *>(out);
   int64_t count = llmc_ceil_div(n, LLMC_F32_PANEL);
   std::memset(out, 0, size_t(count * k * LLMC_F32_PANEL * 4));
-  std::string unused;
-  parallelRows(n, k, unused, [&](int64_t begin, int64_t end, std::string &) {
-    for (int64_t row = begin; row < end; ++row)
-      for (int64_t col = 0; col < k; ++col)
-        panels[llmc_f32_panel_index(k, row, col)] = w[row * k + col];
-  });
+  parallelRows(w, n, k, f, rowsPacked, error,
+               [&](int64_t begin, int64_t end, std::string &) {
+                 for (int64_t row = begin; row < end; ++row)
+                   for (int64_t col = 0; col < k; ++col)
+                     panels[llmc_f32_panel_index(k, row, col)] =
+                         w[row * k + col];
+               });
 }
 
 /// The symmetric scale for `count` weights whose largest magnitude is `max`,
@@ -268,27 +296,30 @@ float symmetricInt4Scale(const float *w, int64_t count, float max,
 }
 
 void packInt8(const float *w, int64_t n, int64_t k, const PackedFormat &f,
-              uint8_t *out, std::string &firstError) {
+              uint8_t *out, const RowsPacked &rowsPacked,
+              std::string &firstError) {
   llmc_packed_offsets o = f.layout(n, k);
   std::memset(out, 128, size_t(o.scales));
   std::memset(out + o.scales, 0, size_t(o.total - o.scales));
-  parallelRows(
-      n, k, firstError, [&](int64_t begin, int64_t end, std::string &error) {
-        std::vector<int32_t> codes;
-        for (int64_t row = begin; row < end; ++row) {
-          const float *r = w + row * k;
-          float max = 0;
-          for (int64_t col = 0; col < k; ++col)
-            max = std::max(max, std::fabs(r[col]));
-          float scale = storeScale(out + o.scales, row,
-                                   symmetricInt8Scale(r, k, max, f.scaleBytes),
-                                   f.scaleBytes, error);
-          codes.resize(size_t(k));
-          quantizeAll(r, k, scale, -128, 127, codes.data());
-          for (int64_t col = 0; col < k; ++col)
-            out[llmc_int8_index(k, row, col)] = uint8_t(codes[col] + 128);
-        }
-      });
+  parallelRows(w, n, k, f, rowsPacked, firstError,
+               [&](int64_t begin, int64_t end, std::string &error) {
+                 std::vector<int32_t> codes;
+                 for (int64_t row = begin; row < end; ++row) {
+                   const float *r = w + row * k;
+                   float max = 0;
+                   for (int64_t col = 0; col < k; ++col)
+                     max = std::max(max, std::fabs(r[col]));
+                   float scale =
+                       storeScale(out + o.scales, row,
+                                  symmetricInt8Scale(r, k, max, f.scaleBytes),
+                                  f.scaleBytes, error);
+                   codes.resize(size_t(k));
+                   quantizeAll(r, k, scale, -128, 127, codes.data());
+                   for (int64_t col = 0; col < k; ++col)
+                     out[llmc_int8_index(k, row, col)] =
+                         uint8_t(codes[col] + 128);
+                 }
+               });
 }
 
 /// The share of [lo, hi] (a group's range, 0 included) that asymmetric int4
@@ -317,13 +348,15 @@ float asymmetricInt4Range(const float *w, int64_t count, float lo, float hi,
 }
 
 void packInt4(const float *w, int64_t n, int64_t k, const PackedFormat &f,
-              uint8_t *out, std::string &firstError) {
+              uint8_t *out, const RowsPacked &rowsPacked,
+              std::string &firstError) {
   llmc_packed_offsets o = f.layout(n, k);
   int64_t groups = llmc_ceil_div(k, f.group);
   std::memset(out, 0x88, size_t(o.scales)); // padding: zero-point codes
   std::memset(out + o.scales, 0, size_t(o.total - o.scales));
   parallelRows(
-      n, k, firstError, [&](int64_t begin, int64_t end, std::string &error) {
+      w, n, k, f, rowsPacked, firstError,
+      [&](int64_t begin, int64_t end, std::string &error) {
         std::vector<int32_t> codes(size_t(f.group));
         for (int64_t row = begin; row < end; ++row) {
           const float *r = w + row * k;
@@ -378,15 +411,7 @@ void packInt4(const float *w, int64_t n, int64_t k, const PackedFormat &f,
 
 std::string findNonFinite(const float *w, int64_t n, int64_t k,
                           const PackedFormat &format) {
-  for (int64_t i = 0; i < n * k; ++i)
-    if (!std::isfinite(w[i]))
-      return "element [" + std::to_string(i / k) + ", " +
-             std::to_string(i % k) + "] is " +
-             (std::isnan(w[i]) ? "NaN" : "infinite") +
-             (format.format == LLMC_WEIGHT_F32_PANELS
-                  ? ": a model's weights must be finite"
-                  : ": quantization needs finite weights");
-  return "";
+  return firstNonFinite(w, 0, n, k, format);
 }
 
 void setPackingUsesVectorUnits(bool enabled) {
@@ -394,22 +419,21 @@ void setPackingUsesVectorUnits(bool enabled) {
 }
 
 std::string packWeight(const float *w, int64_t n, int64_t k,
-                       const PackedFormat &format, uint8_t *out) {
-  if (std::string problem = findNonFinite(w, n, k, format); !problem.empty())
-    return problem;
+                       const PackedFormat &format, uint8_t *out,
+                       const RowsPacked &rowsPacked) {
   std::string error;
   switch (format.format) {
   case LLMC_WEIGHT_F32_PANELS:
-    packF32(w, n, k, out);
+    packF32(w, n, k, format, out, rowsPacked, error);
     break;
   case LLMC_WEIGHT_INT8:
-    packInt8(w, n, k, format, out, error);
+    packInt8(w, n, k, format, out, rowsPacked, error);
     break;
   case LLMC_WEIGHT_INT4:
     if (format.group % LLMC_ACT_BLOCK != 0 || format.group <= 0)
       return "int4 group size " + std::to_string(format.group) +
              " is not a multiple of " + std::to_string(LLMC_ACT_BLOCK);
-    packInt4(w, n, k, format, out, error);
+    packInt4(w, n, k, format, out, rowsPacked, error);
     break;
   }
   return error;

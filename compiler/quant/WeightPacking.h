@@ -12,6 +12,7 @@
 #include "runtime/include/llmc/weight_layout.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace llmc {
@@ -32,11 +33,17 @@ struct PackedFormat {
 std::string findNonFinite(const float *w, int64_t n, int64_t k,
                           const PackedFormat &format);
 
+/// Told rows [begin, end) of W have been packed, from whichever packing
+/// thread packed them: a caller streaming W from a file mapping can drop
+/// their pages.
+using RowsPacked = std::function<void(int64_t begin, int64_t end)>;
+
 /// Packs W[n][k] (row-major) into `out`, which holds layout(n, k).total
 /// bytes. Returns an empty string, or what was wrong with the weights (a
 /// NaN or infinity, a scale f16 cannot hold).
 std::string packWeight(const float *w, int64_t n, int64_t k,
-                       const PackedFormat &format, uint8_t *out);
+                       const PackedFormat &format, uint8_t *out,
+                       const RowsPacked &rowsPacked = nullptr);
 
 /// Whether packing may use the host's vector instructions (the default).
 /// Either way the bytes are the same; tests turn them off to compare.

@@ -11,6 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <mutex>
 #include <random>
 #include <string>
 #include <vector>
@@ -83,6 +86,41 @@ TEST_P(ScaleOverflow, IsTheSameErrorAndNamesTheProblem) {
   EXPECT_NE(portable.error.find("does not fit in f16"), std::string::npos)
       << portable.error;
   EXPECT_EQ(portable.error, vector.error);
+}
+
+// Rows are checked chunk by chunk as they are packed, yet a NaN anywhere
+// still wins over a packing error in an earlier row, as when the whole
+// matrix was checked first.
+TEST(WeightPackingErrors, ANonFiniteWeightWinsOverAnEarlierOverflow) {
+  int64_t n = 600, k = 1000;
+  std::vector<float> w = randomWeights(n, k, 9);
+  w[size_t(3 * k + 1)] = 1e7f;  // row 3: an f16 scale overflows
+  w[size_t(590 * k + 7)] = NAN; // row 590: not a number
+  PackedFormat format{LLMC_WEIGHT_INT4, 32, 2, false};
+  for (bool vector : {false, true}) {
+    Packed p = pack(w, n, k, format, vector);
+    EXPECT_EQ(p.error,
+              "element [590, 7] is NaN: quantization needs finite weights");
+  }
+}
+
+// Every row is reported packed exactly once (callers drop the pages of a
+// mapped source as rows are done).
+TEST(WeightPackingErrors, EveryRowIsReportedPackedOnce) {
+  int64_t n = 600, k = 1000;
+  std::vector<float> w = randomWeights(n, k, 10);
+  PackedFormat format{LLMC_WEIGHT_INT8, 0, 2, false};
+  std::vector<uint8_t> out(size_t(format.layout(n, k).total));
+  std::mutex mutex;
+  std::vector<int> seen(size_t(n), 0);
+  std::string error = packWeight(w.data(), n, k, format, out.data(),
+                                 [&](int64_t begin, int64_t end) {
+                                   std::lock_guard<std::mutex> lock(mutex);
+                                   for (int64_t r = begin; r < end; ++r)
+                                     ++seen[size_t(r)];
+                                 });
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), n);
 }
 
 std::string caseName(const ::testing::TestParamInfo<Case> &info) {
