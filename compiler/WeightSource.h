@@ -36,6 +36,12 @@ public:
   /// be read again soon: a source that memory-maps its files can drop the
   /// pages from the process. Bytes in ordinary memory must stay untouched.
   virtual void release(llvm::ArrayRef<uint8_t> bytes) const {}
+
+  /// Lets a source that memory-maps its files drop the pages of `bytes`
+  /// from the process while they stay valid: read again, they come back
+  /// from the file. Unlike release(), never frees anything, so a writer can
+  /// call it on rows it is done with while it still reads others.
+  virtual void evictPages(llvm::ArrayRef<uint8_t> bytes) const {}
 };
 
 /// Drops the pages of `bytes` from the process when `buffer` (which holds

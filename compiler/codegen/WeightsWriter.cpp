@@ -178,17 +178,19 @@ static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
       return createStringError(inconvertibleErrorCode(),
                                "weight '" + slot.parts[i] + "': " + problem);
   }
-  // Packing from the mapping itself: its pages go as the rows they hold
-  // are packed (and once now, after the scan for non-finite values touched
-  // them all), so the source and the packed tensor are not both resident.
+  // Packing from the source's bytes themselves: a mapping's pages go as
+  // the rows they hold are packed (and once now, after the scan for
+  // non-finite values touched them all), so the source and the packed
+  // tensor are not both resident. (release() could free a converted copy
+  // still being read: evictPages only drops pages.)
   RowsPacked rowsPacked;
   if (values->storage.empty() && fused.empty()) {
     uint64_t rowBytes = uint64_t(cols) * elementBytes;
     rowsPacked = [&](int64_t begin, int64_t end) {
-      source.release(bytes->slice(uint64_t(begin) * rowBytes,
-                                  uint64_t(end - begin) * rowBytes));
+      source.evictPages(bytes->slice(uint64_t(begin) * rowBytes,
+                                     uint64_t(end - begin) * rowBytes));
     };
-    source.release(*bytes);
+    source.evictPages(*bytes);
   }
   packed.assign(slot.bytes, 0);
   std::string error =

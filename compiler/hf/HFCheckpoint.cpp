@@ -135,7 +135,9 @@ Expected<ArrayRef<uint8_t>> HFCheckpoint::getTensorBytes(StringRef name) const {
       transposes.insert({name, std::move(out)}).first->second);
 }
 
-void HFCheckpoint::release(ArrayRef<uint8_t> bytes) const {
+void HFCheckpoint::release(ArrayRef<uint8_t> bytes) const { evictPages(bytes); }
+
+void HFCheckpoint::evictPages(ArrayRef<uint8_t> bytes) const {
   for (const auto &shard : shards)
     if (shard->contains(bytes))
       releaseMappedPages(shard->getBuffer(), bytes);

@@ -48,6 +48,7 @@ public:
   llvm::Expected<llvm::ArrayRef<uint8_t>>
   getTensorBytes(llvm::StringRef name) const override;
   void release(llvm::ArrayRef<uint8_t> bytes) const override;
+  void evictPages(llvm::ArrayRef<uint8_t> bytes) const override;
 
 private:
   HFCheckpoint() = default;

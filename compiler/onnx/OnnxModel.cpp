@@ -255,6 +255,10 @@ void OnnxModel::release(ArrayRef<uint8_t> bytes) const {
     converted.erase(it);
     return;
   }
+  evictPages(bytes);
+}
+
+void OnnxModel::evictPages(ArrayRef<uint8_t> bytes) const {
   for (const auto &[location, file] : files) {
     auto *start = reinterpret_cast<const uint8_t *>(file->getBufferStart());
     if (bytes.data() >= start &&

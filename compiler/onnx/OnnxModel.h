@@ -88,6 +88,8 @@ public:
   /// copy once its last bytes are released (the writer reads it again
   /// should it need to).
   void release(llvm::ArrayRef<uint8_t> bytes) const override;
+  /// Drops pages of mapped external data files only.
+  void evictPages(llvm::ArrayRef<uint8_t> bytes) const override;
 
 private:
   OnnxModel() = default;
