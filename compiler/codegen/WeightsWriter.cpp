@@ -186,7 +186,7 @@ static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
   RowsPacked rowsPacked;
   if (values->storage.empty() && fused.empty()) {
     uint64_t rowBytes = uint64_t(cols) * elementBytes;
-    rowsPacked = [&](int64_t begin, int64_t end) {
+    rowsPacked = [&source, &bytes, rowBytes](int64_t begin, int64_t end) {
       source.evictPages(bytes->slice(uint64_t(begin) * rowBytes,
                                      uint64_t(end - begin) * rowBytes));
     };
