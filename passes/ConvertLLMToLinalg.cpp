@@ -437,14 +437,35 @@ struct RotaryEmbeddingLowering : OpConversionPattern<llm::RotaryEmbeddingOp> {
     Value freqs = arith::ConstantOp::create(
         rewriter, loc, DenseElementsAttr::get(freqType, ArrayRef(invFreq)));
 
+    // cos and sin of each token's angles, [tokens][half] in f32: one per
+    // position and frequency, not one per head and component (the same
+    // values, computed heads * 2 times fewer).
+    Value positions = adaptor.getPositions();
+    SmallVector<OpFoldResult> tableSizes = getSizes(rewriter, loc, positions);
+    tableSizes.push_back(rewriter.getIndexAttr(half));
+    Value cosInit = makeEmpty(rewriter, loc, tableSizes, rewriter.getF32Type());
+    Value sinInit = makeEmpty(rewriter, loc, tableSizes, rewriter.getF32Type());
+    AffineMap pair = AffineMap::getMultiDimIdentityMap(2, ctx);
+    auto table = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{cosInit.getType(), sinInit.getType()},
+        ValueRange{positions, freqs}, ValueRange{cosInit, sinInit},
+        {AffineMap::get(2, 0, getAffineDimExpr(0, ctx)),
+         AffineMap::get(2, 0, getAffineDimExpr(1, ctx)), pair, pair},
+        parallelIterators(2), [&](OpBuilder &b, Location l, ValueRange args) {
+          Value pos = arith::SIToFPOp::create(b, l, b.getF32Type(), args[0]);
+          Value angle = arith::MulFOp::create(b, l, pos, args[1]);
+          linalg::YieldOp::create(b, l,
+                                  ValueRange{math::CosOp::create(b, l, angle),
+                                             math::SinOp::create(b, l, angle)});
+        });
+    Value cosTable = table.getResult(0), sinTable = table.getResult(1);
+
     Value x = adaptor.getInput();
     Value init = makeEmpty(rewriter, loc, getSizes(rewriter, loc, x), f);
     AffineMap all = AffineMap::getMultiDimIdentityMap(3, ctx);
-    AffineMap token = AffineMap::get(3, 0, getAffineDimExpr(0, ctx));
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, type, ValueRange{x, adaptor.getPositions()}, init,
-        {all, token, all}, parallelIterators(3),
-        [&](OpBuilder &b, Location l, ValueRange args) {
+        rewriter, loc, type, ValueRange{x}, init, {all, all},
+        parallelIterators(3), [&](OpBuilder &b, Location l, ValueRange args) {
           auto index = [&](int64_t v) {
             return arith::ConstantIndexOp::create(b, l, v).getResult();
           };
@@ -469,11 +490,12 @@ struct RotaryEmbeddingLowering : OpConversionPattern<llm::RotaryEmbeddingOp> {
             partner = arith::SelectOp::create(
                 b, l, first, arith::AddIOp::create(b, l, d, index(half)), i);
           }
-          Value freq = tensor::ExtractOp::create(b, l, freqs, i);
-          Value pos = arith::SIToFPOp::create(b, l, b.getF32Type(), args[1]);
-          Value angle = arith::MulFOp::create(b, l, pos, freq);
-          Value cos = castFloat(b, l, math::CosOp::create(b, l, angle), f);
-          Value sin = castFloat(b, l, math::SinOp::create(b, l, angle), f);
+          Value cos = castFloat(
+              b, l, tensor::ExtractOp::create(b, l, cosTable, ValueRange{t, i}),
+              f);
+          Value sin = castFloat(
+              b, l, tensor::ExtractOp::create(b, l, sinTable, ValueRange{t, i}),
+              f);
           Value other =
               tensor::ExtractOp::create(b, l, x, ValueRange{t, h, partner});
           // first of a pair: x*cos - partner*sin; second: x*cos + partner*sin.

@@ -118,14 +118,26 @@ func.func @elementwise(%g: tensor<?x8xf32>, %u: tensor<?x8xf32>) -> (tensor<?x8x
 // -----
 
 // inv_freq folded at compile time: theta^(-2i/d) for d = 4, theta = 100.
-// rotate_half pairs component d with d +/- d/2.
+// cos and sin are computed once per token and frequency into two
+// [tokens][d/2] tables; rotate_half pairs component d with d +/- d/2 and
+// reads both tables at (token, pair).
 // CHECK-LABEL: func @rope_rotate_half
-// CHECK: arith.constant dense<[1.000000e+00, 1.000000e-01]> : tensor<2xf32>
-// CHECK: linalg.generic
-// CHECK: arith.cmpi ult, %{{.*}}, %c2
+// CHECK-SAME: (%[[X:.*]]: tensor<?x2x4xf32>, %[[P:.*]]: tensor<?xi64>)
+// CHECK: %[[FREQ:.*]] = arith.constant dense<[1.000000e+00, 1.000000e-01]> : tensor<2xf32>
+// CHECK: %[[T:.*]]:2 = linalg.generic
+// CHECK-SAME: ins(%[[P]], %[[FREQ]] : tensor<?xi64>, tensor<2xf32>)
 // CHECK: arith.sitofp %{{.*}} : i64 to f32
 // CHECK: math.cos
 // CHECK: math.sin
+// CHECK: } -> (tensor<?x2xf32>, tensor<?x2xf32>)
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[X]] : tensor<?x2x4xf32>)
+// CHECK: %[[FIRST:.*]] = arith.cmpi ult, %{{.*}}, %c2
+// CHECK: %[[PAIR:.*]] = arith.select %[[FIRST]]
+// CHECK: tensor.extract %[[T]]#0[%{{.*}}, %[[PAIR]]]
+// CHECK: tensor.extract %[[T]]#1[%{{.*}}, %[[PAIR]]]
+// CHECK-NOT: math.cos
+// CHECK: return
 func.func @rope_rotate_half(%x: tensor<?x2x4xf32>, %p: tensor<?xi64>) -> tensor<?x2x4xf32> {
   %0 = llm.rotary_embedding %x, %p {style = #llm.rope_style<rotate_half>, theta = 100.0 : f64}
       : (tensor<?x2x4xf32>, tensor<?xi64>) -> tensor<?x2x4xf32>
