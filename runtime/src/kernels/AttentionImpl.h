@@ -373,7 +373,16 @@ void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
         transposedScoresHeads<4>(q + h * d, d, keys + slot, bs, d, run, a.scale,
                                  scores.data() + h * count + (j - first),
                                  count);
-      for (; h < group; ++h)
+      // The rest (SmolLM2's groups are 3) two or three at a time.
+      if (group - h == 3)
+        transposedScoresHeads<3>(q + h * d, d, keys + slot, bs, d, run, a.scale,
+                                 scores.data() + h * count + (j - first),
+                                 count);
+      else if (group - h == 2)
+        transposedScoresHeads<2>(q + h * d, d, keys + slot, bs, d, run, a.scale,
+                                 scores.data() + h * count + (j - first),
+                                 count);
+      else if (group - h == 1)
         transposedScores(q + h * d, keys + slot, bs, d, run, a.scale,
                          scores.data() + h * count + (j - first));
       j += run;
