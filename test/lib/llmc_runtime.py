@@ -227,6 +227,16 @@ class Model:
             int(all_logits)))
         return out
 
+    def feed_chunks(self, tokens, chunks):
+        """Logits of `tokens` from position 0, fed in calls of the sizes in
+        `chunks` (which sum to len(tokens))."""
+        self.reset()
+        parts, at = [], 0
+        for size in chunks:
+            parts.append(self.feed(tokens[at:at + size]))
+            at += size
+        return np.concatenate(parts)
+
     def logits(self, tokens):
         """Logits of `tokens` from position 0, in one prefill call."""
         self.reset()

@@ -21,12 +21,7 @@ with Runtime(runtime).load(model_path) as model:
     whole = model.feed(tokens)
     failed = False
     for chunks in ([1] * 24, [3] * 8, [7, 10, 7], [5, 1, 18]):
-        model.reset()
-        parts, at = [], 0
-        for size in chunks:
-            parts.append(model.feed(tokens[at:at + size]))
-            at += size
-        split = np.concatenate(parts)
+        split = model.feed_chunks(tokens, chunks)
         same = [bool((split[i] == whole[i]).all()) for i in range(len(tokens))]
         ok = all(same)
         failed |= not ok

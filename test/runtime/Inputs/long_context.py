@@ -22,12 +22,7 @@ with Runtime(runtime_lib).load(model_path) as model:
     model.reset()
     whole = model.feed(tokens)
     for chunks in ([600, 1, 499], [513, 511, 76], [1097, 1, 1, 1]):
-        model.reset()
-        parts, at = [], 0
-        for size in chunks:
-            parts.append(model.feed(tokens[at:at + size]))
-            at += size
-        split = np.concatenate(parts)
+        split = model.feed_chunks(tokens, chunks)
         same = bool((split == whole).all())
         failed |= not same
         print(f"{'PASS' if same else 'FAIL'}: chunks {chunks}: rows bitwise equal to one call"
