@@ -179,10 +179,9 @@ static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
                                "weight '" + slot.parts[i] + "': " + problem);
   }
   // Packing from the source's bytes themselves: a mapping's pages go as
-  // the rows they hold are packed (and once now, after the scan for
-  // non-finite values touched them all), so the source and the packed
-  // tensor are not both resident. (release() could free a converted copy
-  // still being read: evictPages only drops pages.)
+  // the rows they hold are packed, so the source and the packed tensor are
+  // not both resident. (release() could free a converted copy still being
+  // read: evictPages only drops pages.)
   RowsPacked rowsPacked;
   if (values->storage.empty() && fused.empty()) {
     uint64_t rowBytes = uint64_t(cols) * elementBytes;
@@ -190,7 +189,6 @@ static Expected<ArrayRef<uint8_t>> slotBytes(const WeightSlot &slot,
       source.evictPages(bytes->slice(uint64_t(begin) * rowBytes,
                                      uint64_t(end - begin) * rowBytes));
     };
-    source.evictPages(*bytes);
   }
   packed.assign(slot.bytes, 0);
   std::string error =

@@ -199,12 +199,6 @@ void packF32(const float *w, int64_t n, int64_t k, const PackedFormat &f,
                });
 }
 
-/// The symmetric scale for `count` weights whose largest magnitude is `max`,
-/// with codes in [-2^(bits-1), 2^(bits-1) - 1]: among +-max / d for each
-/// candidate divisor d, the one with the least squared error. A negative
-/// scale maps the largest weight to the extra negative code, which spends
-/// it on the side where the outlier is (as llama.cpp's Q4_0 does). Errors
-/// are measured with the scale as stored.
 /// Squared errors of `count` weights quantized with each of `candidates`
 /// scales (codes clamped to [lo, hi]), summed over the weights in order.
 void squaredErrorsScalar(const float *w, int64_t count, const float *stored,
@@ -248,6 +242,12 @@ squaredErrorsAVX(const float *w, int64_t count, const float *stored,
   }
 }
 
+/// The symmetric scale for `count` weights whose largest magnitude is `max`,
+/// with codes in [-2^(bits-1), 2^(bits-1) - 1]: among +-max / d for each
+/// candidate divisor d, the one with the least squared error. A negative
+/// scale maps the largest weight to the extra negative code, which spends
+/// it on the side where the outlier is (as llama.cpp's Q4_0 does). Errors
+/// are measured with the scale as stored.
 float symmetricScale(const float *w, int64_t count, float max, int bits,
                      std::initializer_list<float> divisors,
                      int64_t scaleBytes) {
@@ -356,9 +356,9 @@ void packInt4(const float *w, int64_t n, int64_t k, const PackedFormat &f,
   std::memset(out + o.scales, 0, size_t(o.total - o.scales));
   parallelRows(
       w, n, k, f, rowsPacked, firstError,
-      [&](int64_t begin, int64_t end, std::string &error) {
+      [&](int64_t firstRow, int64_t endRow, std::string &error) {
         std::vector<int32_t> codes(size_t(f.group));
-        for (int64_t row = begin; row < end; ++row) {
+        for (int64_t row = firstRow; row < endRow; ++row) {
           const float *r = w + row * k;
           for (int64_t g = 0; g < groups; ++g) {
             int64_t begin = g * f.group, end = std::min(k, begin + f.group);
