@@ -77,12 +77,48 @@ static Error unknownTarget(StringRef name) {
       inconvertibleErrorCode(),
       "--target=" + name +
           ": unknown target (expected host, x86-64-v3, x86-64-v4, an LLVM "
-          "x86-64 CPU name such as znver4 or sapphirerapids, or the aliases "
-          "x86-64-avx2 and x86-64-avx512)");
+          "x86-64 CPU name such as znver4 or sapphirerapids, the aliases "
+          "x86-64-avx2 and x86-64-avx512, or cuda[:sm_NN])");
+}
+
+ArrayRef<StringRef> supportedCUDAArchs() {
+  static const StringRef archs[] = {"sm_80", "sm_86", "sm_89", "sm_90"};
+  return archs;
+}
+
+/// The kernel images of --target=cuda[:sm_NN], or an error naming what is
+/// supported.
+static Expected<std::vector<GPUImage>> parseCUDATarget(StringRef name) {
+  StringRef arch = name.drop_front(StringRef("cuda").size());
+  if (arch.empty())
+    return std::vector<GPUImage>{{"sm_80", /*cubin=*/false},
+                                 {"sm_90", /*cubin=*/true}};
+  if (arch.consume_front(":") && llvm::is_contained(supportedCUDAArchs(), arch))
+    return std::vector<GPUImage>{{arch.str(), /*cubin=*/false},
+                                 {arch.str(), /*cubin=*/true}};
+  return createStringError(
+      inconvertibleErrorCode(),
+      "--target=" + name +
+          ": unknown CUDA architecture (expected cuda, or cuda:sm_NN with "
+          "sm_NN one of " +
+          llvm::join(supportedCUDAArchs(), ", ") + ")");
 }
 
 Expected<TargetSpec> parseTarget(StringRef name) {
   initializeX86();
+  if (name == "cuda" || name.starts_with("cuda:")) {
+    // The host side only launches kernels and manages buffers: a baseline
+    // every x86-64 machine with a recent NVIDIA GPU has.
+    auto images = parseCUDATarget(name);
+    if (!images)
+      return images.takeError();
+    auto spec = parseTarget("x86-64-v2");
+    if (!spec)
+      return spec.takeError();
+    spec->name = name.str();
+    spec->gpuImages = std::move(*images);
+    return spec;
+  }
   TargetSpec spec;
   spec.name = name.str();
   spec.triple = "x86_64-unknown-linux-gnu";

@@ -87,11 +87,44 @@ TEST(Target, HostIsTheMachine) {
 }
 
 TEST(Target, UnknownTargetsAreRefused) {
-  for (const char *name : {"bogus", "pentium4", "i686", "cuda:sm_35", ""}) {
+  for (const char *name : {"bogus", "pentium4", "i686", "cudaa", ""}) {
     auto spec = parseTarget(name);
     ASSERT_FALSE(bool(spec)) << name;
     EXPECT_NE(llvm::toString(spec.takeError()).find("unknown target"),
               std::string::npos);
+  }
+}
+
+TEST(Target, CUDAImages) {
+  auto plain = parseTarget("cuda");
+  ASSERT_TRUE(bool(plain)) << llvm::toString(plain.takeError());
+  ASSERT_EQ(plain->gpuImages.size(), 2u);
+  EXPECT_EQ(plain->gpuImages[0].arch, "sm_80");
+  EXPECT_FALSE(plain->gpuImages[0].cubin);
+  EXPECT_EQ(plain->gpuImages[1].arch, "sm_90");
+  EXPECT_TRUE(plain->gpuImages[1].cubin);
+  // The host code runs on any x86-64-v2 machine.
+  EXPECT_EQ(plain->cpu, "x86-64-v2");
+  EXPECT_EQ(joined(plain->features).find("avx2"), std::string::npos);
+
+  auto sm86 = parseTarget("cuda:sm_86");
+  ASSERT_TRUE(bool(sm86));
+  ASSERT_EQ(sm86->gpuImages.size(), 2u);
+  EXPECT_EQ(sm86->gpuImages[0].arch, "sm_86");
+  EXPECT_EQ(sm86->gpuImages[1].arch, "sm_86");
+  EXPECT_TRUE(sm86->isCUDA());
+  EXPECT_FALSE(parseTarget("x86-64-v3")->isCUDA());
+}
+
+TEST(Target, UnknownCUDAArchitecturesAreRefused) {
+  for (const char *name : {"cuda:sm_35", "cuda:sm_70", "cuda:", "cuda:sm_90a",
+                           "cuda:compute_90"}) {
+    auto spec = parseTarget(name);
+    ASSERT_FALSE(bool(spec)) << name;
+    std::string message = llvm::toString(spec.takeError());
+    EXPECT_NE(message.find("unknown CUDA architecture"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("sm_80, sm_86, sm_89, sm_90"), std::string::npos);
   }
 }
 
