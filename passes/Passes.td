@@ -308,3 +308,45 @@ def LowerAsserts : Pass<"llmc-lower-asserts", "::mlir::ModuleOp"> {
 }
 
 #endif // LLMC_PASSES_PASSES_TD
+
+def GPULoopOrder : Pass<"llmc-gpu-loop-order", "::mlir::ModuleOp"> {
+  let summary = "Orders the loops of each linalg op of an entry point for a GPU";
+  let description = [{
+    Generalizes every linalg op at the top level of an entry point (fills,
+    copies) and interchanges each `linalg.generic` so
+    that its last parallel dimension comes first, then its other parallel
+    dimensions in order, then its reductions. The GPU mapping that follows
+    tiles the first parallel loop into threads and gives the others to
+    blocks: neighbouring threads then touch neighbouring elements (rows are
+    contiguous), and no parallel loop is left inside a reduction loop, where
+    it could not be mapped.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def GPUBuffers : Pass<"llmc-gpu-buffers", "::mlir::ModuleOp"> {
+  let summary = "Places an entry point's buffers in GPU memory";
+  let description = [{
+    After the GPU mapping, an entry point's host code only launches kernels
+    and manages buffers. Each `memref.alloc` becomes `gpu.alloc` (device
+    memory; a returned buffer too: the runtime copies results out) and each
+    `memref.dealloc` `gpu.dealloc`. Buffers the runtime passes in are its
+    own. Host code that still loads or stores the elements of a buffer it
+    allocated is an error: those elements live on the device. Loads from
+    arguments (positions) remain: the runtime passes those in memory the
+    host can read (CUDA managed memory).
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def MergeGPUModules : Pass<"llmc-merge-gpu-modules", "::mlir::ModuleOp"> {
+  let summary = "Gathers every outlined GPU kernel into one deduplicated module";
+  let description = [{
+    `gpu-kernel-outlining` makes one `gpu.module` per launch. This pass moves
+    every kernel into one module, `@llmc_kernels`, keeping one kernel for
+    launches whose bodies are identical (every layer launches the same ones),
+    and points each `gpu.launch_func` at it: one binary to compile and load,
+    and a few dozen kernels instead of one per op and layer.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}

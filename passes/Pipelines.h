@@ -47,6 +47,23 @@ void buildLLMToBuffersPipeline(mlir::OpPassManager &pm,
 void buildBuffersToLLVMPipeline(mlir::OpPassManager &pm,
                                 const PipelineOptions &options = {});
 
+/// What the GPU pipeline compiles kernels for.
+struct GPUPipelineOptions {
+  /// The NVIDIA architectures (sm_80, ...) to emit PTX for, each once.
+  std::vector<std::string> chips;
+  /// The CUDA toolkit (libdevice), e.g. /usr/local/cuda.
+  std::string toolkitPath;
+  /// Threads per block along the mapped (contiguous) dimension.
+  int64_t blockSize = 128;
+};
+
+/// bufferized -> LLVM dialect for an NVIDIA GPU: every linalg op of an
+/// entry point becomes a kernel, all of them in one gpu.module compiled to
+/// PTX (a gpu.binary with one object per chip); the host code launches them
+/// through MLIR's GPU runtime functions (mgpu*), which the runtime provides.
+void buildBuffersToGPUPipeline(mlir::OpPassManager &pm,
+                               const GPUPipelineOptions &options);
+
 /// optimized -> LLVM dialect: the two pipelines above.
 void buildLLMToLLVMPipeline(mlir::OpPassManager &pm);
 

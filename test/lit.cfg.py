@@ -49,6 +49,7 @@ config.substitutions.append(("%testlib", os.path.join(config.test_source_root, "
 config.substitutions.append(("%examples", os.path.join(config.llmc_src_root, "examples")))
 config.substitutions.append(("%models", os.path.join(config.test_source_root, "models")))
 config.substitutions.append(("%runtime_lib", config.llmc_runtime_lib))
+config.substitutions.append(("%{runner}", os.path.join(config.llmc_tools_dir, "llmc-runner")))
 config.substitutions.append(("%{runtime_dir}", os.path.dirname(config.llmc_runtime_lib)))
 
 # `lit --param target=x86-64-v3` compiles every artifact of the suite for
@@ -65,3 +66,17 @@ tools = [
     ToolSubst("llmc-opt", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, [config.llmc_tools_dir, config.llvm_tools_dir])
+
+# The CUDA toolkit (ptxas, fatbinary) that --target=cuda needs, and whether
+# this machine has a CUDA driver (a CUDA artifact then runs, or is refused
+# for another reason than a missing driver).
+import ctypes
+cuda_home = os.environ.get("CUDA_HOME") or "/usr/local/cuda"
+if all(os.access(os.path.join(cuda_home, "bin", t), os.X_OK) for t in ("ptxas", "fatbinary")):
+    config.available_features.add("cuda-toolkit")
+    config.substitutions.append(("%ptxas", os.path.join(cuda_home, "bin", "ptxas")))
+try:
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass
