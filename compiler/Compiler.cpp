@@ -2,6 +2,7 @@
 
 #include "compiler/Compiler.h"
 #include "compiler/GenerationDefaults.h"
+#include "compiler/codegen/CUDAFatbin.h"
 #include "compiler/codegen/LLVMEmitter.h"
 #include "compiler/codegen/Linker.h"
 #include "compiler/codegen/Manifest.h"
@@ -400,6 +401,23 @@ Error compileModel(const CompileOptions &options) {
   auto target = parseTarget(options.target);
   if (!target)
     return target.takeError();
+  // On the GPU every op is generated code: no runtime kernels, and the KV
+  // cache one contiguous buffer per sequence (its paged form needs the
+  // runtime's paged-attention kernel).
+  PipelineOptions pipeline = options.pipeline;
+  std::string cudaToolkit;
+  if (target->isCUDA()) {
+    if (pipeline.quantize != "none" || !options.draftQuantize.empty())
+      return createStringError(inconvertibleErrorCode(),
+                               "--target=" + target->name +
+                                   ": quantized weights and self-drafts are "
+                                   "not supported on the GPU yet");
+    auto toolkit = findCUDAToolkit();
+    if (!toolkit)
+      return toolkit.takeError();
+    cudaToolkit = *toolkit;
+    pipeline.ukernels = false;
+  }
   // Disabled, the timers cost nothing; enabled, the manager prints the
   // tree when it goes out of scope, after the last stage has stopped.
   mlir::DefaultTimingManager timingManager;
@@ -449,7 +467,7 @@ Error compileModel(const CompileOptions &options) {
   if (Error err = runPipeline(
           module,
           [&](mlir::OpPassManager &pm) {
-            buildLLMOptimizationPipeline(pm, options.pipeline);
+            buildLLMOptimizationPipeline(pm, pipeline);
           },
           "optimization", stageTimer))
     return err;
@@ -460,7 +478,7 @@ Error compileModel(const CompileOptions &options) {
   if (Error err = runPipeline(
           module,
           [&](mlir::OpPassManager &pm) {
-            buildLLMToBuffersPipeline(pm, options.pipeline);
+            buildLLMToBuffersPipeline(pm, pipeline);
           },
           "lowering to buffers", stageTimer))
     return err;
@@ -478,6 +496,8 @@ Error compileModel(const CompileOptions &options) {
   manifestInputs.target = target->name;
   manifestInputs.targetCpu = target->cpu;
   manifestInputs.targetFeatures = target->features;
+  for (const GPUImage &image : target->gpuImages)
+    manifestInputs.gpuImages.emplace_back(image.arch, image.cubin);
   if (!options.modelSymbol.empty())
     manifestInputs.descriptorSymbol = "llmc_model_" + options.modelSymbol;
   manifestInputs.generation = model->generation;
@@ -562,12 +582,24 @@ Error compileModel(const CompileOptions &options) {
   if (Error err = runPipeline(
           module,
           [&](mlir::OpPassManager &pm) {
-            buildBuffersToLLVMPipeline(pm, options.pipeline);
+            if (!target->isCUDA())
+              return buildBuffersToLLVMPipeline(pm, pipeline);
+            GPUPipelineOptions gpu;
+            for (const GPUImage &image : target->gpuImages)
+              if (!llvm::is_contained(gpu.chips, image.arch))
+                gpu.chips.push_back(image.arch);
+            gpu.toolkitPath = cudaToolkit;
+            buildBuffersToGPUPipeline(pm, gpu);
           },
           "lowering to LLVM", stageTimer))
     return err;
   if (mlirOut)
     return printModule();
+  if (target->isCUDA()) {
+    mlir::TimingScope fatbinTimer = stageTimer.nest("CUDA fatbin");
+    if (Error err = assembleFatbins(module, target->gpuImages, cudaToolkit))
+      return err;
+  }
 
   stage("codegen");
   auto machine = createTargetMachine(*target, options.optLevel);
@@ -583,7 +615,8 @@ Error compileModel(const CompileOptions &options) {
   for (const EntryPointSignature &entry : *entries)
     entryNames.push_back(entry.name);
   if (Error err = addModelDescriptor(**llvmModule, *manifest, entryNames, embed,
-                                     layout->size, options.modelSymbol))
+                                     layout->size, options.modelSymbol,
+                                     target->isCUDA()))
     return err;
   mlir::TimingScope optimizeTimer = stageTimer.nest("LLVM optimization");
   if (Error err = optimizeModule(**llvmModule, **machine, options.optLevel))

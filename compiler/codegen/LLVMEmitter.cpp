@@ -66,8 +66,9 @@ static Function *createPackedWrapper(Function &wrapped, StringRef name) {
 }
 
 /// The table slot of the runtime function `name`: a kernel
-/// (llmc_ukernel_<kernel>), the run-time check's failure, or MLIR's generic
-/// heap functions, which the runtime provides too.
+/// (llmc_ukernel_<kernel>), the run-time check's failure, MLIR's generic
+/// heap functions or its GPU runtime functions, which the runtime provides
+/// too.
 static std::optional<unsigned> ukernelSlot(StringRef name) {
   return StringSwitch<std::optional<unsigned>>(name)
       .Case("llmc_ukernel_linear_f32", LLMC_UKERNEL_LINEAR_F32)
@@ -78,6 +79,20 @@ static std::optional<unsigned> ukernelSlot(StringRef name) {
       .Case("llmc_ukernel_fail", LLMC_UKERNEL_FAIL)
       .Case("_mlir_memref_to_llvm_alloc", LLMC_UKERNEL_ALLOC)
       .Case("_mlir_memref_to_llvm_free", LLMC_UKERNEL_FREE)
+      .Case("mgpuModuleLoad", LLMC_UKERNEL_GPU_MODULE_LOAD)
+      .Case("mgpuModuleUnload", LLMC_UKERNEL_GPU_MODULE_UNLOAD)
+      .Case("mgpuModuleGetFunction", LLMC_UKERNEL_GPU_MODULE_GET_FUNCTION)
+      .Case("mgpuLaunchKernel", LLMC_UKERNEL_GPU_LAUNCH_KERNEL)
+      .Case("mgpuStreamCreate", LLMC_UKERNEL_GPU_STREAM_CREATE)
+      .Case("mgpuStreamDestroy", LLMC_UKERNEL_GPU_STREAM_DESTROY)
+      .Case("mgpuStreamSynchronize", LLMC_UKERNEL_GPU_STREAM_SYNCHRONIZE)
+      .Case("mgpuStreamWaitEvent", LLMC_UKERNEL_GPU_STREAM_WAIT_EVENT)
+      .Case("mgpuEventCreate", LLMC_UKERNEL_GPU_EVENT_CREATE)
+      .Case("mgpuEventDestroy", LLMC_UKERNEL_GPU_EVENT_DESTROY)
+      .Case("mgpuEventSynchronize", LLMC_UKERNEL_GPU_EVENT_SYNCHRONIZE)
+      .Case("mgpuEventRecord", LLMC_UKERNEL_GPU_EVENT_RECORD)
+      .Case("mgpuMemAlloc", LLMC_UKERNEL_GPU_MEM_ALLOC)
+      .Case("mgpuMemFree", LLMC_UKERNEL_GPU_MEM_FREE)
       .Default(std::nullopt);
 }
 
@@ -89,7 +104,8 @@ static Error defineUkernelThunks(Module &module, GlobalVariable *table) {
   for (Function &f : module.functions()) {
     if (!f.isDeclaration() || f.isIntrinsic() ||
         !(f.getName().starts_with("llmc_ukernel_") ||
-          f.getName().starts_with("_mlir_memref_to_llvm_")))
+          f.getName().starts_with("_mlir_memref_to_llvm_") ||
+          f.getName().starts_with("mgpu")))
       continue;
     std::optional<unsigned> slot = ukernelSlot(f.getName());
     if (!slot)
@@ -113,9 +129,44 @@ static Error defineUkernelThunks(Module &module, GlobalVariable *table) {
   return Error::success();
 }
 
+/// Moves the functions of the global constructor (or destructor) list
+/// `listName` into one function `name`, called in priority order, and drops
+/// the list; null when there is none. The GPU lowering loads its kernels in
+/// constructors, which would run at dlopen, before the runtime has filled
+/// the table they call through.
+static Function *takeInitializers(Module &module, StringRef listName,
+                                  StringRef name) {
+  GlobalVariable *list = module.getGlobalVariable(listName);
+  if (!list)
+    return nullptr;
+  std::vector<std::pair<uint64_t, Function *>> functions;
+  if (auto *array = dyn_cast<ConstantArray>(list->getInitializer()))
+    for (Value *operand : array->operands()) {
+      auto *entry = cast<ConstantStruct>(operand);
+      auto *priority = cast<ConstantInt>(entry->getOperand(0));
+      if (auto *f = dyn_cast<Function>(entry->getOperand(1)))
+        functions.emplace_back(priority->getZExtValue(), f);
+    }
+  llvm::stable_sort(functions, [](const auto &a, const auto &b) {
+    return a.first < b.first;
+  });
+  // Destructors run in reverse order of their priorities.
+  if (listName == "llvm.global_dtors")
+    std::reverse(functions.begin(), functions.end());
+  list->eraseFromParent();
+  LLVMContext &ctx = module.getContext();
+  auto *all = Function::Create(FunctionType::get(Type::getVoidTy(ctx), false),
+                               GlobalValue::InternalLinkage, name, module);
+  IRBuilder<> builder(BasicBlock::Create(ctx, "entry", all));
+  for (auto &[priority, f] : functions)
+    builder.CreateCall(f);
+  builder.CreateRetVoid();
+  return all;
+}
+
 Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
                          ArrayRef<std::string> entryPoints, bool embedded,
-                         uint64_t weightsSize, StringRef symbol) {
+                         uint64_t weightsSize, StringRef symbol, bool gpu) {
   LLVMContext &ctx = module.getContext();
   Type *i32 = Type::getInt32Ty(ctx);
   Type *i64 = Type::getInt64Ty(ctx);
@@ -127,6 +178,16 @@ Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
       ConstantAggregateZero::get(tableType), "llmc_ukernel_table");
   if (Error err = defineUkernelThunks(module, ukernelTable))
     return err;
+  Constant *gpuLoad = ConstantPointerNull::get(ptr);
+  Constant *gpuUnload = ConstantPointerNull::get(ptr);
+  if (gpu) {
+    if (Function *load =
+            takeInitializers(module, "llvm.global_ctors", "llmc_gpu_load"))
+      gpuLoad = load;
+    if (Function *unload =
+            takeInitializers(module, "llvm.global_dtors", "llmc_gpu_unload"))
+      gpuUnload = unload;
+  }
 
   // Only the getter is exported: code reaches everything else through the
   // descriptor's pointers.
@@ -190,8 +251,8 @@ Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
   }
 
   // Field for field the layout of llmc_model_descriptor.
-  StructType *descriptorType =
-      StructType::get(ctx, {i32, i32, ptr, i64, i64, ptr, i64, ptr, ptr, i32});
+  StructType *descriptorType = StructType::get(
+      ctx, {i32, i32, ptr, i64, i64, ptr, i64, ptr, ptr, i32, ptr, ptr});
   Constant *descriptor = ConstantStruct::get(
       descriptorType,
       {ConstantInt::get(i32, LLMC_ABI_VERSION),
@@ -199,7 +260,8 @@ Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
        ConstantInt::get(i64, manifest.size()),
        ConstantInt::get(i64, fnv1a64(manifest)), weights,
        ConstantInt::get(i64, embedded ? weightsSize : 0), entryTable,
-       ukernelTable, ConstantInt::get(i32, LLMC_NUM_UKERNELS)});
+       ukernelTable, ConstantInt::get(i32, LLMC_NUM_UKERNELS), gpuLoad,
+       gpuUnload});
   auto *descriptorGlobal = new GlobalVariable(module, descriptorType, true,
                                               GlobalValue::InternalLinkage,
                                               descriptor, "llmc_descriptor");

@@ -32,7 +32,7 @@ llvm::Error addModelDescriptor(llvm::Module &module,
                                llvm::ArrayRef<uint8_t> manifest,
                                llvm::ArrayRef<std::string> entryPoints,
                                bool embedded, uint64_t weightsSize,
-                               llvm::StringRef symbol);
+                               llvm::StringRef symbol, bool gpu = false);
 
 /// Runs LLVM's default pipeline at `optLevel` (0-3).
 llvm::Error optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,

@@ -199,11 +199,15 @@ buildManifest(ModuleOp bufferized, const WeightsLayout &layout,
   std::vector<flatbuffers::Offset<flatbuffers::String>> features;
   for (const std::string &feature : inputs.targetFeatures)
     features.push_back(fbb.CreateString(feature));
+  std::vector<flatbuffers::Offset<fb::GPUImage>> gpuImages;
+  for (const auto &[arch, cubin] : inputs.gpuImages)
+    gpuImages.push_back(fb::CreateGPUImageDirect(fbb, arch.c_str(), cubin));
   auto manifest = fb::CreateManifestDirect(
       fbb, inputs.modelId.c_str(), architecture, getInt("context_length"),
       kvCache, &entryOffsets, &tensors, inputs.weightsFile.c_str(), layout.size,
       generation, tokenizer, inputs.target.c_str(), inputs.targetCpu.c_str(),
-      &features, inputs.descriptorSymbol.c_str());
+      &features, inputs.descriptorSymbol.c_str(),
+      gpuImages.empty() ? nullptr : &gpuImages);
   fb::FinishManifestBuffer(fbb, manifest);
   return std::vector<uint8_t>(fbb.GetBufferPointer(),
                               fbb.GetBufferPointer() + fbb.GetSize());

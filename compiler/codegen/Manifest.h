@@ -30,6 +30,8 @@ struct ManifestInputs {
   std::string target;
   std::string targetCpu;
   std::vector<std::string> targetFeatures;
+  /// A CUDA artifact's kernel images: (architecture, is a cubin).
+  std::vector<std::pair<std::string, bool>> gpuImages;
   /// The descriptor getter's name.
   std::string descriptorSymbol = "llmc_model_get";
   GenerationDefaults generation;

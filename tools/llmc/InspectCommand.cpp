@@ -50,6 +50,15 @@ static void writeJson(json::OStream &out, const fb::Manifest &m,
           for (const flatbuffers::String *f : *m.target_features())
             out.value(str(f));
       });
+      // A CUDA artifact's kernel images.
+      if (m.gpu_images() && m.gpu_images()->size())
+        out.attributeArray("gpu_images", [&] {
+          for (const fb::GPUImage *image : *m.gpu_images())
+            out.object([&] {
+              out.attribute("arch", str(image->arch()));
+              out.attribute("cubin", image->cubin());
+            });
+        });
       StringRef problem = llmc_model_cpu_check(model);
       out.attribute("runs_here", problem.empty());
       if (!problem.empty())
@@ -182,6 +191,10 @@ Error runInspect() {
     for (const flatbuffers::String *f : *m.target_features())
       os << " " << str(f);
   StringRef problem = llmc_model_cpu_check(model->get());
+  if (m.gpu_images())
+    for (const fb::GPUImage *image : *m.gpu_images())
+      os << "\n  GPU kernels: " << str(image->arch())
+         << (image->cubin() ? " cubin" : " PTX");
   os << "\n  this CPU: "
      << (problem.empty() ? StringRef("can run it") : problem) << "\n";
   if (const fb::Architecture *a = m.architecture())

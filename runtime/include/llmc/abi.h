@@ -19,7 +19,7 @@ extern "C" {
 
 /* Bumped whenever the layout below, the manifest's meaning or the calling
  * convention changes. */
-#define LLMC_ABI_VERSION 6u
+#define LLMC_ABI_VERSION 7u
 
 /* The manifest also lives in a section of its own, behind this header, so
  * that the runtime checks the ABI version and the CPU features an artifact
@@ -75,7 +75,25 @@ typedef enum llmc_ukernel_id {
   LLMC_UKERNEL_ALLOC = 5,
   LLMC_UKERNEL_FREE = 6,
   LLMC_UKERNEL_PAGED_ATTENTION = 7,
-  LLMC_NUM_UKERNELS = 8
+  /* A CUDA artifact's host code (--target=cuda) calls MLIR's GPU runtime
+   * functions, with the signatures of MLIR's CUDA runtime wrappers
+   * (mgpuModuleLoad, ...): the runtime implements them over the CUDA
+   * driver API. Module handles are CUmodule, streams CUstream, and so on. */
+  LLMC_UKERNEL_GPU_MODULE_LOAD = 8,
+  LLMC_UKERNEL_GPU_MODULE_UNLOAD = 9,
+  LLMC_UKERNEL_GPU_MODULE_GET_FUNCTION = 10,
+  LLMC_UKERNEL_GPU_LAUNCH_KERNEL = 11,
+  LLMC_UKERNEL_GPU_STREAM_CREATE = 12,
+  LLMC_UKERNEL_GPU_STREAM_DESTROY = 13,
+  LLMC_UKERNEL_GPU_STREAM_SYNCHRONIZE = 14,
+  LLMC_UKERNEL_GPU_STREAM_WAIT_EVENT = 15,
+  LLMC_UKERNEL_GPU_EVENT_CREATE = 16,
+  LLMC_UKERNEL_GPU_EVENT_DESTROY = 17,
+  LLMC_UKERNEL_GPU_EVENT_SYNCHRONIZE = 18,
+  LLMC_UKERNEL_GPU_EVENT_RECORD = 19,
+  LLMC_UKERNEL_GPU_MEM_ALLOC = 20,
+  LLMC_UKERNEL_GPU_MEM_FREE = 21,
+  LLMC_NUM_UKERNELS = 22
 } llmc_ukernel_id;
 
 typedef void (*llmc_linear_f32_fn)(const float *x, int64_t ldx, const float *w,
@@ -150,6 +168,32 @@ typedef void (*llmc_fail_fn)(const char *message, int64_t v0, int64_t v1);
 typedef void *(*llmc_alloc_fn)(uint64_t bytes);
 typedef void (*llmc_free_fn)(void *pointer);
 
+/* The GPU runtime functions (LLMC_UKERNEL_GPU_*), as MLIR's gpu-to-llvm
+ * lowering calls them; handles are the CUDA driver's, as void *. A failure
+ * ends the entry-point call like LLMC_UKERNEL_FAIL. */
+typedef void *(*llmc_gpu_module_load_fn)(const void *image, uint64_t bytes);
+typedef void (*llmc_gpu_module_unload_fn)(void *module);
+typedef void *(*llmc_gpu_module_get_function_fn)(void *module,
+                                                 const char *name);
+typedef void (*llmc_gpu_launch_kernel_fn)(
+    void *function, intptr_t grid_x, intptr_t grid_y, intptr_t grid_z,
+    intptr_t block_x, intptr_t block_y, intptr_t block_z, int32_t shared_bytes,
+    void *stream, void **params, void **extra, uint64_t num_params);
+typedef void *(*llmc_gpu_stream_create_fn)(void);
+typedef void (*llmc_gpu_stream_fn)(void *stream);
+typedef void (*llmc_gpu_stream_wait_event_fn)(void *stream, void *event);
+typedef void *(*llmc_gpu_event_create_fn)(void);
+typedef void (*llmc_gpu_event_fn)(void *event);
+typedef void (*llmc_gpu_event_record_fn)(void *event, void *stream);
+typedef void *(*llmc_gpu_mem_alloc_fn)(uint64_t bytes, void *stream,
+                                       uint8_t host_shared);
+typedef void (*llmc_gpu_mem_free_fn)(void *pointer, void *stream);
+
+/* A CUDA artifact loads its kernels (one fatbin) when the runtime calls
+ * gpu_load, after it has filled the table and made a CUDA context current,
+ * and unloads them in gpu_unload. Both are NULL in a CPU artifact. */
+typedef void (*llmc_gpu_init_fn)(void);
+
 typedef struct llmc_model_descriptor {
   uint32_t abi_version;
   uint32_t num_entry_points;
@@ -164,6 +208,8 @@ typedef struct llmc_model_descriptor {
   /* LLMC_NUM_UKERNELS writable slots, indexed by llmc_ukernel_id. */
   void **ukernels;
   uint32_t num_ukernels;
+  llmc_gpu_init_fn gpu_load;
+  llmc_gpu_init_fn gpu_unload;
 } llmc_model_descriptor;
 
 typedef const llmc_model_descriptor *(*llmc_model_get_fn)(void);
