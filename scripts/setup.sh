@@ -46,6 +46,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# --target=cuda needs the CUDA toolkit (ptxas, fatbinary), which Debian 12's
+# main archive does not ship: without it, llmc builds and runs the CPU path.
+cuda_home="${CUDA_HOME:-/usr/local/cuda}"
+if [ ! -x "$cuda_home/bin/ptxas" ] || [ ! -x "$cuda_home/bin/fatbinary" ]; then
+  echo "setup: no CUDA toolkit in $cuda_home (ptxas, fatbinary): llmc builds" \
+    "the CPU path only; --target=cuda needs NVIDIA's toolkit (set CUDA_HOME)"
+fi
 [ "$tests" -eq 1 ] || exit 0
 
 # onnxruntime for the benchmark and the recorded ONNX references, pinned by

@@ -13,6 +13,7 @@
 #include "OnnxDecoder.h"
 #include "RegularFile.h"
 #include "Status.h"
+#include "cuda/CudaLauncher.h"
 #include "kernels/Kernels.h"
 #include "llmc/weights_digest.h"
 
@@ -41,6 +42,8 @@ static int defaultThreadCount() {
 }
 
 llmc_model::~llmc_model() {
+  // Its kernels are unloaded by code in the library.
+  gpu.reset();
   if (mapping)
     munmap(mapping, mappingSize);
   if (library)
@@ -320,6 +323,13 @@ llmc_status_t bindDescriptor(llmc_model &model,
         return error(name + ": tensor '" +
                      (tensor->name() ? tensor->name()->str() : "") +
                      "' lies outside the weights");
+  if (manifest->gpu_images() && manifest->gpu_images()->size()) {
+    std::string problem;
+    model.gpu = cuda::ModelDevice::open(*descriptor, model.weights,
+                                        model.weightsSize, problem);
+    if (!model.gpu)
+      return error(name + ": " + problem);
+  }
   return ok();
 }
 
@@ -417,6 +427,38 @@ void releaseModel(llmc_model *model) {
     delete model;
 }
 
+/// Why this machine cannot run the kernels of a CUDA artifact ("" when it
+/// can).
+static std::string checkGPU(const fb::Manifest &manifest,
+                            const std::string &target) {
+  std::string prefix = "compiled for --target=" + target + " (NVIDIA GPU), ";
+  std::vector<cuda::KernelImage> images;
+  std::string wanted;
+  for (const fb::GPUImage *image : *manifest.gpu_images()) {
+    std::string_view arch =
+        image->arch() ? image->arch()->string_view() : std::string_view();
+    // sm_NM: major N, minor M.
+    if (arch.size() != 5 || arch.substr(0, 3) != "sm_" || arch[3] < '1' ||
+        arch[3] > '9' || arch[4] < '0' || arch[4] > '9')
+      return prefix + "an unknown GPU architecture '" + std::string(arch) +
+             "' in its manifest";
+    images.push_back({arch[3] - '0', arch[4] - '0', image->cubin()});
+    wanted += (wanted.empty() ? "" : ", ") + std::string(arch) +
+              (image->cubin() ? " (cubin)" : " or newer (PTX)");
+  }
+  std::string problem;
+  const cuda::Driver *driver = cuda::getDriver(problem);
+  cuda::Device device;
+  if (!driver || !cuda::selectDevice(*driver, device, problem))
+    return prefix + problem;
+  for (const cuda::KernelImage &image : images)
+    if (cuda::canLoad(image, device.major, device.minor))
+      return "";
+  return prefix + "its kernels are for " + wanted + ", and GPU " +
+         std::to_string(device.ordinal) + " (" + device.name + ") is sm_" +
+         std::to_string(device.major) + std::to_string(device.minor);
+}
+
 llmc_status_t readManifest(llmc_model &model) {
   const std::string &name = model.path;
   const std::vector<uint8_t> &section = model.manifestSection;
@@ -452,11 +494,12 @@ llmc_status_t readManifest(llmc_model &model) {
     for (const flatbuffers::String *feature : *manifest->target_features())
       features.push_back(feature->string_view());
   std::string problem = checkCpuFeatures(features);
+  std::string target =
+      manifest->target() ? manifest->target()->str() : std::string("?");
   if (!problem.empty())
-    model.cpuProblem =
-        "compiled for --target=" +
-        (manifest->target() ? manifest->target()->str() : std::string("?")) +
-        ", " + problem;
+    model.cpuProblem = "compiled for --target=" + target + ", " + problem;
+  else if (manifest->gpu_images() && manifest->gpu_images()->size())
+    model.cpuProblem = checkGPU(*manifest, target);
 
   if (llmc_status_t status = readDecoderFacts(model))
     return status;

@@ -17,6 +17,9 @@
 namespace llmc::rt {
 struct OnnxDecoderBinding;
 struct KernelSet;
+namespace cuda {
+class ModelDevice;
+}
 
 /// A decoder entry point's facts, from its manifest signature.
 struct DecoderEntry {
@@ -83,8 +86,11 @@ struct llmc_model {
   bool manifestOnly = false;
   /// The weights' digest was recomputed and matched the model id.
   bool weightsVerified = false;
-  /// Why this CPU cannot run the code ("" when it can).
+  /// Why this machine cannot run the code ("" when it can): a CPU feature
+  /// it lacks or, for a CUDA artifact, no driver or no suitable GPU.
   std::string cpuProblem;
+  /// A CUDA artifact's context, kernels and weights on its GPU.
+  std::unique_ptr<llmc::rt::cuda::ModelDevice> gpu;
 
   /// The kernels compiled code calls, and how many threads they use.
   const llmc::rt::KernelSet *kernels = nullptr;

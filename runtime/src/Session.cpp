@@ -5,6 +5,7 @@
 #include "MemRef.h"
 #include "PagedForward.h"
 #include "Status.h"
+#include "cuda/CudaLauncher.h"
 #include "kernels/Kernels.h"
 
 #include <cerrno>
@@ -15,6 +16,12 @@
 llmc_session::~llmc_session() {
   if (cache)
     munmap(cache, cacheBytes);
+  if (model && model->gpu) {
+    std::string problem;
+    if (model->gpu->makeCurrent(problem))
+      for (uint64_t buffer : {gpuCache, gpuTokens, gpuPositions})
+        model->gpu->release(buffer);
+  }
   onnx.reset();
   if (model)
     llmc::rt::releaseModel(model);
@@ -68,6 +75,22 @@ llmc_status_t createSession(llmc_model *model, llmc_session **out, bool draft) {
     if (d <= 0 || __builtin_mul_overflow(bytes, uint64_t(d), &bytes))
       return error(model->path + ": the KV cache geometry overflows 64 bits");
   session->cacheBytes = bytes;
+  if (model->gpu) {
+    if (entry.paged)
+      return error(model->path + ": a paged KV cache on the GPU is not "
+                                 "supported yet");
+    std::string problem;
+    if (!model->gpu->makeCurrent(problem) ||
+        !(session->gpuCache = model->gpu->allocate(bytes, false, problem)) ||
+        !(session->gpuTokens = model->gpu->allocate(
+              sizeof(int32_t) * uint64_t(model->contextLength), true,
+              problem)) ||
+        !(session->gpuPositions = model->gpu->allocate(
+              sizeof(int64_t) * uint64_t(model->contextLength), true, problem)))
+      return error(model->path + ": KV cache: " + problem);
+    *out = session.release();
+    return ok();
+  }
   void *cache = mmap(nullptr, session->cacheBytes, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (cache == MAP_FAILED)
@@ -97,6 +120,55 @@ llmc_status_t truncate(llmc_session &session, int64_t position) {
     truncateOnnxDecoderState(*session.model, *session.onnx, position);
   session.position = position;
   session.tokens.resize(size_t(position));
+  return ok();
+}
+
+/// forward() of a CUDA artifact: its inputs where the GPU reads them, its
+/// logits copied back from device memory.
+static llmc_status_t forwardOnGPU(llmc_session &session, const int32_t *tokens,
+                                  size_t count, float *logits, bool allLogits) {
+  llmc_model &model = *session.model;
+  const cuda::ModelDevice &gpu = *model.gpu;
+  std::string problem;
+  if (!gpu.makeCurrent(problem))
+    return error(model.path + ": " + problem);
+  // Every call ends with its stream synchronized: the GPU is idle, and the
+  // host may write managed memory.
+  int64_t n = static_cast<int64_t>(count);
+  auto *ids = reinterpret_cast<int32_t *>(session.gpuTokens);
+  auto *positions = reinterpret_cast<int64_t *>(session.gpuPositions);
+  std::memcpy(ids, tokens, count * sizeof(int32_t));
+  for (int64_t i = 0; i < n; ++i)
+    positions[i] = session.position + i;
+  MemRefDescriptor weights(reinterpret_cast<const void *>(gpu.weights()),
+                           {int64_t(model.weightsSize)});
+  MemRefDescriptor idsRef(ids, {n});
+  MemRefDescriptor positionsRef(positions, {n});
+  MemRefDescriptor cache(reinterpret_cast<const void *>(session.gpuCache),
+                         model.decoder.kvShape);
+  MemRefDescriptor result = MemRefDescriptor::result(2);
+  void *args[] = {result.get(), weights.get(), idsRef.get(), positionsRef.get(),
+                  cache.get()};
+  std::string failure = invokeEntryPoint(model.decoder.function, args);
+  if (!failure.empty())
+    return error(model.path + ": " + failure);
+  auto out = reinterpret_cast<uint64_t>(result.aligned());
+  auto release = [&] {
+    gpu.release(reinterpret_cast<uint64_t>(result.allocated()));
+  };
+  if (!out || result.size(0) != n || result.size(1) != model.outputSize) {
+    release();
+    return error(model.path + ": the decoder returned logits of an "
+                              "unexpected shape");
+  }
+  size_t row = static_cast<size_t>(model.outputSize) * sizeof(float);
+  bool copied =
+      allLogits ? gpu.copyToHost(logits, out, count * row, problem)
+                : gpu.copyToHost(logits, out + (count - 1) * row, row, problem);
+  release();
+  if (!copied)
+    return error(model.path + ": " + problem);
+  advance(session, tokens, count);
   return ok();
 }
 
@@ -154,6 +226,8 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
     return ok();
   }
   int64_t n = static_cast<int64_t>(count);
+  if (model.gpu)
+    return forwardOnGPU(session, tokens, count, logits, allLogits);
   MemRefDescriptor weights(model.weights, {int64_t(model.weightsSize)});
   MemRefDescriptor ids(tokens, {n});
   MemRefDescriptor positions(session.positions.data(), {n});

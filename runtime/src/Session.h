@@ -27,6 +27,12 @@ struct llmc_session {
   /// Kept in step by forward() and truncate(), the only ways to move.
   std::vector<int32_t> tokens;
   std::vector<int64_t> positions;
+  /// A CUDA artifact's: the KV cache in device memory, token ids and
+  /// positions in managed memory (the host code reads positions), each
+  /// sized for the whole context.
+  uint64_t gpuCache = 0;
+  uint64_t gpuTokens = 0;
+  uint64_t gpuPositions = 0;
   /// For ONNX decoder exports: the presents of the last call.
   std::unique_ptr<llmc::rt::OnnxDecoderState> onnx;
 

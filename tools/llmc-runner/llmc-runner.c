@@ -1,0 +1,177 @@
+/*===- llmc-runner.c - Run or time a compiled model with the runtime only -===*\
+ *
+ * The `run` and `bench` subset of `llmc`, linked against libllmc_runtime
+ * alone (no MLIR, no LLVM): what travels to a machine that runs artifacts
+ * compiled elsewhere (the GPU check, scripts/gpu-check.sh).
+ *
+ *   llmc-runner run MODEL.so [--prompt TEXT] [--max-tokens N]
+ *       greedy generation; prints "tokens: <ids>" then the text
+ *   llmc-runner bench MODEL.so [--prompt-tokens N] [--gen-tokens N]
+ *       prefill N tokens, then decode N; prints tokens per second
+ *
+\*===----------------------------------------------------------------------===*/
+
+#include "llmc/llmc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int fail(llmc_status_t status) {
+  fprintf(stderr, "llmc-runner: error: %s\n", llmc_status_message(status));
+  llmc_status_free(status);
+  return 1;
+}
+
+static int usage(void) {
+  fprintf(stderr, "usage: llmc-runner run MODEL.so [--prompt TEXT] "
+                  "[--max-tokens N]\n"
+                  "       llmc-runner bench MODEL.so [--prompt-tokens N] "
+                  "[--gen-tokens N]\n");
+  return 2;
+}
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* A positive count, or -1. */
+static long count(const char *text) {
+  char *end;
+  long value = strtol(text, &end, 10);
+  return end != text && !*end && value > 0 && value < (1L << 30) ? value : -1;
+}
+
+static int print_token(void *user, int32_t token) {
+  ((int32_t *)user)[++((int32_t *)user)[0]] = token;
+  return 0;
+}
+
+static int run(llmc_model_t *model, const char *prompt, long max_tokens) {
+  const llmc_tokenizer_t *tokenizer = llmc_model_tokenizer(model);
+  if (!tokenizer) {
+    fprintf(stderr, "llmc-runner: error: the model has no tokenizer\n");
+    return 1;
+  }
+  int32_t *ids;
+  size_t n;
+  llmc_status_t status;
+  if ((status = llmc_tokenizer_encode(tokenizer, prompt, strlen(prompt), 1,
+                                      &ids, &n)))
+    return fail(status);
+  llmc_session_t *session;
+  if ((status = llmc_session_create(model, &session)))
+    return fail(status);
+  llmc_generate_params params;
+  llmc_generate_params_init(model, &params);
+  params.max_tokens = max_tokens;
+  /* [0]: how many follow. */
+  int32_t *generated = calloc((size_t)max_tokens + 1, sizeof(int32_t));
+  llmc_generate_result result;
+  if ((status = llmc_generate(session, ids, n, &params, print_token, generated,
+                              &result)))
+    return fail(status);
+  printf("tokens:");
+  for (int32_t i = 1; i <= generated[0]; ++i)
+    printf(" %d", generated[i]);
+  printf("\n");
+  char *text;
+  size_t length;
+  if ((status = llmc_tokenizer_decode(tokenizer, generated + 1,
+                                      (size_t)generated[0], 1, &text, &length)))
+    return fail(status);
+  printf("%s%s\n", prompt, text);
+  llmc_free(text);
+  free(generated);
+  llmc_free(ids);
+  llmc_session_free(session);
+  return 0;
+}
+
+static int bench(llmc_model_t *model, long prompt_tokens, long gen_tokens) {
+  int64_t vocab = llmc_model_output_size(model);
+  if (prompt_tokens + gen_tokens > llmc_model_context_length(model)) {
+    fprintf(stderr,
+            "llmc-runner: error: %ld tokens do not fit the context "
+            "length %lld\n",
+            prompt_tokens + gen_tokens,
+            (long long)llmc_model_context_length(model));
+    return 1;
+  }
+  llmc_session_t *session;
+  llmc_status_t status;
+  if ((status = llmc_session_create(model, &session)))
+    return fail(status);
+  float *logits = malloc(sizeof(float) * (size_t)vocab);
+  int32_t *prompt = malloc(sizeof(int32_t) * (size_t)prompt_tokens);
+  /* Ids spread over the vocabulary, the same in every run. */
+  for (long i = 0; i < prompt_tokens; ++i)
+    prompt[i] = (int32_t)((i * 7919 + 13) % vocab);
+  /* One warm-up pass (kernel loading, first-touch), then the timed runs. */
+  if ((status = llmc_session_forward(session, prompt, 1, logits, 0)))
+    return fail(status);
+  llmc_session_reset(session);
+  double start = now();
+  if ((status = llmc_session_forward(session, prompt, (size_t)prompt_tokens,
+                                     logits, 0)))
+    return fail(status);
+  double prefill = now() - start;
+  start = now();
+  for (long i = 0; i < gen_tokens; ++i) {
+    int32_t token = 0;
+    for (int64_t v = 1; v < vocab; ++v)
+      if (logits[v] > logits[token])
+        token = (int32_t)v;
+    if ((status = llmc_session_forward(session, &token, 1, logits, 0)))
+      return fail(status);
+  }
+  double decode = now() - start;
+  printf("prompt %ld gen %ld prefill_tok_s %.1f decode_tok_s %.1f\n",
+         prompt_tokens, gen_tokens, (double)prompt_tokens / prefill,
+         (double)gen_tokens / decode);
+  free(prompt);
+  free(logits);
+  llmc_session_free(session);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3)
+    return usage();
+  const char *command = argv[1];
+  const char *path = argv[2];
+  const char *prompt = "Once upon a time";
+  long max_tokens = 32, prompt_tokens = 128, gen_tokens = 32;
+  for (int i = 3; i < argc; i += 2) {
+    if (i + 1 >= argc)
+      return usage();
+    if (!strcmp(argv[i], "--prompt"))
+      prompt = argv[i + 1];
+    else if (!strcmp(argv[i], "--max-tokens"))
+      max_tokens = count(argv[i + 1]);
+    else if (!strcmp(argv[i], "--prompt-tokens"))
+      prompt_tokens = count(argv[i + 1]);
+    else if (!strcmp(argv[i], "--gen-tokens"))
+      gen_tokens = count(argv[i + 1]);
+    else
+      return usage();
+    if (max_tokens < 0 || prompt_tokens < 0 || gen_tokens < 0) {
+      fprintf(stderr, "llmc-runner: error: %s %s: expected a positive count\n",
+              argv[i], argv[i + 1]);
+      return 2;
+    }
+  }
+  if (strcmp(command, "run") && strcmp(command, "bench"))
+    return usage();
+  llmc_model_t *model;
+  llmc_status_t status = llmc_model_open(path, 0, &model);
+  if (status)
+    return fail(status);
+  int rc = !strcmp(command, "run") ? run(model, prompt, max_tokens)
+                                   : bench(model, prompt_tokens, gen_tokens);
+  llmc_model_free(model);
+  return rc;
+}
