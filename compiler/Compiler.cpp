@@ -417,6 +417,7 @@ Error compileModel(const CompileOptions &options) {
       return toolkit.takeError();
     cudaToolkit = *toolkit;
     pipeline.ukernels = false;
+    pipeline.packF32 = false;
   }
   // Disabled, the timers cost nothing; enabled, the manager prints the
   // tree when it goes out of scope, after the last stage has stopped.

@@ -38,6 +38,8 @@ def QuantizeWeights : Pass<"llm-quantize-weights", "::mlir::ModuleOp"> {
     `keep-precision` names classes (`embeddings`, `lm_head`) left
     unquantized. A weight that plays several roles (a tied embedding is the
     LM head too) is stored once, at the widest format any role asks for.
+    With `pack-f32=false` (the GPU, whose generated code reads rows as
+    stored), f32 weights are not packed.
   }];
   let options = [
     Option<"mode", "mode", "std::string", /*default=*/"\"none\"",
@@ -50,6 +52,8 @@ def QuantizeWeights : Pass<"llm-quantize-weights", "::mlir::ModuleOp"> {
            "Asymmetric int4 groups with stored zero points">,
     ListOption<"keepPrecision", "keep-precision", "std::string",
                "Classes left unquantized: embeddings, lm_head">,
+    Option<"packF32", "pack-f32", "bool", /*default=*/"true",
+           "f32 weights as the CPU kernels' panels (else as stored)">,
   ];
 }
 
@@ -349,4 +353,19 @@ def MergeGPUModules : Pass<"llmc-merge-gpu-modules", "::mlir::ModuleOp"> {
     and a few dozen kernels instead of one per op and layer.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def HoistChecks : Pass<"llmc-hoist-checks", "::mlir::ModuleOp"> {
+  let summary = "Moves each run-time check of an entry point as early as it can go";
+  let description = [{
+    Moves every `llm.assert` at the top level of an entry point, with the
+    side-effect-free ops that compute its operands, to just after the last
+    op it depends on that cannot move (in practice: to the top, since the
+    checks of `llmc-check-allocations` read only input sizes). Checks keep
+    their order, so the first failing check is still the one reported
+    first. On the GPU, a check between two launches is host code with side
+    effects, where `gpu-async-region` must synchronize the stream: gathered
+    before the first launch, they cost one synchronization instead of one
+    per buffer.
+  }];
 }

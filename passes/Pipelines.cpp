@@ -105,6 +105,7 @@ void buildLLMOptimizationPipeline(OpPassManager &pm,
   quantize.groupSize = options.groupSize;
   quantize.scaleType = options.scaleType;
   quantize.zeroPoints = options.zeroPoints;
+  quantize.packF32 = options.packF32;
   quantize.keepPrecision.assign(options.keepPrecision.begin(),
                                 options.keepPrecision.end());
   pm.addPass(createQuantizeWeights(quantize));
@@ -185,8 +186,13 @@ void buildBuffersToLLVMPipeline(OpPassManager &pm,
 
 void buildBuffersToGPUPipeline(OpPassManager &pm,
                                const GPUPipelineOptions &options) {
-  // Run-time checks stay on the host, where their sizes are.
+  // Run-time checks stay on the host, where their sizes are, all of them
+  // before the first launch: sizes of views first become the sizes they
+  // were made from, so that no check waits for an allocation.
+  pm.addPass(memref::createResolveRankedShapeTypeResultDimsPass());
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createCheckAllocations());
+  pm.addPass(createHoistChecks());
   pm.addPass(createLowerAsserts());
   // Each linalg op -> a parallel loop nest -> blocks of threads along its
   // contiguous dimension, the other parallel dimensions on blocks, the

@@ -22,6 +22,8 @@ struct PipelineOptions {
   std::string scaleType = "f16";
   bool zeroPoints = false;
   std::vector<std::string> keepPrecision;
+  /// f32 weights as the CPU kernels' panels (the GPU reads them as stored).
+  bool packF32 = true;
   /// Call the runtime's kernels for projections (else keep the loops).
   bool ukernels = true;
   /// llm-fuse-projections: one linear layer for q/k/v and for gate/up.

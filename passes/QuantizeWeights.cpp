@@ -70,6 +70,11 @@ struct QuantizeWeightsPass : impl::QuantizeWeightsBase<QuantizeWeightsPass> {
   }
 
   Width widthFor(Role role, StringRef draftMode = "") const {
+    Width width = packedWidthFor(role, draftMode);
+    return width == Width::F32 && !packF32 ? Width::Keep : width;
+  }
+
+  Width packedWidthFor(Role role, StringRef draftMode) const {
     StringRef linearMode = draftMode.empty() ? StringRef(mode) : draftMode;
     switch (role) {
     case Role::Linear:

@@ -5,19 +5,24 @@
 // The GPU pipeline (bufferized entry point -> kernels in PTX, host code in
 // the LLVM dialect): every linalg op becomes a kernel, the identical ones
 // one kernel, all in one binary with PTX per architecture; buffers are
-// device memory; the host calls MLIR's GPU runtime functions.
+// device memory; the host calls MLIR's GPU runtime functions. The size
+// checks run first, so that allocations, launches and frees go on one
+// stream with one synchronization, at the end.
 
 // CHECK-NOT: memref.alloc
 // CHECK-LABEL: llvm.func @forward
+// CHECK-COUNT-6: llvm.call @llmc_ukernel_fail
+// CHECK-NOT: llmc_ukernel_fail
 // CHECK: %[[STREAM:.*]] = llvm.call @mgpuStreamCreate
-// CHECK: %[[Y:.*]] = llvm.call @mgpuMemAlloc
+// CHECK: %[[Y:.*]] = llvm.call @mgpuMemAlloc({{.*}}, %[[STREAM]], %{{.*}})
 // CHECK: gpu.launch_func <%[[STREAM]] : !llvm.ptr> @llmc_kernels::@kernel_0
 // CHECK: gpu.launch_func <%[[STREAM]] : !llvm.ptr> @llmc_kernels::@kernel_1
+// CHECK-NOT: mgpuStreamSynchronize
+// CHECK: gpu.launch_func <%[[STREAM]] : !llvm.ptr> @llmc_kernels::@kernel_2
+// CHECK: gpu.launch_func <%[[STREAM]] : !llvm.ptr> @llmc_kernels::@kernel_2
+// CHECK: llvm.call @mgpuMemFree(%[[Y]], %[[STREAM]])
 // CHECK: llvm.call @mgpuStreamSynchronize(%[[STREAM]])
-// CHECK: gpu.launch_func <%[[S2:.*]] : !llvm.ptr> @llmc_kernels::@kernel_2
-// CHECK: gpu.launch_func <%[[S2]] : !llvm.ptr> @llmc_kernels::@kernel_2
-// CHECK: llvm.call @mgpuMemFree(%[[Y]], %[[S2]])
-// CHECK: llvm.call @mgpuStreamSynchronize(%[[S2]])
+// CHECK-NOT: mgpuStreamSynchronize
 // CHECK: gpu.binary @llmc_kernels
 // CHECK-SAME: #gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">, {{.*}}assembly = "{{.*}}.target sm_80
 // CHECK-SAME: #gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, {{.*}}assembly = "{{.*}}.target sm_90

@@ -6,6 +6,10 @@
 // RUN: llmc-opt %s --llm-quantize-weights="mode=int8 keep-precision=embeddings" | FileCheck %s --check-prefixes=CHECK,KEEPE
 // RUN: llmc-opt %s --llm-quantize-weights="mode=int4 keep-precision=lm_head" | FileCheck %s --check-prefixes=CHECK,KEEPH
 // RUN: llmc-opt %s --llm-quantize-weights="mode=int4 keep-precision=embeddings,lm_head" | FileCheck %s --check-prefixes=CHECK,KEEPB
+// pack-f32=false (the GPU) leaves f32 weights as stored, and only those.
+// RUN: llmc-opt %s --llm-quantize-weights="pack-f32=false" | FileCheck %s --check-prefix=UNPACKED
+// RUN: llmc-opt %s --llm-quantize-weights="mode=int8 pack-f32=false" | FileCheck %s --check-prefixes=CHECK,INT8
+// UNPACKED-NOT: llm.pack_weight
 
 // Option errors: each is reported once, on the module, and fails the pass.
 // RUN: not llmc-opt %s --llm-quantize-weights="mode=int3" 2>&1 | FileCheck %s --check-prefix=ERR-MODE
