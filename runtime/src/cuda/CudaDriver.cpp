@@ -37,39 +37,10 @@ LoadedDriver load() {
   }
   Driver &d = result.driver;
   std::string &p = result.problem;
-  bool ok =
-      resolve(library, "cuInit", d.cuInit, p) &&
-      resolve(library, "cuGetErrorName", d.cuGetErrorName, p) &&
-      resolve(library, "cuDeviceGetCount", d.cuDeviceGetCount, p) &&
-      resolve(library, "cuDeviceGet", d.cuDeviceGet, p) &&
-      resolve(library, "cuDeviceGetAttribute", d.cuDeviceGetAttribute, p) &&
-      resolve(library, "cuDeviceGetName", d.cuDeviceGetName, p) &&
-      resolve(library, "cuDevicePrimaryCtxRetain", d.cuDevicePrimaryCtxRetain,
-              p) &&
-      resolve(library, "cuDevicePrimaryCtxRelease_v2",
-              d.cuDevicePrimaryCtxRelease, p) &&
-      resolve(library, "cuCtxSetCurrent", d.cuCtxSetCurrent, p) &&
-      resolve(library, "cuModuleLoadData", d.cuModuleLoadData, p) &&
-      resolve(library, "cuModuleUnload", d.cuModuleUnload, p) &&
-      resolve(library, "cuModuleGetFunction", d.cuModuleGetFunction, p) &&
-      resolve(library, "cuLaunchKernel", d.cuLaunchKernel, p) &&
-      resolve(library, "cuStreamCreate", d.cuStreamCreate, p) &&
-      resolve(library, "cuStreamDestroy_v2", d.cuStreamDestroy, p) &&
-      resolve(library, "cuStreamSynchronize", d.cuStreamSynchronize, p) &&
-      resolve(library, "cuStreamWaitEvent", d.cuStreamWaitEvent, p) &&
-      resolve(library, "cuEventCreate", d.cuEventCreate, p) &&
-      resolve(library, "cuEventDestroy_v2", d.cuEventDestroy, p) &&
-      resolve(library, "cuEventRecord", d.cuEventRecord, p) &&
-      resolve(library, "cuEventSynchronize", d.cuEventSynchronize, p) &&
-      resolve(library, "cuMemAlloc_v2", d.cuMemAlloc, p) &&
-      resolve(library, "cuMemAllocManaged", d.cuMemAllocManaged, p) &&
-      resolve(library, "cuMemFree_v2", d.cuMemFree, p) &&
-      resolve(library, "cuMemGetInfo_v2", d.cuMemGetInfo, p) &&
-      resolve(library, "cuMemcpyHtoD_v2", d.cuMemcpyHtoD, p) &&
-      resolve(library, "cuMemcpyDtoH_v2", d.cuMemcpyDtoH, p) &&
-      resolve(library, "cuMemsetD8_v2", d.cuMemsetD8, p);
-  if (!ok)
+#define LLMC_CUDA_FUNCTION(NAME, SYMBOL, PARAMETERS)                           \
+  if (!resolve(library, SYMBOL, d.NAME, p))                                    \
     return result;
+#include "cuda/CudaDriverFunctions.def"
   if (CUresult status = d.cuInit(0); status != CUDA_SUCCESS) {
     p = "the CUDA driver does not initialize (" + errorName(d, status) + ")";
     return result;

@@ -35,42 +35,8 @@ constexpr unsigned kStreamNonBlocking = 1;
 constexpr unsigned kMemAttachGlobal = 1;
 
 struct Driver {
-  CUresult (*cuInit)(unsigned flags);
-  CUresult (*cuGetErrorName)(CUresult error, const char **name);
-  CUresult (*cuDeviceGetCount)(int *count);
-  CUresult (*cuDeviceGet)(CUdevice *device, int ordinal);
-  CUresult (*cuDeviceGetAttribute)(int *value, int attribute, CUdevice device);
-  CUresult (*cuDeviceGetName)(char *name, int length, CUdevice device);
-  CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *context, CUdevice device);
-  CUresult (*cuDevicePrimaryCtxRelease)(CUdevice device);
-  CUresult (*cuCtxSetCurrent)(CUcontext context);
-  CUresult (*cuModuleLoadData)(CUmodule *module, const void *image);
-  CUresult (*cuModuleUnload)(CUmodule module);
-  CUresult (*cuModuleGetFunction)(CUfunction *function, CUmodule module,
-                                  const char *name);
-  CUresult (*cuLaunchKernel)(CUfunction function, unsigned gridX,
-                             unsigned gridY, unsigned gridZ, unsigned blockX,
-                             unsigned blockY, unsigned blockZ,
-                             unsigned sharedBytes, CUstream stream,
-                             void **params, void **extra);
-  CUresult (*cuStreamCreate)(CUstream *stream, unsigned flags);
-  CUresult (*cuStreamDestroy)(CUstream stream);
-  CUresult (*cuStreamSynchronize)(CUstream stream);
-  CUresult (*cuStreamWaitEvent)(CUstream stream, CUevent event, unsigned flags);
-  CUresult (*cuEventCreate)(CUevent *event, unsigned flags);
-  CUresult (*cuEventDestroy)(CUevent event);
-  CUresult (*cuEventRecord)(CUevent event, CUstream stream);
-  CUresult (*cuEventSynchronize)(CUevent event);
-  CUresult (*cuMemAlloc)(CUdeviceptr *pointer, size_t bytes);
-  CUresult (*cuMemAllocManaged)(CUdeviceptr *pointer, size_t bytes,
-                                unsigned flags);
-  CUresult (*cuMemFree)(CUdeviceptr pointer);
-  CUresult (*cuMemGetInfo)(size_t *free, size_t *total);
-  CUresult (*cuMemcpyHtoD)(CUdeviceptr destination, const void *source,
-                           size_t bytes);
-  CUresult (*cuMemcpyDtoH)(void *destination, CUdeviceptr source, size_t bytes);
-  CUresult (*cuMemsetD8)(CUdeviceptr destination, unsigned char value,
-                         size_t count);
+#define LLMC_CUDA_FUNCTION(NAME, SYMBOL, PARAMETERS) CUresult(*NAME) PARAMETERS;
+#include "cuda/CudaDriverFunctions.def"
 };
 
 /// The driver, loaded and initialized once (cuInit); null with `problem`

@@ -113,15 +113,18 @@ void eventRecord(void *event, void *stream) {
         "cuEventRecord");
 }
 
-void *memAlloc(uint64_t bytes, void *, uint8_t hostShared) {
+void *memAlloc(uint64_t bytes, void *stream, uint8_t hostShared) {
   if (bytes > kMaxAllocationBytes)
     llmc_rt_fail("cannot allocate a GPU buffer of {0} bytes (more than 2^48)",
                  int64_t(bytes), 0);
   CUdeviceptr pointer = 0;
+  // Device buffers come from the stream-ordered pool: no synchronization,
+  // and freed memory is reused by later allocations on the stream.
   CUresult result =
       hostShared ? theDriver().cuMemAllocManaged(&pointer, bytes ? bytes : 1,
                                                  kMemAttachGlobal)
-                 : theDriver().cuMemAlloc(&pointer, bytes ? bytes : 1);
+                 : theDriver().cuMemAllocAsync(&pointer, bytes ? bytes : 1,
+                                               static_cast<CUstream>(stream));
   if (result != CUDA_SUCCESS)
     llmc_rt_fail(("out of GPU memory: cannot allocate a buffer of {0} bytes (" +
                   errorName(theDriver(), result) + ")")
@@ -130,9 +133,11 @@ void *memAlloc(uint64_t bytes, void *, uint8_t hostShared) {
   return reinterpret_cast<void *>(pointer);
 }
 
-void memFree(void *pointer, void *) {
-  // cuMemFree waits for the work that may still use the buffer.
-  theDriver().cuMemFree(reinterpret_cast<CUdeviceptr>(pointer));
+void memFree(void *pointer, void *stream) {
+  // After the work queued on the stream, which may still use the buffer.
+  check(theDriver().cuMemFreeAsync(reinterpret_cast<CUdeviceptr>(pointer),
+                                   static_cast<CUstream>(stream)),
+        "cuMemFreeAsync");
 }
 
 /// Runs the artifact's gpu_load or gpu_unload so that a failing driver call
