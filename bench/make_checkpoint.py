@@ -16,6 +16,11 @@ first): tinyllama-1.1b is 4.4 GB in f32 and is never held in memory.
 
 --layers N overrides the layer count (development uses 2-4 layers); --tiny is
 a very small GQA model (hidden 64, 2 layers, vocab 512) for CI plumbing.
+
+--portable draws from bench/portable_weights.py instead: streams the project
+defines bit for bit, one per tensor, so that bench/write_portable_weights.py
+can rebuild an artifact's weights file where the checkpoint cannot travel
+(scripts/gpu-check.sh).
 """
 import argparse
 import json
@@ -23,6 +28,8 @@ import os
 import struct
 
 import numpy as np
+
+import portable_weights
 
 SHAPES = {
     "smollm2-135m": dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
@@ -90,7 +97,7 @@ def random_tensor(rng, shape, kind, std=0.02):
     return x
 
 
-def write_checkpoint(out_dir, cfg, seed=0):
+def write_checkpoint(out_dir, cfg, seed=0, portable=False):
     specs = tensor_specs(cfg)
     header = {"__metadata__": {"format": "pt"}}
     offset = 0
@@ -109,13 +116,18 @@ def write_checkpoint(out_dir, cfg, seed=0):
     with open(os.path.join(out_dir, "model.safetensors"), "wb") as f:
         f.write(struct.pack("<Q", len(text)))
         f.write(text)
-        for _, shape, kind in specs:
+        for name, shape, kind in specs:
             # Big matrices are drawn a row block at a time to bound memory;
             # the generator's stream, and so the weights, stay the same.
             rows = max(1, (64 << 20) // (4 * int(np.prod(shape[1:], dtype=np.int64))))
             for start in range(0, shape[0], rows):
-                block = (min(rows, shape[0] - start),) + tuple(shape[1:])
-                f.write(random_tensor(rng, block, kind).astype("<f4").tobytes())
+                count = min(rows, shape[0] - start)
+                if portable:
+                    block = portable_weights.rows_of(name, shape, kind, start,
+                                                     count, seed)
+                else:
+                    block = random_tensor(rng, (count,) + tuple(shape[1:]), kind)
+                f.write(block.astype("<f4").tobytes())
     return offset
 
 
@@ -127,11 +139,13 @@ def main():
     ap.add_argument("--tiny", action="store_true", help="a very small model for CI")
     ap.add_argument("--layers", type=int, help="override num_hidden_layers")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--portable", action="store_true",
+                    help="project-defined random streams (portable_weights.py)")
     args = ap.parse_args()
     if args.tiny == bool(args.shape):
         ap.error("give exactly one of --shape and --tiny")
     cfg = make_config("tiny" if args.tiny else args.shape, args.layers)
-    size = write_checkpoint(args.out, cfg, args.seed)
+    size = write_checkpoint(args.out, cfg, args.seed, args.portable)
     print(f"{args.out}: {cfg['num_hidden_layers']} layers, {size / 1e9:.2f} GB of f32 weights")
 
 

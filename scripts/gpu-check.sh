@@ -4,7 +4,11 @@
 #   scripts/gpu-check.sh prepare [DIR]   here, with llmc built (build/):
 #       the runtime, llmc-runner (links the runtime only), stories260K
 #       compiled for the CPU and for CUDA, and the CPU build's greedy tokens,
-#       into DIR (default build/gpu-check, a few MiB).
+#       into DIR (default build/gpu-check, a few MiB). Unless GPU_CHECK_1B=0,
+#       also a TinyLlama-1.1B-shaped model from portable random weights
+#       (bench/make_checkpoint.py --portable, 4.4 GB in a scratch folder,
+#       minutes): its CUDA artifact without its weights, their layout, and
+#       the CPU build's logits for a 32-token prompt.
 #   scripts/gpu-check.sh run [DIR]       on the GPU machine (NVIDIA driver,
 #       PyTorch; no LLVM/MLIR, no network): checks and measures, in under
 #       five minutes, and prints its table last.
@@ -32,6 +36,24 @@ prepare() {
   # The reference: the CPU build's greedy tokens.
   "$build/bin/llmc-runner" run "$dir/stories-cpu.so" --max-tokens 64 |
     grep '^tokens:' > "$dir/stories-expected.txt"
+
+  if [ "${GPU_CHECK_1B:-1}" != 0 ]; then
+    # The weights stay here: the GPU machine rebuilds them from the same
+    # portable streams (bench/write_portable_weights.py).
+    local scratch="${GPU_CHECK_SCRATCH:-$root/build/gpu-check-scratch}"
+    rm -rf "$scratch" && mkdir -p "$scratch"
+    "${PYTHON:-/usr/bin/python3}" "$root/bench/make_checkpoint.py" "$scratch/ckpt" \
+      --shape tinyllama-1.1b --portable
+    "$build/bin/llmc" compile "$scratch/ckpt" --target=cuda --weights=external \
+      -o "$scratch/tl-cuda.so"
+    cp "$scratch/tl-cuda.so" "$dir/"
+    "$build/bin/llmc" inspect --json "$scratch/tl-cuda.so" > "$dir/tl-layout.json"
+    cp "$scratch/ckpt/config.json" "$dir/tl-config.json"
+    "$build/bin/llmc" compile "$scratch/ckpt" --weights=external -o "$scratch/tl-cpu.so"
+    "$build/bin/llmc-runner" logits "$scratch/tl-cpu.so" --prompt-tokens 32 \
+      --out "$dir/tl-expected.f32"
+    rm -rf "$scratch"
+  fi
   du -sh "$dir"
 }
 
@@ -66,7 +88,40 @@ run() {
     row "stories260K bench" "FAILED: $(tail -1 <<< "$bench")"
   fi
 
-  # 3. The machine: copy bandwidth and bf16 matrix rate (PyTorch), and
+  # 3. The 1.1B shape in f32: weights rebuilt here, logits against the CPU
+  # build's, then tokens per second.
+  if [ -f "$dir/tl-cuda.so" ]; then
+    local start=$SECONDS
+    if python3 "$root/bench/write_portable_weights.py" "$dir/tl-layout.json" \
+        "$dir/tl-config.json" "$dir/tl-cuda.so.weights"; then
+      row "TinyLlama-shape weights rebuilt (s)" "$((SECONDS - start))"
+      if "$runner" logits "$dir/tl-cuda.so" --prompt-tokens 32 --out "$dir/tl-got.f32"; then
+        row "TinyLlama-shape f32 logits vs CPU" "$(python3 - "$dir/tl-expected.f32" "$dir/tl-got.f32" <<'PY'
+import sys
+import numpy as np
+a = np.fromfile(sys.argv[1], dtype="<f4")
+b = np.fromfile(sys.argv[2], dtype="<f4")
+scale = np.abs(a).max()
+print(f"max |diff| {np.abs(a - b).max():.3g} (of max |logit| {scale:.3g}), "
+      f"argmax {'same' if a.argmax() == b.argmax() else 'DIFFERS'}")
+PY
+)"
+      else
+        row "TinyLlama-shape f32 logits" "FAILED"
+      fi
+      if bench="$("$runner" bench "$dir/tl-cuda.so" --prompt-tokens 128 --gen-tokens 32 2>&1)"; then
+        row "TinyLlama-shape f32 prefill 128 (tok/s)" "$(awk '{print $6}' <<< "$bench")"
+        row "TinyLlama-shape f32 decode (tok/s)" "$(awk '{print $8}' <<< "$bench")"
+      else
+        row "TinyLlama-shape f32 bench" "FAILED: $(tail -1 <<< "$bench")"
+      fi
+      rm -f "$dir/tl-cuda.so.weights"
+    else
+      row "TinyLlama-shape weights" "FAILED to rebuild"
+    fi
+  fi
+
+  # 4. The machine: copy bandwidth and bf16 matrix rate (PyTorch), and
   # Hugging Face's eager decode of the 1.1B shape, the peers of later rows.
   timeout 240 python3 - "$results" <<'PY' || row "PyTorch measurements" "FAILED or timed out"
 import sys, time

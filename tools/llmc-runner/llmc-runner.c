@@ -8,6 +8,9 @@
  *       greedy generation; prints "tokens: <ids>" then the text
  *   llmc-runner bench MODEL.so [--prompt-tokens N] [--gen-tokens N]
  *       prefill N tokens, then decode N; prints tokens per second
+ *   llmc-runner logits MODEL.so [--prompt-tokens N] --out FILE
+ *       feeds the N prompt ids bench feeds, writes the last token's logits
+ *       (float32, little-endian) to FILE: to compare two builds
  *
 \*===----------------------------------------------------------------------===*/
 
@@ -28,8 +31,42 @@ static int usage(void) {
   fprintf(stderr, "usage: llmc-runner run MODEL.so [--prompt TEXT] "
                   "[--max-tokens N]\n"
                   "       llmc-runner bench MODEL.so [--prompt-tokens N] "
-                  "[--gen-tokens N]\n");
+                  "[--gen-tokens N]\n"
+                  "       llmc-runner logits MODEL.so [--prompt-tokens N] "
+                  "--out FILE\n");
   return 2;
+}
+
+/* The prompt bench and logits feed: ids spread over the vocabulary, the
+ * same in every run. */
+static int32_t *synthetic_prompt(long tokens, int64_t vocab) {
+  int32_t *prompt = malloc(sizeof(int32_t) * (size_t)tokens);
+  for (long i = 0; i < tokens; ++i)
+    prompt[i] = (int32_t)((i * 7919 + 13) % vocab);
+  return prompt;
+}
+
+static int logits(llmc_model_t *model, long prompt_tokens, const char *out) {
+  int64_t vocab = llmc_model_output_size(model);
+  llmc_session_t *session;
+  llmc_status_t status;
+  if ((status = llmc_session_create(model, &session)))
+    return fail(status);
+  float *values = malloc(sizeof(float) * (size_t)vocab);
+  int32_t *prompt = synthetic_prompt(prompt_tokens, vocab);
+  if ((status = llmc_session_forward(session, prompt, (size_t)prompt_tokens,
+                                     values, 0)))
+    return fail(status);
+  FILE *f = fopen(out, "wb");
+  if (!f || fwrite(values, sizeof(float), (size_t)vocab, f) != (size_t)vocab ||
+      fclose(f)) {
+    fprintf(stderr, "llmc-runner: error: %s: cannot write\n", out);
+    return 1;
+  }
+  free(prompt);
+  free(values);
+  llmc_session_free(session);
+  return 0;
 }
 
 static double now(void) {
@@ -106,10 +143,7 @@ static int bench(llmc_model_t *model, long prompt_tokens, long gen_tokens) {
   if ((status = llmc_session_create(model, &session)))
     return fail(status);
   float *logits = malloc(sizeof(float) * (size_t)vocab);
-  int32_t *prompt = malloc(sizeof(int32_t) * (size_t)prompt_tokens);
-  /* Ids spread over the vocabulary, the same in every run. */
-  for (long i = 0; i < prompt_tokens; ++i)
-    prompt[i] = (int32_t)((i * 7919 + 13) % vocab);
+  int32_t *prompt = synthetic_prompt(prompt_tokens, vocab);
   /* One warm-up pass (kernel loading, first-touch), then the timed runs. */
   if ((status = llmc_session_forward(session, prompt, 1, logits, 0)))
     return fail(status);
@@ -144,6 +178,7 @@ int main(int argc, char **argv) {
   const char *command = argv[1];
   const char *path = argv[2];
   const char *prompt = "Once upon a time";
+  const char *out = NULL;
   long max_tokens = 32, prompt_tokens = 128, gen_tokens = 32;
   for (int i = 3; i < argc; i += 2) {
     if (i + 1 >= argc)
@@ -156,6 +191,8 @@ int main(int argc, char **argv) {
       prompt_tokens = count(argv[i + 1]);
     else if (!strcmp(argv[i], "--gen-tokens"))
       gen_tokens = count(argv[i + 1]);
+    else if (!strcmp(argv[i], "--out"))
+      out = argv[i + 1];
     else
       return usage();
     if (max_tokens < 0 || prompt_tokens < 0 || gen_tokens < 0) {
@@ -164,14 +201,16 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  if (strcmp(command, "run") && strcmp(command, "bench"))
+  if (strcmp(command, "run") && strcmp(command, "bench") &&
+      (strcmp(command, "logits") || !out))
     return usage();
   llmc_model_t *model;
   llmc_status_t status = llmc_model_open(path, 0, &model);
   if (status)
     return fail(status);
-  int rc = !strcmp(command, "run") ? run(model, prompt, max_tokens)
-                                   : bench(model, prompt_tokens, gen_tokens);
+  int rc = !strcmp(command, "run")     ? run(model, prompt, max_tokens)
+           : !strcmp(command, "bench") ? bench(model, prompt_tokens, gen_tokens)
+                                       : logits(model, prompt_tokens, out);
   llmc_model_free(model);
   return rc;
 }

@@ -121,6 +121,7 @@ static void writeJson(json::OStream &out, const fb::Manifest &m,
             out.attribute("quantization", str(t->quantization()));
           else
             out.attribute("quantization", nullptr);
+          out.attribute("offset", int64_t(t->offset()));
           out.attribute("bytes", int64_t(t->bytes()));
           out.attribute("role", str(t->role()));
           out.attribute("packed", t->packed());
