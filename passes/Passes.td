@@ -355,17 +355,16 @@ def MergeGPUModules : Pass<"llmc-merge-gpu-modules", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
-def HoistChecks : Pass<"llmc-hoist-checks", "::mlir::ModuleOp"> {
-  let summary = "Moves each run-time check of an entry point as early as it can go";
+def HoistHostCode : Pass<"llmc-hoist-host-code", "::mlir::ModuleOp"> {
+  let summary = "Moves an entry point's run-time checks and argument reads as early as they can go";
   let description = [{
-    Moves every `llm.assert` at the top level of an entry point, with the
-    side-effect-free ops that compute its operands, to just after the last
-    op it depends on that cannot move (in practice: to the top, since the
-    checks of `llmc-check-allocations` read only input sizes). Checks keep
-    their order, so the first failing check is still the one reported
-    first. On the GPU, a check between two launches is host code with side
-    effects, where `gpu-async-region` must synchronize the stream: gathered
-    before the first launch, they cost one synchronization instead of one
-    per buffer.
+    Moves every `llm.assert` at the top level of an entry point, and every
+    `memref.load` from an argument the function only reads (positions), with
+    the ops without memory effects that compute their operands, to just
+    after the last op they depend on that stays: in practice, to the top.
+    Moved ops keep their order, so the first failing check is still the one
+    reported first. On the GPU, host code with side effects between two
+    launches is where `gpu-async-region` must synchronize the stream: moved
+    before the first launch, the checks and reads cost none.
   }];
 }

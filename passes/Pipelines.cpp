@@ -189,10 +189,10 @@ void buildBuffersToGPUPipeline(OpPassManager &pm,
   // Run-time checks stay on the host, where their sizes are, all of them
   // before the first launch: sizes of views first become the sizes they
   // were made from, so that no check waits for an allocation.
+  pm.addPass(createCheckAllocations());
   pm.addPass(memref::createResolveRankedShapeTypeResultDimsPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCheckAllocations());
-  pm.addPass(createHoistChecks());
+  pm.addPass(createHoistHostCode());
   pm.addPass(createLowerAsserts());
   // Each linalg op -> a parallel loop nest -> blocks of threads along its
   // contiguous dimension, the other parallel dimensions on blocks, the
