@@ -73,7 +73,9 @@ void resolveCollapsedSizes(Block &block) {
     OpBuilder builder(dim);
     Location loc = dim.getLoc();
     Value size;
-    for (int64_t source : collapse.getReassociationIndices()[*index]) {
+    // A copy: the vector of groups is a temporary.
+    ReassociationIndices group = collapse.getReassociationIndices()[*index];
+    for (int64_t source : group) {
       Value part =
           builder.createOrFold<memref::DimOp>(loc, collapse.getSrc(), source);
       size = size ? builder.createOrFold<arith::MulIOp>(loc, size, part) : part;
