@@ -630,11 +630,13 @@ LogicalResult importSplit(NodeContext &ctx) {
               {have, want});
   }
   OpFoldResult offset = ctx.b.getIndexAttr(0);
-  if (staticValue(total) == std::optional<int64_t>(0)) {
-    // Nothing to split (slices of an empty dim do not verify).
+  // Nothing to split when any dim is statically 0: tensor's slice verifier
+  // rejects even offset 0 into a 0-sized dim, the split axis or another.
+  if (llvm::is_contained(cast<RankedTensorType>(x.getType()).getShape(), 0)) {
+    bool emptyAxis = staticValue(total) == std::optional<int64_t>(0);
     for (unsigned i = 0; i < outputs; ++i) {
       SmallVector<OpFoldResult> sizes = sizesOf(ctx, x);
-      sizes[*axis] = ctx.b.getIndexAttr(0);
+      sizes[*axis] = emptyAxis ? ctx.b.getIndexAttr(0) : parts[i];
       ctx.set(i, emitEmpty(ctx, sizes, ctx.elementType(0)));
     }
     return success();
