@@ -274,8 +274,17 @@ def OutlineKernels : Pass<"llmc-outline-kernels", "::mlir::ModuleOp"> {
     give profiles and tuned replacements a name to attach to. Codegen marks
     the kernels noinline. Ops that would outline to the same function (as
     every layer's do) call one kernel.
+
+    An op whose first loop is parallel and indexes every output directly
+    (rows: tokens, in a decoder) becomes `llmc_pkernel_<n>`, restricted to
+    rows [lo, hi) of that loop (its tiled implementation) and taking lo,
+    hi and the work of the whole call (the product of its loop sizes) as
+    its last three arguments; the call passes 0, the row count and the
+    work. Codegen turns such calls into calls of the runtime's
+    `llmc_ukernel_parallel_rows`, which runs row ranges on its threads.
   }];
-  let dependentDialects = ["::mlir::func::FuncDialect"];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
 }
 
 def CheckAllocations : Pass<"llmc-check-allocations", "::mlir::ModuleOp"> {

@@ -14,6 +14,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
+#include <map>
 
 using namespace llvm;
 
@@ -77,6 +78,7 @@ static std::optional<unsigned> ukernelSlot(StringRef name) {
       .Case("llmc_ukernel_attention_f32", LLMC_UKERNEL_ATTENTION_F32)
       .Case("llmc_ukernel_paged_attention", LLMC_UKERNEL_PAGED_ATTENTION)
       .Case("llmc_ukernel_fail", LLMC_UKERNEL_FAIL)
+      .Case("llmc_ukernel_parallel_rows", LLMC_UKERNEL_PARALLEL_ROWS)
       .Case("_mlir_memref_to_llvm_alloc", LLMC_UKERNEL_ALLOC)
       .Case("_mlir_memref_to_llvm_free", LLMC_UKERNEL_FREE)
       .Case("mgpuModuleLoad", LLMC_UKERNEL_GPU_MODULE_LOAD)
@@ -129,6 +131,70 @@ static Error defineUkernelThunks(Module &module, GlobalVariable *table) {
   return Error::success();
 }
 
+/// Turns each call of a row-split kernel (`llmc_pkernel_<n>(args..., lo, hi,
+/// work)`, llmc-outline-kernels) into a call of the runtime's
+/// llmc_ukernel_parallel_rows(task, frame, lo, hi, work), which runs
+/// task(frame, begin, end) over row ranges on its threads: the arguments go
+/// in a frame on the caller's stack, and `llmc_ptask_<n>` unpacks them.
+static void parallelizeKernelCalls(Module &module) {
+  LLVMContext &ctx = module.getContext();
+  PointerType *ptr = PointerType::getUnqual(ctx);
+  Type *i64 = Type::getInt64Ty(ctx);
+  Type *voidType = Type::getVoidTy(ctx);
+  std::vector<CallInst *> calls;
+  for (Function &f : module)
+    if (f.getName().starts_with("llmc_pkernel_"))
+      for (User *user : f.users())
+        if (auto *call = dyn_cast<CallInst>(user))
+          calls.push_back(call);
+  if (calls.empty())
+    return;
+  FunctionCallee runner = module.getOrInsertFunction(
+      "llmc_ukernel_parallel_rows",
+      FunctionType::get(voidType, {ptr, ptr, i64, i64, i64}, false));
+  std::map<Function *, Function *> tasks;
+  for (CallInst *call : calls) {
+    Function *kernel = call->getCalledFunction();
+    unsigned fieldCount = call->arg_size() - 3;
+    std::vector<Type *> fields;
+    for (unsigned i = 0; i < fieldCount; ++i)
+      fields.push_back(call->getArgOperand(i)->getType());
+    StructType *frame = StructType::get(ctx, fields);
+    Function *&task = tasks[kernel];
+    if (!task) {
+      task = Function::Create(
+          FunctionType::get(voidType, {ptr, i64, i64}, false),
+          GlobalValue::InternalLinkage,
+          "llmc_ptask_" + kernel->getName().drop_front(strlen("llmc_pkernel_")),
+          module);
+      IRBuilder<> builder(BasicBlock::Create(ctx, "entry", task));
+      std::vector<Value *> args;
+      for (unsigned i = 0; i < fieldCount; ++i)
+        args.push_back(builder.CreateLoad(
+            fields[i], builder.CreateStructGEP(frame, task->getArg(0), i)));
+      args.push_back(task->getArg(1));
+      args.push_back(task->getArg(2));
+      args.push_back(ConstantInt::get(i64, 0)); // the work: the caller's
+      builder.CreateCall(kernel, args);
+      builder.CreateRetVoid();
+    }
+    Function *caller = call->getFunction();
+    IRBuilder<> entry(&caller->getEntryBlock(),
+                      caller->getEntryBlock().getFirstInsertionPt());
+    AllocaInst *slot = entry.CreateAlloca(frame);
+    IRBuilder<> builder(call);
+    builder.CreateLifetimeStart(slot);
+    for (unsigned i = 0; i < fieldCount; ++i)
+      builder.CreateStore(call->getArgOperand(i),
+                          builder.CreateStructGEP(frame, slot, i));
+    builder.CreateCall(runner, {task, slot, call->getArgOperand(fieldCount),
+                                call->getArgOperand(fieldCount + 1),
+                                call->getArgOperand(fieldCount + 2)});
+    builder.CreateLifetimeEnd(slot);
+    call->eraseFromParent();
+  }
+}
+
 /// Moves the functions of the global constructor (or destructor) list
 /// `listName` into one function `name`, called in priority order, and drops
 /// the list; null when there is none. The GPU lowering loads its kernels in
@@ -176,6 +242,7 @@ Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
   auto *ukernelTable = new GlobalVariable(
       module, tableType, /*isConstant=*/false, GlobalValue::InternalLinkage,
       ConstantAggregateZero::get(tableType), "llmc_ukernel_table");
+  parallelizeKernelCalls(module);
   if (Error err = defineUkernelThunks(module, ukernelTable))
     return err;
   Constant *gpuLoad = ConstantPointerNull::get(ptr);
@@ -197,7 +264,8 @@ Error addModelDescriptor(Module &module, ArrayRef<uint8_t> manifest,
     f.setVisibility(GlobalValue::HiddenVisibility);
     // Kernels stay functions: inlining them all back would recreate the one
     // huge function that LLVM optimizes slowly.
-    if (f.getName().starts_with("llmc_kernel_"))
+    if (f.getName().starts_with("llmc_kernel_") ||
+        f.getName().starts_with("llmc_pkernel_"))
       f.addFnAttr(Attribute::NoInline);
   }
 

@@ -19,7 +19,7 @@ extern "C" {
 
 /* Bumped whenever the layout below, the manifest's meaning or the calling
  * convention changes. */
-#define LLMC_ABI_VERSION 7u
+#define LLMC_ABI_VERSION 8u
 
 /* The manifest also lives in a section of its own, behind this header, so
  * that the runtime checks the ABI version and the CPU features an artifact
@@ -93,7 +93,8 @@ typedef enum llmc_ukernel_id {
   LLMC_UKERNEL_GPU_EVENT_RECORD = 19,
   LLMC_UKERNEL_GPU_MEM_ALLOC = 20,
   LLMC_UKERNEL_GPU_MEM_FREE = 21,
-  LLMC_NUM_UKERNELS = 22
+  LLMC_UKERNEL_PARALLEL_ROWS = 22,
+  LLMC_NUM_UKERNELS = 23
 } llmc_ukernel_id;
 
 typedef void (*llmc_linear_f32_fn)(const float *x, int64_t ldx, const float *w,
@@ -167,6 +168,15 @@ typedef void (*llmc_fail_fn)(const char *message, int64_t v0, int64_t v1);
  * (a failed call, not a crash) and frees what a failed call leaves. */
 typedef void *(*llmc_alloc_fn)(uint64_t bytes);
 typedef void (*llmc_free_fn)(void *pointer);
+
+/* Runs task(frame, begin, end) over row ranges covering [lo, hi) on the
+ * runtime's threads (all of it on the caller when `work`, the call's
+ * element count, is small), each row exactly once, and returns when all are
+ * done: the generated code's row-split kernels (llmc-outline-kernels). */
+typedef void (*llmc_parallel_rows_fn)(void (*task)(void *frame, int64_t begin,
+                                                   int64_t end),
+                                      void *frame, int64_t lo, int64_t hi,
+                                      int64_t work);
 
 /* The GPU runtime functions (LLMC_UKERNEL_GPU_*), as MLIR's gpu-to-llvm
  * lowering calls them; handles are the CUDA driver's, as void *. A failure

@@ -194,6 +194,9 @@ void llmc_rt_linear_int4(const float *x, int64_t ldx, const uint8_t *w,
                          const void *scales, const uint8_t *zeros, float *y,
                          int64_t ldy, int64_t m, int64_t n, int64_t k,
                          int64_t group, int64_t scaleBytes);
+void llmc_rt_parallel_rows(void (*task)(void *frame, int64_t begin,
+                                        int64_t end),
+                           void *frame, int64_t lo, int64_t hi, int64_t work);
 }
 
 inline float loadScale(const void *scales, int64_t i, int64_t scaleBytes) {

@@ -247,9 +247,31 @@ void bindUkernels(void **table) {
   table[LLMC_UKERNEL_FREE] = reinterpret_cast<void *>(&llmc_rt_free);
   table[LLMC_UKERNEL_PAGED_ATTENTION] =
       reinterpret_cast<void *>(&llmc_rt_paged_attention);
+  table[LLMC_UKERNEL_PARALLEL_ROWS] =
+      reinterpret_cast<void *>(&llmc_rt_parallel_rows);
 }
 
 extern "C" {
+
+void llmc_rt_parallel_rows(void (*task)(void *frame, int64_t begin,
+                                        int64_t end),
+                           void *frame, int64_t lo, int64_t hi, int64_t work) {
+  if (hi <= lo)
+    return;
+  // LLMC_PARALLEL_ROWS=0 keeps generated code on the calling thread (to
+  // measure what splitting it gains).
+  static const bool split = [] {
+    const char *env = std::getenv("LLMC_PARALLEL_ROWS");
+    return !env || std::strcmp(env, "0") != 0;
+  }();
+  if (!split) {
+    task(frame, lo, hi);
+    return;
+  }
+  parallelRanges(hi - lo, 1, work, [&](int64_t begin, int64_t end) {
+    task(frame, lo + begin, lo + end);
+  });
+}
 
 void llmc_rt_linear_f32(const float *x, int64_t ldx, const float *w, float *y,
                         int64_t ldy, int64_t m, int64_t n, int64_t k) {

@@ -15,8 +15,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <mutex>
 #include <random>
+#include <set>
+#include <thread>
 #include <vector>
 
 using namespace llmc;
@@ -429,3 +433,50 @@ TEST(Kernels, AttentionMatchesSoftmaxReference) {
 }
 
 } // namespace
+
+namespace {
+
+/// What llmc_rt_parallel_rows's task saw: how often each row ran, and on
+/// how many distinct threads.
+struct RowLog {
+  std::vector<std::atomic<int>> runs;
+  std::mutex mutex;
+  std::set<std::thread::id> threads;
+  explicit RowLog(size_t rows) : runs(rows) {}
+};
+
+void logRows(void *frame, int64_t begin, int64_t end) {
+  auto *log = static_cast<RowLog *>(frame);
+  for (int64_t row = begin; row < end; ++row)
+    log->runs[size_t(row)].fetch_add(1);
+  std::lock_guard<std::mutex> lock(log->mutex);
+  log->threads.insert(std::this_thread::get_id());
+}
+
+} // namespace
+
+TEST(Kernels, ParallelRowsRunEachRowOnce) {
+  for (int threads : {1, 2, 3}) {
+    ScopedKernelContext context(&hostKernels(), threads);
+    // [5, 1000) of 1000 rows, with work enough to split.
+    RowLog log(1000);
+    llmc_rt_parallel_rows(&logRows, &log, 5, 1000, int64_t(1) << 24);
+    for (size_t row = 0; row < 1000; ++row)
+      ASSERT_EQ(log.runs[row].load(), row < 5 ? 0 : 1)
+          << "row " << row << ", " << threads << " threads";
+    EXPECT_LE(log.threads.size(), size_t(threads));
+  }
+}
+
+TEST(Kernels, SmallParallelRowsStayOnTheCaller) {
+  ScopedKernelContext context(&hostKernels(), 4);
+  RowLog log(64);
+  llmc_rt_parallel_rows(&logRows, &log, 0, 64, 64 * 16);
+  EXPECT_EQ(log.threads, std::set<std::thread::id>{std::this_thread::get_id()});
+  for (auto &runs : log.runs)
+    EXPECT_EQ(runs.load(), 1);
+  // An empty range runs nothing.
+  RowLog none(1);
+  llmc_rt_parallel_rows(&logRows, &none, 3, 3, int64_t(1) << 30);
+  EXPECT_TRUE(none.threads.empty());
+}
