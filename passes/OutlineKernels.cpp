@@ -22,11 +22,16 @@ namespace llmc {
 namespace {
 
 /// Whether `op`'s first loop may be split into row ranges run by several
-/// threads: it is parallel, and each output is indexed by it directly, so
-/// that two rows never write the same element.
+/// threads: it is parallel, each output is indexed by it directly, so that
+/// two rows never write the same element, and every operand is indexed by
+/// a projected permutation, so that a row range reads exact slices.
 bool splitsIntoRows(linalg::LinalgOp op) {
   if (op.getNumLoops() == 0 ||
       !linalg::isParallelIterator(op.getIteratorTypesArray().front()))
+    return false;
+  // Slices of operands read through other maps (packed weights' panels)
+  // are over-approximated and may not fit their buffers.
+  if (!op.hasOnlyProjectedPermutations())
     return false;
   AffineExpr d0 = getAffineDimExpr(0, op.getContext());
   for (OpOperand &init : op.getDpsInitsMutable())

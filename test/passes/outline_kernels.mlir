@@ -14,7 +14,7 @@
 // llmc_kernel_<n>, whole.
 
 // CHECK-LABEL: func.func @forward
-// CHECK-SAME: (%[[A:[^:]*]]: memref<8xf32>, %[[B:[^:]*]]: memref<8xf32>, %[[C:[^:]*]]: memref<4xf32>, %[[S:[^:]*]]: f32, %[[X:[^:]*]]: memref<?x16xf32>, %[[R:[^:]*]]: memref<16xf32>)
+// CHECK-SAME: (%[[A:[^:]*]]: memref<8xf32>, %[[B:[^:]*]]: memref<8xf32>, %[[C:[^:]*]]: memref<4xf32>, %[[S:[^:]*]]: f32, %[[X:[^:]*]]: memref<?x16xf32>, %[[R:[^:]*]]: memref<16xf32>, %{{.*}}: memref<?xf32>)
 // CHECK: call @[[SCALE:llmc_pkernel_[0-9]+]](%[[A]], %[[B]], %[[S]], %[[C0:.*]], %[[C8:.*]], %[[C8]])
 // CHECK: call @[[SCALE]](%[[B]], %[[A]], %[[S]], %{{.*}}, %{{.*}}, %{{.*}})
 // CHECK: call @[[ADD:llmc_pkernel_[0-9]+]](%[[B]], %[[A]], %{{.*}})
@@ -28,6 +28,10 @@
 // CHECK: call @[[NORM:llmc_pkernel_[0-9]+]](%[[X]], %[[X]], %{{.*}}, %[[ROWS]], %[[WORK]])
 // A first loop that is a reduction: one whole call.
 // CHECK: call @[[COLSUM:llmc_kernel_[0-9]+]](%[[X]], %[[R]])
+// An operand read through a map that is no projected permutation (as a
+// packed weight's panels): one whole call (its row slices would be
+// over-approximated).
+// CHECK: call @[[FLAT:llmc_kernel_[0-9]+]](%{{.*}}, %[[X]])
 // CHECK-NEXT: return
 
 // CHECK-LABEL: func.func @helper
@@ -48,13 +52,17 @@
 // CHECK: memref.subview %{{.*}}[%[[NLO]], 0] [%[[NN]], 16] [1, 1]
 // CHECK: func.func private @[[COLSUM]](%{{.*}}: memref<?x16xf32>, %{{.*}}: memref<16xf32>)
 // CHECK-NOT: memref.subview
+// CHECK: func.func private @[[FLAT]](%{{.*}}: memref<?xf32>, %{{.*}}: memref<?x16xf32>)
+// CHECK-NOT: memref.subview
 // CHECK-NOT: func.func
 
 #map = affine_map<(d0) -> (d0)>
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 #col = affine_map<(d0, d1) -> (d1)>
+#flat = affine_map<(d0, d1) -> (d0 * 16 + d1)>
 func.func @forward(%a: memref<8xf32>, %b: memref<8xf32>, %c: memref<4xf32>,
-                   %s: f32, %x: memref<?x16xf32>, %r: memref<16xf32>)
+                   %s: f32, %x: memref<?x16xf32>, %r: memref<16xf32>,
+                   %f: memref<?xf32>)
     attributes {llm.entry_point} {
   linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}
       ins(%a : memref<8xf32>) outs(%b : memref<8xf32>) {
@@ -96,6 +104,12 @@ func.func @forward(%a: memref<8xf32>, %b: memref<8xf32>, %c: memref<4xf32>,
   ^bb0(%x0: f32, %acc: f32):
     %m = arith.addf %x0, %acc : f32
     linalg.yield %m : f32
+  }
+  linalg.generic {indexing_maps = [#flat, #id2],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%f : memref<?xf32>) outs(%x : memref<?x16xf32>) {
+  ^bb0(%x0: f32, %y: f32):
+    linalg.yield %x0 : f32
   }
   return
 }
