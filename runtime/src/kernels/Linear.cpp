@@ -92,6 +92,9 @@ const KernelSet &kernels() {
 
 /// Below this many multiply-adds a call stays on one thread.
 constexpr int64_t kParallelWork = 1 << 16;
+/// How many elements of generated code (llmc_rt_parallel_rows) count as
+/// one multiply-add of a kernel against kParallelWork.
+constexpr int64_t kElementsPerMultiplyAdd = 4;
 
 /// Calls body(begin, end) over [0, total) in chunks whose bounds are
 /// multiples of `grain`, on up to `threads` threads that claim chunks as
@@ -268,9 +271,12 @@ void llmc_rt_parallel_rows(void (*task)(void *frame, int64_t begin,
     task(frame, lo, hi);
     return;
   }
-  parallelRanges(hi - lo, 1, work, [&](int64_t begin, int64_t end) {
-    task(frame, lo + begin, lo + end);
-  });
+  // An element of generated code is a few instructions: below 2^18 of
+  // them (SmolLM2's 128-token prefill: 576 x 128) waking the pool cost
+  // more than the second thread gave back.
+  parallelRanges(
+      hi - lo, 1, work / kElementsPerMultiplyAdd,
+      [&](int64_t begin, int64_t end) { task(frame, lo + begin, lo + end); });
 }
 
 void llmc_rt_linear_f32(const float *x, int64_t ldx, const float *w, float *y,
