@@ -11,7 +11,6 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -124,27 +123,33 @@ Error assembleFatbins(mlir::ModuleOp module, ArrayRef<GPUImage> images,
     }
 
     std::vector<std::string> fatbinArgs;
+    // Each architecture's PTX assembled once, whether its cubin is kept or
+    // the assembly only checks the PTX.
+    StringMap<std::string> cubins;
     for (const GPUImage &image : images) {
       auto ptx = ptxFiles.find(image.arch);
       if (ptx == ptxFiles.end())
         return createStringError(inconvertibleErrorCode(),
                                  "GPU binary @" + binary.getName() +
                                      ": no PTX for " + image.arch);
-      // Assembled either way: a cubin to keep, or a check of the PTX.
-      auto cubin = scratch.create("cubin");
-      if (!cubin)
-        return cubin.takeError();
-      if (Error err =
-              runTool(toolkit, "ptxas",
-                      {"-arch=" + image.arch, "-O3", ptx->second, "-o", *cubin},
-                      scratch))
-        return createStringError(inconvertibleErrorCode(),
-                                 "GPU kernels for " + image.arch + ": " +
-                                     toString(std::move(err)));
+      auto [cubin, assemble] = cubins.try_emplace(image.arch);
+      if (assemble) {
+        auto path = scratch.create("cubin");
+        if (!path)
+          return path.takeError();
+        cubin->second = *path;
+        if (Error err = runTool(toolkit, "ptxas",
+                                {"-arch=" + image.arch, "-O3", ptx->second,
+                                 "-o", cubin->second},
+                                scratch))
+          return createStringError(inconvertibleErrorCode(),
+                                   "GPU kernels for " + image.arch + ": " +
+                                       toString(std::move(err)));
+      }
       StringRef number = StringRef(image.arch).drop_front(3);
       fatbinArgs.push_back(
-          ("--image3=kind=" + Twine(image.cubin ? "elf" : "ptx") +
-           ",sm=" + number + ",file=" + (image.cubin ? *cubin : ptx->second))
+          ("--image3=kind=" + Twine(image.cubin ? "elf" : "ptx") + ",sm=" +
+           number + ",file=" + (image.cubin ? cubin->second : ptx->second))
               .str());
     }
     auto fatbin = scratch.create("fatbin");

@@ -79,14 +79,17 @@ llmc_status_t createSession(llmc_model *model, llmc_session **out, bool draft) {
     if (entry.paged)
       return error(model->path + ": a paged KV cache on the GPU is not "
                                  "supported yet");
+    using Memory = cuda::ModelDevice::Memory;
     std::string problem;
     if (!model->gpu->makeCurrent(problem) ||
-        !(session->gpuCache = model->gpu->allocate(bytes, false, problem)) ||
+        !(session->gpuCache =
+              model->gpu->allocate(bytes, Memory::ZeroedDevice, problem)) ||
         !(session->gpuTokens = model->gpu->allocate(
-              sizeof(int32_t) * uint64_t(model->contextLength), true,
+              sizeof(int32_t) * uint64_t(model->contextLength), Memory::Managed,
               problem)) ||
         !(session->gpuPositions = model->gpu->allocate(
-              sizeof(int64_t) * uint64_t(model->contextLength), true, problem)))
+              sizeof(int64_t) * uint64_t(model->contextLength), Memory::Managed,
+              problem)))
       return error(model->path + ": KV cache: " + problem);
     *out = session.release();
     return ok();

@@ -37,35 +37,48 @@ static int usage(void) {
   return 2;
 }
 
-/* The prompt bench and logits feed: ids spread over the vocabulary, the
- * same in every run. */
-static int32_t *synthetic_prompt(long tokens, int64_t vocab) {
-  int32_t *prompt = malloc(sizeof(int32_t) * (size_t)tokens);
+/* What bench and logits work with: a session, room for one token's
+ * logits, and the synthetic prompt (ids spread over the vocabulary, the
+ * same in every run). */
+typedef struct {
+  llmc_session_t *session;
+  int64_t vocab;
+  float *logits;
+  int32_t *prompt;
+} prompt_run;
+
+static llmc_status_t prompt_run_open(llmc_model_t *model, long tokens,
+                                     prompt_run *run) {
+  run->vocab = llmc_model_output_size(model);
+  run->logits = malloc(sizeof(float) * (size_t)run->vocab);
+  run->prompt = malloc(sizeof(int32_t) * (size_t)tokens);
   for (long i = 0; i < tokens; ++i)
-    prompt[i] = (int32_t)((i * 7919 + 13) % vocab);
-  return prompt;
+    run->prompt[i] = (int32_t)((i * 7919 + 13) % run->vocab);
+  return llmc_session_create(model, &run->session);
+}
+
+static void prompt_run_close(prompt_run *run) {
+  free(run->prompt);
+  free(run->logits);
+  llmc_session_free(run->session);
 }
 
 static int logits(llmc_model_t *model, long prompt_tokens, const char *out) {
-  int64_t vocab = llmc_model_output_size(model);
-  llmc_session_t *session;
+  prompt_run run;
   llmc_status_t status;
-  if ((status = llmc_session_create(model, &session)))
-    return fail(status);
-  float *values = malloc(sizeof(float) * (size_t)vocab);
-  int32_t *prompt = synthetic_prompt(prompt_tokens, vocab);
-  if ((status = llmc_session_forward(session, prompt, (size_t)prompt_tokens,
-                                     values, 0)))
+  if ((status = prompt_run_open(model, prompt_tokens, &run)) ||
+      (status = llmc_session_forward(run.session, run.prompt,
+                                     (size_t)prompt_tokens, run.logits, 0)))
     return fail(status);
   FILE *f = fopen(out, "wb");
-  if (!f || fwrite(values, sizeof(float), (size_t)vocab, f) != (size_t)vocab ||
+  if (!f ||
+      fwrite(run.logits, sizeof(float), (size_t)run.vocab, f) !=
+          (size_t)run.vocab ||
       fclose(f)) {
     fprintf(stderr, "llmc-runner: error: %s: cannot write\n", out);
     return 1;
   }
-  free(prompt);
-  free(values);
-  llmc_session_free(session);
+  prompt_run_close(&run);
   return 0;
 }
 
@@ -129,7 +142,6 @@ static int run(llmc_model_t *model, const char *prompt, long max_tokens) {
 }
 
 static int bench(llmc_model_t *model, long prompt_tokens, long gen_tokens) {
-  int64_t vocab = llmc_model_output_size(model);
   if (prompt_tokens + gen_tokens > llmc_model_context_length(model)) {
     fprintf(stderr,
             "llmc-runner: error: %ld tokens do not fit the context "
@@ -138,37 +150,33 @@ static int bench(llmc_model_t *model, long prompt_tokens, long gen_tokens) {
             (long long)llmc_model_context_length(model));
     return 1;
   }
-  llmc_session_t *session;
+  prompt_run run;
   llmc_status_t status;
-  if ((status = llmc_session_create(model, &session)))
-    return fail(status);
-  float *logits = malloc(sizeof(float) * (size_t)vocab);
-  int32_t *prompt = synthetic_prompt(prompt_tokens, vocab);
   /* One warm-up pass (kernel loading, first-touch), then the timed runs. */
-  if ((status = llmc_session_forward(session, prompt, 1, logits, 0)))
+  if ((status = prompt_run_open(model, prompt_tokens, &run)) ||
+      (status =
+           llmc_session_forward(run.session, run.prompt, 1, run.logits, 0)))
     return fail(status);
-  llmc_session_reset(session);
+  llmc_session_reset(run.session);
   double start = now();
-  if ((status = llmc_session_forward(session, prompt, (size_t)prompt_tokens,
-                                     logits, 0)))
+  if ((status = llmc_session_forward(run.session, run.prompt,
+                                     (size_t)prompt_tokens, run.logits, 0)))
     return fail(status);
   double prefill = now() - start;
   start = now();
   for (long i = 0; i < gen_tokens; ++i) {
     int32_t token = 0;
-    for (int64_t v = 1; v < vocab; ++v)
-      if (logits[v] > logits[token])
+    for (int64_t v = 1; v < run.vocab; ++v)
+      if (run.logits[v] > run.logits[token])
         token = (int32_t)v;
-    if ((status = llmc_session_forward(session, &token, 1, logits, 0)))
+    if ((status = llmc_session_forward(run.session, &token, 1, run.logits, 0)))
       return fail(status);
   }
   double decode = now() - start;
   printf("prompt %ld gen %ld prefill_tok_s %.1f decode_tok_s %.1f\n",
          prompt_tokens, gen_tokens, (double)prompt_tokens / prefill,
          (double)gen_tokens / decode);
-  free(prompt);
-  free(logits);
-  llmc_session_free(session);
+  prompt_run_close(&run);
   return 0;
 }
 

@@ -9,10 +9,13 @@ namespace llmc::rt::cuda {
 namespace {
 
 /// The driver, for the table's functions (loaded before any artifact binds
-/// them).
+/// them): looked up once, not on every launch.
 const Driver &theDriver() {
-  std::string problem;
-  return *getDriver(problem);
+  static const Driver *driver = [] {
+    std::string problem;
+    return getDriver(problem);
+  }();
+  return *driver;
 }
 
 /// Ends the entry-point call when a driver call fails.
@@ -209,7 +212,7 @@ ModelDevice::open(const llmc_model_descriptor &descriptor,
   model->unload_ = descriptor.gpu_unload;
 
   // The weights, once: every call reads them on the device.
-  model->weights_ = model->allocate(weightsSize, /*managed=*/false, problem);
+  model->weights_ = model->allocate(weightsSize, Memory::Device, problem);
   if (!model->weights_)
     return nullptr;
   if (CUresult result = d.cuMemcpyHtoD(model->weights_, weights, weightsSize);
@@ -246,14 +249,15 @@ bool ModelDevice::makeCurrent(std::string &problem) const {
   return true;
 }
 
-CUdeviceptr ModelDevice::allocate(uint64_t bytes, bool managed,
+CUdeviceptr ModelDevice::allocate(uint64_t bytes, Memory memory,
                                   std::string &problem) const {
   CUdeviceptr pointer = 0;
   size_t size = bytes ? bytes : 1;
   CUresult result =
-      managed ? driver_->cuMemAllocManaged(&pointer, size, kMemAttachGlobal)
-              : driver_->cuMemAlloc(&pointer, size);
-  if (result == CUDA_SUCCESS)
+      memory == Memory::Managed
+          ? driver_->cuMemAllocManaged(&pointer, size, kMemAttachGlobal)
+          : driver_->cuMemAlloc(&pointer, size);
+  if (result == CUDA_SUCCESS && memory == Memory::ZeroedDevice)
     result = driver_->cuMemsetD8(pointer, 0, size);
   if (result != CUDA_SUCCESS) {
     if (pointer)

@@ -36,12 +36,15 @@ public:
   bool makeCurrent(std::string &problem) const;
 
   CUdeviceptr weights() const { return weights_; }
-  const Driver &driver() const { return *driver_; }
-  const Device &device() const { return device_; }
 
-  /// Device (or, `managed`, host-readable managed) memory, zero-filled;
-  /// 0 with `problem` set on failure.
-  CUdeviceptr allocate(uint64_t bytes, bool managed,
+  /// Where allocate() puts a buffer.
+  enum class Memory {
+    Device,       // contents undefined: the caller writes them all
+    ZeroedDevice, // zero-filled
+    Managed,      // host-readable managed memory, contents undefined
+  };
+  /// `bytes` of `memory`; 0 with `problem` set on failure.
+  CUdeviceptr allocate(uint64_t bytes, Memory memory,
                        std::string &problem) const;
   void release(CUdeviceptr pointer) const;
   /// Copies `bytes` from the device to `host`.

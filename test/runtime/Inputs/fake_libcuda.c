@@ -32,8 +32,8 @@ int cuInit(unsigned flags) { return INIT; }
 
 #ifndef ONLY_INIT
 int cuGetErrorName(int error, const char **name) {
-  *name = error == 100 ? "CUDA_ERROR_NO_DEVICE"
-          : error == 2 ? "CUDA_ERROR_OUT_OF_MEMORY"
+  *name = error == 100   ? "CUDA_ERROR_NO_DEVICE"
+          : error == 2   ? "CUDA_ERROR_OUT_OF_MEMORY"
           : error == 200 ? "CUDA_ERROR_INVALID_IMAGE"
                          : "CUDA_ERROR_UNKNOWN";
   return 0;
@@ -120,9 +120,9 @@ int cuModuleGetFunction(void **function, void *module, const char *name) {
   *function = (void *)0x30;
   return name && *name ? 0 : 500;
 }
-int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
-                   unsigned bx, unsigned by, unsigned bz, unsigned shared,
-                   void *stream, void **params, void **extra) {
+int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
+                   unsigned by, unsigned bz, unsigned shared, void *stream,
+                   void **params, void **extra) {
   if (!gx || !gy || !gz || !bx || !by || !bz || !params)
     return 1; /* CUDA_ERROR_INVALID_VALUE */
   ++launches;
