@@ -407,11 +407,11 @@ Error compileModel(const CompileOptions &options) {
   PipelineOptions pipeline = options.pipeline;
   std::string cudaToolkit;
   if (target->isCUDA()) {
-    if (pipeline.quantize != "none" || !options.draftQuantize.empty())
+    if (!options.draftQuantize.empty())
       return createStringError(inconvertibleErrorCode(),
                                "--target=" + target->name +
-                                   ": quantized weights and self-drafts are "
-                                   "not supported on the GPU yet");
+                                   ": self-drafts are not supported on the "
+                                   "GPU yet");
     auto toolkit = findCUDAToolkit();
     if (!toolkit)
       return toolkit.takeError();
