@@ -21,6 +21,9 @@ a very small GQA model (hidden 64, 2 layers, vocab 512) for CI plumbing.
 defines bit for bit, one per tensor, so that bench/write_portable_weights.py
 can rebuild an artifact's weights file where the checkpoint cannot travel
 (scripts/gpu-check.sh).
+
+--dtype bf16 stores every tensor in bfloat16 (rounded to nearest even from
+the same float32 values), as a model published in bf16 is.
 """
 import argparse
 import json
@@ -97,13 +100,17 @@ def random_tensor(rng, shape, kind, std=0.02):
     return x
 
 
-def write_checkpoint(out_dir, cfg, seed=0, portable=False):
+def write_checkpoint(out_dir, cfg, seed=0, portable=False, dtype="f32"):
     specs = tensor_specs(cfg)
     header = {"__metadata__": {"format": "pt"}}
     offset = 0
+    element = 2 if dtype == "bf16" else 4
+    if dtype == "bf16":
+        cfg = dict(cfg, torch_dtype="bfloat16")
     for name, shape, _ in specs:
-        size = 4 * int(np.prod(shape))
-        header[name] = {"dtype": "F32", "shape": list(shape),
+        size = element * int(np.prod(shape))
+        header[name] = {"dtype": "BF16" if dtype == "bf16" else "F32",
+                        "shape": list(shape),
                         "data_offsets": [offset, offset + size]}
         offset += size
     text = json.dumps(header, separators=(",", ":")).encode()
@@ -127,7 +134,10 @@ def write_checkpoint(out_dir, cfg, seed=0, portable=False):
                                                      count, seed)
                 else:
                     block = random_tensor(rng, (count,) + tuple(shape[1:]), kind)
-                f.write(block.astype("<f4").tobytes())
+                if dtype == "bf16":
+                    f.write(portable_weights.to_bf16(block).astype("<u2").tobytes())
+                else:
+                    f.write(block.astype("<f4").tobytes())
     return offset
 
 
@@ -141,12 +151,14 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--portable", action="store_true",
                     help="project-defined random streams (portable_weights.py)")
+    ap.add_argument("--dtype", choices=["f32", "bf16"], default="f32")
     args = ap.parse_args()
     if args.tiny == bool(args.shape):
         ap.error("give exactly one of --shape and --tiny")
     cfg = make_config("tiny" if args.tiny else args.shape, args.layers)
-    size = write_checkpoint(args.out, cfg, args.seed, args.portable)
-    print(f"{args.out}: {cfg['num_hidden_layers']} layers, {size / 1e9:.2f} GB of f32 weights")
+    size = write_checkpoint(args.out, cfg, args.seed, args.portable, args.dtype)
+    print(f"{args.out}: {cfg['num_hidden_layers']} layers, {size / 1e9:.2f} GB of "
+          f"{args.dtype} weights")
 
 
 if __name__ == "__main__":

@@ -58,3 +58,17 @@ def rows_of(name, shape, kind, first, count, seed=0, std=0.02):
     if kind == "norm":
         x += np.float32(1.0)
     return x.reshape((count,) + tuple(shape[1:]))
+
+
+def to_bf16(x):
+    """float32 -> bfloat16 bits (uint16), rounding to nearest even, as
+    PyTorch and llmc round (finite inputs)."""
+    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32)
+    with np.errstate(over="ignore"):
+        rounded = u + np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1))
+    return (rounded >> np.uint32(16)).astype(np.uint16)
+
+
+def from_bf16(bits):
+    """bfloat16 bits (uint16) -> float32, exactly."""
+    return (bits.astype(np.uint32) << np.uint32(16)).view(np.float32)

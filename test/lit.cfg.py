@@ -50,6 +50,7 @@ config.substitutions.append(("%examples", os.path.join(config.llmc_src_root, "ex
 config.substitutions.append(("%models", os.path.join(config.test_source_root, "models")))
 config.substitutions.append(("%runtime_lib", config.llmc_runtime_lib))
 config.substitutions.append(("%{runner}", os.path.join(config.llmc_tools_dir, "llmc-runner")))
+config.substitutions.append(("%{packer}", os.path.join(config.llmc_tools_dir, "llmc-pack-weights")))
 config.substitutions.append(("%{runtime_dir}", os.path.dirname(config.llmc_runtime_lib)))
 
 # `lit --param target=x86-64-v3` compiles every artifact of the suite for
