@@ -7,7 +7,10 @@
  *   llmc-runner run MODEL.so [--prompt TEXT] [--max-tokens N]
  *       greedy generation; prints "tokens: <ids>" then the text
  *   llmc-runner bench MODEL.so [--prompt-tokens N] [--gen-tokens N]
- *       prefill N tokens, then decode N; prints tokens per second
+ *                    [--concurrency N]
+ *       prefill N tokens, then decode N; prints tokens per second. With
+ *       --concurrency, that many sessions at once on as many threads (no
+ *       batching), their rates summed
  *   llmc-runner logits MODEL.so [--prompt-tokens N] --out FILE
  *       feeds the N prompt ids bench feeds, writes the last token's logits
  *       (float32, little-endian) to FILE: to compare two builds
@@ -16,6 +19,7 @@
 
 #include "llmc/llmc.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +35,7 @@ static int usage(void) {
   fprintf(stderr, "usage: llmc-runner run MODEL.so [--prompt TEXT] "
                   "[--max-tokens N]\n"
                   "       llmc-runner bench MODEL.so [--prompt-tokens N] "
-                  "[--gen-tokens N]\n"
+                  "[--gen-tokens N] [--concurrency N]\n"
                   "       llmc-runner logits MODEL.so [--prompt-tokens N] "
                   "--out FILE\n");
   return 2;
@@ -141,7 +145,51 @@ static int run(llmc_model_t *model, const char *prompt, long max_tokens) {
   return 0;
 }
 
-static int bench(llmc_model_t *model, long prompt_tokens, long gen_tokens) {
+/* One stream of `bench`: its own session on its own thread, timed from a
+ * common start. */
+typedef struct {
+  llmc_model_t *model;
+  long prompt_tokens, gen_tokens;
+  pthread_barrier_t *start;
+  double prefill_begin, prefill_end, decode_end;
+  llmc_status_t status;
+} bench_stream;
+
+static void *bench_stream_main(void *arg) {
+  bench_stream *b = arg;
+  prompt_run run;
+  /* One warm-up pass (kernel loading, first-touch), then the timed runs. */
+  if (!(b->status = prompt_run_open(b->model, b->prompt_tokens, &run)))
+    b->status = llmc_session_forward(run.session, run.prompt, 1, run.logits, 0);
+  if (!b->status)
+    llmc_session_reset(run.session);
+  pthread_barrier_wait(b->start);
+  if (b->status)
+    return NULL;
+  b->prefill_begin = now();
+  if ((b->status = llmc_session_forward(
+           run.session, run.prompt, (size_t)b->prompt_tokens, run.logits, 0)))
+    return NULL;
+  b->prefill_end = now();
+  for (long i = 0; i < b->gen_tokens; ++i) {
+    int32_t token = 0;
+    for (int64_t v = 1; v < run.vocab; ++v)
+      if (run.logits[v] > run.logits[token])
+        token = (int32_t)v;
+    if ((b->status =
+             llmc_session_forward(run.session, &token, 1, run.logits, 0)))
+      return NULL;
+  }
+  b->decode_end = now();
+  prompt_run_close(&run);
+  return NULL;
+}
+
+/* `concurrency` streams at once, each with its own session (no batching):
+ * prefill and decode rates summed over the streams, from the first start
+ * to the last end of each phase. */
+static int bench(llmc_model_t *model, long prompt_tokens, long gen_tokens,
+                 long concurrency) {
   if (prompt_tokens + gen_tokens > llmc_model_context_length(model)) {
     fprintf(stderr,
             "llmc-runner: error: %ld tokens do not fit the context "
@@ -150,34 +198,56 @@ static int bench(llmc_model_t *model, long prompt_tokens, long gen_tokens) {
             (long long)llmc_model_context_length(model));
     return 1;
   }
-  prompt_run run;
-  llmc_status_t status;
-  /* One warm-up pass (kernel loading, first-touch), then the timed runs. */
-  if ((status = prompt_run_open(model, prompt_tokens, &run)) ||
-      (status =
-           llmc_session_forward(run.session, run.prompt, 1, run.logits, 0)))
-    return fail(status);
-  llmc_session_reset(run.session);
-  double start = now();
-  if ((status = llmc_session_forward(run.session, run.prompt,
-                                     (size_t)prompt_tokens, run.logits, 0)))
-    return fail(status);
-  double prefill = now() - start;
-  start = now();
-  for (long i = 0; i < gen_tokens; ++i) {
-    int32_t token = 0;
-    for (int64_t v = 1; v < run.vocab; ++v)
-      if (run.logits[v] > run.logits[token])
-        token = (int32_t)v;
-    if ((status = llmc_session_forward(run.session, &token, 1, run.logits, 0)))
-      return fail(status);
+  bench_stream *streams = calloc((size_t)concurrency, sizeof(bench_stream));
+  pthread_t *threads = calloc((size_t)concurrency, sizeof(pthread_t));
+  pthread_barrier_t start;
+  pthread_barrier_init(&start, NULL, (unsigned)concurrency);
+  for (long i = 0; i < concurrency; ++i) {
+    streams[i] = (bench_stream){.model = model,
+                                .prompt_tokens = prompt_tokens,
+                                .gen_tokens = gen_tokens,
+                                .start = &start};
+    if (i &&
+        pthread_create(&threads[i], NULL, bench_stream_main, &streams[i])) {
+      fprintf(stderr, "llmc-runner: error: cannot start thread %ld\n", i);
+      exit(1); /* the barrier cannot be released */
+    }
   }
-  double decode = now() - start;
-  printf("prompt %ld gen %ld prefill_tok_s %.1f decode_tok_s %.1f\n",
-         prompt_tokens, gen_tokens, (double)prompt_tokens / prefill,
-         (double)gen_tokens / decode);
-  prompt_run_close(&run);
-  return 0;
+  bench_stream_main(&streams[0]);
+  for (long i = 1; i < concurrency; ++i)
+    pthread_join(threads[i], NULL);
+  pthread_barrier_destroy(&start);
+  int rc = 0;
+  double first = 0, prefilled = 0, decoded = 0;
+  for (long i = 0; i < concurrency; ++i) {
+    bench_stream *b = &streams[i];
+    if (b->status) {
+      if (!rc)
+        rc = fail(b->status);
+      else
+        llmc_status_free(b->status);
+      continue;
+    }
+    if (i == 0 || b->prefill_begin < first)
+      first = b->prefill_begin;
+    if (b->prefill_end > prefilled)
+      prefilled = b->prefill_end;
+    if (b->decode_end > decoded)
+      decoded = b->decode_end;
+  }
+  if (!rc) {
+    /* Decode starts when the last prefill ends: earlier decode steps of
+     * faster streams overlap others' prefill, which only lowers the rate. */
+    printf("prompt %ld gen %ld prefill_tok_s %.1f decode_tok_s %.1f "
+           "concurrency %ld\n",
+           prompt_tokens, gen_tokens,
+           (double)(prompt_tokens * concurrency) / (prefilled - first),
+           (double)(gen_tokens * concurrency) / (decoded - prefilled),
+           concurrency);
+  }
+  free(threads);
+  free(streams);
+  return rc;
 }
 
 int main(int argc, char **argv) {
@@ -187,7 +257,7 @@ int main(int argc, char **argv) {
   const char *path = argv[2];
   const char *prompt = "Once upon a time";
   const char *out = NULL;
-  long max_tokens = 32, prompt_tokens = 128, gen_tokens = 32;
+  long max_tokens = 32, prompt_tokens = 128, gen_tokens = 32, concurrency = 1;
   for (int i = 3; i < argc; i += 2) {
     if (i + 1 >= argc)
       return usage();
@@ -199,13 +269,20 @@ int main(int argc, char **argv) {
       prompt_tokens = count(argv[i + 1]);
     else if (!strcmp(argv[i], "--gen-tokens"))
       gen_tokens = count(argv[i + 1]);
+    else if (!strcmp(argv[i], "--concurrency"))
+      concurrency = count(argv[i + 1]);
     else if (!strcmp(argv[i], "--out"))
       out = argv[i + 1];
     else
       return usage();
-    if (max_tokens < 0 || prompt_tokens < 0 || gen_tokens < 0) {
-      fprintf(stderr, "llmc-runner: error: %s %s: expected a positive count\n",
-              argv[i], argv[i + 1]);
+    if (concurrency > 1024)
+      concurrency = -1;
+    if (max_tokens < 0 || prompt_tokens < 0 || gen_tokens < 0 ||
+        concurrency < 0) {
+      fprintf(stderr,
+              "llmc-runner: error: %s %s: expected a positive count%s\n",
+              argv[i], argv[i + 1],
+              concurrency < 0 ? " of at most 1024 streams" : "");
       return 2;
     }
   }
@@ -216,9 +293,10 @@ int main(int argc, char **argv) {
   llmc_status_t status = llmc_model_open(path, 0, &model);
   if (status)
     return fail(status);
-  int rc = !strcmp(command, "run")     ? run(model, prompt, max_tokens)
-           : !strcmp(command, "bench") ? bench(model, prompt_tokens, gen_tokens)
-                                       : logits(model, prompt_tokens, out);
+  int rc = !strcmp(command, "run") ? run(model, prompt, max_tokens)
+           : !strcmp(command, "bench")
+               ? bench(model, prompt_tokens, gen_tokens, concurrency)
+               : logits(model, prompt_tokens, out);
   llmc_model_free(model);
   return rc;
 }

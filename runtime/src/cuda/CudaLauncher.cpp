@@ -28,13 +28,23 @@ void check(CUresult result, const char *what) {
 }
 
 /// The generated code creates a stream per stretch of asynchronous work and
-/// destroys it after its synchronization: each thread reuses one instead.
+/// destroys it after its synchronization: each thread reuses one instead,
+/// destroyed when the thread ends (threads that come and go while the model
+/// lives would otherwise leak one each).
+struct ThreadStream {
+  CUstream stream = nullptr;
+  ~ThreadStream() {
+    if (stream)
+      theDriver().cuStreamDestroy(stream);
+  }
+};
+
 CUstream threadStream() {
-  thread_local CUstream stream = nullptr;
-  if (!stream)
-    check(theDriver().cuStreamCreate(&stream, kStreamNonBlocking),
+  thread_local ThreadStream owner;
+  if (!owner.stream)
+    check(theDriver().cuStreamCreate(&owner.stream, kStreamNonBlocking),
           "cuStreamCreate");
-  return stream;
+  return owner.stream;
 }
 
 // MLIR's GPU runtime functions (the signatures of its CUDA runtime

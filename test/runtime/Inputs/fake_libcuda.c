@@ -83,22 +83,23 @@ UNUSED(cuMemcpyHtoD_v2)
 UNUSED(cuMemcpyDtoH_v2)
 UNUSED(cuMemsetD8_v2)
 #else
-static long modules, unloads, lookups, launches, live, contexts;
+/* Counted atomically: sessions on several threads share the driver. */
+static long modules, unloads, lookups, launches, live, contexts, streams;
 
 __attribute__((destructor)) static void report(void) {
   fprintf(stderr,
           "fake-cuda: modules %ld unloaded %ld, functions %ld, launches %ld, "
-          "buffers live %ld, contexts retained %ld\n",
-          modules, unloads, lookups, launches, live, contexts);
+          "buffers live %ld, contexts retained %ld, streams live %ld\n",
+          modules, unloads, lookups, launches, live, contexts, streams);
 }
 
 int cuDevicePrimaryCtxRetain(void **context, int device) {
-  ++contexts;
+  __atomic_add_fetch(&contexts, 1, __ATOMIC_RELAXED);
   *context = (void *)0x10;
   return 0;
 }
 int cuDevicePrimaryCtxRelease_v2(int device) {
-  --contexts;
+  __atomic_sub_fetch(&contexts, 1, __ATOMIC_RELAXED);
   return 0;
 }
 int cuCtxSetCurrent(void *context) { return context ? 0 : 999; }
@@ -107,16 +108,16 @@ int cuModuleLoadData(void **module, const void *image) {
   memcpy(&magic, image, 4);
   if (magic != 0xBA55ED50u) /* a fatbin's */
     return 200;
-  ++modules;
+  __atomic_add_fetch(&modules, 1, __ATOMIC_RELAXED);
   *module = (void *)0x20;
   return 0;
 }
 int cuModuleUnload(void *module) {
-  ++unloads;
+  __atomic_add_fetch(&unloads, 1, __ATOMIC_RELAXED);
   return 0;
 }
 int cuModuleGetFunction(void **function, void *module, const char *name) {
-  ++lookups;
+  __atomic_add_fetch(&lookups, 1, __ATOMIC_RELAXED);
   *function = (void *)0x30;
   return name && *name ? 0 : 500;
 }
@@ -125,14 +126,18 @@ int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
                    void **params, void **extra) {
   if (!gx || !gy || !gz || !bx || !by || !bz || !params)
     return 1; /* CUDA_ERROR_INVALID_VALUE */
-  ++launches;
+  __atomic_add_fetch(&launches, 1, __ATOMIC_RELAXED);
   return 0;
 }
 int cuStreamCreate(void **stream, unsigned flags) {
   *stream = (void *)0x40;
+  __atomic_add_fetch(&streams, 1, __ATOMIC_RELAXED);
   return 0;
 }
-int cuStreamDestroy_v2(void *stream) { return 0; }
+int cuStreamDestroy_v2(void *stream) {
+  __atomic_sub_fetch(&streams, 1, __ATOMIC_RELAXED);
+  return 0;
+}
 int cuStreamSynchronize(void *stream) { return 0; }
 int cuStreamWaitEvent(void *stream, void *event, unsigned flags) { return 0; }
 int cuEventCreate(void **event, unsigned flags) {
@@ -149,7 +154,7 @@ static int allocate(uint64_t *pointer, size_t bytes) {
   void *p = calloc(1, bytes);
   if (!p)
     return 2;
-  ++live;
+  __atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
   *pointer = (uint64_t)(uintptr_t)p;
   return 0;
 }
@@ -163,7 +168,7 @@ int cuMemAllocAsync(uint64_t *pointer, size_t bytes, void *stream) {
   return allocate(pointer, bytes);
 }
 int cuMemFree_v2(uint64_t pointer) {
-  --live;
+  __atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
   free((void *)(uintptr_t)pointer);
   return 0;
 }
