@@ -5,10 +5,13 @@
 #       the runtime, llmc-runner (links the runtime only), stories260K
 #       compiled for the CPU and for CUDA, and the CPU build's greedy tokens,
 #       into DIR (default build/gpu-check, a few MiB). Unless GPU_CHECK_1B=0,
-#       also a TinyLlama-1.1B-shaped model from portable random weights
-#       (bench/make_checkpoint.py --portable, 4.4 GB in a scratch folder,
-#       minutes): its CUDA artifact without its weights, their layout, and
-#       the CPU build's logits for a 32-token prompt.
+#       also a TinyLlama-1.1B-shaped bf16 model from portable random weights
+#       (bench/make_checkpoint.py --portable --dtype bf16, 2.2 GB in a
+#       scratch folder, minutes), compiled for CUDA in bf16, int8 and int4
+#       without its weights, with their layouts, llmc-pack-weights, and the
+#       CPU builds' logits for a 32-token prompt (the int8/int4 references
+#       are --ukernels=false builds: the same dequantize-as-you-read math as
+#       the GPU's kernels, without the CPU kernels' int8 activations).
 #   scripts/gpu-check.sh run [DIR]       on the GPU machine (NVIDIA driver,
 #       PyTorch; no LLVM/MLIR, no network): checks and measures, in under
 #       five minutes, and prints its table last.
@@ -39,22 +42,47 @@ prepare() {
 
   if [ "${GPU_CHECK_1B:-1}" != 0 ]; then
     # The weights stay here: the GPU machine rebuilds them from the same
-    # portable streams (bench/write_portable_weights.py).
+    # portable streams (bench/write_portable_weights.py, llmc-pack-weights).
     local scratch="${GPU_CHECK_SCRATCH:-$root/build/gpu-check-scratch}"
     rm -rf "$scratch" && mkdir -p "$scratch"
+    cp "$build/bin/llmc-pack-weights" "$dir/bin/"
     "${PYTHON:-/usr/bin/python3}" "$root/bench/make_checkpoint.py" "$scratch/ckpt" \
-      --shape tinyllama-1.1b --portable
-    "$build/bin/llmc" compile "$scratch/ckpt" --target=cuda --weights=external \
-      -o "$scratch/tl-cuda.so"
-    cp "$scratch/tl-cuda.so" "$dir/"
-    "$build/bin/llmc" inspect --json "$scratch/tl-cuda.so" > "$dir/tl-layout.json"
+      --shape tinyllama-1.1b --portable --dtype bf16
     cp "$scratch/ckpt/config.json" "$dir/tl-config.json"
-    "$build/bin/llmc" compile "$scratch/ckpt" --weights=external -o "$scratch/tl-cpu.so"
-    "$build/bin/llmc-runner" logits "$scratch/tl-cpu.so" --prompt-tokens 32 \
-      --out "$dir/tl-expected.f32"
+    local q flags
+    for q in bf16 int8 int4; do
+      flags=()
+      [ "$q" = bf16 ] || flags=(--quantize="$q")
+      "$build/bin/llmc" compile "$scratch/ckpt" --target=cuda --weights=external \
+        "${flags[@]}" -o "$dir/tl-$q-cuda.so"
+      rm -f "$dir/tl-$q-cuda.so.weights"
+      "$build/bin/llmc" inspect --json "$dir/tl-$q-cuda.so" > "$dir/tl-$q-layout.json"
+      [ "$q" = bf16 ] || flags+=(--ukernels=false)
+      "$build/bin/llmc" compile "$scratch/ckpt" --weights=external "${flags[@]}" \
+        -o "$scratch/tl-$q-cpu.so"
+      "$build/bin/llmc-runner" logits "$scratch/tl-$q-cpu.so" --prompt-tokens 32 \
+        --out "$dir/tl-$q-expected.f32"
+      rm -f "$scratch/tl-$q-cpu.so" "$scratch/tl-$q-cpu.so.weights"
+    done
     rm -rf "$scratch"
   fi
   du -sh "$dir"
+}
+
+# Two float32 files of logits: PASS when they differ by at most 1% of the
+# largest logit and agree on the argmax (both builds compute in f32 from
+# the same stored weights; only the order of additions differs).
+compare() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+import numpy as np
+a = np.fromfile(sys.argv[1], dtype="<f4")
+b = np.fromfile(sys.argv[2], dtype="<f4")
+diff, scale = np.abs(a - b).max(), np.abs(a).max()
+ok = diff <= 0.01 * scale and a.argmax() == b.argmax()
+print(f"{'PASS' if ok else 'FAIL'}: max |diff| {diff:.3g} (of max |logit| {scale:.3g}; "
+      f"tolerance 1%), argmax {'same' if a.argmax() == b.argmax() else 'DIFFERS'}")
+PY
 }
 
 run() {
@@ -82,105 +110,53 @@ run() {
   # 2. llmc on the GPU: tokens per second (stories260K, batch 1).
   local bench
   if bench="$("$runner" bench "$dir/stories-cuda.so" --prompt-tokens 128 --gen-tokens 128 2>&1)"; then
-    row "stories260K prefill 128 (tok/s)" "$(awk '{print $6}' <<< "$bench")"
-    row "stories260K decode (tok/s)" "$(awk '{print $8}' <<< "$bench")"
+    row "stories260K prefill 128 (tok/s)" "$(awk '/^prompt/ {print $6}' <<< "$bench")"
+    row "stories260K decode (tok/s)" "$(awk '/^prompt/ {print $8}' <<< "$bench")"
   else
     row "stories260K bench" "FAILED: $(tail -1 <<< "$bench")"
   fi
 
-  # 3. The 1.1B shape in f32: weights rebuilt here, logits against the CPU
-  # build's, then tokens per second.
-  if [ -f "$dir/tl-cuda.so" ]; then
+  # 3. The 1.1B shape in bf16, int8 and int4: weights rebuilt here (the
+  # artifacts travel without them), logits against the CPU builds', then
+  # prefill and decode at concurrency 1 and 16.
+  local q
+  for q in bf16 int8 int4; do
+    local so="$dir/tl-$q-cuda.so"
+    [ -f "$so" ] || continue
     local start=$SECONDS
-    if python3 "$root/bench/write_portable_weights.py" "$dir/tl-layout.json" \
-        "$dir/tl-config.json" "$dir/tl-cuda.so.weights"; then
-      row "TinyLlama-shape weights rebuilt (s)" "$((SECONDS - start))"
-      if "$runner" logits "$dir/tl-cuda.so" --prompt-tokens 32 --out "$dir/tl-got.f32"; then
-        row "TinyLlama-shape f32 logits vs CPU" "$(python3 - "$dir/tl-expected.f32" "$dir/tl-got.f32" <<'PY'
-import sys
-import numpy as np
-a = np.fromfile(sys.argv[1], dtype="<f4")
-b = np.fromfile(sys.argv[2], dtype="<f4")
-scale = np.abs(a).max()
-print(f"max |diff| {np.abs(a - b).max():.3g} (of max |logit| {scale:.3g}), "
-      f"argmax {'same' if a.argmax() == b.argmax() else 'DIFFERS'}")
-PY
-)"
-      else
-        row "TinyLlama-shape f32 logits" "FAILED"
-      fi
-      if bench="$("$runner" bench "$dir/tl-cuda.so" --prompt-tokens 128 --gen-tokens 32 2>&1)"; then
-        row "TinyLlama-shape f32 prefill 128 (tok/s)" "$(awk '{print $6}' <<< "$bench")"
-        row "TinyLlama-shape f32 decode (tok/s)" "$(awk '{print $8}' <<< "$bench")"
-      else
-        row "TinyLlama-shape f32 bench" "FAILED: $(tail -1 <<< "$bench")"
-      fi
-      rm -f "$dir/tl-cuda.so.weights"
-    else
-      row "TinyLlama-shape weights" "FAILED to rebuild"
+    if ! python3 "$root/bench/write_portable_weights.py" "$dir/tl-$q-layout.json" \
+        "$dir/tl-config.json" "$so.weights" --packer "$dir/bin/llmc-pack-weights"; then
+      row "TinyLlama-shape $q weights" "FAILED to rebuild"
+      continue
     fi
-  fi
+    row "TinyLlama-shape $q weights rebuilt (s)" "$((SECONDS - start))"
+    if "$runner" logits "$so" --prompt-tokens 32 --out "$dir/tl-$q-got.f32"; then
+      row "TinyLlama-shape $q logits vs CPU" "$(compare "$dir/tl-$q-expected.f32" "$dir/tl-$q-got.f32")"
+    else
+      row "TinyLlama-shape $q logits" "FAILED"
+    fi
+    if bench="$(timeout 120 "$runner" bench "$so" --prompt-tokens 512 --gen-tokens 64 2>&1)"; then
+      row "TinyLlama-shape $q prefill 512 (tok/s)" "$(awk '/^prompt/ {print $6}' <<< "$bench")"
+      row "TinyLlama-shape $q decode c=1 (tok/s)" "$(awk '/^prompt/ {print $8}' <<< "$bench")"
+    else
+      row "TinyLlama-shape $q bench c=1" "FAILED: $(tail -1 <<< "$bench")"
+    fi
+    if bench="$(timeout 120 "$runner" bench "$so" --prompt-tokens 128 --gen-tokens 32 --concurrency 16 2>&1)"; then
+      row "TinyLlama-shape $q decode c=16 (tok/s, sum)" "$(awk '/^prompt/ {print $8}' <<< "$bench")"
+    else
+      row "TinyLlama-shape $q bench c=16" "FAILED: $(tail -1 <<< "$bench")"
+    fi
+    # Hugging Face runs the bf16 weights themselves, read from this file.
+    [ "$q" = bf16 ] || rm -f "$so.weights"
+  done
 
-  # 4. The machine: copy bandwidth and bf16 matrix rate (PyTorch), and
-  # Hugging Face's eager decode of the 1.1B shape, the peers of later rows.
-  timeout 240 python3 - "$results" <<'PY' || row "PyTorch measurements" "FAILED or timed out"
-import sys, time
-import torch
-
-results = sys.argv[1]
-def row(name, value):
-    line = f"{name:<44} {value}"
-    print(line)
-    with open(results, "a") as f:
-        f.write(line + "\n")
-
-dev = torch.device("cuda")
-n = 1 << 30  # bytes per buffer
-a = torch.empty(n, dtype=torch.uint8, device=dev)
-b = torch.empty_like(a)
-b.copy_(a); torch.cuda.synchronize()
-reps = 20
-t = time.perf_counter()
-for _ in range(reps):
-    b.copy_(a)
-torch.cuda.synchronize()
-seconds = time.perf_counter() - t
-row("copy bandwidth, read+written (GB/s)", f"{2 * n * reps / seconds / 1e9:.0f}")
-del a, b
-
-m = 8192
-x = torch.randn(m, m, dtype=torch.bfloat16, device=dev)
-y = torch.randn(m, m, dtype=torch.bfloat16, device=dev)
-torch.matmul(x, y); torch.cuda.synchronize()
-reps = 20
-t = time.perf_counter()
-for _ in range(reps):
-    torch.matmul(x, y)
-torch.cuda.synchronize()
-seconds = time.perf_counter() - t
-row("bf16 matmul 8192^3 (TFLOP/s)", f"{2 * m**3 * reps / seconds / 1e12:.0f}")
-del x, y
-
-try:
-    from transformers import LlamaConfig, LlamaForCausalLM
-except ImportError:
-    row("HF LlamaForCausalLM", "transformers missing")
-    sys.exit(0)
-config = LlamaConfig(vocab_size=32000, hidden_size=2048, intermediate_size=5632,
-                     num_hidden_layers=22, num_attention_heads=32,
-                     num_key_value_heads=4, max_position_embeddings=2048)
-torch.manual_seed(0)
-model = LlamaForCausalLM(config).to(dev, torch.bfloat16).eval()
-prompt = torch.randint(0, 32000, (1, 128), device=dev)
-with torch.no_grad():
-    model.generate(prompt, max_new_tokens=8, do_sample=False, min_new_tokens=8)
-    torch.cuda.synchronize()
-    t = time.perf_counter()
-    model.generate(prompt, max_new_tokens=128, do_sample=False, min_new_tokens=128)
-    torch.cuda.synchronize()
-    seconds = time.perf_counter() - t
-row("HF eager 1.1B bf16 decode batch 1 (tok/s)", f"{128 / seconds:.0f}")
-PY
+  # 4. The machine (copy bandwidth, bf16 matrix rate) and Hugging Face's
+  # LlamaForCausalLM on the same bf16 weights: its logits against llmc's,
+  # eager and torch.compile decode, eager prefill.
+  timeout 300 python3 "$root/scripts/gpu-check-torch.py" measure "$results" "$dir" ||
+    row "PyTorch measurements" "FAILED or timed out"
+  rm -f "$dir/tl-bf16-cuda.so.weights"
+  python3 "$root/scripts/gpu-check-torch.py" summary "$results" "$dir" || true
 
   echo
   echo "== gpu-check results =="
