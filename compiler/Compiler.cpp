@@ -401,9 +401,8 @@ Error compileModel(const CompileOptions &options) {
   auto target = parseTarget(options.target);
   if (!target)
     return target.takeError();
-  // On the GPU every op is generated code: no runtime kernels, and the KV
-  // cache one contiguous buffer per sequence (its paged form needs the
-  // runtime's paged-attention kernel).
+  // On the GPU every op is generated code: no runtime kernels, and (for
+  // now) the KV cache one contiguous buffer per sequence.
   PipelineOptions pipeline = options.pipeline;
   std::string cudaToolkit;
   if (target->isCUDA()) {
@@ -418,6 +417,7 @@ Error compileModel(const CompileOptions &options) {
     cudaToolkit = *toolkit;
     pipeline.ukernels = false;
     pipeline.packF32 = false;
+    pipeline.paged = false;
   }
   // Disabled, the timers cost nothing; enabled, the manager prints the
   // tree when it goes out of scope, after the last stage has stopped.

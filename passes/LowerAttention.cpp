@@ -292,20 +292,15 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
   }
 };
 
-/// Paged attention has no linalg form: the runtime's kernel writes the new
-/// keys and values through the block tables and attends.
+/// Paged attention has no linalg form: the runtime's kernel, or the loops
+/// llmc-lower-paged-attention generates on buffers, write the new keys and
+/// values through the block tables and attend.
 struct PagedAttentionLowering : OpConversionPattern<llm::PagedAttentionOp> {
-  PagedAttentionLowering(TypeConverter &converter, MLIRContext *ctx,
-                         bool attentionKernel)
-      : OpConversionPattern(converter, ctx), attentionKernel(attentionKernel) {}
-  bool attentionKernel;
+  using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
   matchAndRewrite(llm::PagedAttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (!attentionKernel)
-      return op.emitOpError("needs the runtime's paged attention kernel "
-                            "(lower with attention-kernel)");
     Location loc = op.getLoc();
     auto queryType = op.getQuery().getType();
     int64_t heads = op.getNumHeads(), headDim = queryType.getDimSize(2);
@@ -345,8 +340,9 @@ struct PagedAttentionLowering : OpConversionPattern<llm::PagedAttentionOp> {
 void populateAttentionLoweringPatterns(TypeConverter &converter,
                                        RewritePatternSet &patterns,
                                        bool attentionKernel) {
-  patterns.add<AttentionLowering, PagedAttentionLowering>(
-      converter, patterns.getContext(), attentionKernel);
+  patterns.add<AttentionLowering>(converter, patterns.getContext(),
+                                  attentionKernel);
+  patterns.add<PagedAttentionLowering>(converter, patterns.getContext());
 }
 
 } // namespace llmc

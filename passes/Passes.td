@@ -263,6 +263,29 @@ def LowerToUkernels : Pass<"llmc-lower-to-ukernels", "::mlir::ModuleOp"> {
   ];
 }
 
+def LowerPagedAttention : Pass<"llmc-lower-paged-attention", "::mlir::ModuleOp"> {
+  let summary = "Lowers paged attention on buffers to loops when there is no runtime kernel";
+  let description = [{
+    For builds without the runtime's kernels (`--ukernels=false`, and every
+    GPU build), each `llm.paged_flash_attention` on buffers becomes, with
+    the kernel's semantics (abi.h, `llmc_paged_attention_fn`): the kernel's
+    checks of every sequence index, position and block id, as `llm.assert`s
+    in a loop on the host (once per distinct set of index buffers); an
+    `scf.parallel` storing each new key and value into its slot of the pool
+    (keys transposed per KV head within a block, values as rows; f16 pools
+    rounded to nearest); and an `scf.parallel` over (head, token) running an
+    online softmax over the token's visible positions through its block
+    table, accumulating in the output row: no score matrix. An int8 pool
+    (its per-position scales) is refused: it needs the runtime's kernel.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 def OutlineKernels : Pass<"llmc-outline-kernels", "::mlir::ModuleOp"> {
   let summary = "Moves each linalg op of an entry point into its own function";
   let description = [{

@@ -132,7 +132,7 @@ void buildLLMOptimizationPipeline(OpPassManager &pm,
   pm.addPass(createQuantizeWeights(quantize));
   // Decoders read and write their KV cache through block tables, so that
   // the runtime's engine serves many sequences from one pool.
-  if (options.ukernels) {
+  if (options.paged) {
     PageKVCacheOptions paging;
     paging.blockSize = options.kvBlockSize;
     paging.kvType = options.kvType;
@@ -179,6 +179,8 @@ void buildLLMToBuffersPipeline(OpPassManager &pm,
 void buildBuffersToLLVMPipeline(OpPassManager &pm,
                                 const PipelineOptions &options) {
   // Run-time checks, then every check a call into the runtime.
+  if (!options.ukernels)
+    pm.addPass(createLowerPagedAttention());
   pm.addPass(createCheckAllocations());
   pm.addPass(createLowerAsserts());
   if (options.ukernels)
@@ -198,6 +200,7 @@ void buildBuffersToGPUPipeline(OpPassManager &pm,
   // Run-time checks stay on the host, where their sizes are, all of them
   // before the first launch: sizes of views first become the sizes they
   // were made from, so that no check waits for an allocation.
+  pm.addPass(createLowerPagedAttention());
   pm.addPass(createCheckAllocations());
   pm.addPass(memref::createResolveRankedShapeTypeResultDimsPass());
   pm.addPass(createCanonicalizerPass());

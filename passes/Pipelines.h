@@ -28,7 +28,10 @@ struct PipelineOptions {
   bool ukernels = true;
   /// llm-fuse-projections: one linear layer for q/k/v and for gate/up.
   bool fuseProjections = true;
-  /// llm-page-kv-cache (with ukernels: the paged kernel is the runtime's).
+  /// llm-page-kv-cache: the KV cache as blocks of a pool the engine shares
+  /// between sequences (attention the runtime's kernel with ukernels, else
+  /// generated loops: llmc-lower-paged-attention, f32 or f16 only).
+  bool paged = true;
   std::string kvType = "f32";
   int64_t kvBlockSize = 16;
 };

@@ -93,10 +93,16 @@ Error runCompile() {
                                  ": expected 1 to 4096 positions");
   if ((compileKVType.getNumOccurrences() ||
        compileKVBlockSize.getNumOccurrences()) &&
-      !compileUkernels)
+      !compilePagedKV)
     return createStringError(inconvertibleErrorCode(),
-                             "--kv-type and --kv-block-size need the paged "
-                             "KV cache, which --ukernels=false leaves out");
+                             "--kv-type and --kv-block-size apply to the "
+                             "paged KV cache, which --paged-kv=false leaves "
+                             "out");
+  if (compileKVType == "int8" && !compileUkernels)
+    return createStringError(inconvertibleErrorCode(),
+                             "--kv-type=int8 needs the runtime's paged "
+                             "attention kernel, which --ukernels=false "
+                             "leaves out (f32 and f16 are generated)");
   options.pipeline.kvType = compileKVType;
   options.pipeline.kvBlockSize = compileKVBlockSize;
   options.draftQuantize = compileDraftQuantize;
@@ -108,6 +114,7 @@ Error runCompile() {
   options.pipeline.keepPrecision.assign(compileKeepPrecision.begin(),
                                         compileKeepPrecision.end());
   options.pipeline.ukernels = compileUkernels;
+  options.pipeline.paged = compilePagedKV;
   options.pipeline.fuseProjections = compileFuseProjections;
   if (!compileModelSymbol.empty()) {
     if (!std::all_of(compileModelSymbol.begin(), compileModelSymbol.end(),

@@ -160,6 +160,12 @@ cl::opt<bool> compileUkernels(
              "=false keeps generated loops, for testing"),
     cl::init(true), cl::Hidden, cl::sub(compileCommand),
     cl::cat(compileCategory));
+cl::opt<bool> compilePagedKV(
+    "paged-kv",
+    cl::desc("Give decoders the paged KV cache the engine serves (default); "
+             "=false keeps one contiguous cache per session, for testing"),
+    cl::init(true), cl::Hidden, cl::sub(compileCommand),
+    cl::cat(compileCategory));
 
 //===----------------------------------------------------------------------===//
 // llmc run

@@ -37,6 +37,7 @@ extern llvm::cl::opt<std::string> compileScaleType;
 extern llvm::cl::opt<bool> compileZeroPoints;
 extern llvm::cl::list<std::string> compileKeepPrecision;
 extern llvm::cl::opt<bool> compileUkernels;
+extern llvm::cl::opt<bool> compilePagedKV;
 extern llvm::cl::opt<std::string> compileModelSymbol;
 extern llvm::cl::opt<std::string> compileDraftQuantize;
 extern llvm::cl::opt<bool> compileFuseProjections;
