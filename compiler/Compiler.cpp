@@ -401,8 +401,8 @@ Error compileModel(const CompileOptions &options) {
   auto target = parseTarget(options.target);
   if (!target)
     return target.takeError();
-  // On the GPU every op is generated code: no runtime kernels, and (for
-  // now) the KV cache one contiguous buffer per sequence.
+  // On the GPU every op is generated code: no runtime kernels (the paged
+  // attention too: llmc-lower-paged-attention), weights as stored.
   PipelineOptions pipeline = options.pipeline;
   std::string cudaToolkit;
   if (target->isCUDA()) {
@@ -417,7 +417,6 @@ Error compileModel(const CompileOptions &options) {
     cudaToolkit = *toolkit;
     pipeline.ukernels = false;
     pipeline.packF32 = false;
-    pipeline.paged = false;
   }
   // Disabled, the timers cost nothing; enabled, the manager prints the
   // tree when it goes out of scope, after the last stage has stopped.

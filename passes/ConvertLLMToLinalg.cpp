@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 #include <cmath>
@@ -528,30 +529,25 @@ struct SelectRowsLowering : OpConversionPattern<llm::SelectRowsOp> {
     Type rowElement = rowsType.getElementType();
 
     // The largest index as unsigned (a negative one is huge), then one check.
+    // A loop, not a linalg reduction: on the GPU the indices stay on the
+    // host, where the check reads them before the first launch.
     Value zero = arith::ConstantOp::create(
         rewriter, loc, rewriter.getIntegerAttr(rowElement, 0));
-    Value maxInit = linalg::FillOp::create(
-                        rewriter, loc, zero,
-                        tensor::EmptyOp::create(rewriter, loc,
-                                                ArrayRef<int64_t>{}, rowElement)
-                            .getResult())
-                        .getResult(0);
-    AffineMap all = AffineMap::getMultiDimIdentityMap(1, ctx);
-    AffineMap none = AffineMap::get(1, 0, {}, ctx);
+    Value count = tensor::DimOp::create(rewriter, loc, rows, 0);
     Value largest =
-        linalg::GenericOp::create(
-            rewriter, loc, maxInit.getType(), rows, maxInit, {all, none},
-            {utils::IteratorType::reduction},
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  b, l, Value(arith::MaxUIOp::create(b, l, args[0], args[1])));
+        scf::ForOp::create(
+            rewriter, loc, arith::ConstantIndexOp::create(rewriter, loc, 0),
+            count, arith::ConstantIndexOp::create(rewriter, loc, 1),
+            ValueRange{zero},
+            [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
+              Value row = tensor::ExtractOp::create(b, l, rows, ValueRange{i});
+              scf::YieldOp::create(
+                  b, l, Value(arith::MaxUIOp::create(b, l, acc[0], row)));
             })
             .getResult(0);
-    Value largestIndex = arith::IndexCastUIOp::create(
-        rewriter, loc, indexType,
-        tensor::ExtractOp::create(rewriter, loc, largest, ValueRange{}));
+    Value largestIndex =
+        arith::IndexCastUIOp::create(rewriter, loc, indexType, largest);
     Value available = tensor::DimOp::create(rewriter, loc, input, 0);
-    Value count = tensor::DimOp::create(rewriter, loc, rows, 0);
     Value none0 =
         arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, count,
                               arith::ConstantIndexOp::create(rewriter, loc, 0));
@@ -674,7 +670,8 @@ struct ConvertLLMToLinalgPass
     target.addLegalDialect<affine::AffineDialect, arith::ArithDialect,
                            bufferization::BufferizationDialect,
                            linalg::LinalgDialect, math::MathDialect,
-                           memref::MemRefDialect, tensor::TensorDialect>();
+                           memref::MemRefDialect, scf::SCFDialect,
+                           tensor::TensorDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
       return converter.isSignatureLegal(op.getFunctionType()) &&
              converter.isLegal(&op.getBody());

@@ -14,8 +14,10 @@
 #include "passes/Passes.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 namespace llmc {
 #define GEN_PASS_DEF_HOISTHOSTCODE
@@ -57,6 +59,24 @@ bool readsReadOnlyArgument(memref::LoadOp load) {
   return argument &&
          isa<FunctionOpInterface>(argument.getOwner()->getParentOp()) &&
          onlyRead(argument);
+}
+
+/// Whether `loop` only checks and reads: its body (nested loops included)
+/// holds checks, reads of read-only arguments and ops without memory
+/// effects (the paged attention's checks over its index buffers, the
+/// largest logit row).
+bool isCheckLoop(scf::ForOp loop) {
+  WalkResult result = loop.getBody()->walk([](Operation *op) {
+    if (isa<llm::AssertOp, scf::YieldOp, scf::ForOp>(op))
+      return WalkResult::advance();
+    if (auto load = dyn_cast<memref::LoadOp>(op))
+      return readsReadOnlyArgument(load) ? WalkResult::advance()
+                                         : WalkResult::interrupt();
+    return op->getNumRegions() == 0 && isMemoryEffectFree(op)
+               ? WalkResult::advance()
+               : WalkResult::interrupt();
+  });
+  return !result.wasInterrupted();
 }
 
 /// Sizes of collapsed views as the sizes they were made from, so that a
@@ -102,6 +122,8 @@ struct HoistHostCodePass : impl::HoistHostCodeBase<HoistHostCodePass> {
       else if (auto load = dyn_cast<memref::LoadOp>(op);
                load && readsReadOnlyArgument(load))
         moving.push_back(&op);
+      else if (auto loop = dyn_cast<scf::ForOp>(op); loop && isCheckLoop(loop))
+        moving.push_back(&op);
     // Where the previous moved op went: they keep their order.
     Operation *floor = nullptr;
     for (Operation *root : moving) {
@@ -118,8 +140,24 @@ struct HoistHostCodePass : impl::HoistHostCodeBase<HoistHostCodePass> {
                (op->getBlock() == &block && op->getNumRegions() == 0 &&
                 isMemoryEffectFree(op));
       };
+      // A loop's inputs are its operands and the values its body uses from
+      // this block.
+      SetVector<Value> inputs(root->getOperands().begin(),
+                              root->getOperands().end());
+      for (Region &region : root->getRegions())
+        getUsedValuesDefinedAbove(region, inputs);
       SetVector<Operation *> slice;
-      if (failed(getBackwardSlice(root, &slice, options)))
+      bool sliced = true;
+      for (Value input : inputs) {
+        Operation *def = input.getDefiningOp();
+        if (!def || def->getBlock() != &block || !options.filter(def))
+          continue;
+        BackwardSliceOptions inclusive = options;
+        inclusive.inclusive = true;
+        if (failed(getBackwardSlice(def, &slice, inclusive)))
+          sliced = false;
+      }
+      if (!sliced)
         continue;
       // The last op it depends on that stays where it is.
       Operation *after = floor;
@@ -132,7 +170,10 @@ struct HoistHostCodePass : impl::HoistHostCodeBase<HoistHostCodePass> {
               def && def->getBlock() == &block && !slice.contains(def))
             after = later(after, def);
       };
-      visitOperands(root);
+      for (Value input : inputs)
+        if (Operation *def = input.getDefiningOp();
+            def && def->getBlock() == &block && !slice.contains(def))
+          after = later(after, def);
       for (Operation *op : slice)
         visitOperands(op);
       // Move the slice (in block order) and the root right after it,

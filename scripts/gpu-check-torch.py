@@ -212,7 +212,8 @@ def summary(results, directory):
         with open(path) as f:
             layout = json.load(f)
         decode = number(f"TinyLlama-shape {q} decode c=1 (tok/s)")
-        decode16 = number(f"TinyLlama-shape {q} decode c=16 (tok/s, sum)")
+        engine1 = number(f"TinyLlama-shape {q} engine decode c=1 (tok/s)")
+        engine16 = number(f"TinyLlama-shape {q} engine decode c=16 (tok/s)")
         prefill = number(f"TinyLlama-shape {q} prefill 512 (tok/s)")
         if decode and copy:
             # Decode reads every weight once per token: bytes per token over
@@ -220,9 +221,9 @@ def summary(results, directory):
             fraction = decode * layout["weight_bytes_per_token"] / (copy * 1e9)
             out.append((f"{q} decode c=1, of roofline (target 0.70)",
                         f"{fraction:.3f}"))
-        if decode and decode16:
-            out.append((f"{q} decode c=16 / c=1 (target 8)",
-                        f"{decode16 / decode:.1f}"))
+        if engine1 and engine16:
+            out.append((f"{q} engine decode c=16 / c=1 (target 8)",
+                        f"{engine16 / engine1:.1f}"))
         if prefill and matmul:
             flops = 2 * sum(int(np.prod(t["shape"])) for t in layout["tensors"]
                             if "linear" in t["role"] or "lm_head" in t["role"])

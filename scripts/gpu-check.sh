@@ -118,7 +118,8 @@ run() {
 
   # 3. The 1.1B shape in bf16, int8 and int4: weights rebuilt here (the
   # artifacts travel without them), logits against the CPU builds', then
-  # prefill and decode at concurrency 1 and 16.
+  # prefill and decode of one session, and the engine's decode at
+  # concurrency 1 and 16.
   local q
   for q in bf16 int8 int4; do
     local so="$dir/tl-$q-cuda.so"
@@ -141,11 +142,15 @@ run() {
     else
       row "TinyLlama-shape $q bench c=1" "FAILED: $(tail -1 <<< "$bench")"
     fi
-    if bench="$(timeout 120 "$runner" bench "$so" --prompt-tokens 128 --gen-tokens 32 --concurrency 16 2>&1)"; then
-      row "TinyLlama-shape $q decode c=16 (tok/s, sum)" "$(awk '/^prompt/ {print $8}' <<< "$bench")"
-    else
-      row "TinyLlama-shape $q bench c=16" "FAILED: $(tail -1 <<< "$bench")"
-    fi
+    # The engine: continuous batching over the paged KV pool on the GPU.
+    local c
+    for c in 1 16; do
+      if bench="$(timeout 120 "$runner" engine "$so" --prompt-tokens 128 --gen-tokens 64 --concurrency "$c" 2>&1)"; then
+        row "TinyLlama-shape $q engine decode c=$c (tok/s)" "$(awk '/^prompt/ {print $8}' <<< "$bench")"
+      else
+        row "TinyLlama-shape $q engine c=$c" "FAILED: $(tail -1 <<< "$bench")"
+      fi
+    done
     # Hugging Face runs the bf16 weights themselves, read from this file.
     [ "$q" = bf16 ] || rm -f "$so.weights"
   done

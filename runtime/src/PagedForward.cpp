@@ -4,14 +4,82 @@
 #include "EntryCall.h"
 #include "MemRef.h"
 #include "Status.h"
+#include "cuda/CudaLauncher.h"
 #include "kernels/Kernels.h"
 
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <sys/mman.h>
 
 namespace llmc::rt {
+
+/// runPagedForward for a CUDA artifact: the batch's arrays copied into one
+/// managed buffer (the host code reads them to check them; kernels read
+/// them too), the pool already on the device, the output rows copied back.
+static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
+                              const PagedBatch &batch, float *outputs) {
+  const cuda::ModelDevice &gpu = *model.gpu;
+  std::string problem;
+  if (!gpu.makeCurrent(problem))
+    return error(model.path + ": " + problem);
+  int64_t n = int64_t(batch.count);
+  uint64_t tableBytes = uint64_t(batch.numSequences) *
+                        uint64_t(batch.maxBlocks) * sizeof(int32_t);
+  // [positions | logit rows | tokens | sequences | tables], the 8-byte
+  // arrays first so that every array is aligned.
+  uint64_t positionsAt = 0, rowsAt = positionsAt + uint64_t(n) * 8,
+           tokensAt = rowsAt + batch.numLogitRows * 8,
+           sequencesAt = tokensAt + uint64_t(n) * 4,
+           tablesAt = sequencesAt + uint64_t(n) * 4,
+           total = tablesAt + tableBytes;
+  cuda::CUdeviceptr staging =
+      gpu.allocate(total, cuda::ModelDevice::Memory::Managed, problem);
+  if (!staging)
+    return error(model.path + ": " + problem);
+  auto *base = reinterpret_cast<uint8_t *>(staging);
+  auto stage = [&](uint64_t at, const void *from, uint64_t bytes) {
+    if (bytes)
+      std::memcpy(base + at, from, bytes);
+    return base + at;
+  };
+  std::vector<int64_t> poolShape{batch.numBlocks};
+  poolShape.insert(poolShape.end(), entry.kvShape.begin(), entry.kvShape.end());
+  MemRefDescriptor weights(reinterpret_cast<const void *>(gpu.weights()),
+                           {int64_t(model.weightsSize)});
+  MemRefDescriptor positions(stage(positionsAt, batch.positions, n * 8), {n});
+  MemRefDescriptor rows(stage(rowsAt, batch.logitRows, batch.numLogitRows * 8),
+                        {int64_t(batch.numLogitRows)});
+  MemRefDescriptor ids(stage(tokensAt, batch.tokens, n * 4), {n});
+  MemRefDescriptor sequences(stage(sequencesAt, batch.sequences, n * 4), {n});
+  MemRefDescriptor tables(stage(tablesAt, batch.blockTables, tableBytes),
+                          {batch.numSequences, batch.maxBlocks});
+  MemRefDescriptor pool(batch.pool, poolShape);
+  MemRefDescriptor result = MemRefDescriptor::result(2);
+  void *args[] = {result.get(),    weights.get(), ids.get(),  positions.get(),
+                  sequences.get(), tables.get(),  rows.get(), pool.get()};
+  // The call ends with its stream synchronized: the staging buffer is free
+  // to go whatever happened.
+  std::string failure = invokeEntryPoint(entry.function, args);
+  gpu.release(staging);
+  if (!failure.empty())
+    return error(model.path + ": " + failure);
+  auto out = reinterpret_cast<cuda::CUdeviceptr>(result.aligned());
+  bool shaped = (out || !batch.numLogitRows) &&
+                result.size(0) == int64_t(batch.numLogitRows) &&
+                result.size(1) == entry.outputSize;
+  bool copied =
+      shaped && (!batch.numLogitRows ||
+                 gpu.copyToHost(outputs, out,
+                                batch.numLogitRows *
+                                    uint64_t(entry.outputSize) * sizeof(float),
+                                problem));
+  gpu.release(reinterpret_cast<cuda::CUdeviceptr>(result.allocated()));
+  if (!shaped)
+    return error(model.path + ": the decoder returned logits of an "
+                              "unexpected shape");
+  if (!copied)
+    return error(model.path + ": " + problem);
+  return ok();
+}
 
 llmc_status_t runPagedForward(llmc_model &model, const DecoderEntry &entry,
                               const PagedBatch &batch, float *outputs) {
@@ -22,6 +90,8 @@ llmc_status_t runPagedForward(llmc_model &model, const DecoderEntry &entry,
       return error("token id " + std::to_string(batch.tokens[i]) +
                    " is outside the vocabulary [0, " +
                    std::to_string(model.vocabSize) + ")");
+  if (model.gpu)
+    return runOnGPU(model, entry, batch, outputs);
   int64_t n = int64_t(batch.count);
   std::vector<int64_t> poolShape{batch.numBlocks};
   poolShape.insert(poolShape.end(), entry.kvShape.begin(), entry.kvShape.end());
@@ -56,27 +126,6 @@ llmc_status_t runPagedForward(llmc_model &model, const DecoderEntry &entry,
                 batch.numLogitRows * size_t(entry.outputSize) * sizeof(float));
   std::free(result.allocated());
   return ok();
-}
-
-void *mapKVPool(const DecoderEntry &entry, int64_t blocks, size_t &bytes,
-                std::string &problem) {
-  uint64_t total;
-  if (blocks <= 0 ||
-      __builtin_mul_overflow(entry.blockBytes, uint64_t(blocks), &total) ||
-      total > (uint64_t(1) << 46)) {
-    problem = "a KV pool of " + std::to_string(blocks) + " blocks of " +
-              std::to_string(entry.blockBytes) + " bytes is too large";
-    return nullptr;
-  }
-  void *pool = mmap(nullptr, total, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (pool == MAP_FAILED) {
-    problem = "cannot allocate a KV pool of " + std::to_string(total) +
-              " bytes: " + std::strerror(errno);
-    return nullptr;
-  }
-  bytes = size_t(total);
-  return pool;
 }
 
 } // namespace llmc::rt

@@ -34,16 +34,12 @@ struct PagedBatch {
 };
 
 /// Runs `entry` (a paged decoder of `model`) on `batch` with the model's
-/// kernels and threads, writing numLogitRows rows of entry.outputSize
-/// floats to `outputs`. Token ids are checked against the vocabulary; the
-/// kernel checks the rest.
+/// kernels and threads, or on its GPU (`pool` then a KVPool's device
+/// memory), writing numLogitRows rows of entry.outputSize floats to
+/// `outputs`. Token ids are checked against the vocabulary; the attention
+/// (kernel or generated code) checks the rest.
 llmc_status_t runPagedForward(llmc_model &model, const DecoderEntry &entry,
                               const PagedBatch &batch, float *outputs);
-
-/// Maps a pool of `blocks` blocks of `entry`, zeroed, reserving no memory
-/// until it is touched; null with `problem` set when it cannot.
-void *mapKVPool(const DecoderEntry &entry, int64_t blocks, size_t &bytes,
-                std::string &problem);
 
 } // namespace llmc::rt
 

@@ -16,6 +16,7 @@
 llmc_session::~llmc_session() {
   if (cache)
     munmap(cache, cacheBytes);
+  pool.reset(); // before the model, which may hold its GPU
   if (model && model->gpu) {
     std::string problem;
     if (model->gpu->makeCurrent(problem))
@@ -59,10 +60,9 @@ llmc_status_t createSession(llmc_model *model, llmc_session **out, bool draft) {
     int64_t blocks =
         (entry.contextLength + entry.blockSize - 1) / entry.blockSize;
     std::string problem;
-    void *pool = mapKVPool(entry, blocks, session->cacheBytes, problem);
-    if (!pool)
+    session->pool = KVPool::create(*model, entry, blocks, problem);
+    if (!session->pool)
       return error(model->path + ": " + problem);
-    session->cache = static_cast<float *>(pool);
     session->blockTable.resize(size_t(blocks));
     for (int64_t i = 0; i < blocks; ++i)
       session->blockTable[size_t(i)] = int32_t(i);
@@ -76,9 +76,6 @@ llmc_status_t createSession(llmc_model *model, llmc_session **out, bool draft) {
       return error(model->path + ": the KV cache geometry overflows 64 bits");
   session->cacheBytes = bytes;
   if (model->gpu) {
-    if (entry.paged)
-      return error(model->path + ": a paged KV cache on the GPU is not "
-                                 "supported yet");
     using Memory = cuda::ModelDevice::Memory;
     std::string problem;
     if (!model->gpu->makeCurrent(problem) ||
@@ -221,8 +218,8 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
     batch.maxBlocks = int64_t(session.blockTable.size());
     batch.logitRows = session.logitRows.data();
     batch.numLogitRows = session.logitRows.size();
-    batch.pool = session.cache;
-    batch.numBlocks = int64_t(session.blockTable.size());
+    batch.pool = session.pool->data();
+    batch.numBlocks = session.pool->blocks();
     if (llmc_status_t status = runPagedForward(model, entry, batch, logits))
       return status;
     advance(session, tokens, count);

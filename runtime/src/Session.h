@@ -4,6 +4,7 @@
 #ifndef LLMC_RUNTIME_SESSION_H
 #define LLMC_RUNTIME_SESSION_H
 
+#include "KVPool.h"
 #include "Model.h"
 #include "OnnxDecoder.h"
 
@@ -17,8 +18,10 @@ struct llmc_session {
   /// so that pages past the sequence cost nothing.
   float *cache = nullptr;
   size_t cacheBytes = 0;
-  /// A paged decoder's: the session's own pool (`cache`) of blocks 0, 1, ...
-  /// enough for the context, and the block table that names them in order.
+  /// A paged decoder's: the session's own pool of blocks 0, 1, ... enough
+  /// for the context (on the GPU for a CUDA artifact), and the block table
+  /// that names them in order.
+  std::unique_ptr<llmc::rt::KVPool> pool;
   std::vector<int32_t> blockTable;
   std::vector<int32_t> sequenceIds;
   std::vector<int64_t> logitRows;
@@ -27,9 +30,9 @@ struct llmc_session {
   /// Kept in step by forward() and truncate(), the only ways to move.
   std::vector<int32_t> tokens;
   std::vector<int64_t> positions;
-  /// A CUDA artifact's: the KV cache in device memory, token ids and
-  /// positions in managed memory (the host code reads positions), each
-  /// sized for the whole context.
+  /// A CUDA artifact's with a contiguous cache: the cache in device memory,
+  /// token ids and positions in managed memory (the host code reads
+  /// positions), each sized for the whole context.
   uint64_t gpuCache = 0;
   uint64_t gpuTokens = 0;
   uint64_t gpuPositions = 0;

@@ -86,3 +86,47 @@ func.func @helper(%ok: i1) {
   llm.assert %ok, "no {0}"(%c : index)
   return
 }
+
+// A loop that only checks and reads read-only arguments (paged attention's
+// checks of its index buffers, the largest logit row) moves as a whole,
+// with what its body uses from the function (%n here); a loop that writes
+// stays.
+// CHECK-LABEL: func.func @check_loops
+// CHECK-SAME: (%[[S:.*]]: memref<?xi32>, %[[OUT:.*]]: memref<?xf32>)
+// CHECK: %[[N:.*]] = memref.dim %[[S]]
+// CHECK: scf.for
+// CHECK: memref.load %[[S]]
+// CHECK: llm.assert %{{.*}}, "sequence {0}"
+// CHECK: %[[MAX:.*]] = scf.for {{.*}} -> (i32)
+// CHECK: arith.maxui
+// CHECK: llm.assert %{{.*}}, "largest {0}"
+// CHECK: memref.alloc
+// CHECK: scf.for
+// CHECK: memref.store
+// CHECK: return
+func.func @check_loops(%s: memref<?xi32>, %out: memref<?xf32>)
+    attributes {llm.entry_point} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %s, %c0 : memref<?xi32>
+  %buf = memref.alloc(%n) : memref<?xf32>
+  %limit = arith.constant 8 : i32
+  scf.for %i = %c0 to %n step %c1 {
+    %v = memref.load %s[%i] : memref<?xi32>
+    %ok = arith.cmpi ult, %v, %limit : i32
+    llm.assert %ok, "sequence {0}"(%v : i32)
+  }
+  %zero = arith.constant 0 : i32
+  %max = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %zero) -> (i32) {
+    %v = memref.load %s[%i] : memref<?xi32>
+    %m = arith.maxui %acc, %v : i32
+    scf.yield %m : i32
+  }
+  %inside = arith.cmpi ult, %max, %limit : i32
+  llm.assert %inside, "largest {0}"(%max : i32)
+  %f = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %n step %c1 {
+    memref.store %f, %out[%i] : memref<?xf32>
+  }
+  return
+}

@@ -11,6 +11,11 @@
  *       prefill N tokens, then decode N; prints tokens per second. With
  *       --concurrency, that many sessions at once on as many threads (no
  *       batching), their rates summed
+ *   llmc-runner engine MODEL.so [--prompt-tokens N] [--gen-tokens N]
+ *                     [--concurrency N]
+ *       N requests through the engine (continuous batching over one paged
+ *       KV pool): prefill rate up to the last first token, then the
+ *       decode rate, summed over requests
  *   llmc-runner logits MODEL.so [--prompt-tokens N] --out FILE
  *       feeds the N prompt ids bench feeds, writes the last token's logits
  *       (float32, little-endian) to FILE: to compare two builds
@@ -35,6 +40,8 @@ static int usage(void) {
   fprintf(stderr, "usage: llmc-runner run MODEL.so [--prompt TEXT] "
                   "[--max-tokens N]\n"
                   "       llmc-runner bench MODEL.so [--prompt-tokens N] "
+                  "[--gen-tokens N] [--concurrency N]\n"
+                  "       llmc-runner engine MODEL.so [--prompt-tokens N] "
                   "[--gen-tokens N] [--concurrency N]\n"
                   "       llmc-runner logits MODEL.so [--prompt-tokens N] "
                   "--out FILE\n");
@@ -250,6 +257,74 @@ static int bench(llmc_model_t *model, long prompt_tokens, long gen_tokens,
   return rc;
 }
 
+/* What `engine` learns from each request's done callback. */
+typedef struct {
+  double first_token_max;
+  size_t generated;
+  size_t finished;
+} engine_totals;
+
+static void engine_done(void *user, size_t sample,
+                        const llmc_request_result *result) {
+  (void)sample;
+  engine_totals *totals = user;
+  if (result->first_token_seconds > totals->first_token_max)
+    totals->first_token_max = result->first_token_seconds;
+  totals->generated += result->num_tokens;
+  ++totals->finished;
+}
+
+/* `concurrency` requests through the engine (continuous batching over one
+ * paged KV pool), each a prompt of its own: prefill rate up to the last
+ * first token, then the decode rate of the rest, summed over requests. */
+static int engine_bench(llmc_model_t *model, long prompt_tokens,
+                        long gen_tokens, long concurrency) {
+  llmc_engine_options options;
+  llmc_engine_options_init(&options);
+  llmc_engine_t *engine;
+  llmc_status_t status = llmc_engine_create(model, &options, &engine);
+  if (status)
+    return fail(status);
+  int64_t vocab = llmc_model_output_size(model);
+  int32_t *prompts =
+      malloc(sizeof(int32_t) * (size_t)(prompt_tokens * concurrency));
+  engine_totals totals = {0, 0, 0};
+  double start = now();
+  for (long r = 0; r < concurrency && !status; ++r) {
+    int32_t *prompt = prompts + r * prompt_tokens;
+    for (long i = 0; i < prompt_tokens; ++i)
+      prompt[i] = (int32_t)((i * 7919 + r * 104729 + 13) % vocab);
+    llmc_request request;
+    memset(&request, 0, sizeof(request));
+    request.prompt = prompt;
+    request.prompt_count = (size_t)prompt_tokens;
+    llmc_generate_params_init(model, &request.params);
+    request.params.max_tokens = gen_tokens;
+    request.params.num_stop_ids = 0; /* every request decodes gen_tokens */
+    request.samples = 1;
+    request.on_done = engine_done;
+    request.user_data = &totals;
+    uint64_t id;
+    status = llmc_engine_add(engine, &request, &id);
+  }
+  if (!status)
+    status = llmc_engine_run(engine);
+  double seconds = now() - start;
+  llmc_engine_free(engine);
+  free(prompts);
+  if (status)
+    return fail(status);
+  double decode = seconds - totals.first_token_max;
+  printf("prompt %ld gen %ld prefill_tok_s %.1f decode_tok_s %.1f "
+         "concurrency %ld engine\n",
+         prompt_tokens, gen_tokens,
+         (double)(prompt_tokens * concurrency) / totals.first_token_max,
+         decode > 0 ? (double)(totals.generated - totals.finished) / decode
+                    : 0.0,
+         concurrency);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3)
     return usage();
@@ -287,7 +362,7 @@ int main(int argc, char **argv) {
     }
   }
   if (strcmp(command, "run") && strcmp(command, "bench") &&
-      (strcmp(command, "logits") || !out))
+      strcmp(command, "engine") && (strcmp(command, "logits") || !out))
     return usage();
   llmc_model_t *model;
   llmc_status_t status = llmc_model_open(path, 0, &model);
@@ -296,6 +371,8 @@ int main(int argc, char **argv) {
   int rc = !strcmp(command, "run") ? run(model, prompt, max_tokens)
            : !strcmp(command, "bench")
                ? bench(model, prompt_tokens, gen_tokens, concurrency)
+           : !strcmp(command, "engine")
+               ? engine_bench(model, prompt_tokens, gen_tokens, concurrency)
                : logits(model, prompt_tokens, out);
   llmc_model_free(model);
   return rc;

@@ -299,4 +299,14 @@ bool ModelDevice::copyToHost(void *host, CUdeviceptr source, uint64_t bytes,
   return true;
 }
 
+bool ModelDevice::copyOnDevice(CUdeviceptr destination, CUdeviceptr source,
+                               uint64_t bytes, std::string &problem) const {
+  if (CUresult result = driver_->cuMemcpyDtoD(destination, source, bytes);
+      result != CUDA_SUCCESS) {
+    problem = "cannot copy on the GPU (" + errorName(*driver_, result) + ")";
+    return false;
+  }
+  return true;
+}
+
 } // namespace llmc::rt::cuda

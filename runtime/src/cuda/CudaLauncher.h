@@ -50,6 +50,9 @@ public:
   /// Copies `bytes` from the device to `host`.
   bool copyToHost(void *host, CUdeviceptr source, uint64_t bytes,
                   std::string &problem) const;
+  /// Copies `bytes` between two places in device memory.
+  bool copyOnDevice(CUdeviceptr destination, CUdeviceptr source, uint64_t bytes,
+                    std::string &problem) const;
 
 private:
   ModelDevice() = default;

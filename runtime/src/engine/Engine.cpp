@@ -11,8 +11,7 @@
 #include <sys/mman.h>
 
 llmc_engine::~llmc_engine() {
-  if (pool)
-    munmap(pool, poolBytes);
+  pool.reset(); // before the model, which may hold its GPU
   if (model)
     llmc::rt::releaseModel(model);
 }
@@ -20,8 +19,7 @@ llmc_engine::~llmc_engine() {
 namespace llmc::rt {
 
 DraftPool::~DraftPool() {
-  if (pool)
-    munmap(pool, poolBytes);
+  pool.reset();
   if (ownsReference)
     releaseModel(model);
 }
@@ -104,7 +102,8 @@ public:
       // Copy-on-write: samples that share the prompt's last, partly filled
       // block diverge here.
       int32_t old = seq.blocks[size_t(at)], fresh = blocks.allocate();
-      std::memcpy(blockAddress(fresh), blockAddress(old), e.entry->blockBytes);
+      if (copyFailure.empty())
+        e.pool->copyBlock(old, fresh, copyFailure);
       e.filled[size_t(fresh)] = e.filled[size_t(old)];
       blocks.release(old);
       seq.blocks[size_t(at)] = fresh;
@@ -207,11 +206,9 @@ public:
     }
   }
 
-  void *blockAddress(int32_t block) {
-    return static_cast<uint8_t *>(e.pool) + size_t(block) * e.entry->blockBytes;
-  }
-
   llmc_engine &e;
+  /// A copy-on-write the GPU refused: the step fails with it.
+  std::string copyFailure;
   BlockPool &blocks;
   int32_t size;
 };
@@ -290,7 +287,7 @@ llmc_status_t createEngine(llmc_model *model,
   if (engine->options.max_sequences == 0)
     engine->options.max_sequences = 256;
   std::string problem;
-  engine->pool = mapKVPool(entry, numBlocks, engine->poolBytes, problem);
+  engine->pool = KVPool::create(*model, entry, numBlocks, problem);
   if (!engine->pool)
     return error(model->path + ": " + problem);
   engine->blocks =
@@ -329,7 +326,7 @@ llmc_status_t createEngine(llmc_model *model,
         (positions + draftEntry->blockSize - 1) / draftEntry->blockSize,
         INT32_MAX);
     draft->pool =
-        mapKVPool(*draftEntry, draftBlocks, draft->poolBytes, problem);
+        KVPool::create(*draftModel, *draftEntry, draftBlocks, problem);
     if (!draft->pool)
       return error(draftModel->path + ": the draft's " + problem);
     draft->blocks = std::make_unique<BlockPool>(int32_t(draftBlocks),
@@ -564,7 +561,8 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
                     p, i);
       in.rows.push_back(int64_t(in.ids.size()) - 1);
     }
-    PagedBatch call = in.view(e.draft->pool, e.draft->blocks->numBlocks());
+    PagedBatch call =
+        in.view(e.draft->pool->data(), e.draft->blocks->numBlocks());
     std::vector<float> logits(in.rows.size() * size_t(e.model->vocabSize));
     lock.unlock();
     failure =
@@ -609,8 +607,10 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
     }
   }
   std::vector<float> logits(in.rows.size() * size_t(e.entry->outputSize));
+  if (!s.copyFailure.empty() && !failure)
+    failure = error(e.model->path + ": " + s.copyFailure);
   if (!batch.empty() && !failure) {
-    PagedBatch call = in.view(e.pool, e.blocks->numBlocks());
+    PagedBatch call = in.view(e.pool->data(), e.blocks->numBlocks());
     lock.unlock();
     failure = runPagedForward(*e.model, *e.entry, call, logits.data());
     lock.lock();

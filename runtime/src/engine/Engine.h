@@ -13,6 +13,7 @@
 #ifndef LLMC_RUNTIME_ENGINE_ENGINE_H
 #define LLMC_RUNTIME_ENGINE_ENGINE_H
 
+#include "KVPool.h"
 #include "Model.h"
 #include "Sampler.h"
 #include "engine/BlockPool.h"
@@ -88,8 +89,7 @@ struct DraftPool {
   llmc_model *model = nullptr;
   bool ownsReference = false; // a model other than the engine's
   const DecoderEntry *entry = nullptr;
-  void *pool = nullptr;
-  size_t poolBytes = 0;
+  std::unique_ptr<KVPool> pool;
   std::unique_ptr<BlockPool> blocks;
   ~DraftPool();
 };
@@ -100,8 +100,7 @@ struct llmc_engine {
   llmc_model *model = nullptr;
   const llmc::rt::DecoderEntry *entry = nullptr;
   llmc_engine_options options{};
-  void *pool = nullptr;
-  size_t poolBytes = 0;
+  std::unique_ptr<llmc::rt::KVPool> pool;
 
   /// Guards everything below; never held while the model runs or a
   /// callback is called.

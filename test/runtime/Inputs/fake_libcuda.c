@@ -81,6 +81,7 @@ UNUSED(cuMemFreeAsync)
 UNUSED(cuMemGetInfo_v2)
 UNUSED(cuMemcpyHtoD_v2)
 UNUSED(cuMemcpyDtoH_v2)
+UNUSED(cuMemcpyDtoD_v2)
 UNUSED(cuMemsetD8_v2)
 #else
 /* Counted atomically: sessions on several threads share the driver. */
@@ -186,6 +187,11 @@ int cuMemcpyHtoD_v2(uint64_t destination, const void *source, size_t bytes) {
 }
 int cuMemcpyDtoH_v2(void *destination, uint64_t source, size_t bytes) {
   memcpy(destination, (const void *)(uintptr_t)source, bytes);
+  return 0;
+}
+int cuMemcpyDtoD_v2(uint64_t destination, uint64_t source, size_t bytes) {
+  memcpy((void *)(uintptr_t)destination, (const void *)(uintptr_t)source,
+         bytes);
   return 0;
 }
 int cuMemsetD8_v2(uint64_t destination, unsigned char value, size_t count) {

@@ -1,0 +1,49 @@
+//===- KVPool.h - The blocks of a paged decoder's KV cache ------*- C++ -*-===//
+//
+// A paged decoder's keys and values live in one pool of fixed-size blocks
+// (llm-page-kv-cache): host memory, mapped as it is touched, for a CPU
+// artifact; device memory for a CUDA one, whose kernels read it there.
+// Sessions and the engine hold one each; only the pool knows where it is.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLMC_RUNTIME_KVPOOL_H
+#define LLMC_RUNTIME_KVPOOL_H
+
+#include "Model.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace llmc::rt {
+
+class KVPool {
+public:
+  /// A zeroed pool of `blocks` blocks of `entry` (a decoder of `model`);
+  /// null with `problem` set when it cannot be had.
+  static std::unique_ptr<KVPool> create(const llmc_model &model,
+                                        const DecoderEntry &entry,
+                                        int64_t blocks, std::string &problem);
+  ~KVPool();
+  KVPool(const KVPool &) = delete;
+  KVPool &operator=(const KVPool &) = delete;
+
+  /// What the entry point gets: a host address, or a device one.
+  void *data() const { return data_; }
+  int64_t blocks() const { return blocks_; }
+
+  /// Copies block `from` over block `to` (copy-on-write).
+  bool copyBlock(int32_t from, int32_t to, std::string &problem) const;
+
+private:
+  KVPool() = default;
+  const cuda::ModelDevice *gpu_ = nullptr;
+  void *data_ = nullptr;
+  uint64_t bytes_ = 0, blockBytes_ = 0;
+  int64_t blocks_ = 0;
+};
+
+} // namespace llmc::rt
+
+#endif // LLMC_RUNTIME_KVPOOL_H
