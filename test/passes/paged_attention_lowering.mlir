@@ -7,7 +7,8 @@
 // buffer of the entry point; llm.paged_attention becomes
 // llm.paged_flash_attention on tensors, updating the pool and writing a
 // fresh [tokens, heads, head_dim] init; llm.select_rows checks the largest
-// row index against the tokens, then gathers the rows.
+// row index (a loop over the indices, so that on the GPU they are read on
+// the host) against the tokens, then gathers the rows.
 // CHECK-LABEL: func @paged
 // CHECK-SAME: %arg7: memref<?x3x2x16x2x4xf16>) -> tensor<?x16xf32>
 // CHECK: %[[POOL:.*]] = bufferization.to_tensor %arg7 restrict writable : memref<?x3x2x16x2x4xf16> to tensor<?x3x2x16x2x4xf16>
@@ -18,12 +19,13 @@
 // CHECK-SAME: : (tensor<?x4x4xf32>, tensor<?x2x4xf32>, tensor<?x2x4xf32>, tensor<?xi64>, tensor<?xi32>, tensor<?x?xi32>, tensor<?x3x2x16x2x4xf16>, tensor<?x4x4xf32>)
 // CHECK-SAME: -> (tensor<?x3x2x16x2x4xf16>, tensor<?x4x4xf32>)
 // CHECK: %[[H:.*]] = tensor.collapse_shape %[[R]]#1 {{\[}}[0], [1, 2]] : tensor<?x4x4xf32> into tensor<?x16xf32>
-// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%arg6 : tensor<?xi64>)
-// CHECK: arith.maxui
-// CHECK: %[[E:.*]] = tensor.extract %[[MAX]][] : tensor<i64>
+// CHECK: %[[COUNT:.*]] = tensor.dim %arg6, %{{.*}} : tensor<?xi64>
+// CHECK: %[[E:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[COUNT]] step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (i64) {
+// CHECK: %[[ROWI:.*]] = tensor.extract %arg6[%[[I]]] : tensor<?xi64>
+// CHECK: %[[M:.*]] = arith.maxui %[[ACC]], %[[ROWI]] : i64
+// CHECK: scf.yield %[[M]] : i64
 // CHECK: %[[LARGEST:.*]] = arith.index_castui %[[E]] : i64 to index
 // CHECK: %[[TOKENS:.*]] = tensor.dim %[[H]], %{{.*}} : tensor<?x16xf32>
-// CHECK: %[[COUNT:.*]] = tensor.dim %arg6, %{{.*}} : tensor<?xi64>
 // CHECK: %[[NONE:.*]] = arith.cmpi eq, %[[COUNT]], %{{.*}} : index
 // CHECK: %[[INSIDE:.*]] = arith.cmpi ult, %[[LARGEST]], %[[TOKENS]] : index
 // CHECK: %[[OK:.*]] = arith.ori %[[NONE]], %[[INSIDE]] : i1
