@@ -3,6 +3,7 @@
 #include "KVPool.h"
 #include "cuda/CudaLauncher.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sys/mman.h>
@@ -53,8 +54,32 @@ KVPool::~KVPool() {
     return;
   }
   std::string problem;
-  if (gpu_->makeCurrent(problem))
+  if (gpu_->makeCurrent(problem)) {
     gpu_->release(reinterpret_cast<cuda::CUdeviceptr>(data_));
+    if (staging_)
+      gpu_->release(staging_);
+  }
+}
+
+void *KVPool::stage(uint64_t bytes, std::string &problem) const {
+  if (!gpu_) {
+    problem = "a host KV pool stages nothing";
+    return nullptr;
+  }
+  if (bytes > stagingBytes_) {
+    // Room to grow: a batch's arrays change size from step to step.
+    uint64_t want = std::max<uint64_t>({bytes, 2 * stagingBytes_, 4096});
+    if (staging_)
+      gpu_->release(staging_);
+    staging_ = 0;
+    stagingBytes_ = 0;
+    staging_ =
+        gpu_->allocate(want, cuda::ModelDevice::Memory::Managed, problem);
+    if (!staging_)
+      return nullptr;
+    stagingBytes_ = want;
+  }
+  return reinterpret_cast<void *>(staging_);
 }
 
 bool KVPool::copyBlock(int32_t from, int32_t to, std::string &problem) const {

@@ -36,12 +36,19 @@ public:
   /// Copies block `from` over block `to` (copy-on-write).
   bool copyBlock(int32_t from, int32_t to, std::string &problem) const;
 
+  /// A GPU pool's: `bytes` of managed memory for a call's index arrays,
+  /// kept from call to call (so that its pages are not faulted in anew
+  /// each step) and grown as needed; null with `problem` set on failure.
+  /// The pool's user calls one at a time, as it runs one call at a time.
+  void *stage(uint64_t bytes, std::string &problem) const;
+
 private:
   KVPool() = default;
   const cuda::ModelDevice *gpu_ = nullptr;
   void *data_ = nullptr;
   uint64_t bytes_ = 0, blockBytes_ = 0;
   int64_t blocks_ = 0;
+  mutable uint64_t staging_ = 0, stagingBytes_ = 0;
 };
 
 } // namespace llmc::rt

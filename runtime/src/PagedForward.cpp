@@ -12,9 +12,10 @@
 
 namespace llmc::rt {
 
-/// runPagedForward for a CUDA artifact: the batch's arrays copied into one
-/// managed buffer (the host code reads them to check them; kernels read
-/// them too), the pool already on the device, the output rows copied back.
+/// runPagedForward for a CUDA artifact: the batch's arrays copied into the
+/// pool's managed staging buffer (the host code reads them to check them;
+/// kernels read them too), the pool already on the device, the output rows
+/// copied back.
 static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
                               const PagedBatch &batch, float *outputs) {
   const cuda::ModelDevice &gpu = *model.gpu;
@@ -31,17 +32,15 @@ static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
            sequencesAt = tokensAt + uint64_t(n) * 4,
            tablesAt = sequencesAt + uint64_t(n) * 4,
            total = tablesAt + tableBytes;
-  cuda::CUdeviceptr staging =
-      gpu.allocate(total, cuda::ModelDevice::Memory::Managed, problem);
-  if (!staging)
+  auto *base = static_cast<uint8_t *>(batch.pool->stage(total, problem));
+  if (!base)
     return error(model.path + ": " + problem);
-  auto *base = reinterpret_cast<uint8_t *>(staging);
   auto stage = [&](uint64_t at, const void *from, uint64_t bytes) {
     if (bytes)
       std::memcpy(base + at, from, bytes);
     return base + at;
   };
-  std::vector<int64_t> poolShape{batch.numBlocks};
+  std::vector<int64_t> poolShape{batch.pool->blocks()};
   poolShape.insert(poolShape.end(), entry.kvShape.begin(), entry.kvShape.end());
   MemRefDescriptor weights(reinterpret_cast<const void *>(gpu.weights()),
                            {int64_t(model.weightsSize)});
@@ -52,14 +51,13 @@ static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
   MemRefDescriptor sequences(stage(sequencesAt, batch.sequences, n * 4), {n});
   MemRefDescriptor tables(stage(tablesAt, batch.blockTables, tableBytes),
                           {batch.numSequences, batch.maxBlocks});
-  MemRefDescriptor pool(batch.pool, poolShape);
+  MemRefDescriptor pool(batch.pool->data(), poolShape);
   MemRefDescriptor result = MemRefDescriptor::result(2);
   void *args[] = {result.get(),    weights.get(), ids.get(),  positions.get(),
                   sequences.get(), tables.get(),  rows.get(), pool.get()};
-  // The call ends with its stream synchronized: the staging buffer is free
-  // to go whatever happened.
+  // The call ends with its stream synchronized: the host may write the
+  // staging buffer again for the next call.
   std::string failure = invokeEntryPoint(entry.function, args);
-  gpu.release(staging);
   if (!failure.empty())
     return error(model.path + ": " + failure);
   auto out = reinterpret_cast<cuda::CUdeviceptr>(result.aligned());
@@ -93,7 +91,7 @@ llmc_status_t runPagedForward(llmc_model &model, const DecoderEntry &entry,
   if (model.gpu)
     return runOnGPU(model, entry, batch, outputs);
   int64_t n = int64_t(batch.count);
-  std::vector<int64_t> poolShape{batch.numBlocks};
+  std::vector<int64_t> poolShape{batch.pool->blocks()};
   poolShape.insert(poolShape.end(), entry.kvShape.begin(), entry.kvShape.end());
   MemRefDescriptor weights(model.weights, {int64_t(model.weightsSize)});
   MemRefDescriptor ids(batch.tokens, {n});
@@ -102,7 +100,7 @@ llmc_status_t runPagedForward(llmc_model &model, const DecoderEntry &entry,
   MemRefDescriptor tables(batch.blockTables,
                           {batch.numSequences, batch.maxBlocks});
   MemRefDescriptor rows(batch.logitRows, {int64_t(batch.numLogitRows)});
-  MemRefDescriptor pool(batch.pool, poolShape);
+  MemRefDescriptor pool(batch.pool->data(), poolShape);
   MemRefDescriptor result = MemRefDescriptor::result(2);
   void *args[] = {result.get(),    weights.get(), ids.get(),  positions.get(),
                   sequences.get(), tables.get(),  rows.get(), pool.get()};

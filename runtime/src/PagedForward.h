@@ -11,6 +11,7 @@
 #ifndef LLMC_RUNTIME_PAGEDFORWARD_H
 #define LLMC_RUNTIME_PAGEDFORWARD_H
 
+#include "KVPool.h"
 #include "Model.h"
 
 #include <cstdint>
@@ -29,8 +30,7 @@ struct PagedBatch {
   /// The tokens whose outputs to compute, in the order they are written.
   const int64_t *logitRows = nullptr;
   size_t numLogitRows = 0;
-  void *pool = nullptr;
-  int64_t numBlocks = 0;
+  const KVPool *pool = nullptr;
 };
 
 /// Runs `entry` (a paged decoder of `model`) on `batch` with the model's

@@ -218,8 +218,7 @@ llmc_status_t forward(llmc_session &session, const int32_t *tokens,
     batch.maxBlocks = int64_t(session.blockTable.size());
     batch.logitRows = session.logitRows.data();
     batch.numLogitRows = session.logitRows.size();
-    batch.pool = session.pool->data();
-    batch.numBlocks = session.pool->blocks();
+    batch.pool = session.pool.get();
     if (llmc_status_t status = runPagedForward(model, entry, batch, logits))
       return status;
     advance(session, tokens, count);

@@ -65,7 +65,7 @@ struct CallInputs {
     sequenceOf.push_back(int32_t(sequence));
   }
 
-  PagedBatch view(void *pool, int64_t numBlocks) const {
+  PagedBatch view(const KVPool &pool) const {
     PagedBatch call;
     call.tokens = ids.data();
     call.positions = positions.data();
@@ -76,8 +76,7 @@ struct CallInputs {
     call.maxBlocks = maxBlocks;
     call.logitRows = rows.data();
     call.numLogitRows = rows.size();
-    call.pool = pool;
-    call.numBlocks = numBlocks;
+    call.pool = &pool;
     return call;
   }
 };
@@ -561,8 +560,7 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
                     p, i);
       in.rows.push_back(int64_t(in.ids.size()) - 1);
     }
-    PagedBatch call =
-        in.view(e.draft->pool->data(), e.draft->blocks->numBlocks());
+    PagedBatch call = in.view(*e.draft->pool);
     std::vector<float> logits(in.rows.size() * size_t(e.model->vocabSize));
     lock.unlock();
     failure =
@@ -610,7 +608,7 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
   if (!s.copyFailure.empty() && !failure)
     failure = error(e.model->path + ": " + s.copyFailure);
   if (!batch.empty() && !failure) {
-    PagedBatch call = in.view(e.pool->data(), e.blocks->numBlocks());
+    PagedBatch call = in.view(*e.pool);
     lock.unlock();
     failure = runPagedForward(*e.model, *e.entry, call, logits.data());
     lock.lock();
