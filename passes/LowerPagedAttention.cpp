@@ -10,9 +10,11 @@
 //             and value into its slot of the pool (keys transposed per KV
 //             head within a block, values as rows), converted to the pool's
 //             element type;
-//   attention scf.parallel over (head, token): an online softmax over the
-//             token's visible positions read through its block table, the
-//             output row as the accumulator. No score matrix.
+//   attention scf.parallel over (head, token, chunk of positions): an
+//             online softmax over the chunk, read through the block table,
+//             into a scratch row; then scf.parallel over (component, head,
+//             token) combining the chunks. No score matrix; a decode step
+//             still has thousands of independent pieces of work.
 //
 // The parallel loops become GPU kernels through the same mapping as linalg's
 // (contiguous dimension first), or loops on the CPU.
@@ -226,54 +228,94 @@ struct LowerPagedAttentionPass
         });
   }
 
+  /// The attention in two parallel loops. Each token's visible positions
+  /// are cut into chunks so that a decode step (one token, a few heads)
+  /// still has thousands of independent pieces of work: the first loop,
+  /// over (head, token, chunk), runs an online softmax over its chunk into
+  /// a scratch row [acc[head_dim], max, sum]; the second, over (component,
+  /// head, token), rescales the chunks to their common maximum and adds
+  /// them up. The chunk count is chosen on the host from the token count
+  /// alone: ceil(kTargetWork / (heads * tokens)), at most one chunk per
+  /// kMinChunk positions of the block tables' capacity.
+  static constexpr int64_t kTargetWork = 4096, kMinChunk = 16;
+
   void emitAttention(llm::PagedFlashAttentionOp op, Arith &a, Value tokens) {
+    using P = arith::CmpIPredicate;
+    OpBuilder &b = a.b;
     auto pool = cast<MemRefType>(op.getPool().getType());
-    int64_t headDim = pool.getDimSize(5);
-    int64_t group = op.getNumHeads() / op.getNumKvHeads();
-    Type f32 = a.b.getF32Type();
+    int64_t headDim = pool.getDimSize(5), blockSize = pool.getDimSize(3);
+    int64_t heads = op.getNumHeads();
+    int64_t group = heads / op.getNumKvHeads();
+    Type f32 = b.getF32Type();
     Value out = op.getInit();
     Value zero = a.index(0), one = a.index(1), d = a.index(headDim);
     std::optional<int64_t> window = op.getSlidingWindow();
     if (window && *window <= 0)
       window.reset();
+    auto constant = [](OpBuilder &cb, Location cl, double v) -> Value {
+      return arith::ConstantOp::create(cb, cl, cb.getF32FloatAttr(v));
+    };
+    auto load = [&](OpBuilder &lb, Location ll, Value memref,
+                    ValueRange at) -> Value {
+      Value v = memref::LoadOp::create(lb, ll, memref, at);
+      return v.getType() == f32 ? v : arith::ExtFOp::create(lb, ll, f32, v);
+    };
+    auto ceilDiv = [&](Value x, Value y) {
+      return a.div(a.sub(a.add(x, y), one), y);
+    };
+
+    // Chunks: count and length, from the token count and the capacity.
+    Value capacity = a.mul(a.dim(op.getBlockTables(), 1), a.index(blockSize));
+    Value work =
+        a.mul(a.index(heads), arith::MaxUIOp::create(b, a.loc, tokens, one));
+    Value chunks = ceilDiv(a.index(kTargetWork), work);
+    chunks = arith::MinUIOp::create(
+        b, a.loc, chunks,
+        arith::MaxUIOp::create(b, a.loc, ceilDiv(capacity, a.index(kMinChunk)),
+                               one));
+    Value chunkLength =
+        arith::MaxUIOp::create(b, a.loc, ceilDiv(capacity, chunks), one);
+    Value scratch = memref::AllocOp::create(
+        b, a.loc,
+        MemRefType::get(
+            {ShapedType::kDynamic, heads, ShapedType::kDynamic, headDim + 2},
+            f32),
+        ValueRange{tokens, chunks});
+    Value maxAt = a.index(headDim), sumAt = a.index(headDim + 1);
+
     scf::ParallelOp::create(
-        a.b, a.loc, ValueRange{zero, zero},
-        ValueRange{a.index(op.getNumHeads()), tokens}, ValueRange{one, one},
+        b, a.loc, ValueRange{zero, zero, zero},
+        ValueRange{a.index(heads), tokens, chunks}, ValueRange{one, one, one},
         [&](OpBuilder &nb, Location l, ValueRange ivs) {
           Arith n{nb, l};
-          Value h = ivs[0], t = ivs[1];
+          Value h = ivs[0], t = ivs[1], c = ivs[2];
           Value kv = n.div(h, n.index(group));
           Value s = n.loadIndex(op.getSequences(), {t});
           Value p = n.loadIndex(op.getPositions(), {t});
-          // Visible positions: [first, p], first = max(0, p - window + 1).
+          Value end = n.add(p, one);
+          // Visible positions: [first, p], first = max(0, p - window + 1);
+          // this chunk's share of them: [lo, hi), perhaps empty.
           Value first = zero;
           if (window) {
             Value w = n.index(*window);
-            Value inside = n.cmp(arith::CmpIPredicate::uge, n.add(p, one), w);
-            first = arith::SelectOp::create(nb, l, inside,
-                                            n.sub(n.add(p, one), w), zero);
+            Value inside = n.cmp(P::uge, end, w);
+            first = arith::SelectOp::create(nb, l, inside, n.sub(end, w), zero);
           }
-          auto constant = [&](OpBuilder &cb, Location cl, double v) -> Value {
-            return arith::ConstantOp::create(cb, cl, cb.getF32FloatAttr(v));
-          };
-          auto load = [&](OpBuilder &lb, Location ll, Value memref,
-                          ValueRange at) -> Value {
-            Value v = memref::LoadOp::create(lb, ll, memref, at);
-            return v.getType() == f32 ? v
-                                      : arith::ExtFOp::create(lb, ll, f32, v);
-          };
-          // The output row is the accumulator.
+          Value chunkStart = n.mul(c, chunkLength);
+          Value lo = arith::MaxUIOp::create(nb, l, first, chunkStart);
+          Value hi = arith::MinUIOp::create(nb, l, end,
+                                            n.add(chunkStart, chunkLength));
           scf::ForOp::create(
               nb, l, zero, d, one, ValueRange{},
-              [&](OpBuilder &ib, Location il, Value c, ValueRange) {
-                memref::StoreOp::create(ib, il, constant(ib, il, 0.0), out,
-                                        ValueRange{t, h, c});
+              [&](OpBuilder &ib, Location il, Value i, ValueRange) {
+                memref::StoreOp::create(ib, il, constant(ib, il, 0.0), scratch,
+                                        ValueRange{t, h, c, i});
                 scf::YieldOp::create(ib, il);
               });
           Value lowest =
               constant(nb, l, -std::numeric_limits<float>::infinity());
           auto loop = scf::ForOp::create(
-              nb, l, first, n.add(p, one), one,
+              nb, l, lo, arith::MaxUIOp::create(nb, l, lo, hi), one,
               ValueRange{lowest, constant(nb, l, 0.0)},
               [&](OpBuilder &jb, Location jl, Value j, ValueRange state) {
                 Arith jn{jb, jl};
@@ -281,13 +323,14 @@ struct LowerPagedAttentionPass
                 std::tie(block, slot) = locate(op, jn, s, j);
                 auto dot = scf::ForOp::create(
                     jb, jl, zero, d, one, ValueRange{constant(jb, jl, 0.0)},
-                    [&](OpBuilder &cb, Location cl, Value c, ValueRange acc) {
+                    [&](OpBuilder &cb, Location cl, Value i, ValueRange acc) {
                       Arith cn{cb, cl};
-                      Value q = load(cb, cl, op.getQuery(), {t, h, c});
+                      Value q = load(cb, cl, op.getQuery(), {t, h, i});
                       Value k = load(cb, cl, op.getPool(),
-                                     keyIndices(op, cn, block, slot, kv, c));
-                      Value sum = math::FmaOp::create(cb, cl, q, k, acc[0]);
-                      scf::YieldOp::create(cb, cl, sum);
+                                     keyIndices(op, cn, block, slot, kv, i));
+                      scf::YieldOp::create(
+                          cb, cl,
+                          Value(math::FmaOp::create(cb, cl, q, k, acc[0])));
                     });
                 Value score = arith::MulFOp::create(
                     jb, jl, dot.getResult(0),
@@ -299,37 +342,69 @@ struct LowerPagedAttentionPass
                     jb, jl, arith::SubFOp::create(jb, jl, score, max));
                 scf::ForOp::create(
                     jb, jl, zero, d, one, ValueRange{},
-                    [&](OpBuilder &cb, Location cl, Value c, ValueRange) {
+                    [&](OpBuilder &cb, Location cl, Value i, ValueRange) {
                       Arith cn{cb, cl};
-                      Value o = memref::LoadOp::create(cb, cl, out,
-                                                       ValueRange{t, h, c});
+                      SmallVector<Value> at{t, h, c, i};
+                      Value o = memref::LoadOp::create(cb, cl, scratch, at);
                       Value v = load(cb, cl, op.getPool(),
-                                     valueIndices(op, cn, block, slot, kv, c));
+                                     valueIndices(op, cn, block, slot, kv, i));
                       Value next = math::FmaOp::create(
                           cb, cl, weight, v,
                           arith::MulFOp::create(cb, cl, o, rescale));
-                      memref::StoreOp::create(cb, cl, next, out,
-                                              ValueRange{t, h, c});
+                      memref::StoreOp::create(cb, cl, next, scratch, at);
                       scf::YieldOp::create(cb, cl);
                     });
                 Value sum =
                     math::FmaOp::create(jb, jl, state[1], rescale, weight);
                 scf::YieldOp::create(jb, jl, ValueRange{max, sum});
               });
-          Value inverse = arith::DivFOp::create(nb, l, constant(nb, l, 1.0),
-                                                loop.getResult(1));
-          scf::ForOp::create(
-              nb, l, zero, d, one, ValueRange{},
-              [&](OpBuilder &ib, Location il, Value c, ValueRange) {
-                Value o =
-                    memref::LoadOp::create(ib, il, out, ValueRange{t, h, c});
-                memref::StoreOp::create(
-                    ib, il, arith::MulFOp::create(ib, il, o, inverse), out,
-                    ValueRange{t, h, c});
-                scf::YieldOp::create(ib, il);
-              });
-          scf::ReduceOp::create(nb, l);
+          // An empty chunk: maximum -inf, sum 0, weighs nothing below.
+          memref::StoreOp::create(nb, l, loop.getResult(0), scratch,
+                                  ValueRange{t, h, c, maxAt});
+          memref::StoreOp::create(nb, l, loop.getResult(1), scratch,
+                                  ValueRange{t, h, c, sumAt});
         });
+
+    scf::ParallelOp::create(
+        b, a.loc, ValueRange{zero, zero, zero},
+        ValueRange{d, a.index(heads), tokens}, ValueRange{one, one, one},
+        [&](OpBuilder &nb, Location l, ValueRange ivs) {
+          Value i = ivs[0], h = ivs[1], t = ivs[2];
+          Value lowest =
+              constant(nb, l, -std::numeric_limits<float>::infinity());
+          auto max = scf::ForOp::create(
+              nb, l, zero, chunks, one, ValueRange{lowest},
+              [&](OpBuilder &cb, Location cl, Value c, ValueRange acc) {
+                Value m = memref::LoadOp::create(cb, cl, scratch,
+                                                 ValueRange{t, h, c, maxAt});
+                scf::YieldOp::create(
+                    cb, cl,
+                    Value(arith::MaximumFOp::create(cb, cl, acc[0], m)));
+              });
+          auto sums = scf::ForOp::create(
+              nb, l, zero, chunks, one,
+              ValueRange{constant(nb, l, 0.0), constant(nb, l, 0.0)},
+              [&](OpBuilder &cb, Location cl, Value c, ValueRange acc) {
+                Value m = memref::LoadOp::create(cb, cl, scratch,
+                                                 ValueRange{t, h, c, maxAt});
+                Value w = math::ExpOp::create(
+                    cb, cl, arith::SubFOp::create(cb, cl, m, max.getResult(0)));
+                Value sum = memref::LoadOp::create(cb, cl, scratch,
+                                                   ValueRange{t, h, c, sumAt});
+                Value o = memref::LoadOp::create(cb, cl, scratch,
+                                                 ValueRange{t, h, c, i});
+                scf::YieldOp::create(
+                    cb, cl,
+                    ValueRange{math::FmaOp::create(cb, cl, sum, w, acc[0]),
+                               math::FmaOp::create(cb, cl, o, w, acc[1])});
+              });
+          memref::StoreOp::create(nb, l,
+                                  arith::DivFOp::create(nb, l,
+                                                        sums.getResult(1),
+                                                        sums.getResult(0)),
+                                  out, ValueRange{t, h, i});
+        });
+    memref::DeallocOp::create(b, a.loc, scratch);
   }
 };
 

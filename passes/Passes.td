@@ -274,10 +274,13 @@ def LowerPagedAttention : Pass<"llmc-lower-paged-attention", "::mlir::ModuleOp">
     in a loop on the host (once per distinct set of index buffers); an
     `scf.parallel` storing each new key and value into its slot of the pool
     (keys transposed per KV head within a block, values as rows; f16 pools
-    rounded to nearest); and an `scf.parallel` over (head, token) running an
-    online softmax over the token's visible positions through its block
-    table, accumulating in the output row: no score matrix. An int8 pool
-    (its per-position scales) is refused: it needs the runtime's kernel.
+    rounded to nearest); an `scf.parallel` over (head, token, chunk of
+    positions) running an online softmax over the chunk through the block
+    table into a scratch row, and one over (component, head, token)
+    combining the chunks: no score matrix, and a decode step of one
+    sequence still has ~4096 independent pieces of work (the chunk count
+    comes from the token count on the host). An int8 pool (its
+    per-position scales) is refused: it needs the runtime's kernel.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

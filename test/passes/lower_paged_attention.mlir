@@ -31,10 +31,20 @@
 // CHECK: memref.load %[[V]][%[[TT]], %[[KV]], %[[C]]]
 // CHECK: arith.truncf
 // CHECK: memref.store %{{.*}}, %[[POOL]][%{{.*}}, %c0{{.*}}, %c1{{.*}}, %{{.*}}, %[[KV]], %[[C]]] : memref<?x2x2x16x2x4xf16>
-// The attention: (head, token), an online softmax into the output row.
-// CHECK: scf.parallel (%[[H:.*]], %[[AT:.*]]) = (%c0{{.*}}, %c0{{.*}}) to (%c4{{.*}}, %[[T]])
-// CHECK: memref.store %{{.*}}, %[[OUT0]][%[[AT]], %[[H]], %{{.*}}]
-// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1{{.*}} iter_args(%[[M:.*]] = %cst{{.*}}, %[[L:.*]] = %cst{{.*}}) -> (f32, f32)
+// The attention: chunks of positions, as many as make 4096 pieces of work
+// (heads x tokens x chunks), at most one per 16 positions of the block
+// tables' capacity; a scratch row [acc x 4, max, sum] per piece.
+// CHECK: %[[WORK:.*]] = arith.muli %c4{{.*}}, %{{.*}} : index
+// CHECK: %[[WANT:.*]] = arith.divui %{{.*}}, %[[WORK]] : index
+// CHECK: %[[CHUNKS:.*]] = arith.minui %[[WANT]], %{{.*}} : index
+// CHECK: %[[SCRATCH:.*]] = memref.alloc(%[[T]], %[[CHUNKS]]) : memref<?x4x?x6xf32>
+// (head, token, chunk): an online softmax over the chunk's positions.
+// CHECK: scf.parallel (%[[H:.*]], %[[AT:.*]], %[[CH:.*]]) = (%c0{{.*}}, %c0{{.*}}, %c0{{.*}}) to (%c4{{.*}}, %[[T]], %[[CHUNKS]])
+// CHECK: %[[LO:.*]] = arith.maxui
+// CHECK: %[[HI:.*]] = arith.minui
+// CHECK: memref.store %{{.*}}, %[[SCRATCH]][%[[AT]], %[[H]], %[[CH]], %{{.*}}]
+// CHECK: %[[UPTO:.*]] = arith.maxui %[[LO]], %[[HI]] : index
+// CHECK: scf.for %{{.*}} = %[[LO]] to %[[UPTO]] step %c1{{.*}} iter_args(%[[M:.*]] = %cst{{.*}}, %[[L:.*]] = %cst{{.*}}) -> (f32, f32)
 // CHECK: memref.load %[[BT]]
 // CHECK: scf.for {{.*}} -> (f32)
 // CHECK: arith.extf %{{.*}} : f16 to f32
@@ -42,7 +52,17 @@
 // CHECK: arith.maximumf %[[M]]
 // CHECK: math.exp
 // CHECK: math.exp
-// CHECK: arith.divf
+// CHECK: memref.store %{{.*}}, %[[SCRATCH]][%[[AT]], %[[H]], %[[CH]], %c4{{.*}}]
+// CHECK: memref.store %{{.*}}, %[[SCRATCH]][%[[AT]], %[[H]], %[[CH]], %c5{{.*}}]
+// (component, head, token): the chunks rescaled to their common maximum.
+// CHECK: scf.parallel (%[[C2:.*]], %[[H2:.*]], %[[T2:.*]]) = (%c0{{.*}}, %c0{{.*}}, %c0{{.*}}) to (%c4{{.*}}, %c4{{.*}}, %[[T]])
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %[[CHUNKS]] {{.*}} -> (f32)
+// CHECK: arith.maximumf
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %[[CHUNKS]] {{.*}} -> (f32, f32)
+// CHECK: math.exp
+// CHECK: %[[O:.*]] = arith.divf
+// CHECK: memref.store %[[O]], %[[OUT0]][%[[T2]], %[[H2]], %[[C2]]]
+// CHECK: memref.dealloc %[[SCRATCH]]
 // The second layer: its counts checked, but no second loop over the
 // entries; the same loops into layer 1.
 // CHECK: llm.assert %{{.*}}, "paged attention: {0} tokens but {1} positions or sequence ids"
@@ -52,7 +72,6 @@
 // CHECK: memref.store %{{.*}}, %[[POOL]][%{{.*}}, %c1{{.*}}, %c0{{.*}},
 // CHECK: scf.parallel
 // CHECK-NOT: llm.assert
-// CHECK-NOT: memref.alloc
 // CHECK-NOT: llm.paged_flash_attention
 // CHECK: return
 // LOWERED-LABEL: func @two_layers
@@ -74,8 +93,9 @@ func.func @two_layers(%q: memref<?x4x4xf32>, %k: memref<?x2x4xf32>, %v: memref<?
 
 // -----
 
-// A sliding window: attention starts at max(0, p + 1 - window). An f32
-// pool stores without conversion.
+// A sliding window: attention starts at max(0, p + 1 - window), each
+// chunk at the larger of that and its own start. An f32 pool stores
+// without conversion.
 // CHECK-LABEL: func @window
 // LOWERED-LABEL: func @window
 // LOWERED-COUNT-5: call @llmc_ukernel_fail
@@ -84,10 +104,12 @@ func.func @two_layers(%q: memref<?x4x4xf32>, %k: memref<?x2x4xf32>, %v: memref<?
 // CHECK: memref.store {{.*}} : memref<?x1x2x8x1x4xf32>
 // CHECK: scf.parallel
 // CHECK: %[[END:.*]] = arith.addi %[[P:.*]], %c1{{.*}} : index
-// CHECK: %[[IN:.*]] = arith.cmpi uge, %{{.*}}, %c3{{.*}} : index
-// CHECK: %[[FROM:.*]] = arith.subi %{{.*}}, %c3{{.*}} : index
+// CHECK: %[[IN:.*]] = arith.cmpi uge, %[[END]], %c3{{.*}} : index
+// CHECK: %[[FROM:.*]] = arith.subi %[[END]], %c3{{.*}} : index
 // CHECK: %[[FIRST:.*]] = arith.select %[[IN]], %[[FROM]], %c0{{.*}} : index
-// CHECK: scf.for %{{.*}} = %[[FIRST]] to
+// CHECK: %[[START:.*]] = arith.muli
+// CHECK: %[[LO:.*]] = arith.maxui %[[FIRST]], %[[START]] : index
+// CHECK: scf.for %{{.*}} = %[[LO]] to
 func.func @window(%q: memref<?x2x4xf32>, %k: memref<?x1x4xf32>, %v: memref<?x1x4xf32>,
     %pos: memref<?xi64>, %seq: memref<?xi32>, %bt: memref<?x?xi32>,
     %pool: memref<?x1x2x8x1x4xf32>, %out: memref<?x2x4xf32>) {
