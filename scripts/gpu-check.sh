@@ -107,6 +107,15 @@ run() {
   fi
   echo "$got" | tail -1
 
+  # The same without CUDA graphs (every decode step launched kernel by
+  # kernel): if the graphs are what breaks, this row says so.
+  if got="$(LLMC_CUDA_GRAPHS=0 "$runner" run "$dir/stories-cuda.so" --max-tokens 64 2>&1)" &&
+      [ "$(grep '^tokens:' <<< "$got")" = "$(cat "$dir/stories-expected.txt")" ]; then
+    row "stories260K, no CUDA graphs, vs CPU" "identical (64 tokens)"
+  else
+    row "stories260K, no CUDA graphs, vs CPU" "DIFFER or FAILED: $(tail -1 <<< "$got")"
+  fi
+
   # 2. llmc on the GPU: tokens per second (stories260K, batch 1).
   local bench
   if bench="$("$runner" bench "$dir/stories-cuda.so" --prompt-tokens 128 --gen-tokens 128 2>&1)"; then
@@ -141,6 +150,10 @@ run() {
       row "TinyLlama-shape $q decode c=1 (tok/s)" "$(awk '/^prompt/ {print $8}' <<< "$bench")"
     else
       row "TinyLlama-shape $q bench c=1" "FAILED: $(tail -1 <<< "$bench")"
+    fi
+    if [ "$q" = bf16 ] &&
+        bench="$(LLMC_CUDA_GRAPHS=0 timeout 120 "$runner" bench "$so" --prompt-tokens 128 --gen-tokens 64 2>&1)"; then
+      row "TinyLlama-shape $q decode c=1, no graphs (tok/s)" "$(awk '/^prompt/ {print $8}' <<< "$bench")"
     fi
     # The engine: continuous batching over the paged KV pool on the GPU.
     local c

@@ -55,6 +55,7 @@ KVPool::~KVPool() {
   }
   std::string problem;
   if (gpu_->makeCurrent(problem)) {
+    dropGraphs();
     gpu_->release(reinterpret_cast<cuda::CUdeviceptr>(data_));
     if (staging_)
       gpu_->release(staging_);
@@ -69,6 +70,7 @@ void *KVPool::stage(uint64_t bytes, std::string &problem) const {
   if (bytes > stagingBytes_) {
     // Room to grow: a batch's arrays change size from step to step.
     uint64_t want = std::max<uint64_t>({bytes, 2 * stagingBytes_, 4096});
+    dropGraphs();
     if (staging_)
       gpu_->release(staging_);
     staging_ = 0;
@@ -80,6 +82,25 @@ void *KVPool::stage(uint64_t bytes, std::string &problem) const {
     stagingBytes_ = want;
   }
   return reinterpret_cast<void *>(staging_);
+}
+
+const KVPool::Graph *KVPool::findGraph(const void *function,
+                                       int64_t tokens) const {
+  auto found = graphs_.find({function, tokens});
+  return found == graphs_.end() ? nullptr : &found->second;
+}
+
+bool KVPool::addGraph(const void *function, int64_t tokens, Graph graph) const {
+  if (graphs_.size() >= kMaxGraphs)
+    return false;
+  graphs_[{function, tokens}] = graph;
+  return true;
+}
+
+void KVPool::dropGraphs() const {
+  for (auto &[key, graph] : graphs_)
+    gpu_->destroyGraph(graph.exec);
+  graphs_.clear();
 }
 
 bool KVPool::copyBlock(int32_t from, int32_t to, std::string &problem) const {

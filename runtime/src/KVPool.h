@@ -11,10 +11,13 @@
 #define LLMC_RUNTIME_KVPOOL_H
 
 #include "Model.h"
+#include "cuda/CudaDriver.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace llmc::rt {
 
@@ -40,7 +43,23 @@ public:
   /// kept from call to call (so that its pages are not faulted in anew
   /// each step) and grown as needed; null with `problem` set on failure.
   /// The pool's user calls one at a time, as it runs one call at a time.
+  /// Growing it drops the graphs, whose kernels read the old address.
   void *stage(uint64_t bytes, std::string &problem) const;
+
+  /// A GPU pool's decode step captured as a CUDA graph: `tokens` tokens of
+  /// as many sequences, each with its logits, through `function`. Its
+  /// kernels read the staging buffer and the pool where they were; the
+  /// logits are the graph's own allocation, at the same address each run.
+  struct Graph {
+    cuda::CUgraphExec exec = nullptr;
+    uint64_t logits = 0;
+  };
+  /// The most graphs a pool keeps (one per decode batch size).
+  static constexpr size_t kMaxGraphs = 64;
+  const Graph *findGraph(const void *function, int64_t tokens) const;
+  /// Keeps `graph` (the pool destroys it); false, keeping nothing, when the
+  /// pool already holds kMaxGraphs.
+  bool addGraph(const void *function, int64_t tokens, Graph graph) const;
 
 private:
   KVPool() = default;
@@ -49,6 +68,8 @@ private:
   uint64_t bytes_ = 0, blockBytes_ = 0;
   int64_t blocks_ = 0;
   mutable uint64_t staging_ = 0, stagingBytes_ = 0;
+  mutable std::map<std::pair<const void *, int64_t>, Graph> graphs_;
+  void dropGraphs() const;
 };
 
 } // namespace llmc::rt

@@ -7,32 +7,62 @@
 #include "cuda/CudaLauncher.h"
 #include "kernels/Kernels.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
 namespace llmc::rt {
 
+/// Whether decode steps on the GPU run as CUDA graphs (LLMC_CUDA_GRAPHS=0
+/// turns them off).
+static bool cudaGraphsEnabled() {
+  static const bool enabled = [] {
+    const char *value = std::getenv("LLMC_CUDA_GRAPHS");
+    return !value || std::strcmp(value, "0") != 0;
+  }();
+  return enabled;
+}
+
+/// Decode steps of at most this many sequences are captured as graphs.
+constexpr int64_t kMaxGraphTokens = 256;
+
 /// runPagedForward for a CUDA artifact: the batch's arrays copied into the
 /// pool's managed staging buffer (the host code reads them to check them;
-/// kernels read them too), the pool already on the device, the output rows
-/// copied back.
+/// kernels read them too; block tables padded to the context's width, so
+/// that a decode step's shapes depend on its token count alone), the pool
+/// already on the device, the output rows copied back.
+///
+/// A decode step (one token per sequence, each with its logits) is
+/// captured as a CUDA graph the first time its token count is seen, then
+/// replayed: hundreds of launches become one. A replay runs the kernels
+/// only, not the host code's checks of the index arrays: the runtime built
+/// them (sessions and the engine are this function's only callers), and
+/// the capture checked the same code on its first arrays.
 static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
                               const PagedBatch &batch, float *outputs) {
   const cuda::ModelDevice &gpu = *model.gpu;
+  const KVPool &kvPool = *batch.pool;
   std::string problem;
   if (!gpu.makeCurrent(problem))
     return error(model.path + ": " + problem);
   int64_t n = int64_t(batch.count);
-  uint64_t tableBytes = uint64_t(batch.numSequences) *
-                        uint64_t(batch.maxBlocks) * sizeof(int32_t);
+  int64_t width = std::max<int64_t>(
+      batch.maxBlocks,
+      (entry.contextLength + entry.blockSize - 1) / entry.blockSize);
+  uint64_t tableBytes =
+      uint64_t(batch.numSequences) * uint64_t(width) * sizeof(int32_t);
   // [positions | logit rows | tokens | sequences | tables], the 8-byte
-  // arrays first so that every array is aligned.
+  // arrays first so that every array is aligned. At least room for the
+  // largest decode step a graph captures, so that growing the buffer
+  // (which drops the graphs) is rare.
   uint64_t positionsAt = 0, rowsAt = positionsAt + uint64_t(n) * 8,
            tokensAt = rowsAt + batch.numLogitRows * 8,
            sequencesAt = tokensAt + uint64_t(n) * 4,
            tablesAt = sequencesAt + uint64_t(n) * 4,
            total = tablesAt + tableBytes;
-  auto *base = static_cast<uint8_t *>(batch.pool->stage(total, problem));
+  uint64_t decodeRoom = uint64_t(kMaxGraphTokens) * (24 + 4 * uint64_t(width));
+  auto *base = static_cast<uint8_t *>(
+      kvPool.stage(std::max(total, decodeRoom), problem));
   if (!base)
     return error(model.path + ": " + problem);
   auto stage = [&](uint64_t at, const void *from, uint64_t bytes) {
@@ -40,7 +70,14 @@ static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
       std::memcpy(base + at, from, bytes);
     return base + at;
   };
-  std::vector<int64_t> poolShape{batch.pool->blocks()};
+  auto *tables = reinterpret_cast<int32_t *>(base + tablesAt);
+  for (int64_t s = 0; s < batch.numSequences; ++s) {
+    int32_t *row = tables + s * width;
+    std::memcpy(row, batch.blockTables + s * batch.maxBlocks,
+                size_t(batch.maxBlocks) * sizeof(int32_t));
+    std::fill(row + batch.maxBlocks, row + width, 0);
+  }
+  std::vector<int64_t> poolShape{kvPool.blocks()};
   poolShape.insert(poolShape.end(), entry.kvShape.begin(), entry.kvShape.end());
   MemRefDescriptor weights(reinterpret_cast<const void *>(gpu.weights()),
                            {int64_t(model.weightsSize)});
@@ -49,34 +86,65 @@ static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
                         {int64_t(batch.numLogitRows)});
   MemRefDescriptor ids(stage(tokensAt, batch.tokens, n * 4), {n});
   MemRefDescriptor sequences(stage(sequencesAt, batch.sequences, n * 4), {n});
-  MemRefDescriptor tables(stage(tablesAt, batch.blockTables, tableBytes),
-                          {batch.numSequences, batch.maxBlocks});
-  MemRefDescriptor pool(batch.pool->data(), poolShape);
+  MemRefDescriptor tableRef(tables, {batch.numSequences, width});
+  MemRefDescriptor pool(kvPool.data(), poolShape);
+  uint64_t logitBytes =
+      batch.numLogitRows * uint64_t(entry.outputSize) * sizeof(float);
+  auto copyOut = [&](cuda::CUdeviceptr logits) -> llmc_status_t {
+    bool copied =
+        !logitBytes || gpu.copyToHost(outputs, logits, logitBytes, problem);
+    gpu.release(logits);
+    return copied ? ok() : error(model.path + ": " + problem);
+  };
+
+  const void *function = reinterpret_cast<const void *>(entry.function);
+  bool decodeStep = cudaGraphsEnabled() && n <= kMaxGraphTokens &&
+                    batch.numSequences == n && int64_t(batch.numLogitRows) == n;
+  if (decodeStep)
+    if (const KVPool::Graph *graph = kvPool.findGraph(function, n)) {
+      if (!gpu.launchGraph(graph->exec, problem))
+        return error(model.path + ": " + problem);
+      return copyOut(graph->logits);
+    }
+
   MemRefDescriptor result = MemRefDescriptor::result(2);
-  void *args[] = {result.get(),    weights.get(), ids.get(),  positions.get(),
-                  sequences.get(), tables.get(),  rows.get(), pool.get()};
-  // The call ends with its stream synchronized: the host may write the
-  // staging buffer again for the next call.
+  void *args[] = {result.get(),    weights.get(),  ids.get(),  positions.get(),
+                  sequences.get(), tableRef.get(), rows.get(), pool.get()};
+  bool capture = decodeStep && gpu.beginCapture(problem);
+  if (decodeStep && !capture)
+    return error(model.path + ": " + problem);
+  // Eager, the call ends with its stream synchronized: the host may write
+  // the staging buffer again for the next call. Captured, nothing has run
+  // yet: the graph runs below.
   std::string failure = invokeEntryPoint(entry.function, args);
+  cuda::CUgraphExec exec =
+      capture ? gpu.endCapture(failure.empty(), problem) : nullptr;
   if (!failure.empty())
     return error(model.path + ": " + failure);
-  auto out = reinterpret_cast<cuda::CUdeviceptr>(result.aligned());
-  bool shaped = (out || !batch.numLogitRows) &&
-                result.size(0) == int64_t(batch.numLogitRows) &&
-                result.size(1) == entry.outputSize;
-  bool copied =
-      shaped && (!batch.numLogitRows ||
-                 gpu.copyToHost(outputs, out,
-                                batch.numLogitRows *
-                                    uint64_t(entry.outputSize) * sizeof(float),
-                                problem));
-  gpu.release(reinterpret_cast<cuda::CUdeviceptr>(result.allocated()));
-  if (!shaped)
+  if (capture && !exec)
+    return error(model.path + ": " + problem);
+  auto logits = reinterpret_cast<cuda::CUdeviceptr>(result.aligned());
+  if ((!logits && batch.numLogitRows) ||
+      result.size(0) != int64_t(batch.numLogitRows) ||
+      result.size(1) != entry.outputSize) {
+    if (exec)
+      gpu.destroyGraph(exec);
+    else
+      gpu.release(reinterpret_cast<cuda::CUdeviceptr>(result.allocated()));
     return error(model.path + ": the decoder returned logits of an "
                               "unexpected shape");
-  if (!copied)
-    return error(model.path + ": " + problem);
-  return ok();
+  }
+  if (exec) {
+    if (!gpu.launchGraph(exec, problem)) {
+      gpu.destroyGraph(exec);
+      return error(model.path + ": " + problem);
+    }
+    llmc_status_t status = copyOut(logits);
+    if (!kvPool.addGraph(function, n, {exec, logits}))
+      gpu.destroyGraph(exec);
+    return status;
+  }
+  return copyOut(logits);
 }
 
 llmc_status_t runPagedForward(llmc_model &model, const DecoderEntry &entry,

@@ -23,6 +23,8 @@ using CUmodule = struct CUmod_st *;
 using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
 using CUevent = struct CUevent_st *;
+using CUgraph = struct CUgraph_st *;
+using CUgraphExec = struct CUgraphExec_st *;
 using CUdeviceptr = uint64_t;
 
 constexpr CUresult CUDA_SUCCESS = 0;
@@ -33,6 +35,11 @@ constexpr int kComputeCapabilityMinor = 76;
 constexpr unsigned kStreamNonBlocking = 1;
 /// cuMemAllocManaged: CU_MEM_ATTACH_GLOBAL.
 constexpr unsigned kMemAttachGlobal = 1;
+/// CU_STREAM_CAPTURE_MODE_THREAD_LOCAL: only this thread's calls are
+/// restricted while it captures (sessions on other threads go on).
+constexpr int kCaptureModeThreadLocal = 1;
+/// CUDA_GRAPH_INSTANTIATE_FLAG_AUTO_FREE_ON_LAUNCH.
+constexpr unsigned long long kGraphAutoFreeOnLaunch = 1;
 
 struct Driver {
 #define LLMC_CUDA_FUNCTION(NAME, SYMBOL, PARAMETERS) CUresult(*NAME) PARAMETERS;

@@ -47,6 +47,10 @@ CUstream threadStream() {
   return owner.stream;
 }
 
+/// Whether this thread's stream is being captured into a graph: waiting on
+/// it then is an error, and there is nothing to wait for (nothing runs).
+thread_local bool capturing = false;
+
 // MLIR's GPU runtime functions (the signatures of its CUDA runtime
 // wrappers), as the table's slots.
 
@@ -94,6 +98,8 @@ void *streamCreate() { return threadStream(); }
 void streamDestroy(void *) {}
 
 void streamSynchronize(void *stream) {
+  if (capturing)
+    return;
   check(theDriver().cuStreamSynchronize(static_cast<CUstream>(stream)),
         "cuStreamSynchronize");
 }
@@ -116,6 +122,8 @@ void eventDestroy(void *event) {
 }
 
 void eventSynchronize(void *event) {
+  if (capturing)
+    return;
   check(theDriver().cuEventSynchronize(static_cast<CUevent>(event)),
         "cuEventSynchronize");
 }
@@ -297,6 +305,52 @@ bool ModelDevice::copyToHost(void *host, CUdeviceptr source, uint64_t bytes,
     return false;
   }
   return true;
+}
+
+bool ModelDevice::beginCapture(std::string &problem) const {
+  if (CUresult result = driver_->cuStreamBeginCapture(threadStream(),
+                                                      kCaptureModeThreadLocal);
+      result != CUDA_SUCCESS) {
+    problem =
+        "cannot capture a CUDA graph (" + errorName(*driver_, result) + ")";
+    return false;
+  }
+  capturing = true;
+  return true;
+}
+
+CUgraphExec ModelDevice::endCapture(bool keep, std::string &problem) const {
+  capturing = false;
+  CUgraph graph = nullptr;
+  CUresult result = driver_->cuStreamEndCapture(threadStream(), &graph);
+  CUgraphExec exec = nullptr;
+  if (result == CUDA_SUCCESS && keep)
+    result = driver_->cuGraphInstantiateWithFlags(&exec, graph,
+                                                  kGraphAutoFreeOnLaunch);
+  if (graph)
+    driver_->cuGraphDestroy(graph);
+  if (result != CUDA_SUCCESS) {
+    problem =
+        "cannot capture a CUDA graph (" + errorName(*driver_, result) + ")";
+    return nullptr;
+  }
+  return exec;
+}
+
+bool ModelDevice::launchGraph(CUgraphExec exec, std::string &problem) const {
+  CUstream stream = threadStream();
+  CUresult result = driver_->cuGraphLaunch(exec, stream);
+  if (result == CUDA_SUCCESS)
+    result = driver_->cuStreamSynchronize(stream);
+  if (result != CUDA_SUCCESS) {
+    problem = "a CUDA graph failed (" + errorName(*driver_, result) + ")";
+    return false;
+  }
+  return true;
+}
+
+void ModelDevice::destroyGraph(CUgraphExec exec) const {
+  driver_->cuGraphExecDestroy(exec);
 }
 
 bool ModelDevice::copyOnDevice(CUdeviceptr destination, CUdeviceptr source,

@@ -50,6 +50,17 @@ public:
   /// Copies `bytes` from the device to `host`.
   bool copyToHost(void *host, CUdeviceptr source, uint64_t bytes,
                   std::string &problem) const;
+  /// Captures what this thread's stream is given until endCapture into a
+  /// graph: kernels, stream-ordered allocations and frees. Nothing runs;
+  /// the generated code's synchronizations are skipped meanwhile.
+  bool beginCapture(std::string &problem) const;
+  /// Ends the capture and, with `keep`, instantiates the graph (its
+  /// allocations freed at its next launch if the caller has not); null
+  /// with `problem` set when either fails, or without `keep`.
+  CUgraphExec endCapture(bool keep, std::string &problem) const;
+  /// Runs a graph on this thread's stream and waits for it.
+  bool launchGraph(CUgraphExec exec, std::string &problem) const;
+  void destroyGraph(CUgraphExec exec) const;
   /// Copies `bytes` between two places in device memory.
   bool copyOnDevice(CUdeviceptr destination, CUdeviceptr source, uint64_t bytes,
                     std::string &problem) const;

@@ -10,6 +10,7 @@
  * fatbin (its magic checked), and at exit the library reports what the
  * runtime did on stderr, buffers still allocated included. -DOOM makes
  * device allocations fail with CUDA_ERROR_OUT_OF_MEMORY. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,15 +84,48 @@ UNUSED(cuMemcpyHtoD_v2)
 UNUSED(cuMemcpyDtoH_v2)
 UNUSED(cuMemcpyDtoD_v2)
 UNUSED(cuMemsetD8_v2)
+UNUSED(cuStreamBeginCapture_v2)
+UNUSED(cuStreamEndCapture)
+UNUSED(cuGraphInstantiateWithFlags)
+UNUSED(cuGraphLaunch)
+UNUSED(cuGraphExecDestroy)
+UNUSED(cuGraphDestroy)
 #else
 /* Counted atomically: sessions on several threads share the driver. */
 static long modules, unloads, lookups, launches, live, contexts, streams;
+static long graphs, graphLaunches;
 
 __attribute__((destructor)) static void report(void) {
   fprintf(stderr,
           "fake-cuda: modules %ld unloaded %ld, functions %ld, launches %ld, "
-          "buffers live %ld, contexts retained %ld, streams live %ld\n",
-          modules, unloads, lookups, launches, live, contexts, streams);
+          "buffers live %ld, contexts retained %ld, streams live %ld, "
+          "graphs live %ld, graph launches %ld\n",
+          modules, unloads, lookups, launches, live, contexts, streams, graphs,
+          graphLaunches);
+}
+
+/* A captured graph: its launches (counted again at each graph launch) and
+ * its allocations, which stay the graph's until it is destroyed (a real
+ * graph allocates them at the same addresses each launch). */
+struct graph {
+  long launches;
+  uint64_t allocations[4096];
+  int count;
+  int instantiated;
+};
+static __thread struct graph *capture;
+static struct graph *instantiated[256];
+static pthread_mutex_t graphLock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Whether `pointer` is an instantiated graph's allocation. */
+static int graphOwned(uint64_t pointer) {
+  int owned = 0;
+  pthread_mutex_lock(&graphLock);
+  for (int i = 0; i < 256 && !owned; ++i)
+    for (int j = 0; instantiated[i] && j < instantiated[i]->count; ++j)
+      owned |= instantiated[i]->allocations[j] == pointer;
+  pthread_mutex_unlock(&graphLock);
+  return owned;
 }
 
 int cuDevicePrimaryCtxRetain(void **context, int device) {
@@ -127,7 +161,10 @@ int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
                    void **params, void **extra) {
   if (!gx || !gy || !gz || !bx || !by || !bz || !params)
     return 1; /* CUDA_ERROR_INVALID_VALUE */
-  __atomic_add_fetch(&launches, 1, __ATOMIC_RELAXED);
+  if (capture)
+    ++capture->launches;
+  else
+    __atomic_add_fetch(&launches, 1, __ATOMIC_RELAXED);
   return 0;
 }
 int cuStreamCreate(void **stream, unsigned flags) {
@@ -139,7 +176,8 @@ int cuStreamDestroy_v2(void *stream) {
   __atomic_sub_fetch(&streams, 1, __ATOMIC_RELAXED);
   return 0;
 }
-int cuStreamSynchronize(void *stream) { return 0; }
+/* CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED while capturing, as the driver. */
+int cuStreamSynchronize(void *stream) { return capture ? 900 : 0; }
 int cuStreamWaitEvent(void *stream, void *event, unsigned flags) { return 0; }
 int cuEventCreate(void **event, unsigned flags) {
   *event = (void *)0x50;
@@ -147,7 +185,7 @@ int cuEventCreate(void **event, unsigned flags) {
 }
 int cuEventDestroy_v2(void *event) { return 0; }
 int cuEventRecord(void *event, void *stream) { return 0; }
-int cuEventSynchronize(void *event) { return 0; }
+int cuEventSynchronize(void *event) { return capture ? 900 : 0; }
 static int allocate(uint64_t *pointer, size_t bytes) {
 #ifdef OOM
   return 2;
@@ -166,15 +204,87 @@ int cuMemAllocManaged(uint64_t *pointer, size_t bytes, unsigned flags) {
   return allocate(pointer, bytes);
 }
 int cuMemAllocAsync(uint64_t *pointer, size_t bytes, void *stream) {
-  return allocate(pointer, bytes);
+  int result = allocate(pointer, bytes);
+  if (!result && capture && capture->count < 4096)
+    capture->allocations[capture->count++] = *pointer;
+  return result;
 }
-int cuMemFree_v2(uint64_t pointer) {
+static void release(uint64_t pointer) {
   __atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
   free((void *)(uintptr_t)pointer);
+}
+int cuMemFree_v2(uint64_t pointer) {
+  if (!graphOwned(pointer)) /* a graph's stays reserved for its launches */
+    release(pointer);
   return 0;
 }
 int cuMemFreeAsync(uint64_t pointer, void *stream) {
+  if (capture) { /* a free node: the graph keeps it */
+    for (int j = 0; j < capture->count; ++j)
+      if (capture->allocations[j] == pointer)
+        return 0;
+  }
   return cuMemFree_v2(pointer);
+}
+int cuStreamBeginCapture_v2(void *stream, int mode) {
+  if (capture || mode != 1) /* llmc captures thread-locally */
+    return 1;
+  capture = calloc(1, sizeof(struct graph));
+  return capture ? 0 : 2;
+}
+int cuStreamEndCapture(void *stream, void **graph) {
+  if (!capture)
+    return 1;
+  *graph = capture;
+  capture = NULL;
+  return 0;
+}
+int cuGraphInstantiateWithFlags(void **exec, void *graph,
+                                unsigned long long f) {
+  struct graph *g = graph;
+  pthread_mutex_lock(&graphLock);
+  int slot = 0;
+  while (slot < 256 && instantiated[slot])
+    ++slot;
+  if (slot < 256)
+    instantiated[slot] = g;
+  pthread_mutex_unlock(&graphLock);
+  if (slot == 256)
+    return 2;
+  g->instantiated = 1;
+  __atomic_add_fetch(&graphs, 1, __ATOMIC_RELAXED);
+  *exec = g;
+  return 0;
+}
+int cuGraphLaunch(void *exec, void *stream) {
+  __atomic_add_fetch(&launches, ((struct graph *)exec)->launches,
+                     __ATOMIC_RELAXED);
+  __atomic_add_fetch(&graphLaunches, 1, __ATOMIC_RELAXED);
+  return 0;
+}
+static void destroy(struct graph *g) {
+  for (int j = 0; j < g->count; ++j)
+    release(g->allocations[j]);
+  free(g);
+}
+int cuGraphExecDestroy(void *exec) {
+  struct graph *g = exec;
+  pthread_mutex_lock(&graphLock);
+  for (int i = 0; i < 256; ++i)
+    if (instantiated[i] == g)
+      instantiated[i] = NULL;
+  pthread_mutex_unlock(&graphLock);
+  __atomic_sub_fetch(&graphs, 1, __ATOMIC_RELAXED);
+  destroy(g);
+  return 0;
+}
+/* The exec shares the graph's record: only a graph never instantiated
+ * goes with it. */
+int cuGraphDestroy(void *graph) {
+  struct graph *g = graph;
+  if (!g->instantiated)
+    destroy(g);
+  return 0;
 }
 int cuMemGetInfo_v2(size_t *free, size_t *total) {
   *free = 1000;
