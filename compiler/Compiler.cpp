@@ -406,11 +406,6 @@ Error compileModel(const CompileOptions &options) {
   PipelineOptions pipeline = options.pipeline;
   std::string cudaToolkit;
   if (target->isCUDA()) {
-    if (!options.draftQuantize.empty())
-      return createStringError(inconvertibleErrorCode(),
-                               "--target=" + target->name +
-                                   ": self-drafts are not supported on the "
-                                   "GPU yet");
     auto toolkit = findCUDAToolkit();
     if (!toolkit)
       return toolkit.takeError();
