@@ -190,6 +190,10 @@ static int allocate(uint64_t *pointer, size_t bytes) {
 #ifdef OOM
   return 2;
 #endif
+#ifdef OOM_ABOVE /* room for the weights, not for a large KV pool */
+  if (bytes > OOM_ABOVE)
+    return 2;
+#endif
   void *p = calloc(1, bytes);
   if (!p)
     return 2;
