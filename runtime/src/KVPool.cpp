@@ -84,17 +84,15 @@ void *KVPool::stage(uint64_t bytes, std::string &problem) const {
   return reinterpret_cast<void *>(staging_);
 }
 
-const KVPool::Graph *KVPool::findGraph(const void *function,
-                                       int64_t tokens) const {
-  auto found = graphs_.find({function, tokens});
+const KVPool::Graph *KVPool::findGraph(const void *function, int64_t tokens,
+                                       int64_t width) const {
+  auto found = graphs_.find({function, tokens, width});
   return found == graphs_.end() ? nullptr : &found->second;
 }
 
-bool KVPool::addGraph(const void *function, int64_t tokens, Graph graph) const {
-  if (graphs_.size() >= kMaxGraphs)
-    return false;
-  graphs_[{function, tokens}] = graph;
-  return true;
+void KVPool::addGraph(const void *function, int64_t tokens, int64_t width,
+                      Graph graph) const {
+  graphs_[{function, tokens, width}] = graph;
 }
 
 void KVPool::dropGraphs() const {

@@ -17,7 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <utility>
+#include <tuple>
 
 namespace llmc::rt {
 
@@ -47,19 +47,23 @@ public:
   void *stage(uint64_t bytes, std::string &problem) const;
 
   /// A GPU pool's decode step captured as a CUDA graph: `tokens` tokens of
-  /// as many sequences, each with its logits, through `function`. Its
-  /// kernels read the staging buffer and the pool where they were; the
-  /// logits are the graph's own allocation, at the same address each run.
+  /// as many sequences, each with its logits, through `function`, with
+  /// block tables `width` wide. Its kernels read the staging buffer and the
+  /// pool where they were; the logits are the graph's own allocation, at
+  /// the same address each run.
   struct Graph {
     cuda::CUgraphExec exec = nullptr;
     uint64_t logits = 0;
   };
   /// The most graphs a pool keeps (one per decode batch size).
   static constexpr size_t kMaxGraphs = 64;
-  const Graph *findGraph(const void *function, int64_t tokens) const;
-  /// Keeps `graph` (the pool destroys it); false, keeping nothing, when the
-  /// pool already holds kMaxGraphs.
-  bool addGraph(const void *function, int64_t tokens, Graph graph) const;
+  const Graph *findGraph(const void *function, int64_t tokens,
+                         int64_t width) const;
+  /// Whether another graph may be kept (fewer than kMaxGraphs are).
+  bool roomForGraph() const { return graphs_.size() < kMaxGraphs; }
+  /// Keeps `graph`, which the pool destroys (check roomForGraph first).
+  void addGraph(const void *function, int64_t tokens, int64_t width,
+                Graph graph) const;
 
 private:
   KVPool() = default;
@@ -68,7 +72,7 @@ private:
   uint64_t bytes_ = 0, blockBytes_ = 0;
   int64_t blocks_ = 0;
   mutable uint64_t staging_ = 0, stagingBytes_ = 0;
-  mutable std::map<std::pair<const void *, int64_t>, Graph> graphs_;
+  mutable std::map<std::tuple<const void *, int64_t, int64_t>, Graph> graphs_;
   void dropGraphs() const;
 };
 

@@ -52,17 +52,14 @@ static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
   uint64_t tableBytes =
       uint64_t(batch.numSequences) * uint64_t(width) * sizeof(int32_t);
   // [positions | logit rows | tokens | sequences | tables], the 8-byte
-  // arrays first so that every array is aligned. At least room for the
-  // largest decode step a graph captures, so that growing the buffer
-  // (which drops the graphs) is rare.
+  // arrays first so that every array is aligned. The buffer grows by
+  // doubling (dropping the graphs, which read the old one): rarely.
   uint64_t positionsAt = 0, rowsAt = positionsAt + uint64_t(n) * 8,
            tokensAt = rowsAt + batch.numLogitRows * 8,
            sequencesAt = tokensAt + uint64_t(n) * 4,
            tablesAt = sequencesAt + uint64_t(n) * 4,
            total = tablesAt + tableBytes;
-  uint64_t decodeRoom = uint64_t(kMaxGraphTokens) * (24 + 4 * uint64_t(width));
-  auto *base = static_cast<uint8_t *>(
-      kvPool.stage(std::max(total, decodeRoom), problem));
+  auto *base = static_cast<uint8_t *>(kvPool.stage(total, problem));
   if (!base)
     return error(model.path + ": " + problem);
   auto stage = [&](uint64_t at, const void *from, uint64_t bytes) {
@@ -90,6 +87,8 @@ static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
   MemRefDescriptor pool(kvPool.data(), poolShape);
   uint64_t logitBytes =
       batch.numLogitRows * uint64_t(entry.outputSize) * sizeof(float);
+  // `logits` is a buffer of the generated code (a gpu.alloc: its aligned
+  // and allocated pointers are one), freed once copied.
   auto copyOut = [&](cuda::CUdeviceptr logits) -> llmc_status_t {
     bool copied =
         !logitBytes || gpu.copyToHost(outputs, logits, logitBytes, problem);
@@ -101,7 +100,7 @@ static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
   bool decodeStep = cudaGraphsEnabled() && n <= kMaxGraphTokens &&
                     batch.numSequences == n && int64_t(batch.numLogitRows) == n;
   if (decodeStep)
-    if (const KVPool::Graph *graph = kvPool.findGraph(function, n)) {
+    if (const KVPool::Graph *graph = kvPool.findGraph(function, n, width)) {
       if (!gpu.launchGraph(graph->exec, problem))
         return error(model.path + ": " + problem);
       return copyOut(graph->logits);
@@ -110,8 +109,11 @@ static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
   MemRefDescriptor result = MemRefDescriptor::result(2);
   void *args[] = {result.get(),    weights.get(),  ids.get(),  positions.get(),
                   sequences.get(), tableRef.get(), rows.get(), pool.get()};
-  bool capture = decodeStep && gpu.beginCapture(problem);
-  if (decodeStep && !capture)
+  // A pool full of graphs runs new sizes eagerly rather than capture a
+  // graph per step.
+  bool wantGraph = decodeStep && kvPool.roomForGraph();
+  bool capture = wantGraph && gpu.beginCapture(problem);
+  if (wantGraph && !capture)
     return error(model.path + ": " + problem);
   // Eager, the call ends with its stream synchronized: the host may write
   // the staging buffer again for the next call. Captured, nothing has run
@@ -139,10 +141,8 @@ static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
       gpu.destroyGraph(exec);
       return error(model.path + ": " + problem);
     }
-    llmc_status_t status = copyOut(logits);
-    if (!kvPool.addGraph(function, n, {exec, logits}))
-      gpu.destroyGraph(exec);
-    return status;
+    kvPool.addGraph(function, n, width, {exec, logits});
+    return copyOut(logits);
   }
   return copyOut(logits);
 }

@@ -65,7 +65,12 @@ static llmc_status_t prompt_run_open(llmc_model_t *model, long tokens,
   run->prompt = malloc(sizeof(int32_t) * (size_t)tokens);
   for (long i = 0; i < tokens; ++i)
     run->prompt[i] = (int32_t)((i * 7919 + 13) % run->vocab);
-  return llmc_session_create(model, &run->session);
+  llmc_status_t status = llmc_session_create(model, &run->session);
+  if (status) {
+    free(run->prompt);
+    free(run->logits);
+  }
+  return status;
 }
 
 static void prompt_run_close(prompt_run *run) {
@@ -76,21 +81,24 @@ static void prompt_run_close(prompt_run *run) {
 
 static int logits(llmc_model_t *model, long prompt_tokens, const char *out) {
   prompt_run run;
-  llmc_status_t status;
-  if ((status = prompt_run_open(model, prompt_tokens, &run)) ||
-      (status = llmc_session_forward(run.session, run.prompt,
-                                     (size_t)prompt_tokens, run.logits, 0)))
+  llmc_status_t status = prompt_run_open(model, prompt_tokens, &run);
+  if (status)
     return fail(status);
-  FILE *f = fopen(out, "wb");
-  if (!f ||
-      fwrite(run.logits, sizeof(float), (size_t)run.vocab, f) !=
-          (size_t)run.vocab ||
-      fclose(f)) {
-    fprintf(stderr, "llmc-runner: error: %s: cannot write\n", out);
-    return 1;
+  int rc = 0;
+  if ((status = llmc_session_forward(run.session, run.prompt,
+                                     (size_t)prompt_tokens, run.logits, 0))) {
+    rc = fail(status);
+  } else {
+    FILE *f = fopen(out, "wb");
+    int written = f && fwrite(run.logits, sizeof(float), (size_t)run.vocab,
+                              f) == (size_t)run.vocab;
+    if ((f && fclose(f)) || !written) {
+      fprintf(stderr, "llmc-runner: error: %s: cannot write\n", out);
+      rc = 1;
+    }
   }
   prompt_run_close(&run);
-  return 0;
+  return rc;
 }
 
 static double now(void) {
@@ -166,29 +174,28 @@ static void *bench_stream_main(void *arg) {
   bench_stream *b = arg;
   prompt_run run;
   /* One warm-up pass (kernel loading, first-touch), then the timed runs. */
-  if (!(b->status = prompt_run_open(b->model, b->prompt_tokens, &run)))
+  int opened = !(b->status = prompt_run_open(b->model, b->prompt_tokens, &run));
+  if (opened)
     b->status = llmc_session_forward(run.session, run.prompt, 1, run.logits, 0);
   if (!b->status)
     llmc_session_reset(run.session);
   pthread_barrier_wait(b->start);
-  if (b->status)
-    return NULL;
-  b->prefill_begin = now();
-  if ((b->status = llmc_session_forward(
-           run.session, run.prompt, (size_t)b->prompt_tokens, run.logits, 0)))
-    return NULL;
-  b->prefill_end = now();
-  for (long i = 0; i < b->gen_tokens; ++i) {
+  if (!b->status) {
+    b->prefill_begin = now();
+    b->status = llmc_session_forward(run.session, run.prompt,
+                                     (size_t)b->prompt_tokens, run.logits, 0);
+    b->prefill_end = now();
+  }
+  for (long i = 0; i < b->gen_tokens && !b->status; ++i) {
     int32_t token = 0;
     for (int64_t v = 1; v < run.vocab; ++v)
       if (run.logits[v] > run.logits[token])
         token = (int32_t)v;
-    if ((b->status =
-             llmc_session_forward(run.session, &token, 1, run.logits, 0)))
-      return NULL;
+    b->status = llmc_session_forward(run.session, &token, 1, run.logits, 0);
   }
   b->decode_end = now();
-  prompt_run_close(&run);
+  if (opened)
+    prompt_run_close(&run);
   return NULL;
 }
 

@@ -16,7 +16,7 @@ bool resolve(void *library, const char *name, Fn &slot, std::string &problem) {
   slot = reinterpret_cast<Fn>(dlsym(library, name));
   if (!slot)
     problem = std::string("the CUDA driver (libcuda.so.1) has no ") + name +
-              " (a driver older than CUDA 11.2?)";
+              " (a driver older than CUDA 11.4?)";
   return slot != nullptr;
 }
 

@@ -30,21 +30,43 @@ void check(CUresult result, const char *what) {
 /// The generated code creates a stream per stretch of asynchronous work and
 /// destroys it after its synchronization: each thread reuses one instead,
 /// destroyed when the thread ends (threads that come and go while the model
-/// lives would otherwise leak one each).
+/// lives would otherwise leak one each), and made anew when the thread's
+/// current context is another (a stream belongs to its context: a model
+/// freed and another loaded on the same thread must not inherit it).
 struct ThreadStream {
   CUstream stream = nullptr;
+  CUcontext context = nullptr;
   ~ThreadStream() {
     if (stream)
       theDriver().cuStreamDestroy(stream);
   }
 };
+thread_local ThreadStream threadOwner;
 
+/// This thread's stream in its current context.
+CUresult currentStream(CUstream &stream) {
+  const Driver &d = theDriver();
+  CUcontext context = nullptr;
+  if (CUresult result = d.cuCtxGetCurrent(&context); result != CUDA_SUCCESS)
+    return result;
+  ThreadStream &owner = threadOwner;
+  if (!owner.stream || owner.context != context) {
+    CUstream fresh = nullptr;
+    if (CUresult result = d.cuStreamCreate(&fresh, kStreamNonBlocking);
+        result != CUDA_SUCCESS)
+      return result;
+    owner.stream = fresh;
+    owner.context = context;
+  }
+  stream = owner.stream;
+  return CUDA_SUCCESS;
+}
+
+/// currentStream inside an entry-point call, where a failure ends the call.
 CUstream threadStream() {
-  thread_local ThreadStream owner;
-  if (!owner.stream)
-    check(theDriver().cuStreamCreate(&owner.stream, kStreamNonBlocking),
-          "cuStreamCreate");
-  return owner.stream;
+  CUstream stream = nullptr;
+  check(currentStream(stream), "cuStreamCreate");
+  return stream;
 }
 
 /// Whether this thread's stream is being captured into a graph: waiting on
@@ -233,8 +255,13 @@ ModelDevice::open(const llmc_model_descriptor &descriptor,
   model->weights_ = model->allocate(weightsSize, Memory::Device, problem);
   if (!model->weights_)
     return nullptr;
-  if (CUresult result = d.cuMemcpyHtoD(model->weights_, weights, weightsSize);
-      result != CUDA_SUCCESS) {
+  // From pageable memory the copy may still be under way when it returns,
+  // on the legacy stream, which kernels on our non-blocking streams do not
+  // wait for: wait for it here.
+  CUresult result = d.cuMemcpyHtoD(model->weights_, weights, weightsSize);
+  if (result == CUDA_SUCCESS)
+    result = d.cuCtxSynchronize();
+  if (result != CUDA_SUCCESS) {
     problem = "cannot copy " + std::to_string(weightsSize) +
               " bytes of weights to the GPU (" + errorName(d, result) + ")";
     return nullptr;
@@ -275,8 +302,12 @@ CUdeviceptr ModelDevice::allocate(uint64_t bytes, Memory memory,
       memory == Memory::Managed
           ? driver_->cuMemAllocManaged(&pointer, size, kMemAttachGlobal)
           : driver_->cuMemAlloc(&pointer, size);
-  if (result == CUDA_SUCCESS && memory == Memory::ZeroedDevice)
-    result = driver_->cuMemsetD8(pointer, 0, size);
+  CUstream stream = nullptr;
+  if (result == CUDA_SUCCESS && memory == Memory::ZeroedDevice &&
+      (result = currentStream(stream)) == CUDA_SUCCESS &&
+      (result = driver_->cuMemsetD8Async(pointer, 0, size, stream)) ==
+          CUDA_SUCCESS)
+    result = driver_->cuStreamSynchronize(stream);
   if (result != CUDA_SUCCESS) {
     if (pointer)
       driver_->cuMemFree(pointer);
@@ -308,9 +339,11 @@ bool ModelDevice::copyToHost(void *host, CUdeviceptr source, uint64_t bytes,
 }
 
 bool ModelDevice::beginCapture(std::string &problem) const {
-  if (CUresult result = driver_->cuStreamBeginCapture(threadStream(),
-                                                      kCaptureModeThreadLocal);
-      result != CUDA_SUCCESS) {
+  CUstream stream = nullptr;
+  CUresult result = currentStream(stream);
+  if (result == CUDA_SUCCESS)
+    result = driver_->cuStreamBeginCapture(stream, kCaptureModeThreadLocal);
+  if (result != CUDA_SUCCESS) {
     problem =
         "cannot capture a CUDA graph (" + errorName(*driver_, result) + ")";
     return false;
@@ -322,7 +355,10 @@ bool ModelDevice::beginCapture(std::string &problem) const {
 CUgraphExec ModelDevice::endCapture(bool keep, std::string &problem) const {
   capturing = false;
   CUgraph graph = nullptr;
-  CUresult result = driver_->cuStreamEndCapture(threadStream(), &graph);
+  CUstream stream = nullptr;
+  CUresult result = currentStream(stream);
+  if (result == CUDA_SUCCESS)
+    result = driver_->cuStreamEndCapture(stream, &graph);
   CUgraphExec exec = nullptr;
   if (result == CUDA_SUCCESS && keep)
     result = driver_->cuGraphInstantiateWithFlags(&exec, graph,
@@ -338,8 +374,10 @@ CUgraphExec ModelDevice::endCapture(bool keep, std::string &problem) const {
 }
 
 bool ModelDevice::launchGraph(CUgraphExec exec, std::string &problem) const {
-  CUstream stream = threadStream();
-  CUresult result = driver_->cuGraphLaunch(exec, stream);
+  CUstream stream = nullptr;
+  CUresult result = currentStream(stream);
+  if (result == CUDA_SUCCESS)
+    result = driver_->cuGraphLaunch(exec, stream);
   if (result == CUDA_SUCCESS)
     result = driver_->cuStreamSynchronize(stream);
   if (result != CUDA_SUCCESS) {
@@ -355,8 +393,15 @@ void ModelDevice::destroyGraph(CUgraphExec exec) const {
 
 bool ModelDevice::copyOnDevice(CUdeviceptr destination, CUdeviceptr source,
                                uint64_t bytes, std::string &problem) const {
-  if (CUresult result = driver_->cuMemcpyDtoD(destination, source, bytes);
-      result != CUDA_SUCCESS) {
+  // On the thread's stream, ordered with the kernels that read the block
+  // next; waited for, as the caller may be about to use another thread.
+  CUstream stream = nullptr;
+  CUresult result = currentStream(stream);
+  if (result == CUDA_SUCCESS)
+    result = driver_->cuMemcpyDtoDAsync(destination, source, bytes, stream);
+  if (result == CUDA_SUCCESS)
+    result = driver_->cuStreamSynchronize(stream);
+  if (result != CUDA_SUCCESS) {
     problem = "cannot copy on the GPU (" + errorName(*driver_, result) + ")";
     return false;
   }

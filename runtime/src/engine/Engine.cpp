@@ -11,7 +11,10 @@
 #include <sys/mman.h>
 
 llmc_engine::~llmc_engine() {
-  pool.reset(); // before the model, which may hold its GPU
+  // Both pools before the model, which may hold their GPU (a self-draft's
+  // pool too: it holds no reference of its own).
+  draft.reset();
+  pool.reset();
   if (model)
     llmc::rt::releaseModel(model);
 }

@@ -82,8 +82,10 @@ UNUSED(cuMemFreeAsync)
 UNUSED(cuMemGetInfo_v2)
 UNUSED(cuMemcpyHtoD_v2)
 UNUSED(cuMemcpyDtoH_v2)
-UNUSED(cuMemcpyDtoD_v2)
-UNUSED(cuMemsetD8_v2)
+UNUSED(cuMemcpyDtoDAsync_v2)
+UNUSED(cuMemsetD8Async)
+UNUSED(cuCtxSynchronize)
+UNUSED(cuCtxGetCurrent)
 UNUSED(cuStreamBeginCapture_v2)
 UNUSED(cuStreamEndCapture)
 UNUSED(cuGraphInstantiateWithFlags)
@@ -137,7 +139,14 @@ int cuDevicePrimaryCtxRelease_v2(int device) {
   __atomic_sub_fetch(&contexts, 1, __ATOMIC_RELAXED);
   return 0;
 }
-int cuCtxSetCurrent(void *context) { return context ? 0 : 999; }
+static __thread void *current; /* the thread's current context */
+/* A released primary context is gone: CUDA_ERROR_CONTEXT_IS_DESTROYED. */
+int cuCtxSetCurrent(void *context) {
+  if (context && __atomic_load_n(&contexts, __ATOMIC_RELAXED) == 0)
+    return 709;
+  current = context;
+  return context ? 0 : 999;
+}
 int cuModuleLoadData(void **module, const void *image) {
   uint32_t magic;
   memcpy(&magic, image, 4);
@@ -303,13 +312,20 @@ int cuMemcpyDtoH_v2(void *destination, uint64_t source, size_t bytes) {
   memcpy(destination, (const void *)(uintptr_t)source, bytes);
   return 0;
 }
-int cuMemcpyDtoD_v2(uint64_t destination, uint64_t source, size_t bytes) {
+int cuMemcpyDtoDAsync_v2(uint64_t destination, uint64_t source, size_t bytes,
+                         void *stream) {
   memcpy((void *)(uintptr_t)destination, (const void *)(uintptr_t)source,
          bytes);
   return 0;
 }
-int cuMemsetD8_v2(uint64_t destination, unsigned char value, size_t count) {
+int cuMemsetD8Async(uint64_t destination, unsigned char value, size_t count,
+                    void *stream) {
   memset((void *)(uintptr_t)destination, value, count);
+  return 0;
+}
+int cuCtxSynchronize(void) { return capture ? 900 : 0; }
+int cuCtxGetCurrent(void **context) {
+  *context = current;
   return 0;
 }
 #endif
