@@ -36,11 +36,31 @@ static double rank(float logit) {
 }
 
 int32_t argmax(const float *logits, int64_t vocab) {
-  int32_t best = 0;
-  for (int64_t i = 1; i < vocab; ++i)
-    if (rank(logits[i]) > rank(logits[best]))
-      best = static_cast<int32_t>(i);
-  return best;
+  // The largest value first, in independent lanes the compiler can keep in
+  // vector registers (`v > m ? v : m` is maxps: a NaN never wins), then its
+  // first index: the token rank() orders first, ties to the lowest id. It
+  // runs for every greedy token (on the GPU, between two graph launches).
+  constexpr int kLanes = 16;
+  float lane[kLanes];
+  for (float &m : lane)
+    m = -HUGE_VALF;
+  int64_t i = 0;
+  for (; i + kLanes <= vocab; i += kLanes)
+    for (int l = 0; l < kLanes; ++l)
+      lane[l] = logits[i + l] > lane[l] ? logits[i + l] : lane[l];
+  float largest = -HUGE_VALF;
+  for (float m : lane)
+    largest = m > largest ? m : largest;
+  for (; i < vocab; ++i)
+    largest = logits[i] > largest ? logits[i] : largest;
+  // Nothing above -inf (all -inf or NaN): every logit ranks alike, the
+  // first wins.
+  if (largest == -HUGE_VALF)
+    return 0;
+  for (i = 0; i < vocab; ++i)
+    if (logits[i] == largest)
+      break;
+  return static_cast<int32_t>(i);
 }
 
 std::vector<std::pair<int32_t, float>>

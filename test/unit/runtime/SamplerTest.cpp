@@ -19,6 +19,41 @@ TEST(Sampler, GreedyTakesTheFirstMaximum) {
   EXPECT_EQ(argmax(kLogits.data(), kLogits.size()), 1);
 }
 
+// argmax scans in lanes of 16: maxima in every lane position and in the
+// tail, ties across lanes, NaN (never chosen) and infinities, against the
+// plain scan it replaced.
+TEST(Sampler, GreedyMatchesAPlainScan) {
+  auto plain = [](const std::vector<float> &v) {
+    auto rank = [](float x) { return std::isnan(x) ? -HUGE_VAL : double(x); };
+    int32_t best = 0;
+    for (size_t i = 1; i < v.size(); ++i)
+      if (rank(v[i]) > rank(v[best]))
+        best = int32_t(i);
+    return best;
+  };
+  float nan = std::nanf(""), inf = HUGE_VALF;
+  for (size_t size : {1, 2, 15, 16, 17, 31, 32, 33, 100}) {
+    for (size_t at = 0; at < size; ++at) {
+      std::vector<float> v(size);
+      for (size_t i = 0; i < size; ++i)
+        v[i] = float(int(i * 7 % 5)) - 2.0f;
+      v[at] = 9.0f;
+      EXPECT_EQ(argmax(v.data(), v.size()), plain(v)) << size << " " << at;
+      v[size - 1 - at] = 9.0f; // a tie: the first wins
+      EXPECT_EQ(argmax(v.data(), v.size()), plain(v)) << size << " " << at;
+      v[at] = nan;
+      EXPECT_EQ(argmax(v.data(), v.size()), plain(v)) << size << " " << at;
+      v.assign(size, -inf);
+      v[at] = nan;
+      EXPECT_EQ(argmax(v.data(), v.size()), 0) << size << " " << at;
+      v[size - 1] = inf;
+      EXPECT_EQ(argmax(v.data(), v.size()), plain(v)) << size << " " << at;
+    }
+  }
+  std::vector<float> allNaN(40, nan);
+  EXPECT_EQ(argmax(allNaN.data(), allNaN.size()), 0);
+}
+
 TEST(Sampler, SameSeedSameTokens) {
   Sampler a({1.0f, 0, 1.0f}, 7), b({1.0f, 0, 1.0f}, 7), c({1.0f, 0, 1.0f}, 8);
   std::vector<int32_t> sa, sb, sc;
