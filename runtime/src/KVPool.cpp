@@ -24,7 +24,9 @@ std::unique_ptr<KVPool> KVPool::create(const llmc_model &model,
   std::unique_ptr<KVPool> pool(new KVPool);
   pool->bytes_ = total;
   pool->blockBytes_ = entry.blockBytes;
-  pool->blocks_ = blocks;
+  pool->shape_ = {blocks};
+  pool->shape_.insert(pool->shape_.end(), entry.kvShape.begin(),
+                      entry.kvShape.end());
   if (model.gpu) {
     using Memory = cuda::ModelDevice::Memory;
     cuda::CUdeviceptr device = 0;

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace llmc::rt {
 
@@ -32,9 +33,10 @@ public:
   KVPool(const KVPool &) = delete;
   KVPool &operator=(const KVPool &) = delete;
 
-  /// What the entry point gets: a host address, or a device one.
+  /// What the entry point gets: a host address, or a device one, of
+  /// [blocks] + the entry's block shape.
   void *data() const { return data_; }
-  int64_t blocks() const { return blocks_; }
+  const std::vector<int64_t> &shape() const { return shape_; }
 
   /// Copies block `from` over block `to` (copy-on-write).
   bool copyBlock(int32_t from, int32_t to, std::string &problem) const;
@@ -70,7 +72,7 @@ private:
   const cuda::ModelDevice *gpu_ = nullptr;
   void *data_ = nullptr;
   uint64_t bytes_ = 0, blockBytes_ = 0;
-  int64_t blocks_ = 0;
+  std::vector<int64_t> shape_;
   mutable uint64_t staging_ = 0, stagingBytes_ = 0;
   mutable std::map<std::tuple<const void *, int64_t, int64_t>, Graph> graphs_;
   void dropGraphs() const;

@@ -74,8 +74,6 @@ static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
                 size_t(batch.maxBlocks) * sizeof(int32_t));
     std::fill(row + batch.maxBlocks, row + width, 0);
   }
-  std::vector<int64_t> poolShape{kvPool.blocks()};
-  poolShape.insert(poolShape.end(), entry.kvShape.begin(), entry.kvShape.end());
   MemRefDescriptor weights(reinterpret_cast<const void *>(gpu.weights()),
                            {int64_t(model.weightsSize)});
   MemRefDescriptor positions(stage(positionsAt, batch.positions, n * 8), {n});
@@ -84,7 +82,7 @@ static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
   MemRefDescriptor ids(stage(tokensAt, batch.tokens, n * 4), {n});
   MemRefDescriptor sequences(stage(sequencesAt, batch.sequences, n * 4), {n});
   MemRefDescriptor tableRef(tables, {batch.numSequences, width});
-  MemRefDescriptor pool(kvPool.data(), poolShape);
+  MemRefDescriptor pool(kvPool.data(), kvPool.shape());
   uint64_t logitBytes =
       batch.numLogitRows * uint64_t(entry.outputSize) * sizeof(float);
   // `logits` is a buffer of the generated code (a gpu.alloc: its aligned
@@ -142,7 +140,6 @@ static llmc_status_t runOnGPU(llmc_model &model, const DecoderEntry &entry,
       return error(model.path + ": " + problem);
     }
     kvPool.addGraph(function, n, width, {exec, logits});
-    return copyOut(logits);
   }
   return copyOut(logits);
 }
@@ -159,8 +156,6 @@ llmc_status_t runPagedForward(llmc_model &model, const DecoderEntry &entry,
   if (model.gpu)
     return runOnGPU(model, entry, batch, outputs);
   int64_t n = int64_t(batch.count);
-  std::vector<int64_t> poolShape{batch.pool->blocks()};
-  poolShape.insert(poolShape.end(), entry.kvShape.begin(), entry.kvShape.end());
   MemRefDescriptor weights(model.weights, {int64_t(model.weightsSize)});
   MemRefDescriptor ids(batch.tokens, {n});
   MemRefDescriptor positions(batch.positions, {n});
@@ -168,7 +163,7 @@ llmc_status_t runPagedForward(llmc_model &model, const DecoderEntry &entry,
   MemRefDescriptor tables(batch.blockTables,
                           {batch.numSequences, batch.maxBlocks});
   MemRefDescriptor rows(batch.logitRows, {int64_t(batch.numLogitRows)});
-  MemRefDescriptor pool(batch.pool->data(), poolShape);
+  MemRefDescriptor pool(batch.pool->data(), batch.pool->shape());
   MemRefDescriptor result = MemRefDescriptor::result(2);
   void *args[] = {result.get(),    weights.get(), ids.get(),  positions.get(),
                   sequences.get(), tables.get(),  rows.get(), pool.get()};
