@@ -69,22 +69,6 @@ prepare() {
   du -sh "$dir"
 }
 
-# Two float32 files of logits: PASS when they differ by at most 1% of the
-# largest logit and agree on the argmax (both builds compute in f32 from
-# the same stored weights; only the order of additions differs).
-compare() {
-  python3 - "$1" "$2" <<'PY'
-import sys
-import numpy as np
-a = np.fromfile(sys.argv[1], dtype="<f4")
-b = np.fromfile(sys.argv[2], dtype="<f4")
-diff, scale = np.abs(a - b).max(), np.abs(a).max()
-ok = diff <= 0.01 * scale and a.argmax() == b.argmax()
-print(f"{'PASS' if ok else 'FAIL'}: max |diff| {diff:.3g} (of max |logit| {scale:.3g}; "
-      f"tolerance 1%), argmax {'same' if a.argmax() == b.argmax() else 'DIFFERS'}")
-PY
-}
-
 run() {
   local runner="$dir/bin/llmc-runner"
   local results="$dir/results.txt"
@@ -141,7 +125,7 @@ run() {
     fi
     row "TinyLlama-shape $q weights rebuilt (s)" "$((SECONDS - start))"
     if "$runner" logits "$so" --prompt-tokens 32 --out "$dir/tl-$q-got.f32"; then
-      row "TinyLlama-shape $q logits vs CPU" "$(compare "$dir/tl-$q-expected.f32" "$dir/tl-$q-got.f32")"
+      row "TinyLlama-shape $q logits vs CPU" "$(python3 "$root/scripts/gpu-check-torch.py" compare "$dir/tl-$q-expected.f32" "$dir/tl-$q-got.f32")"
     else
       row "TinyLlama-shape $q logits" "FAILED"
     fi
