@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Model.h"
+#include "AvailableCpus.h"
 #include "CpuFeatures.h"
 #include "ElfCheck.h"
 #include "OnnxDecoder.h"
@@ -31,14 +32,14 @@
 
 llmc_model::llmc_model() = default;
 
-/// LLMC_NUM_THREADS, or one thread per core.
+/// LLMC_NUM_THREADS, or one thread per CPU this process may use.
 static int defaultThreadCount() {
   if (const char *env = std::getenv("LLMC_NUM_THREADS")) {
     int n = std::atoi(env);
     if (n > 0)
       return n;
   }
-  return std::max(1u, std::thread::hardware_concurrency());
+  return llmc::rt::availableCpus();
 }
 
 llmc_model::~llmc_model() {

@@ -272,7 +272,7 @@ Error runBench() {
   if (!model)
     return model.takeError();
   llmc_model_t *m = model->get();
-  if (threads->empty()) // default: the model's (one per core)
+  if (threads->empty()) // default: the model's (one per usable CPU)
     threads->push_back(llmc_model_threads(m));
   int64_t context = llmc_model_context_length(m);
   for (int64_t p : *prompts) {

@@ -238,7 +238,8 @@ cl::opt<bool> runJson("json",
                       cl::sub(runCommand), cl::cat(runCategory));
 cl::opt<int> runThreads(
     "threads",
-    cl::desc("Kernel threads (default: LLMC_NUM_THREADS, else one per core)"),
+    cl::desc(
+        "Kernel threads (default: LLMC_NUM_THREADS, else one per usable CPU)"),
     cl::init(0), cl::sub(runCommand), cl::cat(runCategory));
 
 //===----------------------------------------------------------------------===//
@@ -303,7 +304,7 @@ cl::opt<int64_t> benchGenTokens("gen-tokens",
                                 cl::cat(benchCategory));
 cl::opt<std::string> benchThreads(
     "threads",
-    cl::desc("Comma-separated thread counts (default: one per core)"),
+    cl::desc("Comma-separated thread counts (default: one per usable CPU)"),
     cl::sub(benchCommand), cl::cat(benchCategory));
 cl::opt<int64_t> benchSeed("seed",
                            cl::desc("Seed of the pseudo-random prompt ids"),

@@ -1,0 +1,115 @@
+//===- AvailableCpus.cpp - How many CPUs this process may use -------------===//
+
+#include "AvailableCpus.h"
+
+#include <algorithm>
+#include <charconv>
+#include <climits>
+#include <fstream>
+#include <sched.h>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace llmc::rt {
+namespace {
+
+bool parseInt64(std::string_view text, int64_t &value) {
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.remove_suffix(1);
+  while (!text.empty() && text.front() == ' ')
+    text.remove_prefix(1);
+  return text;
+}
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int affinityCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    return CPU_COUNT(&set);
+  // More CPUs than a cpu_set_t holds.
+  return int(std::thread::hardware_concurrency());
+}
+
+/// The CPU quota of this process's own cgroup (v2, or v1's cpu
+/// controller), 0 when none is set or none can be read.
+int quotaCpus() {
+  std::istringstream lines(readFile("/proc/self/cgroup"));
+  int cpus = 0;
+  auto tighten = [&](int limit) {
+    if (limit > 0)
+      cpus = cpus == 0 ? limit : std::min(cpus, limit);
+  };
+  for (std::string line; std::getline(lines, line);) {
+    // "id:controllers:path"
+    size_t first = line.find(':');
+    size_t second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos)
+      continue;
+    std::string controllers = line.substr(first + 1, second - first - 1);
+    std::string path = line.substr(second + 1);
+    if (controllers.empty()) {
+      tighten(cpusFromCgroupV2Max(
+          trim(readFile("/sys/fs/cgroup" + path + "/cpu.max"))));
+      continue;
+    }
+    std::string list = "," + controllers + ",";
+    if (list.find(",cpu,") == std::string::npos)
+      continue;
+    for (std::string root :
+         {"/sys/fs/cgroup/" + controllers, std::string("/sys/fs/cgroup/cpu")}) {
+      int64_t quota, period;
+      if (parseInt64(trim(readFile(root + path + "/cpu.cfs_quota_us")),
+                     quota) &&
+          parseInt64(trim(readFile(root + path + "/cpu.cfs_period_us")),
+                     period)) {
+        tighten(cpusFromCfsQuota(quota, period));
+        break;
+      }
+    }
+  }
+  return cpus;
+}
+
+} // namespace
+
+int cpusFromCfsQuota(int64_t quotaUs, int64_t periodUs) {
+  if (quotaUs <= 0 || periodUs <= 0)
+    return 0;
+  int64_t cpus = quotaUs / periodUs + (quotaUs % periodUs != 0);
+  return int(std::min<int64_t>(cpus, INT_MAX));
+}
+
+int cpusFromCgroupV2Max(std::string_view cpuMax) {
+  size_t space = cpuMax.find(' ');
+  if (space == std::string_view::npos)
+    return 0;
+  int64_t quota, period;
+  if (!parseInt64(cpuMax.substr(0, space), quota) ||
+      !parseInt64(cpuMax.substr(space + 1), period))
+    return 0; // "max ..." (no limit) or unreadable
+  return cpusFromCfsQuota(quota, period);
+}
+
+int availableCpus() {
+  int cpus = affinityCpus();
+  int quota = quotaCpus();
+  if (quota > 0)
+    cpus = std::min(cpus, quota);
+  return std::max(1, cpus);
+}
+
+} // namespace llmc::rt
