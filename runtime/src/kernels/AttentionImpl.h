@@ -271,26 +271,30 @@ inline const float *blockValues(const PagedAttentionArgs &a, int32_t block,
   return buffer.data();
 }
 
-/// p[i] = scale * sum over c of q[c] * keys[c * ld + i], for i in [0,
-/// count): keys are transposed, so 16 positions take one vector per
-/// component, with no horizontal sums. Each score adds its components in
-/// order, in a vector lane or alone, so that a score does not depend on
-/// which positions share its vector.
-inline void transposedScores(const float *q, const float *keys, int64_t ld,
-                             int64_t headDim, int64_t count, float scale,
-                             float *p) {
-  int64_t i = 0;
-  for (; i + 16 <= count; i += 16) {
-    Lanes acc = {};
-    for (int64_t c = 0; c < headDim; ++c)
-      acc += q[c] * loadLanes(keys + c * ld + i);
-    storeLanes(p + i, acc * scale);
+/// H query heads' scores, scale times the sum over c of q[c] * keys[c * ld
+/// + i], for 16 positions i, the first `count` <= 16 of them stored (head
+/// h's at p + h * pStride). Keys are transposed, so 16 positions take one
+/// vector per component, with no horizontal sums; each score adds its
+/// components in order, so it does not depend on which positions share its
+/// vector.
+template <int H>
+inline void scoresVector(const float *q, int64_t qStride, const float *keys,
+                         int64_t ld, int64_t headDim, int64_t count,
+                         float scale, float *p, int64_t pStride) {
+  Lanes acc[H] = {};
+  for (int64_t c = 0; c < headDim; ++c) {
+    Lanes k = loadLanes(keys + c * ld);
+    for (int h = 0; h < H; ++h)
+      acc[h] += q[h * qStride + c] * k;
   }
-  for (; i < count; ++i) {
-    float acc = 0;
-    for (int64_t c = 0; c < headDim; ++c)
-      acc += q[c] * keys[c * ld + i];
-    p[i] = acc * scale;
+  for (int h = 0; h < H; ++h) {
+    if (count == 16) {
+      storeLanes(p + h * pStride, acc[h] * scale);
+      continue;
+    }
+    float lanes[16];
+    storeLanes(lanes, acc[h] * scale);
+    std::memcpy(p + h * pStride, lanes, size_t(count) * sizeof(float));
   }
 }
 
@@ -298,27 +302,34 @@ inline void transposedScores(const float *q, const float *keys, int64_t ld,
 /// qStride, its scores at p + h * pStride): H independent chains hide the
 /// multiply-add latency a single 16-position chain waits on, and share each
 /// key load. Each score still adds its components in the same order, with
-/// the same operations, so the bits do not change.
+/// the same operations, so the bits do not change. `readable` positions
+/// (>= count) can be read from `keys`: a last run of fewer than 16 is one
+/// vector too, read in place when 16 are readable, else from a zero-padded
+/// copy (a score alone was a chain of headDim dependent multiply-adds: in a
+/// causal prefill every token's last block is such a run).
 template <int H>
 inline void transposedScoresHeads(const float *q, int64_t qStride,
                                   const float *keys, int64_t ld,
                                   int64_t headDim, int64_t count, float scale,
-                                  float *p, int64_t pStride) {
+                                  float *p, int64_t pStride, int64_t readable) {
   int64_t i = 0;
-  for (; i + 16 <= count; i += 16) {
-    Lanes acc[H] = {};
-    for (int64_t c = 0; c < headDim; ++c) {
-      Lanes k = loadLanes(keys + c * ld + i);
-      for (int h = 0; h < H; ++h)
-        acc[h] += q[h * qStride + c] * k;
-    }
-    for (int h = 0; h < H; ++h)
-      storeLanes(p + h * pStride + i, acc[h] * scale);
+  for (; i + 16 <= count; i += 16)
+    scoresVector<H>(q, qStride, keys + i, ld, headDim, 16, scale, p + i,
+                    pStride);
+  if (i == count)
+    return;
+  if (i + 16 <= readable) {
+    scoresVector<H>(q, qStride, keys + i, ld, headDim, count - i, scale, p + i,
+                    pStride);
+    return;
   }
-  if (i < count)
-    for (int h = 0; h < H; ++h)
-      transposedScores(q + h * qStride, keys + i, ld, headDim, count - i, scale,
-                       p + h * pStride + i);
+  thread_local std::vector<float> padded;
+  padded.assign(size_t(headDim * 16), 0.0f);
+  for (int64_t c = 0; c < headDim; ++c)
+    std::memcpy(padded.data() + c * 16, keys + c * ld + i,
+                size_t(count - i) * sizeof(float));
+  scoresVector<H>(q, qStride, padded.data(), 16, headDim, count - i, scale,
+                  p + i, pStride);
 }
 
 /// weightedSumFrom<4> for H query heads at once (head h's probabilities at
@@ -368,23 +379,21 @@ void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
     for (int64_t j = first; j <= last;) {
       int64_t slot = j % bs, run = std::min(bs - slot, last + 1 - j);
       const float *keys = blockKeys(a, table[j / bs], kv, slot, run, keyBuffer);
+      float *p = scores.data() + (j - first);
       int64_t h = 0;
       for (; h + 4 <= group; h += 4)
         transposedScoresHeads<4>(q + h * d, d, keys + slot, bs, d, run, a.scale,
-                                 scores.data() + h * count + (j - first),
-                                 count);
-      // The rest (SmolLM2's groups are 3) two or three at a time.
+                                 p + h * count, count, bs - slot);
+      // The rest (SmolLM2's groups are 3) one to three at a time.
       if (group - h == 3)
         transposedScoresHeads<3>(q + h * d, d, keys + slot, bs, d, run, a.scale,
-                                 scores.data() + h * count + (j - first),
-                                 count);
+                                 p + h * count, count, bs - slot);
       else if (group - h == 2)
         transposedScoresHeads<2>(q + h * d, d, keys + slot, bs, d, run, a.scale,
-                                 scores.data() + h * count + (j - first),
-                                 count);
+                                 p + h * count, count, bs - slot);
       else if (group - h == 1)
-        transposedScores(q + h * d, keys + slot, bs, d, run, a.scale,
-                         scores.data() + h * count + (j - first));
+        transposedScoresHeads<1>(q + h * d, d, keys + slot, bs, d, run, a.scale,
+                                 p + h * count, count, bs - slot);
       j += run;
     }
     for (int64_t h = 0; h < group; ++h) {
