@@ -407,6 +407,11 @@ void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
       const float *values =
           blockValues(a, table[j / bs], kv, slot, run, valueBuffer, ld);
       int64_t h = 0;
+      if (d == 64 && group == 3) {
+        weightedSumHeads<3>(scores.data() + (j - first), count, values, ld, run,
+                            acc.data(), d);
+        h = 3;
+      }
       if (d == 64)
         for (; h + 2 <= group; h += 2)
           weightedSumHeads<2>(scores.data() + h * count + (j - first), count,
