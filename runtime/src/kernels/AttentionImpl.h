@@ -298,6 +298,28 @@ inline void scoresVector(const float *q, int64_t qStride, const float *keys,
   }
 }
 
+/// scoresVector over two blocks' 16 positions at once (keys at keys0 and
+/// keys1, scores at p and p + 16): twice the independent chains per key
+/// component, the same operations per score.
+template <int H>
+inline void scoresVectorPair(const float *q, int64_t qStride,
+                             const float *keys0, const float *keys1, int64_t ld,
+                             int64_t headDim, float scale, float *p,
+                             int64_t pStride) {
+  Lanes acc0[H] = {}, acc1[H] = {};
+  for (int64_t c = 0; c < headDim; ++c) {
+    Lanes k0 = loadLanes(keys0 + c * ld), k1 = loadLanes(keys1 + c * ld);
+    for (int h = 0; h < H; ++h) {
+      acc0[h] += q[h * qStride + c] * k0;
+      acc1[h] += q[h * qStride + c] * k1;
+    }
+  }
+  for (int h = 0; h < H; ++h) {
+    storeLanes(p + h * pStride, acc0[h] * scale);
+    storeLanes(p + h * pStride + 16, acc1[h] * scale);
+  }
+}
+
 /// transposedScores for H query heads at once (head h's query at q + h *
 /// qStride, its scores at p + h * pStride): H independent chains hide the
 /// multiply-add latency a single 16-position chain waits on, and share each
@@ -364,7 +386,7 @@ inline void weightedSumHeads(const float *p, int64_t pStride, const float *v,
 void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
                          int64_t end) {
   thread_local std::vector<float> scores, acc, sums, maxima, keyBuffer,
-      valueBuffer;
+      keyBuffer1, valueBuffer;
   int64_t group = a.heads / a.kvHeads, d = a.headDim, bs = a.blockSize;
   sums.resize(static_cast<size_t>(group));
   maxima.resize(static_cast<size_t>(group));
@@ -378,6 +400,28 @@ void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
     const float *q = a.q + token * a.ldq + kv * group * d;
     for (int64_t j = first; j <= last;) {
       int64_t slot = j % bs, run = std::min(bs - slot, last + 1 - j);
+      if (bs == 16 && slot == 0 && j + 2 * bs - 1 <= last) {
+        // Two whole blocks at once: twice the chains per head.
+        const float *keys0 = blockKeys(a, table[j / bs], kv, 0, bs, keyBuffer);
+        const float *keys1 =
+            blockKeys(a, table[j / bs + 1], kv, 0, bs, keyBuffer1);
+        float *p = scores.data() + (j - first);
+        int64_t h = 0;
+        for (; h + 4 <= group; h += 4)
+          scoresVectorPair<4>(q + h * d, d, keys0, keys1, bs, d, a.scale,
+                              p + h * count, count);
+        if (group - h == 3)
+          scoresVectorPair<3>(q + h * d, d, keys0, keys1, bs, d, a.scale,
+                              p + h * count, count);
+        else if (group - h == 2)
+          scoresVectorPair<2>(q + h * d, d, keys0, keys1, bs, d, a.scale,
+                              p + h * count, count);
+        else if (group - h == 1)
+          scoresVectorPair<1>(q + h * d, d, keys0, keys1, bs, d, a.scale,
+                              p + h * count, count);
+        j += 2 * bs;
+        continue;
+      }
       const float *keys = blockKeys(a, table[j / bs], kv, slot, run, keyBuffer);
       float *p = scores.data() + (j - first);
       int64_t h = 0;
