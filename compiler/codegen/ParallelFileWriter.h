@@ -1,5 +1,4 @@
-//===- ParallelFileWriter.h - Write a large file from every core -*- C++
-//-*-===//
+//===- ParallelFileWriter.h - A large file from every core ------*- C++ -*-===//
 //
 // Compiling a model writes up to gigabytes of weights. On a virtual machine
 // whose memory the host backs lazily, what that costs is the first touch of

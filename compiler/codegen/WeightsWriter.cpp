@@ -8,7 +8,6 @@
 #include "runtime/include/llmc/weights_digest.h"
 
 #include "llvm/BinaryFormat/ELF.h"
-#include "llvm/Support/FileSystem.h"
 
 #include <cstddef>
 #include <cstring>

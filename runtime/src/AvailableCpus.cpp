@@ -1,11 +1,11 @@
 //===- AvailableCpus.cpp - How many CPUs this process may use -------------===//
 
 #include "AvailableCpus.h"
+#include "RegularFile.h"
 
 #include <algorithm>
 #include <charconv>
 #include <climits>
-#include <fstream>
 #include <sched.h>
 #include <sstream>
 #include <string>
@@ -28,11 +28,12 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+/// The text of a /proc or /sys file, "" when it cannot be read.
 std::string readFile(const std::string &path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string text;
+  if (!readRegularFile(path, text).empty())
+    text.clear();
+  return text;
 }
 
 int affinityCpus() {
