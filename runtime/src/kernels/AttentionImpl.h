@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 namespace llmc::rt {
@@ -354,6 +355,21 @@ inline void transposedScoresHeads(const float *q, int64_t qStride,
                   p + i, pStride);
 }
 
+/// Calls f(std::integral_constant<int, H>(), h) over a group's query heads
+/// from h, four at a time, then the rest (SmolLM2's groups are 3)
+/// together: the head counts the score kernels are instantiated for.
+template <typename F> inline void forHeadsInFours(int64_t group, F f) {
+  int64_t h = 0;
+  for (; h + 4 <= group; h += 4)
+    f(std::integral_constant<int, 4>(), h);
+  if (group - h == 3)
+    f(std::integral_constant<int, 3>(), h);
+  else if (group - h == 2)
+    f(std::integral_constant<int, 2>(), h);
+  else if (group - h == 1)
+    f(std::integral_constant<int, 1>(), h);
+}
+
 /// weightedSumFrom<4> for H query heads at once (head h's probabilities at
 /// p + h * pStride, its 64 outputs at out + h * oStride): 4 x H chains
 /// instead of 4, the same sums in the same order.
@@ -406,38 +422,19 @@ void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
         const float *keys1 =
             blockKeys(a, table[j / bs + 1], kv, 0, bs, keyBuffer1);
         float *p = scores.data() + (j - first);
-        int64_t h = 0;
-        for (; h + 4 <= group; h += 4)
-          scoresVectorPair<4>(q + h * d, d, keys0, keys1, bs, d, a.scale,
-                              p + h * count, count);
-        if (group - h == 3)
-          scoresVectorPair<3>(q + h * d, d, keys0, keys1, bs, d, a.scale,
-                              p + h * count, count);
-        else if (group - h == 2)
-          scoresVectorPair<2>(q + h * d, d, keys0, keys1, bs, d, a.scale,
-                              p + h * count, count);
-        else if (group - h == 1)
-          scoresVectorPair<1>(q + h * d, d, keys0, keys1, bs, d, a.scale,
-                              p + h * count, count);
+        forHeadsInFours(group, [&](auto heads, int64_t h) {
+          scoresVectorPair<heads>(q + h * d, d, keys0, keys1, bs, d, a.scale,
+                                  p + h * count, count);
+        });
         j += 2 * bs;
         continue;
       }
       const float *keys = blockKeys(a, table[j / bs], kv, slot, run, keyBuffer);
       float *p = scores.data() + (j - first);
-      int64_t h = 0;
-      for (; h + 4 <= group; h += 4)
-        transposedScoresHeads<4>(q + h * d, d, keys + slot, bs, d, run, a.scale,
-                                 p + h * count, count, bs - slot);
-      // The rest (SmolLM2's groups are 3) one to three at a time.
-      if (group - h == 3)
-        transposedScoresHeads<3>(q + h * d, d, keys + slot, bs, d, run, a.scale,
-                                 p + h * count, count, bs - slot);
-      else if (group - h == 2)
-        transposedScoresHeads<2>(q + h * d, d, keys + slot, bs, d, run, a.scale,
-                                 p + h * count, count, bs - slot);
-      else if (group - h == 1)
-        transposedScoresHeads<1>(q + h * d, d, keys + slot, bs, d, run, a.scale,
-                                 p + h * count, count, bs - slot);
+      forHeadsInFours(group, [&](auto heads, int64_t h) {
+        transposedScoresHeads<heads>(q + h * d, d, keys + slot, bs, d, run,
+                                     a.scale, p + h * count, count, bs - slot);
+      });
       j += run;
     }
     for (int64_t h = 0; h < group; ++h) {
