@@ -1,11 +1,13 @@
 //===- AttentionImpl.h - Attention over a cache layer ----------*- C++ -*-===//
 //
 // Included by each instruction-set file (compiled with its flags, so the
-// loops below vectorize for it). One task is one query token and one KV
-// head: its group of query heads reuses the same keys and values while
-// they are in L1/L2. Per query head, one row of scores over the visible
-// keys is kept (never the token x key matrix): scores and their maximum,
-// then exponentials and their sum, then the weighted sum of values.
+// loops below vectorize for it). One task is one query token, or a paged
+// prefill's tile of up to kAttentionTile consecutive ones, and one KV
+// head: its rows (token x query head of the group) reuse the same keys
+// and values while they are in L1. Per row, one row of scores over the
+// visible keys is kept (never the token x key matrix): scores and their
+// maximum, then exponentials and their sum, then the weighted sum of
+// values.
 //
 //===----------------------------------------------------------------------===//
 
@@ -355,19 +357,19 @@ inline void transposedScoresHeads(const float *q, int64_t qStride,
                   p + i, pStride);
 }
 
-/// Calls f(std::integral_constant<int, H>(), h) over a group's query heads
-/// from h, four at a time, then the rest (SmolLM2's groups are 3)
-/// together: the head counts the score kernels are instantiated for.
-template <typename F> inline void forHeadsInFours(int64_t group, F f) {
-  int64_t h = 0;
-  for (; h + 4 <= group; h += 4)
-    f(std::integral_constant<int, 4>(), h);
-  if (group - h == 3)
-    f(std::integral_constant<int, 3>(), h);
-  else if (group - h == 2)
-    f(std::integral_constant<int, 2>(), h);
-  else if (group - h == 1)
-    f(std::integral_constant<int, 1>(), h);
+/// Calls f(std::integral_constant<int, H>(), r) over rows [0, rows) from
+/// r, four at a time, then the rest (SmolLM2's groups are 3) together: the
+/// row counts the score and weighted-sum kernels are instantiated for.
+template <typename F> inline void forRowsInFours(int64_t rows, F f) {
+  int64_t r = 0;
+  for (; r + 4 <= rows; r += 4)
+    f(std::integral_constant<int, 4>(), r);
+  if (rows - r == 3)
+    f(std::integral_constant<int, 3>(), r);
+  else if (rows - r == 2)
+    f(std::integral_constant<int, 2>(), r);
+  else if (rows - r == 1)
+    f(std::integral_constant<int, 1>(), r);
 }
 
 /// weightedSumFrom<4> for H query heads at once (head h's probabilities at
@@ -392,96 +394,126 @@ inline void weightedSumHeads(const float *p, int64_t pStride, const float *v,
       storeLanes(out + h * oStride + 16 * i, o[h][i]);
 }
 
-/// Tasks [begin, end) of a.tasks: each attends one token's query heads of
-/// one KV head over a range of its sequence's positions, read block by
-/// block, each block once for the group of query heads that share it. Keys
-/// are stored transposed per block (abi.h). Every score, maximum, sum and
-/// weighted value adds in an order fixed by the positions alone, so that a
-/// sequence's output does not depend on its blocks' placement, its batch
-/// mates or how its tokens are split into calls.
+/// out[c] += sum over j < count of p[j] * v[j * ld + c], c in [0, d): one
+/// row's weighted values, continued in order.
+inline void weightedSumRow(const float *p, const float *v, int64_t ld,
+                           int64_t d, int64_t count, float *out) {
+  int64_t c = 0;
+  for (; c + 64 <= d; c += 64)
+    weightedSumFrom<4>(p, v + c, ld, count, out + c);
+  for (; c + 16 <= d; c += 16)
+    weightedSumFrom<1>(p, v + c, ld, count, out + c);
+  for (; c < d; ++c)
+    out[c] = weightedColumn(p, v + c, ld, count, out[c]);
+}
+
+/// Tasks [begin, end) of a.tasks: each attends the query heads of one KV
+/// head, for one token or a tile of consecutive ones, over a range of the
+/// sequence's positions, read block by block, each block once for every
+/// query row (token x head) that shares it. Keys are stored transposed per
+/// block (abi.h). Every score, maximum, sum and weighted value adds in an
+/// order fixed by the positions alone, so that a sequence's output does not
+/// depend on its blocks' placement, its batch mates, how its tokens are
+/// split into calls or which of them share a tile.
 void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
                          int64_t end) {
-  thread_local std::vector<float> scores, acc, sums, maxima, keyBuffer,
+  thread_local std::vector<float> queries, scores, acc, sums, maxima, keyBuffer,
       keyBuffer1, valueBuffer;
   int64_t group = a.heads / a.kvHeads, d = a.headDim, bs = a.blockSize;
-  sums.resize(static_cast<size_t>(group));
-  maxima.resize(static_cast<size_t>(group));
   for (int64_t t = begin; t < end; ++t) {
     const PagedAttentionTask &task = a.tasks[t];
-    int64_t token = task.token, kv = task.kv;
-    int64_t first = task.first, last = task.last, count = last + 1 - first;
-    const int32_t *table = a.blockTables + a.sequences[token] * a.maxBlocks;
-    scores.resize(size_t(group * count));
-    acc.assign(size_t(group * d), 0.0f);
-    const float *q = a.q + token * a.ldq + kv * group * d;
+    int64_t kv = task.kv, first = task.first, rows = task.tokens * group;
+    // Row r is query head r % group of token task.token + r / group, which
+    // sees [first, task.last + r / group]: rows' counts never decrease.
+    int64_t last = task.last + task.tokens - 1, stride = last + 1 - first;
+    auto rowCount = [&](int64_t r) {
+      return task.last + r / group + 1 - first;
+    };
+    const int32_t *table =
+        a.blockTables + a.sequences[task.token] * a.maxBlocks;
+    queries.resize(size_t(rows * d));
+    for (int64_t i = 0; i < task.tokens; ++i)
+      std::memcpy(queries.data() + i * group * d,
+                  a.q + (task.token + i) * a.ldq + kv * group * d,
+                  size_t(group * d) * sizeof(float));
+    const float *q = queries.data();
+    scores.resize(size_t(rows * stride));
+    acc.assign(size_t(rows * d), 0.0f);
+    sums.resize(size_t(rows));
+    maxima.resize(size_t(rows));
+    // Scores over [first, last] for every row: a row's positions past its
+    // own last are computed with the others' and never read.
     for (int64_t j = first; j <= last;) {
       int64_t slot = j % bs, run = std::min(bs - slot, last + 1 - j);
+      float *p = scores.data() + (j - first);
       if (bs == 16 && slot == 0 && j + 2 * bs - 1 <= last) {
-        // Two whole blocks at once: twice the chains per head.
+        // Two whole blocks at once: twice the chains per row.
         const float *keys0 = blockKeys(a, table[j / bs], kv, 0, bs, keyBuffer);
         const float *keys1 =
             blockKeys(a, table[j / bs + 1], kv, 0, bs, keyBuffer1);
-        float *p = scores.data() + (j - first);
-        forHeadsInFours(group, [&](auto heads, int64_t h) {
-          scoresVectorPair<heads>(q + h * d, d, keys0, keys1, bs, d, a.scale,
-                                  p + h * count, count);
+        forRowsInFours(rows, [&](auto n, int64_t r) {
+          scoresVectorPair<n>(q + r * d, d, keys0, keys1, bs, d, a.scale,
+                              p + r * stride, stride);
         });
         j += 2 * bs;
         continue;
       }
       const float *keys = blockKeys(a, table[j / bs], kv, slot, run, keyBuffer);
-      float *p = scores.data() + (j - first);
-      forHeadsInFours(group, [&](auto heads, int64_t h) {
-        transposedScoresHeads<heads>(q + h * d, d, keys + slot, bs, d, run,
-                                     a.scale, p + h * count, count, bs - slot);
+      forRowsInFours(rows, [&](auto n, int64_t r) {
+        transposedScoresHeads<n>(q + r * d, d, keys + slot, bs, d, run, a.scale,
+                                 p + r * stride, stride, bs - slot);
       });
       j += run;
     }
-    for (int64_t h = 0; h < group; ++h) {
-      float *p = scores.data() + h * count;
-      maxima[size_t(h)] = maxOf(p, count);
-      sums[size_t(h)] = exponentiate(p, count, maxima[size_t(h)]);
+    for (int64_t r = 0; r < rows; ++r) {
+      float *p = scores.data() + r * stride;
+      maxima[size_t(r)] = maxOf(p, rowCount(r));
+      sums[size_t(r)] = exponentiate(p, rowCount(r), maxima[size_t(r)]);
     }
     for (int64_t j = first; j <= last;) {
       int64_t slot = j % bs, run = std::min(bs - slot, last + 1 - j);
       int64_t ld;
       const float *values =
           blockValues(a, table[j / bs], kv, slot, run, valueBuffer, ld);
-      int64_t h = 0;
-      if (d == 64 && group == 3) {
-        weightedSumHeads<3>(scores.data() + (j - first), count, values, ld, run,
-                            acc.data(), d);
-        h = 3;
-      }
-      if (d == 64)
-        for (; h + 2 <= group; h += 2)
-          weightedSumHeads<2>(scores.data() + h * count + (j - first), count,
-                              values, ld, run, acc.data() + h * d, d);
-      for (; h < group; ++h) {
-        const float *pj = scores.data() + h * count + (j - first);
-        float *o = acc.data() + h * d;
-        int64_t c = 0;
-        for (; c + 64 <= d; c += 64)
-          weightedSumFrom<4>(pj, values + c, ld, run, o + c);
-        for (; c + 16 <= d; c += 16)
-          weightedSumFrom<1>(pj, values + c, ld, run, o + c);
-        for (; c < d; ++c)
-          o[c] = weightedColumn(pj, values + c, ld, run, o[c]);
+      const float *p = scores.data() + (j - first);
+      // How many of this run's positions row r sees.
+      auto seen = [&](int64_t r) {
+        return std::clamp<int64_t>(rowCount(r) - (j - first), 0, run);
+      };
+      if (d == 64) {
+        // The positions every row of a chunk sees together (its first row
+        // sees the fewest), then each row's own.
+        forRowsInFours(rows, [&](auto n, int64_t r) {
+          if (int64_t shared = seen(r))
+            weightedSumHeads<n>(p + r * stride, stride, values, ld, shared,
+                                acc.data() + r * d, d);
+          for (int64_t i = r + 1; i < r + n; ++i)
+            if (seen(i) > seen(r))
+              weightedSumHeads<1>(p + i * stride + seen(r), stride,
+                                  values + seen(r) * ld, ld, seen(i) - seen(r),
+                                  acc.data() + i * d, d);
+        });
+      } else {
+        for (int64_t r = 0; r < rows; ++r)
+          weightedSumRow(p + r * stride, values, ld, d, seen(r),
+                         acc.data() + r * d);
       }
       j += run;
     }
-    for (int64_t h = 0; h < group; ++h) {
-      const float *o = acc.data() + h * d;
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *o = acc.data() + r * d;
+      int64_t h = r % group;
       if (task.partial >= 0) {
         // A slice: its maximum, sum and unnormalized values, combined later.
         float *partial = a.partials + (task.partial * group + h) * (d + 2);
-        partial[0] = maxima[size_t(h)];
-        partial[1] = sums[size_t(h)];
+        partial[0] = maxima[size_t(r)];
+        partial[1] = sums[size_t(r)];
         std::copy(o, o + d, partial + 2);
         continue;
       }
-      float *out = a.out + token * a.ldo + (kv * group + h) * d;
-      float inverse = 1.0f / sums[size_t(h)];
+      float *out =
+          a.out + (task.token + r / group) * a.ldo + (kv * group + h) * d;
+      float inverse = 1.0f / sums[size_t(r)];
       for (int64_t c = 0; c < d; ++c)
         out[c] = o[c] * inverse;
     }

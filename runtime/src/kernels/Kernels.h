@@ -100,10 +100,20 @@ struct PagedAttentionArgs {
 
 /// Positions [first, last] of `token` for KV head `kv`: the whole context
 /// it sees (partial -1: the output is written), or one of the slices a long
-/// context is split into (partial >= 0: combined afterwards).
+/// context is split into (partial >= 0: combined afterwards). A task with
+/// `tokens` > 1 is a tile of a prefill: tokens token + i of one sequence at
+/// consecutive positions, each seeing [first, last + i] (partial -1), whose
+/// keys and values are read once for the whole tile.
 struct PagedAttentionTask {
-  int64_t token, kv, first, last, partial;
+  int64_t token, kv, first, last, partial, tokens;
 };
+
+/// The most consecutive tokens of one sequence a task attends together:
+/// 4 x a group of 3 query heads reuse each block 12 times while it is in
+/// L1, against 3 times for one token, so a prefill reads its keys and
+/// values from L2/L3 a quarter as often (docs/kernels.md: a few percent;
+/// what remains is multiply-adds).
+constexpr int64_t kAttentionTile = 4;
 
 /// Contexts longer than this are split into slices of it, so that one long
 /// sequence keeps every core busy. A fixed length, so that how a token's

@@ -394,26 +394,38 @@ void llmc_rt_paged_attention(
 
   const KernelSet &set = kernels();
   // One task per token and KV head, or per slice of a long context (then
-  // combined below), so that one long sequence keeps every core busy.
+  // combined below), so that one long sequence keeps every core busy; a
+  // prefill's consecutive tokens share a task up to kAttentionTile.
   thread_local std::vector<PagedAttentionTask> tasks;
   thread_local std::vector<float> partials;
   tasks.clear();
   int64_t numPartials = 0, work = 0;
-  for (int64_t t = 0; t < tokens; ++t) {
-    int64_t p = positions[t];
-    int64_t first = window > 0 ? std::max<int64_t>(0, p - window + 1) : 0;
+  auto firstVisible = [&](int64_t p) {
+    return window > 0 ? std::max<int64_t>(0, p - window + 1) : 0;
+  };
+  for (int64_t t = 0; t < tokens;) {
+    int64_t p = positions[t], first = firstVisible(p);
     int64_t slices = llmc_ceil_div(p + 1 - first, kAttentionSlice);
-    for (int64_t kv = 0; kv < kvHeads; ++kv) {
-      if (slices == 1) {
-        tasks.push_back({t, kv, first, p, -1});
-        continue;
-      }
-      for (int64_t i = 0; i < slices; ++i)
-        tasks.push_back({t, kv, first + i * kAttentionSlice,
-                         std::min(p, first + (i + 1) * kAttentionSlice - 1),
-                         numPartials++});
+    if (slices > 1) {
+      for (int64_t kv = 0; kv < kvHeads; ++kv)
+        for (int64_t i = 0; i < slices; ++i)
+          tasks.push_back({t, kv, first + i * kAttentionSlice,
+                           std::min(p, first + (i + 1) * kAttentionSlice - 1),
+                           numPartials++, 1});
+      work += heads * headDim * (p + 1 - first);
+      ++t;
+      continue;
     }
-    work += heads * headDim * (p + 1 - first);
+    int64_t n = 1;
+    while (n < kAttentionTile && t + n < tokens &&
+           sequences[t + n] == sequences[t] && positions[t + n] == p + n &&
+           firstVisible(p + n) == first && p + n + 1 - first <= kAttentionSlice)
+      ++n;
+    for (int64_t kv = 0; kv < kvHeads; ++kv)
+      tasks.push_back({t, kv, first, p, -1, n});
+    for (int64_t i = 0; i < n; ++i)
+      work += heads * headDim * (p + i + 1 - first);
+    t += n;
   }
   int64_t group = heads / kvHeads;
   partials.resize(size_t(numPartials * group * (headDim + 2)));

@@ -2,7 +2,10 @@
 prompt are the same bits whether it is fed in one call, one token per call
 (decode steps) or in chunks (prefill chunks, verification steps).
 
-  batch_invariance.py RUNTIME_LIB MODEL.so
+  batch_invariance.py RUNTIME_LIB MODEL.so [TOKENS]
+
+TOKENS (default 24) is the prompt's length: past 32, whole pairs of
+16-position blocks take their own score kernel.
 """
 import os
 import sys
@@ -13,14 +16,18 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "lib"))
 from llmc_runtime import Runtime  # noqa: E402
 
-runtime, model_path = sys.argv[1:]
+runtime, model_path = sys.argv[1:3]
+n = int(sys.argv[3]) if len(sys.argv) > 3 else 24
 rng = np.random.default_rng(5)
 with Runtime(runtime).load(model_path) as model:
-    tokens = [int(t) for t in rng.integers(3, model.vocab_size, 24)]
+    tokens = [int(t) for t in rng.integers(3, model.vocab_size, n)]
     model.reset()
     whole = model.feed(tokens)
     failed = False
-    for chunks in ([1] * 24, [3] * 8, [7, 10, 7], [5, 1, 18]):
+    # One token per call, calls of 3 (a prefill's tiles of 4 tokens start
+    # elsewhere than in one call), and uneven splits.
+    for chunks in ([1] * n, [3] * (n // 3) + [n % 3] * (n % 3 > 0), [7, 10, n - 17],
+                   [5, 1, n - 6]):
         split = model.feed_chunks(tokens, chunks)
         same = [bool((split[i] == whole[i]).all()) for i in range(len(tokens))]
         ok = all(same)
