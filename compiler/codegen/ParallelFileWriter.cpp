@@ -3,6 +3,8 @@
 #include "compiler/codegen/ParallelFileWriter.h"
 #include "compiler/support/FileError.h"
 
+#include "AvailableCpus.h"
+
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -94,9 +96,8 @@ Error ParallelFileWriter::write(uint64_t offset, ArrayRef<uint8_t> bytes) {
   // fault fills a large range while the others wait for its pages.
   ::madvise(map, length, MADV_RANDOM);
 
-  uint64_t threads =
-      std::min<uint64_t>({std::max(1u, std::thread::hardware_concurrency()), 16,
-                          bytes.size() / kMinPieceBytes});
+  uint64_t threads = std::min<uint64_t>(
+      {uint64_t(rt::availableCpus()), 16, bytes.size() / kMinPieceBytes});
   uint64_t piece = alignTo(divideCeil(bytes.size(), threads), page);
   auto copy = [&](uint64_t t) {
     uint64_t from = std::min<uint64_t>(t * piece, bytes.size());

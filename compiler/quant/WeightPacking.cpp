@@ -10,6 +10,8 @@
 
 #include "compiler/quant/WeightPacking.h"
 
+#include "AvailableCpus.h"
+
 #include <immintrin.h>
 
 #include <algorithm>
@@ -141,8 +143,8 @@ std::string firstNonFinite(const float *w, int64_t begin, int64_t end,
 }
 
 /// Calls body(begin, end, error) for chunks of rows [0, n) of W on the
-/// machine's cores (rows are packed independently, into bytes of their
-/// own), each chunk once its rows are known to be finite, then tells
+/// CPUs this process may use (rows are packed independently, into bytes of
+/// their own), each chunk once its rows are known to be finite, then tells
 /// `rowsPacked`. Sets `error` as one pass in row order would: the first
 /// non-finite weight if there is one, else the first chunk's first error.
 /// (Checking chunk by chunk reads each row once, so that a caller packing
@@ -153,9 +155,8 @@ void parallelRows(const float *w, int64_t n, int64_t k,
                   std::string &error, Body body) {
   constexpr int64_t kRows = 16;
   int64_t chunks = llmc_ceil_div(n, kRows);
-  int64_t threads = std::min<int64_t>(
-      {int64_t(std::max(1u, std::thread::hardware_concurrency())), chunks,
-       int64_t(16)});
+  int64_t threads =
+      std::min<int64_t>({int64_t(rt::availableCpus()), chunks, int64_t(16)});
   if (n * k < (1 << 18))
     threads = 1;
   std::vector<std::string> nonFinite(static_cast<size_t>(chunks));
