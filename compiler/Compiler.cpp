@@ -22,12 +22,12 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
-#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -41,11 +41,23 @@ namespace {
 /// Deletes the files a failed compilation started, unless told it succeeded.
 class OutputCleanup {
 public:
-  void add(StringRef path) { paths.push_back(path.str()); }
-  void keep() { paths.clear(); }
-  ~OutputCleanup() {
+  /// Also removed if SIGINT or SIGTERM ends the process (InitLLVM's
+  /// handlers): an interrupted compile leaves no partial library or
+  /// gigabytes of half-written weights behind.
+  void add(StringRef path) {
+    paths.push_back(path.str());
+    sys::RemoveFileOnSignal(path);
+  }
+  void keep() {
     for (const std::string &path : paths)
+      sys::DontRemoveFileOnSignal(path);
+    paths.clear();
+  }
+  ~OutputCleanup() {
+    for (const std::string &path : paths) {
       sys::fs::remove(path);
+      sys::DontRemoveFileOnSignal(path);
+    }
   }
 
 private:
@@ -515,18 +527,18 @@ Error compileModel(const CompileOptions &options) {
     return createStringError(inconvertibleErrorCode(),
                              "-o is required to write an object or library");
 
-  // Objects go to a scratch directory; only the library (and its weights
-  // side file) end up beside the output.
-  OutputCleanup cleanup;
-  SmallString<128> scratch;
+  // Objects go to temporary files, removed however the compile ends; only
+  // the library (and its weights side file) end up beside the output.
+  OutputCleanup cleanup, scratch;
   std::string codeObject, weightsObject;
-  scope_exit removeScratch([&] {
-    if (scratch.empty())
-      return;
-    sys::fs::remove(codeObject);
-    sys::fs::remove(weightsObject);
-    sys::fs::remove(scratch);
-  });
+  auto temporary = [&](StringRef prefix, std::string &path) -> Error {
+    SmallString<128> created;
+    if (std::error_code ec = sys::fs::createTemporaryFile(prefix, "o", created))
+      return createStringError(ec, "cannot create a temporary file");
+    path = created.str().str();
+    scratch.add(path);
+    return Error::success();
+  };
   // The weights first: the model id is the digest of the blob as written,
   // which ties the library to its side file and lets a load verify it.
   auto weightsProgress = [&](uint64_t done) {
@@ -537,13 +549,12 @@ Error compileModel(const CompileOptions &options) {
     stage("weights");
     std::string modelId;
     if (library) {
-      if (std::error_code ec =
-              sys::fs::createUniqueDirectory("llmc-compile", scratch))
-        return createStringError(ec, "cannot create a scratch directory");
-      codeObject = (scratch + "/model.o").str();
-      weightsObject = (scratch + "/weights.o").str();
+      if (Error err = temporary("llmc-model", codeObject))
+        return err;
       cleanup.add(options.outputPath);
       if (embed) {
+        if (Error err = temporary("llmc-weights", weightsObject))
+          return err;
         if (Error err =
                 writeWeightsObject(weightsObject, *layout, *model->weights,
                                    modelId, weightsProgress))
