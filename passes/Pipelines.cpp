@@ -240,8 +240,11 @@ void buildBuffersToGPUPipeline(OpPassManager &pm,
     pm.addPass(createGpuNVVMAttachTarget(target));
   }
 
-  // Kernels and host code alike: structured control flow and views first.
-  pm.addPass(createSCFToControlFlowPass());
+  // Kernels and host code alike: structured control flow and views first
+  // (without rollback bookkeeping, as on the CPU).
+  SCFToControlFlowPassOptions scfToCF;
+  scfToCF.allowPatternRollback = false;
+  pm.addPass(createSCFToControlFlowPass(scfToCF));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(arith::createArithExpandOpsPass());
