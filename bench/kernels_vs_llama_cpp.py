@@ -16,7 +16,9 @@ gives, over the rounds, the median and range of llmc / llama.cpp within a
 round, and each side's decode weight traffic as a share of the bandwidth
 probed in that round: on these shared machines read bandwidth moves between
 ~40 and ~80 GB/s within minutes, so absolute speeds from different rounds do
-not compare. `--quick` is one pair, pp128 and decode, 3 rounds.
+not compare. `--quick` is one pair, pp128 and decode, 3 rounds. The first
+line names the machine (CPU family and model: these VMs often call
+themselves only "AMD EPYC") and the kernel set llmc picked.
 
 llama.cpp is built outside this project (bench/llama_cpp.md: commit and
 CMake flags); this script only runs it. GGUFs come from bench/gguf_writer.py
@@ -24,6 +26,7 @@ and llama-quantize.
 """
 import argparse
 import json
+import os
 import statistics
 import subprocess
 
@@ -49,6 +52,23 @@ def llama(args, gguf, prompt, gen):
     out = run([f"{args.llama_cpp}/llama-bench", "-m", gguf, "-p", str(prompt), "-n",
                str(gen), "-t", str(args.threads), "-r", "1", "-o", "jsonl"])
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")][-1]
+
+
+def machine():
+    """The CPU as /proc/cpuinfo names it, with its family and model (these
+    VMs often say only "AMD EPYC": family 25 model 17 is Zen 4, family 26
+    is Zen 5), and how many CPUs this process may use."""
+    info = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                info.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    return (f"{info.get('model name', '?')} ({info.get('vendor_id', '?')}, family "
+            f"{info.get('cpu family', '?')}, model {info.get('model', '?')}), "
+            f"{len(os.sched_getaffinity(0))} CPUs")
 
 
 def summary(values):
@@ -81,8 +101,11 @@ def main():
         pairs, prompts, args.rounds = pairs[:1], [128], 3
 
     # Weight bytes a decode step reads: the probe's buffer size.
-    sizes = {model: llmc(args, model, 1, 1)["weight_bytes_per_token"]
-             for _, model, _ in pairs}
+    first = {model: llmc(args, model, 1, 1) for _, model, _ in pairs}
+    sizes = {model: row["weight_bytes_per_token"] for model, row in first.items()}
+    print(f"machine: {machine()}; llmc kernels: "
+          f"{', '.join(sorted({row['kernels'] for row in first.values()}))}; "
+          f"{args.threads} threads, {args.rounds} rounds", flush=True)
     ratios = {}  # (label, measure) -> [llmc / llama.cpp per round]
     shares = {}  # (label, side) -> [decode traffic / probed bandwidth]
     for r in range(args.rounds):
