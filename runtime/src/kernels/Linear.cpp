@@ -434,9 +434,14 @@ void llmc_rt_paged_attention(
                        pool,      numLayers, layer,        blockSize,
                        kvType,    heads,     kvHeads,      headDim,
                        window,    scale,     tasks.data(), partials.data()};
-  parallelRanges(
-      int64_t(tasks.size()), 1, work,
-      [&](int64_t begin, int64_t end) { set.pagedAttention(a, begin, end); });
+  // Chunks are claimed from the end of the list: a prefill's later tokens
+  // attend over more positions, and taking the heaviest first leaves the
+  // lightest for last, when one thread may be waiting on the other (LPT
+  // order; each task computes the same either way).
+  int64_t numTasks = int64_t(tasks.size());
+  parallelRanges(numTasks, 1, work, [&](int64_t begin, int64_t end) {
+    set.pagedAttention(a, numTasks - end, numTasks - begin);
+  });
   if (numPartials == 0)
     return;
   // Slices combine in order: each rescaled to the largest maximum, then
