@@ -264,12 +264,62 @@ void linearInt4(const LinearQArgs &a, int64_t p0, int64_t p1) {
   }
 }
 
+/// quantizeRowScalar's bytes, scales and sums, eight inputs per vector:
+/// the scalar loop rounds through a libm call per input (nearbyint, in the
+/// baseline instruction set), 12-18 % of an AVX2 SmolLM2 prefill. The
+/// conversion rounds to nearest even as nearbyint does.
+void quantizeRow(const float *x, int64_t k, int8_t *xq, float *scale,
+                 int32_t *sum) {
+  int64_t blocks = llmc_ceil_div(k, LLMC_ACT_BLOCK);
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256i lim = _mm256_set1_epi32(127), negLim = _mm256_set1_epi32(-127);
+  // packs_epi32 then packs_epi16 leave the bytes of vector i in dwords i
+  // and i + 4; this puts them back in order.
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  for (int64_t b = 0; b < blocks; ++b) {
+    int64_t begin = b * LLMC_ACT_BLOCK;
+    __m256 v[4];
+    for (int i = 0; i < 4; ++i) {
+      int64_t at = begin + 8 * i;
+      v[i] = at + 8 <= k ? _mm256_loadu_ps(x + at)
+                         : _mm256_maskload_ps(x + at, laneMask(k - at));
+    }
+    __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v[0]),
+                                           _mm256_andnot_ps(sign, v[1])),
+                             _mm256_max_ps(_mm256_andnot_ps(sign, v[2]),
+                                           _mm256_andnot_ps(sign, v[3])));
+    __m128 h =
+        _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+    float max = _mm_cvtss_f32(h);
+    __m256 inverse = _mm256_set1_ps(max > 0 ? 127.0f / max : 0.0f);
+    __m256i q[4];
+    __m256i total = _mm256_setzero_si256();
+    for (int i = 0; i < 4; ++i) {
+      q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], inverse));
+      q[i] = _mm256_max_epi32(_mm256_min_epi32(q[i], lim), negLim);
+      total = _mm256_add_epi32(total, q[i]);
+    }
+    __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]),
+                                       _mm256_packs_epi32(q[2], q[3]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(xq + begin),
+                        _mm256_permutevar8x32_epi32(bytes, order));
+    __m128i t = _mm_add_epi32(_mm256_castsi256_si128(total),
+                              _mm256_extracti128_si256(total, 1));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4e));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1));
+    scale[b] = max / 127.0f;
+    sum[b] = _mm_cvtsi128_si32(t);
+  }
+}
+
 } // namespace
 
 const KernelSet &avx2Kernels() {
   static const KernelSet set{
       "avx2",     LLMC_ISA_AVX2,  linearF32,           linearInt8,
-      linearInt4, attentionTasks, pagedAttentionTasks, quantizeRowScalar};
+      linearInt4, attentionTasks, pagedAttentionTasks, quantizeRow};
   return set;
 }
 

@@ -200,6 +200,58 @@ TEST(Kernels, VectorKernelsAgreeWithScalarAndThreads) {
   }
 }
 
+// Every set's activation quantizer gives the scalar one's bytes, scales
+// and sums: the sets' int8/int4 kernels then see the same integers. Lengths
+// that end inside a block and inside an 8- or 16-float vector; values whose
+// products with 127 / max fall exactly halfway between integers (rounded to
+// even), zero blocks, and a block whose largest magnitude is negative.
+TEST(Kernels, ActivationQuantizersAgreeBitForBit) {
+  for (const KernelSet *set : availableKernels()) {
+    for (int64_t k : {1, 5, 8, 15, 31, 32, 33, 47, 64, 100, 576, 1537}) {
+      SCOPED_TRACE(std::string(set->name) + " k=" + std::to_string(k));
+      std::vector<float> x = randomVector(size_t(k), uint32_t(k), 3.0f);
+      if (k >= 32) {
+        // Block 0: max 127, so x * 127 / max = x: halves round to even.
+        for (int64_t i = 0; i < 32; ++i)
+          x[size_t(i)] = float(i % 8) - 3.5f;
+        x[5] = -127.0f;
+      }
+      if (k >= 64)
+        std::fill(x.begin() + 32, x.begin() + 64, 0.0f);
+      int64_t blocks = llmc_ceil_div(k, LLMC_ACT_BLOCK);
+      auto run = [&](const KernelSet &s, std::vector<int8_t> &q,
+                     std::vector<float> &scale, std::vector<int32_t> &sum) {
+        q.assign(size_t(blocks * LLMC_ACT_BLOCK), 99);
+        scale.assign(size_t(blocks), -1.0f);
+        sum.assign(size_t(blocks), -1);
+        s.quantizeRow(x.data(), k, q.data(), scale.data(), sum.data());
+      };
+      std::vector<int8_t> q0, q1;
+      std::vector<float> scale0, scale1;
+      std::vector<int32_t> sum0, sum1;
+      run(scalarKernels(), q0, scale0, sum0);
+      run(*set, q1, scale1, sum1);
+      EXPECT_EQ(q0, q1);
+      EXPECT_EQ(scale0, scale1);
+      EXPECT_EQ(sum0, sum1);
+      if (k >= 32) {
+        // -4 + ... : -3.5 -> -4, -2.5 -> -2, -1.5 -> -2, -0.5 -> 0, 0.5 -> 0,
+        // 1.5 -> 2, 2.5 -> 2, 3.5 -> 4.
+        EXPECT_EQ(q0[0], -4);
+        EXPECT_EQ(q0[1], -2);
+        EXPECT_EQ(q0[3], 0);
+        EXPECT_EQ(q0[7], 4);
+        EXPECT_EQ(q0[5], -127);
+        EXPECT_EQ(scale0[0], 1.0f);
+      }
+      if (k >= 64) {
+        EXPECT_EQ(scale0[1], 0.0f);
+        EXPECT_EQ(sum0[1], 0);
+      }
+    }
+  }
+}
+
 // Batch invariance: a row's outputs are the same bits whether the call
 // has that row alone (one-token decode), a few rows (a prefill chunk or a
 // verification step) or many, starting anywhere, with one thread or two.
