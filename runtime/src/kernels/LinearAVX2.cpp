@@ -190,6 +190,9 @@ template <int MR> void int4Tile(const LinearQArgs &a, int64_t m, int64_t p) {
     int64_t b1 = std::min(a.x.blocks, b0 + blocksPerGroup);
     const uint8_t *w = a.w + (p * groups + g) * chunksPerGroup * 64;
     for (int64_t b = b0; b < b1; ++b) {
+      // A block's products summed in 16 bits, widened once: each
+      // maddubs pair is at most 2 x 15 x 127 = 3810 in magnitude, a
+      // block's 4 chunks x (low + high) at most 30480 < 2^15.
       __m256i sum[MR][2];
       for (int r = 0; r < MR; ++r)
         sum[r][0] = sum[r][1] = _mm256_setzero_si256();
@@ -208,15 +211,15 @@ template <int MR> void int4Tile(const LinearQArgs &a, int64_t m, int64_t p) {
         for (int r = 0; r < MR; ++r) {
           const int8_t *x = xq + r * stride + b0 * LLMC_ACT_BLOCK + c * 8;
           __m256i xl = broadcast4(x), xh = broadcast4(x + 4);
-          for (int h = 0; h < 2; ++h) {
-            __m256i products =
-                _mm256_add_epi16(_mm256_maddubs_epi16(lo[h], xl),
-                                 _mm256_maddubs_epi16(hi[h], xh));
-            sum[r][h] =
-                _mm256_add_epi32(sum[r][h], _mm256_madd_epi16(products, ones));
-          }
+          for (int h = 0; h < 2; ++h)
+            sum[r][h] = _mm256_add_epi16(
+                sum[r][h], _mm256_add_epi16(_mm256_maddubs_epi16(lo[h], xl),
+                                            _mm256_maddubs_epi16(hi[h], xh)));
         }
       }
+      for (int r = 0; r < MR; ++r)
+        for (int h = 0; h < 2; ++h)
+          sum[r][h] = _mm256_madd_epi16(sum[r][h], ones);
       for (int r = 0; r < MR; ++r) {
         __m256 s = _mm256_set1_ps(xScale[r * a.x.blocks + b]);
         for (int h = 0; h < 2; ++h)
