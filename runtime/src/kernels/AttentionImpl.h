@@ -431,12 +431,16 @@ void pagedAttentionTasks(const PagedAttentionArgs &a, int64_t begin,
     };
     const int32_t *table =
         a.blockTables + a.sequences[task.token] * a.maxBlocks;
-    queries.resize(size_t(rows * d));
-    for (int64_t i = 0; i < task.tokens; ++i)
-      std::memcpy(queries.data() + i * group * d,
-                  a.q + (task.token + i) * a.ldq + kv * group * d,
-                  size_t(group * d) * sizeof(float));
-    const float *q = queries.data();
+    // Rows d floats apart: one token's group of heads is so in place; a
+    // tile's tokens are gathered.
+    const float *q = a.q + task.token * a.ldq + kv * group * d;
+    if (task.tokens > 1) {
+      queries.resize(size_t(rows * d));
+      for (int64_t i = 0; i < task.tokens; ++i)
+        std::memcpy(queries.data() + i * group * d, q + i * a.ldq,
+                    size_t(group * d) * sizeof(float));
+      q = queries.data();
+    }
     scores.resize(size_t(rows * stride));
     acc.assign(size_t(rows * d), 0.0f);
     sums.resize(size_t(rows));
