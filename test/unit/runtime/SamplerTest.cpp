@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
 
 using namespace llmc::rt;
 
@@ -136,6 +138,115 @@ TEST(Sampler, TopKMaskNeverSamplesOutside) {
     int32_t t = sampler.sample(kLogits.data(), kLogits.size());
     EXPECT_TRUE(t == 1 || t == 4) << t;
   }
+}
+
+// Ranking compares logits as the scores they become: -0 ties with +0 (the
+// lower id first), NaN with -inf (both weigh nothing, ranked last).
+TEST(Sampler, RankingTiesSignedZerosAndNaNWithMinusInfinity) {
+  float nan = std::nanf(""), inf = HUGE_VALF;
+  std::vector<float> logits = {-inf, 0.0f, nan, -0.0f, -1.0f, 0.0f, -0.0f};
+  // A nucleus as wide as the vocabulary keeps every token of positive mass.
+  Sampler sampler({1.0f, 0, 1.0f}, 0);
+  auto dist = sampler.distribution(logits.data(), logits.size());
+  std::vector<int32_t> order;
+  for (auto [token, p] : dist)
+    order.push_back(token);
+  EXPECT_EQ(order, (std::vector<int32_t>{1, 3, 5, 6, 4}));
+  // top-k 6 reaches into the -inf/NaN tie: both are ranked, neither kept.
+  Sampler six({1.0f, 6, 1.0f}, 0);
+  EXPECT_EQ(six.distribution(logits.data(), logits.size()).size(), 5u);
+}
+
+// The sampler ranks only as much of the vocabulary as a nucleus or a draw
+// reads, extending its sorted prefix past 64, 128, ... tokens. Against a
+// full sort (the definition): flat and peaked logits, long runs of ties
+// (which straddle every extension), NaN and infinities, top-k on both
+// sides of the first extension, nuclei of thousands of tokens.
+TEST(Sampler, LazyRankingMatchesAFullSort) {
+  auto reference = [](const std::vector<float> &logits, SamplingParams p) {
+    std::vector<std::pair<int32_t, double>> c;
+    for (size_t i = 0; i < logits.size(); ++i)
+      c.push_back(
+          {int32_t(i), (std::isnan(logits[i]) ? -HUGE_VAL : double(logits[i])) /
+                           p.temperature});
+    std::sort(c.begin(), c.end(), [](auto &a, auto &b) {
+      return a.second > b.second || (a.second == b.second && a.first < b.first);
+    });
+    if (p.topK > 0 && size_t(p.topK) < c.size())
+      c.resize(p.topK);
+    std::vector<double> w;
+    double total = 0;
+    for (size_t i = 0; i < c.size(); ++i) {
+      w.push_back(std::isfinite(c[0].second)
+                      ? std::exp(c[i].second - c[0].second)
+                      : double(i == 0));
+      total += w.back();
+    }
+    size_t keep = c.size();
+    if (p.topP < 1) {
+      double mass = 0;
+      for (size_t i = 0; i < c.size(); ++i)
+        if ((mass += w[i] / total) >= p.topP) {
+          keep = i + 1;
+          break;
+        }
+      total = 0;
+      for (size_t i = 0; i < keep; ++i)
+        total += w[i];
+    }
+    std::vector<std::pair<int32_t, float>> d;
+    for (size_t i = 0; i < keep; ++i)
+      if (w[i] > 0)
+        d.push_back({c[i].first, float(w[i] / total)});
+    return d;
+  };
+
+  std::mt19937 gen(3);
+  const float nan = std::nanf(""), inf = HUGE_VALF;
+  int checked = 0, longNuclei = 0;
+  for (int round = 0; round < 400; ++round) {
+    size_t vocab = std::vector<size_t>{1, 5, 63, 64, 65, 200, 3000}[round % 7];
+    std::vector<float> logits(vocab);
+    std::normal_distribution<float> normal(0.0f, round % 3 ? 4.0f : 0.05f);
+    for (float &l : logits)
+      l = round % 5 == 1 ? float(gen() % 3) : normal(gen); // ties
+    if (round % 5 == 2)
+      for (int j = 0; j < 3; ++j)
+        logits[gen() % vocab] =
+            std::vector<float>{nan, inf, -inf, -0.0f}[gen() % 4];
+    if (round % 11 == 3)
+      logits.assign(vocab, nan);
+    SamplingParams params{
+        std::vector<float>{1e-45f, 0.3f, 0.8f, 1.0f, 50.0f}[gen() % 5],
+        std::vector<int32_t>{0, 0, 1, 40, 64, 100, 1000}[gen() % 7],
+        std::vector<float>{1.0f, 0.95f, 0.5f, 0.01f}[gen() % 4]};
+    auto want = reference(logits, params);
+    Sampler sampler(params, round);
+    auto got = sampler.distribution(logits.data(), vocab);
+    ASSERT_EQ(got.size(), want.size()) << "round " << round;
+    for (size_t i = 0; i < want.size(); ++i) {
+      ASSERT_EQ(got[i].first, want[i].first) << "round " << round << " " << i;
+      ASSERT_NEAR(got[i].second, want[i].second, 1e-6f * want[i].second)
+          << "round " << round << " " << i;
+    }
+    // sample() walks the same pairs with the same draws.
+    Random random(round);
+    for (int draw = 0; draw < 8; ++draw) {
+      double u = random.uniform(), cumulative = 0;
+      int32_t expected = want.back().first;
+      for (auto [token, p] : want)
+        if (u < (cumulative += p)) {
+          expected = token;
+          break;
+        }
+      ASSERT_EQ(sampler.sample(logits.data(), vocab), expected)
+          << "round " << round << " draw " << draw;
+    }
+    ++checked;
+    longNuclei += want.size() > 128;
+  }
+  EXPECT_EQ(checked, 400);
+  EXPECT_GT(longNuclei, 10); // extensions past the first two were exercised
 }
 
 } // namespace
