@@ -4,8 +4,10 @@
 #include "PagedForward.h"
 #include "Speculative.h"
 #include "Status.h"
+#include "kernels/ThreadPool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <set>
 #include <sys/mman.h>
@@ -44,6 +46,64 @@ struct DoneEvent {
   size_t sample;
   llmc_request_result result;
 };
+
+/// One sample's tokens for a step: `rows` holds the logits of its last
+/// known token, then one row per draft.
+struct Draw {
+  Sequence *sample;
+  const float *rows;
+  std::vector<int32_t> tokens;
+  size_t kept = 0; // drafts accepted
+};
+
+/// Each draft in turn: kept with probability p(draft) under the target's
+/// distribution, else replaced by a draw without it (greedy: kept when it
+/// is the argmax); all kept, the target's next token.
+void draw(Draw &d, int64_t vocab) {
+  Sequence &s = *d.sample;
+  for (; d.kept < s.drafts.size(); ++d.kept) {
+    bool accepted;
+    double u1 = s.verifier.uniform(), u2 = s.verifier.uniform();
+    d.tokens.push_back(verifyDraftToken(
+        s.sampler.distribution(d.rows + d.kept * size_t(vocab), vocab),
+        s.drafts[d.kept], u1, u2, accepted));
+    if (!accepted)
+      return;
+  }
+  d.tokens.push_back(s.sampler.sample(d.rows + d.kept * size_t(vocab), vocab));
+}
+
+/// draw() for every sample, on up to `threads` threads when any of them
+/// samples: each sample has its own sampler and verifier, so the tokens are
+/// those of drawing one after another. Sampling without top-k can walk
+/// much of the vocabulary, and on one thread it was a serial share of every
+/// step; greedy draws (an argmax, microseconds) stay on this thread.
+void drawTokens(std::vector<Draw> &draws, int64_t vocab, int threads) {
+  bool sampling = std::any_of(draws.begin(), draws.end(), [](const Draw &d) {
+    return d.sample->request->params.temperature > 0.0f;
+  });
+  int n = int(std::min<size_t>(size_t(std::max(threads, 1)), draws.size()));
+  if (n <= 1 || !sampling) {
+    for (Draw &d : draws)
+      draw(d, vocab);
+    return;
+  }
+  struct Shared {
+    std::vector<Draw> *draws;
+    int64_t vocab;
+    std::atomic<size_t> next{0};
+  } shared;
+  shared.draws = &draws;
+  shared.vocab = vocab;
+  ThreadPool::global().run(
+      n,
+      [](void *context, int, int) {
+        auto *s = static_cast<Shared *>(context);
+        for (size_t i; (i = s->next.fetch_add(1)) < s->draws->size();)
+          draw((*s->draws)[i], s->vocab);
+      },
+      &shared);
+}
 
 /// One paged call's inputs as the step builds them: each token's id,
 /// position and sequence, the sequences' block tables (rows of maxBlocks),
@@ -624,6 +684,7 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
       item.seq->request->cancelled = true;
   } else {
     auto now = Clock::now();
+    std::vector<Draw> draws;
     for (size_t i = 0; i < batch.size(); ++i) {
       Sequence &seq = *batch[i].seq;
       // Drafts' keys and values count once they are accepted, below.
@@ -666,7 +727,6 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
           at = e.running.insert(std::next(at), std::move(sibling));
         }
       }
-      int64_t vocab = e.model->vocabSize;
       for (Sequence *sample : samplers) {
         if (!sample->started) {
           sample->started = true;
@@ -675,43 +735,31 @@ llmc_status_t stepEngine(llmc_engine &e, size_t &pending) {
         } else {
           ++sample->result.target_steps;
         }
-        // Each draft in turn: kept with probability p(draft) under the
-        // target's distribution, else replaced by a draw without it (greedy:
-        // kept when it is the argmax); all kept, the target's next token.
-        size_t kept = 0;
-        for (; kept < sample->drafts.size(); ++kept) {
-          bool accepted;
-          double u1 = sample->verifier.uniform(),
-                 u2 = sample->verifier.uniform();
-          int32_t token = verifyDraftToken(
-              sample->sampler.distribution(row + kept * size_t(vocab), vocab),
-              sample->drafts[kept], u1, u2, accepted);
-          tokens.push_back({sample->request, sample->sample, token, sample});
-          if (!accepted)
-            break;
-        }
-        if (kept == sample->drafts.size())
-          tokens.push_back(
-              {sample->request, sample->sample,
-               sample->sampler.sample(row + kept * size_t(vocab), vocab),
-               sample});
-        sample->result.drafted_tokens += sample->drafts.size();
-        sample->result.accepted_tokens += kept;
-        e.stats.drafted_tokens += sample->drafts.size();
-        e.stats.accepted_tokens += kept;
-        // The accepted drafts' keys and values are in place; the draft
-        // model's hold for the positions whose tokens stand.
-        sample->computed += int64_t(kept);
-        sample->draftComputed =
-            std::min(sample->draftComputed, sample->computed);
-        sample->wantDrafts = 0;
-        if (!sample->drafts.empty())
-          sample->draftLength = kept == sample->drafts.size()
-                                    ? std::min<int64_t>(sample->draftLength + 1,
-                                                        request.draftTokens)
-                                    : int64_t(kept) + 1;
-        sample->drafts.clear();
+        draws.push_back({sample, row, {}, 0});
       }
+    }
+    drawTokens(draws, e.model->vocabSize, e.model->threads);
+    for (Draw &draw : draws) {
+      Sequence *sample = draw.sample;
+      const Request &request = *sample->request;
+      size_t kept = draw.kept;
+      for (int32_t token : draw.tokens)
+        tokens.push_back({sample->request, sample->sample, token, sample});
+      sample->result.drafted_tokens += sample->drafts.size();
+      sample->result.accepted_tokens += kept;
+      e.stats.drafted_tokens += sample->drafts.size();
+      e.stats.accepted_tokens += kept;
+      // The accepted drafts' keys and values are in place; the draft
+      // model's hold for the positions whose tokens stand.
+      sample->computed += int64_t(kept);
+      sample->draftComputed = std::min(sample->draftComputed, sample->computed);
+      sample->wantDrafts = 0;
+      if (!sample->drafts.empty())
+        sample->draftLength = kept == sample->drafts.size()
+                                  ? std::min<int64_t>(sample->draftLength + 1,
+                                                      request.draftTokens)
+                                  : int64_t(kept) + 1;
+      sample->drafts.clear();
     }
   }
 
