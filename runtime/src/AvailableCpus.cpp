@@ -1,40 +1,16 @@
 //===- AvailableCpus.cpp - How many CPUs this process may use -------------===//
 
 #include "AvailableCpus.h"
-#include "RegularFile.h"
+#include "SystemFiles.h"
 
 #include <algorithm>
-#include <charconv>
 #include <climits>
 #include <sched.h>
-#include <sstream>
 #include <string>
 #include <thread>
 
 namespace llmc::rt {
 namespace {
-
-bool parseInt64(std::string_view text, int64_t &value) {
-  auto [end, error] =
-      std::from_chars(text.data(), text.data() + text.size(), value);
-  return error == std::errc() && end == text.data() + text.size();
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
-    text.remove_suffix(1);
-  while (!text.empty() && text.front() == ' ')
-    text.remove_prefix(1);
-  return text;
-}
-
-/// The text of a /proc or /sys file, "" when it cannot be read.
-std::string readFile(const std::string &path) {
-  std::string text;
-  if (!readRegularFile(path, text).empty())
-    text.clear();
-  return text;
-}
 
 int affinityCpus() {
   cpu_set_t set;
@@ -48,34 +24,27 @@ int affinityCpus() {
 /// The CPU quota of this process's own cgroup (v2, or v1's cpu
 /// controller), 0 when none is set or none can be read.
 int quotaCpus() {
-  std::istringstream lines(readFile("/proc/self/cgroup"));
   int cpus = 0;
   auto tighten = [&](int limit) {
     if (limit > 0)
       cpus = cpus == 0 ? limit : std::min(cpus, limit);
   };
-  for (std::string line; std::getline(lines, line);) {
-    // "id:controllers:path"
-    size_t first = line.find(':');
-    size_t second = line.find(':', first + 1);
-    if (first == std::string::npos || second == std::string::npos)
-      continue;
-    std::string controllers = line.substr(first + 1, second - first - 1);
-    std::string path = line.substr(second + 1);
-    if (controllers.empty()) {
+  for (const CgroupMembership &cgroup : ownCgroups()) {
+    const std::string &path = cgroup.path;
+    if (cgroup.controllers.empty()) {
       tighten(cpusFromCgroupV2Max(
-          trim(readFile("/sys/fs/cgroup" + path + "/cpu.max"))));
+          readSystemFile("/sys/fs/cgroup" + path + "/cpu.max")));
       continue;
     }
-    std::string list = "," + controllers + ",";
+    std::string list = "," + cgroup.controllers + ",";
     if (list.find(",cpu,") == std::string::npos)
       continue;
-    for (std::string root :
-         {"/sys/fs/cgroup/" + controllers, std::string("/sys/fs/cgroup/cpu")}) {
+    for (std::string root : {"/sys/fs/cgroup/" + cgroup.controllers,
+                             std::string("/sys/fs/cgroup/cpu")}) {
       int64_t quota, period;
-      if (parseInt64(trim(readFile(root + path + "/cpu.cfs_quota_us")),
+      if (parseInt64(readSystemFile(root + path + "/cpu.cfs_quota_us"),
                      quota) &&
-          parseInt64(trim(readFile(root + path + "/cpu.cfs_period_us")),
+          parseInt64(readSystemFile(root + path + "/cpu.cfs_period_us"),
                      period)) {
         tighten(cpusFromCfsQuota(quota, period));
         break;

@@ -36,7 +36,8 @@ llmc_status_t llmc_model_open(const char *path, uint32_t flags,
   if (!path || !model)
     return error("llmc_model_open: null argument");
   *model = nullptr;
-  if (flags & ~uint32_t(LLMC_OPEN_MANIFEST_ONLY | LLMC_OPEN_VERIFY_WEIGHTS))
+  if (flags & ~uint32_t(LLMC_OPEN_MANIFEST_ONLY | LLMC_OPEN_VERIFY_WEIGHTS |
+                        LLMC_OPEN_MAP_WEIGHTS))
     return error("llmc_model_open: unknown flags " + std::to_string(flags));
   return loadModel(path, flags, model);
 }
@@ -62,6 +63,9 @@ const uint8_t *llmc_model_manifest(const llmc_model_t *model, size_t *size) {
 const uint8_t *llmc_model_weights(const llmc_model_t *model, size_t *size) {
   *size = model->weightsSize;
   return model->weights;
+}
+int llmc_model_weights_in_memory(const llmc_model_t *model) {
+  return model->residentWeights != nullptr;
 }
 void llmc_model_set_threads(llmc_model_t *model, int threads) {
   model->threads = threads > 0 ? threads : 1;

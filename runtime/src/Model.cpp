@@ -9,10 +9,12 @@
 
 #include "Model.h"
 #include "AvailableCpus.h"
+#include "AvailableMemory.h"
 #include "CpuFeatures.h"
 #include "ElfCheck.h"
 #include "OnnxDecoder.h"
 #include "RegularFile.h"
+#include "ResidentWeights.h"
 #include "Status.h"
 #include "cuda/CudaLauncher.h"
 #include "kernels/Kernels.h"
@@ -47,6 +49,8 @@ llmc_model::~llmc_model() {
   gpu.reset();
   if (mapping)
     munmap(mapping, mappingSize);
+  if (residentWeights)
+    munmap(const_cast<uint8_t *>(residentWeights), residentSize);
   if (library)
     dlclose(library);
 }
@@ -281,10 +285,40 @@ bool vectorsAligned(const fb::Manifest &manifest) {
   return !manifest.generation() || aligned(manifest.generation()->stop_ids());
 }
 
+/// Whether the weights stay in the file's pages: LLMC_OPEN_MAP_WEIGHTS, or
+/// LLMC_MAP_WEIGHTS set (and not "0") in the environment.
+bool keepWeightsMapped(uint32_t flags) {
+  const char *env = std::getenv("LLMC_MAP_WEIGHTS");
+  return (flags & LLMC_OPEN_MAP_WEIGHTS) || (env && std::strcmp(env, "0") != 0);
+}
+
+/// Copies the weights of a CPU model into this process's memory when they
+/// fit (ResidentWeights.h); otherwise, or if the memory cannot be had,
+/// they are read from the file's pages as mapped.
+void copyWeightsIntoMemory(llmc_model &model) {
+  if (model.weightsSize == 0 ||
+      !weightsFitInMemory(model.weightsSize, availableMemory()))
+    return;
+  size_t size;
+  const uint8_t *copy = copyIntoMemory(model.weights, model.weightsSize, size);
+  if (!copy)
+    return;
+  model.residentWeights = copy;
+  model.residentSize = size;
+  model.weights = copy;
+  if (model.mapping) {
+    munmap(model.mapping, model.mappingSize);
+    model.mapping = nullptr;
+  }
+}
+
 /// Takes the library's descriptor (checked against the manifest), fills its
-/// kernel table, and maps the weights: embedded, or from the side file.
+/// kernel table, and maps the weights: embedded, or from the side file;
+/// then, for a CPU model, copies them into memory unless `flags` (or the
+/// environment) say to keep them mapped.
 llmc_status_t bindDescriptor(llmc_model &model,
-                             const llmc_model_descriptor *descriptor) {
+                             const llmc_model_descriptor *descriptor,
+                             uint32_t flags) {
   const std::string &name = model.path;
   const fb::Manifest *manifest = model.manifest;
   if (!descriptor)
@@ -330,12 +364,15 @@ llmc_status_t bindDescriptor(llmc_model &model,
                                         model.weightsSize, problem);
     if (!model.gpu)
       return error(name + ": " + problem);
+  } else if (!keepWeightsMapped(flags)) {
+    copyWeightsIntoMemory(model);
   }
   return ok();
 }
 
 /// Maps the library with dlopen and binds its descriptor.
-llmc_status_t mapCode(llmc_model &model, const std::string &path) {
+llmc_status_t mapCode(llmc_model &model, const std::string &path,
+                      uint32_t flags) {
   const std::string &name = model.path;
   const fb::Manifest *manifest = model.manifest;
   model.library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -348,7 +385,7 @@ llmc_status_t mapCode(llmc_model &model, const std::string &path) {
       reinterpret_cast<llmc_model_get_fn>(dlsym(model.library, symbol.c_str()));
   if (!get)
     return error(name + ": not an llmc model (no " + symbol + ")");
-  return bindDescriptor(model, get());
+  return bindDescriptor(model, get(), flags);
 }
 
 /// The decoder's facts from the manifest: the `forward` entry point, or an
@@ -562,7 +599,7 @@ llmc_status_t loadModel(const std::string &pathIn, uint32_t flags,
   if (!model->manifestOnly) {
     if (!model->cpuProblem.empty())
       return error(pathIn + ": " + model->cpuProblem);
-    if (llmc_status_t status = mapCode(*model, path))
+    if (llmc_status_t status = mapCode(*model, path, flags))
       return status;
     if (llmc_status_t status = bindForward(*model))
       return status;
@@ -622,7 +659,7 @@ llmc_status_t openLinkedModel(const llmc_model_descriptor *descriptor,
   if (!model->kernels)
     return error(path + ": " + kernelProblem);
   model->threads = defaultThreadCount();
-  if (llmc_status_t status = bindDescriptor(*model, descriptor))
+  if (llmc_status_t status = bindDescriptor(*model, descriptor, 0))
     return status;
   if (llmc_status_t status = bindForward(*model))
     return status;

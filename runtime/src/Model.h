@@ -51,11 +51,16 @@ struct llmc_model {
   const llmc::fb::Manifest *manifest = nullptr;
   uint64_t manifestChecksum = 0;
 
-  /// The weights blob: inside the library, or in a mapping of the side file.
+  /// The weights blob: copied into memory (residentWeights), or inside the
+  /// library, or in a mapping of the side file.
   const uint8_t *weights = nullptr;
   uint64_t weightsSize = 0;
   void *mapping = nullptr;
   size_t mappingSize = 0;
+  /// The weights copied into this process's memory at load
+  /// (ResidentWeights.h); nullptr when they are read from the file.
+  const uint8_t *residentWeights = nullptr;
+  size_t residentSize = 0;
 
   /// The decoder entry point `forward` and the facts a session needs
   /// (kvShape empty when the artifact has none).

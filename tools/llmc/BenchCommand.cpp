@@ -30,6 +30,11 @@ using namespace llvm;
 namespace llmc::cli {
 namespace {
 
+/// Where the kernels read the weights from (docs/user-guide.md).
+const char *weightsPlace(const llmc_model_t *m) {
+  return llmc_model_weights_in_memory(m) ? "in memory" : "mapped from the file";
+}
+
 struct Measurement {
   int64_t threads, promptTokens, genTokens;
   double prefillTokensPerS, decodeTokensPerS;
@@ -209,6 +214,8 @@ Error runEngineBench(llmc_model_t *m, ArrayRef<int64_t> threads,
           out.attribute("preemptions", int64_t(e.preemptions));
           out.attribute("weight_bytes_per_token", int64_t(bytesPerToken));
           out.attribute("kernels", llmc_model_kernels(m));
+          out.attribute("weights_in_memory",
+                        llmc_model_weights_in_memory(m) != 0);
           if (const auto &s = r.speculative) {
             writeSpeculativeStats(out, speculation, s->speculative,
                                   s->decodedTokens);
@@ -225,7 +232,8 @@ Error runEngineBench(llmc_model_t *m, ArrayRef<int64_t> threads,
   }
   outs() << benchModel << ": " << bytesPerToken
          << " weight bytes per decode step, " << llmc_model_kernels(m)
-         << " kernels; requests run at once through the engine\n";
+         << " kernels, weights " << weightsPlace(m)
+         << "; requests run at once through the engine\n";
   outs() << "threads  prompt  shared  requests  prefill tok/s  decode tok/s  "
             "ttft p50 ms  token p50 ms  KV peak MB  KV waste  prefix hits  "
             "preempted\n";
@@ -332,6 +340,8 @@ Error runBench() {
           out.attribute("decode_weight_gb_per_s",
                         r.decodeTokensPerS * double(bytesPerToken) / 1e9);
           out.attribute("kernels", llmc_model_kernels(m));
+          out.attribute("weights_in_memory",
+                        llmc_model_weights_in_memory(m) != 0);
           if (speculation->enabled()) {
             writeSpeculativeStats(out, *speculation, r.speculative,
                                   r.genTokens);
@@ -348,7 +358,7 @@ Error runBench() {
   }
   outs() << benchModel << ": " << bytesPerToken
          << " weight bytes per decode step, " << llmc_model_kernels(m)
-         << " kernels\n";
+         << " kernels, weights " << weightsPlace(m) << "\n";
   outs() << "threads  prompt  gen  prefill tok/s  decode tok/s  decode GB/s"
          << (speculation->enabled() ? "  speculative tok/s  speed-up" : "")
          << "\n";

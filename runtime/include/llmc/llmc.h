@@ -68,7 +68,13 @@ enum {
    * the model unless it is the model id: catches a corrupted byte. With
    * LLMC_OPEN_MANIFEST_ONLY, the weights are mapped for the check only.
    * LLMC_VERIFY_WEIGHTS=1 in the environment sets it for every load. */
-  LLMC_OPEN_VERIFY_WEIGHTS = 2u
+  LLMC_OPEN_VERIFY_WEIGHTS = 2u,
+  /* Read the weights of a CPU model from the file's pages as mapped (shared
+   * with other processes, evictable) instead of copying them into this
+   * process's memory at load, which is the default when they fit in half
+   * the memory left (the copy decodes faster: docs/user-guide.md).
+   * LLMC_MAP_WEIGHTS=1 in the environment sets it for every load. */
+  LLMC_OPEN_MAP_WEIGHTS = 4u
 };
 
 /* llmc_model_load with `flags` (a combination of LLMC_OPEN_*). */
@@ -91,8 +97,12 @@ const char *llmc_model_cpu_check(const llmc_model_t *model);
 
 /* The FlatBuffers manifest (runtime/schema/manifest.fbs), verified. */
 const uint8_t *llmc_model_manifest(const llmc_model_t *model, size_t *size);
-/* Where the weights blob is mapped, and its size in bytes. */
+/* Where the weights blob is, and its size in bytes. */
 const uint8_t *llmc_model_weights(const llmc_model_t *model, size_t *size);
+/* 1 when the weights were copied into this process's memory at load, 0 when
+ * they are read from the file's pages (LLMC_OPEN_MAP_WEIGHTS, a GPU model,
+ * or weights that did not fit). */
+int llmc_model_weights_in_memory(const llmc_model_t *model);
 
 /* Threads the model's kernels use (default: LLMC_NUM_THREADS, else one per
  * core). They come from one persistent pool shared by all models. */
