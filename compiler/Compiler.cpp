@@ -27,6 +27,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Signals.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -52,6 +53,12 @@ public:
     for (const std::string &path : paths)
       sys::DontRemoveFileOnSignal(path);
     paths.clear();
+  }
+  /// Stops removing the last path added (one that turned out not to be
+  /// this compile's).
+  void forgetLast() {
+    sys::DontRemoveFileOnSignal(paths.back());
+    paths.pop_back();
   }
   ~OutputCleanup() {
     for (const std::string &path : paths) {
@@ -531,13 +538,29 @@ Error compileModel(const CompileOptions &options) {
   // the library (and its weights side file) end up beside the output.
   OutputCleanup cleanup, scratch;
   std::string codeObject, weightsObject;
+  // Each name is registered for removal before the file exists: a signal
+  // between creating and registering it would leave it behind.
   auto temporary = [&](StringRef prefix, std::string &path) -> Error {
-    SmallString<128> created;
-    if (std::error_code ec = sys::fs::createTemporaryFile(prefix, "o", created))
-      return createStringError(ec, "cannot create a temporary file");
-    path = created.str().str();
-    scratch.add(path);
-    return Error::success();
+    SmallString<128> pattern;
+    sys::path::system_temp_directory(/*ErasedOnReboot=*/true, pattern);
+    sys::path::append(pattern, prefix + "-%%%%%%%%.o");
+    std::error_code ec;
+    for (int attempt = 0; attempt < 128; ++attempt) {
+      SmallString<128> unique;
+      sys::fs::createUniquePath(pattern, unique, /*MakeAbsolute=*/false);
+      scratch.add(unique);
+      int fd;
+      ec = sys::fs::openFileForWrite(unique, fd, sys::fs::CD_CreateNew);
+      if (!ec) {
+        sys::Process::SafelyCloseFileDescriptor(fd);
+        path = unique.str().str();
+        return Error::success();
+      }
+      scratch.forgetLast(); // someone else's, or none at all
+      if (ec != std::errc::file_exists)
+        break;
+    }
+    return createStringError(ec, "cannot create a temporary file");
   };
   // The weights first: the model id is the digest of the blob as written,
   // which ties the library to its side file and lets a load verify it.
