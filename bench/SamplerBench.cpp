@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FullSortSampling.h"
 #include "Sampler.h"
 
 #include <algorithm>
@@ -24,44 +25,11 @@ using namespace llmc::rt;
 
 namespace {
 
-/// The whole vocabulary ranked, then warped and drawn from, in doubles.
+/// The whole vocabulary ranked, then warped and drawn from.
 int32_t sampleByFullSort(const SamplingParams &p, const float *logits,
                          int64_t vocab, Random &random) {
-  std::vector<std::pair<int32_t, double>> c(static_cast<size_t>(vocab));
-  for (int64_t i = 0; i < vocab; ++i)
-    c[size_t(i)] = {int32_t(i),
-                    (std::isnan(logits[i]) ? -HUGE_VAL : double(logits[i])) /
-                        p.temperature};
-  auto before = [](const auto &a, const auto &b) {
-    return a.second > b.second || (a.second == b.second && a.first < b.first);
-  };
-  if (p.topK > 0 && p.topK < vocab) {
-    std::partial_sort(c.begin(), c.begin() + p.topK, c.end(), before);
-    c.resize(size_t(p.topK));
-  } else {
-    std::sort(c.begin(), c.end(), before);
-  }
-  std::vector<double> w(c.size());
-  double total = 0;
-  for (size_t i = 0; i < c.size(); ++i)
-    total += w[i] = std::exp(c[i].second - c[0].second);
-  size_t keep = c.size();
-  if (p.topP < 1) {
-    double mass = 0;
-    for (size_t i = 0; i < c.size(); ++i)
-      if ((mass += w[i] / total) >= p.topP) {
-        keep = i + 1;
-        break;
-      }
-    total = 0;
-    for (size_t i = 0; i < keep; ++i)
-      total += w[i];
-  }
-  double u = random.uniform(), cumulative = 0;
-  for (size_t i = 0; i < keep; ++i)
-    if (u < (cumulative += float(w[i] / total)))
-      return c[i].first;
-  return c[keep - 1].first;
+  return llmc::testing::drawFrom(
+      llmc::testing::fullSortDistribution(logits, vocab, p), random.uniform());
 }
 
 using Clock = std::chrono::steady_clock;

@@ -1,6 +1,7 @@
 //===- SamplerTest.cpp - Greedy, temperature, top-k, top-p, seeds ---------===//
 
 #include "Sampler.h"
+#include "FullSortSampling.h"
 
 #include <gtest/gtest.h>
 
@@ -164,41 +165,7 @@ TEST(Sampler, RankingTiesSignedZerosAndNaNWithMinusInfinity) {
 // sides of the first extension, nuclei of thousands of tokens.
 TEST(Sampler, LazyRankingMatchesAFullSort) {
   auto reference = [](const std::vector<float> &logits, SamplingParams p) {
-    std::vector<std::pair<int32_t, double>> c;
-    for (size_t i = 0; i < logits.size(); ++i)
-      c.push_back(
-          {int32_t(i), (std::isnan(logits[i]) ? -HUGE_VAL : double(logits[i])) /
-                           p.temperature});
-    std::sort(c.begin(), c.end(), [](auto &a, auto &b) {
-      return a.second > b.second || (a.second == b.second && a.first < b.first);
-    });
-    if (p.topK > 0 && size_t(p.topK) < c.size())
-      c.resize(p.topK);
-    std::vector<double> w;
-    double total = 0;
-    for (size_t i = 0; i < c.size(); ++i) {
-      w.push_back(std::isfinite(c[0].second)
-                      ? std::exp(c[i].second - c[0].second)
-                      : double(i == 0));
-      total += w.back();
-    }
-    size_t keep = c.size();
-    if (p.topP < 1) {
-      double mass = 0;
-      for (size_t i = 0; i < c.size(); ++i)
-        if ((mass += w[i] / total) >= p.topP) {
-          keep = i + 1;
-          break;
-        }
-      total = 0;
-      for (size_t i = 0; i < keep; ++i)
-        total += w[i];
-    }
-    std::vector<std::pair<int32_t, float>> d;
-    for (size_t i = 0; i < keep; ++i)
-      if (w[i] > 0)
-        d.push_back({c[i].first, float(w[i] / total)});
-    return d;
+    return llmc::testing::fullSortDistribution(logits.data(), logits.size(), p);
   };
 
   std::mt19937 gen(3);
@@ -232,13 +199,7 @@ TEST(Sampler, LazyRankingMatchesAFullSort) {
     // sample() walks the same pairs with the same draws.
     Random random(round);
     for (int draw = 0; draw < 8; ++draw) {
-      double u = random.uniform(), cumulative = 0;
-      int32_t expected = want.back().first;
-      for (auto [token, p] : want)
-        if (u < (cumulative += p)) {
-          expected = token;
-          break;
-        }
+      int32_t expected = llmc::testing::drawFrom(want, random.uniform());
       ASSERT_EQ(sampler.sample(logits.data(), vocab), expected)
           << "round " << round << " draw " << draw;
     }
