@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <sys/mman.h>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -87,8 +88,13 @@ const uint8_t *copyIntoMemory(const uint8_t *source, size_t size,
   };
   std::vector<std::thread> helpers;
   size_t threads = std::min<size_t>(size_t(availableCpus()), chunks);
-  for (size_t t = 1; t < threads; ++t)
-    helpers.emplace_back(copyChunks);
+  for (size_t t = 1; t < threads; ++t) {
+    try {
+      helpers.emplace_back(copyChunks);
+    } catch (const std::system_error &) {
+      break; // no more threads to be had: the others share the chunks
+    }
+  }
   copyChunks();
   for (std::thread &helper : helpers)
     helper.join();
