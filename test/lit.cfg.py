@@ -81,3 +81,9 @@ try:
     config.available_features.add("cuda-driver")
 except OSError:
     pass
+
+# Root can run a command as another user (setpriv), for whom RLIMIT_NPROC
+# binds: how thread_limit.test runs llmc out of threads.
+import shutil
+if os.geteuid() == 0 and shutil.which("setpriv") and shutil.which("prlimit"):
+    config.available_features.add("setpriv-as-root")

@@ -2,6 +2,8 @@
 
 #include "kernels/ThreadPool.h"
 
+#include <system_error>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -49,9 +51,16 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::ensureWorkers(int total) {
-  while (int(workers.size()) + 1 < total) {
+  while (!cannotGrow && int(workers.size()) + 1 < total) {
     int index = int(workers.size()) + 1;
-    workers.emplace_back([this, index] { work(index); });
+    try {
+      workers.emplace_back([this, index] { work(index); });
+    } catch (const std::system_error &) {
+      // Out of threads (a pids limit, RLIMIT_NPROC): run() gives the
+      // indices no worker holds to its caller. Not retried: each attempt
+      // costs a failed clone and an exception.
+      cannotGrow = true;
+    }
   }
 }
 
@@ -99,6 +108,8 @@ void ThreadPool::run(int n, Task fn, void *ctx) {
   }
   wake.notify_all();
   fn(ctx, 0, n);
+  for (int i = int(workers.size()) + 1; i < n; ++i)
+    fn(ctx, i, n);
   for (int i = 0; pending.load(std::memory_order_acquire) != 0; ++i)
     spinStep(i);
 }

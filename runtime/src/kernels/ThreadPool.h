@@ -28,7 +28,8 @@ public:
 
   /// Runs task(context, i, n) for every i in [0, n), i = 0 on the calling
   /// thread, and returns when all are done. While another thread uses the
-  /// pool, runs all n on the caller instead.
+  /// pool, runs all n on the caller instead; so it does with the indices of
+  /// workers the process could not create.
   void run(int n, Task task, void *context);
 
 private:
@@ -46,6 +47,7 @@ private:
   void *context = nullptr;
   int count = 0;
   bool stopping = false;
+  bool cannotGrow = false; // creating a worker failed once
 };
 
 } // namespace llmc::rt
