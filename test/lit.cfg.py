@@ -34,6 +34,12 @@ if config.llmc_asan_runtime:
     python = (f"env LD_PRELOAD={config.llmc_asan_runtime} "
               f"ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0:"
               f"allow_user_poisoning=0 {python}")
+# LeakSanitizer checks at exit from a thread of its own: a test that leaves
+# a process no threads to spare turns it off.
+config.substitutions.append(
+    ("%env_no_leak_check",
+     "env ASAN_OPTIONS=allocator_may_return_null=1:allow_user_poisoning=0:"
+     "detect_leaks=0" if config.llmc_asan_runtime else "env"))
 # A program the test links against the instrumented runtime must itself link
 # the ASan runtime, first in its library list.
 app_link = ""
