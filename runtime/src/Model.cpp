@@ -300,7 +300,8 @@ void copyWeightsIntoMemory(llmc_model &model) {
       !weightsFitInMemory(model.weightsSize, availableMemory()))
     return;
   size_t size;
-  const uint8_t *copy = copyIntoMemory(model.weights, model.weightsSize, size);
+  const uint8_t *copy =
+      copyIntoMemory(model.weights, model.weightsSize, model.threads, size);
   if (!copy)
     return;
   model.residentWeights = copy;

@@ -1,20 +1,16 @@
 //===- ResidentWeights.cpp - The weights in the process's own memory ------===//
 
 #include "ResidentWeights.h"
-#include "AvailableCpus.h"
 #include "SystemFiles.h"
+#include "kernels/ThreadPool.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <string>
 #include <sys/mman.h>
-#include <system_error>
-#include <thread>
 #include <unistd.h>
-#include <vector>
 
 namespace llmc::rt {
 namespace {
@@ -51,7 +47,7 @@ bool weightsFitInMemory(uint64_t size, uint64_t available) {
   return size <= available / 2;
 }
 
-const uint8_t *copyIntoMemory(const uint8_t *source, size_t size,
+const uint8_t *copyIntoMemory(const uint8_t *source, size_t size, int threads,
                               size_t &mappedSize) {
   uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
   constexpr size_t kHugePage = size_t(2) << 20;
@@ -68,36 +64,20 @@ const uint8_t *copyIntoMemory(const uint8_t *source, size_t size,
   auto *copy = static_cast<uint8_t *>(memory);
   bool release =
       inReadOnlyFileMappings(uintptr_t(source), uintptr_t(source + size));
-  // 64 MiB at a time, on every CPU this process may use: each chunk is
-  // fresh memory to fault in and the source's pages to map, which on
-  // these VMs cost more than the copy itself.
+  // 64 MiB at a time, on the model's threads: each chunk is fresh memory
+  // to fault in and the source's pages to map, which on these VMs cost
+  // more than the copy itself.
   constexpr size_t kChunk = size_t(64) << 20;
-  size_t chunks = (size + kChunk - 1) / kChunk;
-  std::atomic<size_t> next{0};
-  auto copyChunks = [&] {
-    for (size_t c; (c = next.fetch_add(1)) < chunks;) {
-      size_t at = c * kChunk, n = std::min(kChunk, size - at);
-      std::memcpy(copy + at, source + at, n);
-      // The source's pages wholly inside this chunk leave this process (a
-      // read-only file mapping: they are still the file's).
-      uintptr_t begin = (uintptr_t(source + at) + page - 1) / page * page;
-      uintptr_t end = uintptr_t(source + at + n) / page * page;
-      if (release && end > begin)
-        madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
-    }
-  };
-  std::vector<std::thread> helpers;
-  size_t threads = std::min<size_t>(size_t(availableCpus()), chunks);
-  for (size_t t = 1; t < threads; ++t) {
-    try {
-      helpers.emplace_back(copyChunks);
-    } catch (const std::system_error &) {
-      break; // no more threads to be had: the others share the chunks
-    }
-  }
-  copyChunks();
-  for (std::thread &helper : helpers)
-    helper.join();
+  parallelFor(threads, int64_t((size + kChunk - 1) / kChunk), [&](int64_t c) {
+    size_t at = size_t(c) * kChunk, n = std::min(kChunk, size - at);
+    std::memcpy(copy + at, source + at, n);
+    // The source's pages wholly inside this chunk leave this process (a
+    // read-only file mapping: they are still the file's).
+    uintptr_t begin = (uintptr_t(source + at) + page - 1) / page * page;
+    uintptr_t end = uintptr_t(source + at + n) / page * page;
+    if (release && end > begin)
+      madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+  });
   mprotect(memory, mappedSize, PROT_READ);
   return copy;
 }

@@ -25,11 +25,12 @@ namespace llmc::rt {
 bool weightsFitInMemory(uint64_t size, uint64_t available);
 
 /// Fresh memory, read-only once filled, holding a copy of `size` bytes at
-/// `source`: huge pages where the kernel grants them, and the source's
-/// whole pages dropped from this process as they are copied (they stay in
-/// the page cache). nullptr when the memory cannot be had; `mappedSize`
-/// is what to munmap.
-const uint8_t *copyIntoMemory(const uint8_t *source, size_t size,
+/// `source`, made on up to `threads` threads: huge pages where the kernel
+/// grants them, and the source's whole pages dropped from this process as
+/// they are copied when they are a read-only file mapping (they stay in the
+/// page cache). nullptr when the memory cannot be had; `mappedSize` is what
+/// to munmap.
+const uint8_t *copyIntoMemory(const uint8_t *source, size_t size, int threads,
                               size_t &mappedSize);
 
 } // namespace llmc::rt

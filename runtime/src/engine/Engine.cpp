@@ -7,7 +7,6 @@
 #include "kernels/ThreadPool.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <set>
 #include <sys/mman.h>
@@ -82,27 +81,8 @@ void drawTokens(std::vector<Draw> &draws, int64_t vocab, int threads) {
   bool sampling = std::any_of(draws.begin(), draws.end(), [](const Draw &d) {
     return d.sample->request->params.temperature > 0.0f;
   });
-  int n = int(std::min<size_t>(size_t(std::max(threads, 1)), draws.size()));
-  if (n <= 1 || !sampling) {
-    for (Draw &d : draws)
-      draw(d, vocab);
-    return;
-  }
-  struct Shared {
-    std::vector<Draw> *draws;
-    int64_t vocab;
-    std::atomic<size_t> next{0};
-  } shared;
-  shared.draws = &draws;
-  shared.vocab = vocab;
-  ThreadPool::global().run(
-      n,
-      [](void *context, int, int) {
-        auto *s = static_cast<Shared *>(context);
-        for (size_t i; (i = s->next.fetch_add(1)) < s->draws->size();)
-          draw((*s->draws)[i], s->vocab);
-      },
-      &shared);
+  parallelFor(sampling ? threads : 1, int64_t(draws.size()),
+              [&](int64_t i) { draw(draws[size_t(i)], vocab); });
 }
 
 /// One paged call's inputs as the step builds them: each token's id,

@@ -113,26 +113,10 @@ void parallelRanges(int64_t total, int64_t grain, int64_t work, Body body,
     body(int64_t(0), total);
     return;
   }
-  struct Shared {
-    Body *body;
-    int64_t total, chunk;
-    std::atomic<int64_t> next{0};
-  } shared;
-  shared.body = &body;
-  shared.total = total;
-  shared.chunk = llmc_ceil_div(units, int64_t(n) * chunksPerThread) * grain;
-  ThreadPool::global().run(
-      n,
-      [](void *context, int, int) {
-        auto *s = static_cast<Shared *>(context);
-        for (;;) {
-          int64_t begin = s->next.fetch_add(s->chunk);
-          if (begin >= s->total)
-            return;
-          (*s->body)(begin, std::min(s->total, begin + s->chunk));
-        }
-      },
-      &shared);
+  int64_t chunk = llmc_ceil_div(units, int64_t(n) * chunksPerThread) * grain;
+  parallelFor(n, llmc_ceil_div(total, chunk), [&](int64_t c) {
+    body(c * chunk, std::min(total, (c + 1) * chunk));
+  });
 }
 
 /// How many chunks of a linear layer's panels each thread claims. A row of

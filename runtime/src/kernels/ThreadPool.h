@@ -9,6 +9,7 @@
 #ifndef LLMC_RUNTIME_KERNELS_THREADPOOL_H
 #define LLMC_RUNTIME_KERNELS_THREADPOOL_H
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -49,6 +50,35 @@ private:
   bool stopping = false;
   bool cannotGrow = false; // creating a worker failed once
 };
+
+/// Calls body(i) for every i in [0, count) on up to `threads` threads of
+/// the process's pool, each taking the next index when it finishes one:
+/// the cores of a shared machine do not run at the same speed, so a static
+/// split leaves one waiting.
+template <typename Body>
+void parallelFor(int threads, int64_t count, Body body) {
+  int n = int(std::min<int64_t>(std::max(threads, 1), count));
+  if (n <= 1) {
+    for (int64_t i = 0; i < count; ++i)
+      body(i);
+    return;
+  }
+  struct Shared {
+    Body *body;
+    int64_t count;
+    std::atomic<int64_t> next{0};
+  } shared;
+  shared.body = &body;
+  shared.count = count;
+  ThreadPool::global().run(
+      n,
+      [](void *context, int, int) {
+        auto *s = static_cast<Shared *>(context);
+        for (int64_t i; (i = s->next.fetch_add(1)) < s->count;)
+          (*s->body)(i);
+      },
+      &shared);
+}
 
 } // namespace llmc::rt
 

@@ -105,7 +105,7 @@ TEST(ResidentWeights, CopiesAFileMappingAndReleasesItsPages) {
     touch ^= static_cast<const uint8_t *>(file)[i];
   size_t mapped = 0;
   const uint8_t *copy =
-      copyIntoMemory(static_cast<const uint8_t *>(file), size, mapped);
+      copyIntoMemory(static_cast<const uint8_t *>(file), size, 2, mapped);
   ASSERT_NE(copy, nullptr);
   EXPECT_GE(mapped, size);
   EXPECT_EQ(std::memcmp(copy, bytes.data(), size), 0);
@@ -133,7 +133,7 @@ TEST(ResidentWeights, LeavesAnonymousMemoryAlone) {
   mprotect(source, size, PROT_READ);
   size_t mapped = 0;
   const uint8_t *copy =
-      copyIntoMemory(static_cast<const uint8_t *>(source), size, mapped);
+      copyIntoMemory(static_cast<const uint8_t *>(source), size, 2, mapped);
   ASSERT_NE(copy, nullptr);
   EXPECT_EQ(std::memcmp(copy, bytes.data(), size), 0);
   EXPECT_EQ(std::memcmp(source, bytes.data(), size), 0);
@@ -144,7 +144,7 @@ TEST(ResidentWeights, LeavesAnonymousMemoryAlone) {
 TEST(ResidentWeights, NothingToCopyIsNoCopy) {
   size_t mapped = 7;
   uint8_t byte = 1;
-  EXPECT_EQ(copyIntoMemory(&byte, 0, mapped), nullptr);
+  EXPECT_EQ(copyIntoMemory(&byte, 0, 1, mapped), nullptr);
 }
 
 } // namespace
